@@ -1,0 +1,20 @@
+"""Shared API machinery: the scoped base viewset and the error shape."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Every queryset is cut to the requesting user's jurisdiction; objects outside it answer 404."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus model validation errors raised by services, as 400 with field messages."""
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,22 @@
+"""/api/v1/: every resource, the OpenAPI schema and its self-hosted documentation."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from divisions.api.views import DivisionViewSet, me
+from households.api.views import HouseholdViewSet
+
+router = DefaultRouter()
+router.register("divisions", DivisionViewSet, basename="division")
+router.register("households", HouseholdViewSet, basename="household")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("me/", me, name="me"),
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,72 @@
+"""Shared models: the audit log that every service writes in the same transaction as its change."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from divisions.scoping import ScopedQuerySet
+
+# How each action reads in the UI. An action without a label shows its code.
+ACTION_LABELS = {
+    "household.created": _("registered"),
+    "household.updated": _("changed"),
+    "household.voided": _("voided"),
+    "membership.created": _("membership given"),
+    "membership.deactivated": _("membership ended"),
+    "user.created": _("user created"),
+    "user.deactivated": _("user deactivated"),
+    "user.activated": _("user reactivated"),
+}
+
+
+class AuditEventQuerySet(ScopedQuerySet):
+    scope_field = "division_code"
+
+    def for_object(self, obj: models.Model) -> "AuditEventQuerySet":
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+
+
+class AuditEvent(models.Model):
+    """One change to one record: who, when, what, and each changed field's old and new value.
+
+    Rows are append-only: the model refuses updates and deletes, the admin is read-only and no API
+    writes them. `division_code` copies the record's division so the log obeys jurisdiction like
+    everything else.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField(_("action"), max_length=64)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    division_code = models.CharField(max_length=20, db_index=True, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_object_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))

@@ -1,0 +1,78 @@
+"""Shared views: the scoped base classes every page builds on, the home page and the health check."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import render
+from django_filters.views import FilterView
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Cut the view's queryset to the user's jurisdiction; an object outside it is a 404."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+
+class ScopedFilterView(ScopedMixin, FilterView):
+    """A list page: the user's jurisdiction, then the model's FilterSet (the same one the API uses)."""
+
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The current filters without the page number, for pagination links.
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["filter_query"] = query.urlencode()
+        return context
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _check_broker() -> str:
+    if not settings.REDIS_URL:
+        return "not configured"
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+    return "ok"
+
+
+def healthz(request):
+    """Liveness and readiness: 200 when the database and the broker answer, 503 otherwise.
+
+    `?live` answers from the process alone, for a liveness probe that must not fail with the database.
+    """
+    if "live" in request.GET:
+        return JsonResponse({"status": "ok"})
+    checks, healthy = {}, True
+    for name, check in (("database", _check_database), ("broker", _check_broker)):
+        try:
+            checks[name] = check()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
+            checks[name] = f"error: {exc.__class__.__name__}"
+            healthy = False
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+@login_required
+def home(request):
+    """Where the user stands: their units and roles, and the register within their reach."""
+    from households.models import Household
+
+    households = Household.objects.visible_to(request.user).current()
+    totals = households.aggregate(
+        total=Count("pk"),
+        priority=Count("pk", filter=Q(in_priority_zone=True)),
+        unmanaged_no_gas=Count("pk", filter=Q(unmanaged=True, no_gas_or_heating=True)),
+        unlocated=Count("pk", filter=Q(latitude__isnull=True)),
+    )
+    return render(request, "home.html", {"totals": totals})

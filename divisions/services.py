@@ -1,0 +1,227 @@
+"""Writes to the hierarchy, the stations and the memberships. Each runs in one transaction."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from coalgov.audit import audit_record
+
+from .models import Division, Level, Membership, MonitoringStation
+from .scoping import Role, ensure_can_enter, forget_grants
+
+User = get_user_model()
+
+# The level a role's membership is meant for; a membership elsewhere is refused as a likely mistake.
+ROLE_LEVELS: dict[str, set[str]] = {
+    Role.DISTRICT_ADMIN: {Level.PROVINCE, Level.CITY, Level.DISTRICT},
+    Role.DISTRICT_LEADER: {Level.PROVINCE, Level.CITY, Level.DISTRICT},
+    Role.SUBDISTRICT_ADMIN: {Level.SUBDISTRICT},
+    Role.INSPECTOR: {Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY},
+    Role.COMMUNITY_WORKER: {Level.COMMUNITY, Level.GRID},
+}
+
+
+class LoadError(Exception):
+    """A reference-data file that cannot be loaded; nothing was changed."""
+
+
+@dataclass
+class LoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_csv(path: Path | str) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+@transaction.atomic
+def divisions_load(*, rows: Iterable[dict[str, str]]) -> LoadResult:
+    """Create or update divisions from rows of (code, name, level, parent_code).
+
+    Idempotent: a unit is matched by its code, so a second load changes nothing and a renamed unit is
+    updated in place. Works in bulk (the whole of Henan is 55,164 rows). Any bad row aborts the load.
+    """
+    result = LoadResult()
+    parsed: dict[str, tuple[str, str, str]] = {}
+    levels = set(Level.values)
+    for line, row in enumerate(rows, start=2):
+        code = (row.get("code") or "").strip()
+        name = (row.get("name") or "").strip()
+        level = (row.get("level") or "").strip()
+        parent_code = (row.get("parent_code") or "").strip()
+        if not code or not name or level not in levels:
+            raise LoadError(f"line {line}: need code, name and a level in {sorted(levels)}: {row}")
+        if parent_code and not code.startswith(parent_code):
+            raise LoadError(f"line {line}: code {code} does not start with its parent's code {parent_code}")
+        if code in parsed:
+            raise LoadError(f"line {line}: code {code} appears twice")
+        parsed[code] = (name, level, parent_code)
+
+    existing = {d.code: d for d in Division.objects.all()}
+    # Parents before children: codes grow longer down the tree.
+    order = sorted(parsed, key=lambda c: (len(c), c))
+    to_update: list[Division] = []
+    for depth in sorted({len(c) for c in order}):
+        batch: list[Division] = []
+        for code in (c for c in order if len(c) == depth):
+            name, level, parent_code = parsed[code]
+            parent = existing.get(parent_code) if parent_code else None
+            if parent_code and parent is None:
+                result.warnings.append(f"{code} {name}: parent {parent_code} is not loaded; kept at the top")
+            division = existing.get(code)
+            if division is None:
+                batch.append(Division(code=code, name=name, level=level, parent=parent))
+            elif (division.name, division.level, division.parent_id) != (name, level, parent and parent.pk):
+                division.name, division.level, division.parent = name, level, parent
+                to_update.append(division)
+            else:
+                result.unchanged += 1
+        for division in Division.objects.bulk_create(batch, batch_size=2000):
+            existing[division.code] = division
+        result.created += len(batch)
+    Division.objects.bulk_update(to_update, ["name", "level", "parent"], batch_size=2000)
+    result.updated = len(to_update)
+    return result
+
+
+@transaction.atomic
+def stations_load(*, rows: Iterable[dict[str, str]]) -> LoadResult:
+    """Create or update monitoring stations from rows of (code, name, city, lon, lat, reference).
+
+    A station's priority-zone settings, once an administrator has changed them, are left alone.
+    """
+    result = LoadResult()
+    for line, row in enumerate(rows, start=2):
+        try:
+            lon, lat = Decimal(row["lon"].strip()), Decimal(row["lat"].strip())
+        except (KeyError, AttributeError, InvalidOperation) as exc:
+            raise LoadError(f"line {line}: bad coordinates in {row}") from exc
+        background = (row.get("reference") or "").strip().upper() == "Y"
+        station, created = MonitoringStation.objects.get_or_create(
+            code=row["code"].strip(),
+            defaults={
+                "name": row["name"].strip(),
+                "city": (row.get("city") or "").strip(),
+                "longitude": lon,
+                "latitude": lat,
+                "is_background": background,
+                "has_priority_zone": not background,
+            },
+        )
+        if created:
+            result.created += 1
+            continue
+        new = (row["name"].strip(), lon, lat, background)
+        if (station.name, station.longitude, station.latitude, station.is_background) != new:
+            station.name, station.longitude, station.latitude, station.is_background = new
+            station.save()
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+def _check_role_level(division: Division, role: str) -> None:
+    if division.level not in ROLE_LEVELS[role]:
+        raise ValidationError(
+            _("The role %(role)s is not given at the level of %(division)s.")
+            % {"role": Role(role).label, "division": f"{division.name}（{division.get_level_display()}）"}
+        )
+
+
+@transaction.atomic
+def membership_create(*, actor, user, division: Division, role: str) -> Membership:
+    """Give `user` the `role` in `division`; the actor must administer users there."""
+    ensure_can_enter(actor, division, "membership")
+    _check_role_level(division, role)
+    if Membership.objects.filter(user=user, division=division, role=role, is_active=True).exists():
+        raise ValidationError(_("This user already has that role in that unit."))
+    membership = Membership.objects.create(user=user, division=division, role=role, created_by=actor)
+    audit_record(
+        actor=actor,
+        action="membership.created",
+        obj=membership,
+        division_code=division.code,
+        changes={"user": [None, user.username], "division": [None, division.name], "role": [None, role]},
+    )
+    forget_grants(user)
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, actor, membership: Membership, reason: str = "") -> Membership:
+    ensure_can_enter(actor, membership.division, "membership")
+    if membership.user_id == actor.pk and membership.role == Role.DISTRICT_ADMIN:
+        raise ValidationError(_("You cannot remove your own administrator role."))
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="membership.deactivated",
+        obj=membership,
+        division_code=membership.division.code,
+        changes={"is_active": [True, False]},
+        reason=reason,
+    )
+    forget_grants(membership.user)
+    return membership
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, full_name: str, password: str, division: Division, role: str, phone: str = ""):
+    """Create a user together with their first membership, so no user exists that nobody administers."""
+    ensure_can_enter(actor, division, "membership")
+    _check_role_level(division, role)
+    user = User.objects.create_user(username=username, password=password, first_name=full_name)
+    audit_record(
+        actor=actor,
+        action="user.created",
+        obj=user,
+        division_code=division.code,
+        changes={"username": [None, username], "full_name": [None, full_name]},
+    )
+    membership_create(actor=actor, user=user, division=division, role=role)
+    return user
+
+
+def _ensure_can_manage(actor, user) -> list[Membership]:
+    memberships = list(Membership.objects.filter(user=user).select_related("division"))
+    if not memberships:
+        raise PermissionDenied
+    for membership in memberships:
+        ensure_can_enter(actor, membership.division, "membership")
+    return memberships
+
+
+@transaction.atomic
+def user_set_active(*, actor, user, active: bool, reason: str = ""):
+    """Deactivate (or reactivate) a user. Only someone who administers all of the user's units may."""
+    memberships = _ensure_can_manage(actor, user)
+    if user.pk == actor.pk:
+        raise ValidationError(_("You cannot deactivate yourself."))
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="user.activated" if active else "user.deactivated",
+        obj=user,
+        division_code=memberships[0].division.code,
+        changes={"is_active": [not active, active]},
+        reason=reason,
+    )
+    return user

@@ -1,0 +1,63 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from divisions.models import Division, Level
+
+from .models import Household, Kind
+
+
+def visible_units(request):
+    """Units a user may filter by: those in their jurisdiction, down to communities."""
+    user = getattr(request, "user", None)
+    return (
+        Division.objects.visible_to(user)
+        .filter(level__in=[Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY])
+        .select_related("parent")
+    )
+
+
+class HouseholdFilterSet(django_filters.FilterSet):
+    """The one household filter: used by the register page and by /api/v1/households/."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    division = django_filters.ModelChoiceFilter(
+        label=_("Unit"), queryset=visible_units, to_field_name="code", method="filter_division"
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices)
+    unmanaged = django_filters.BooleanFilter(label=_("No property management (无主管)"))
+    no_gas_or_heating = django_filters.BooleanFilter(label=_("Neither gas nor central heating (无双气)"))
+    vulnerable = django_filters.BooleanFilter(label=_("Vulnerable"), method="filter_vulnerable")
+    in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"))
+    estate = django_filters.CharFilter(label=_("Estate / compound"))
+    building = django_filters.CharFilter(label=_("Building"))
+    unit = django_filters.CharFilter(label=_("Unit (单元)"))
+    voided = django_filters.BooleanFilter(label=_("Voided"), method="filter_voided")
+
+    class Meta:
+        model = Household
+        fields = ["q", "division", "kind", "unmanaged", "no_gas_or_heating", "vulnerable", "in_priority_zone"]
+
+    def filter_queryset(self, queryset):
+        # Voided households are hidden unless asked for, in the list and in the API alike.
+        if self.form.cleaned_data.get("voided") is None:
+            queryset = queryset.filter(voided_at__isnull=True)
+        return super().filter_queryset(queryset)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value) | Q(phone=value)
+        )
+
+    def filter_division(self, queryset, name, value):
+        return queryset.filter(division_code__startswith=value.code)
+
+    def filter_vulnerable(self, queryset, name, value):
+        condition = Q(elderly_alone=True) | Q(low_income=True) | Q(disabled=True)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_voided(self, queryset, name, value):
+        return queryset.filter(voided_at__isnull=not value)

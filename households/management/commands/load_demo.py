@@ -1,0 +1,132 @@
+"""A small demo data set for trying the system: demo users, one per role, and a few hundred households."""
+
+import math
+import random
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from divisions.models import Division, Level, Membership, MonitoringStation
+from divisions.scoping import Role
+from households.models import Heating, Household, Kind
+from households.services import household_create
+
+User = get_user_model()
+
+DEMO_PASSWORD = "erqi-2026"
+
+# (username, full name, unit code, role). The story the tests tell too: an inspector of 五里堡 and
+# one of 淮河路, who must never see each other's households.
+DEMO_USERS = [
+    ("qu_admin", "区散煤办 王主任", "410103", Role.DISTRICT_ADMIN),
+    ("qu_leader", "督导组 李组长", "410103", Role.DISTRICT_LEADER),
+    ("wulibao_admin", "五里堡街道 张主任", "410103006", Role.SUBDISTRICT_ADMIN),
+    ("wulibao_inspector", "五里堡街道 赵队员", "410103006", Role.INSPECTOR),
+    ("wulibao_worker", "五里堡社区工作者 刘", None, Role.COMMUNITY_WORKER),
+    ("huaihelu_inspector", "淮河路街道 陈队员", "410103001", Role.INSPECTOR),
+]
+
+# Subdistricts with demo households, and how far (metres) their households lie from 河医大.
+DEMO_AREAS = {
+    "410103007": (0, 1400),  # 大学路街道: around the station, mostly inside its 1000 m zone
+    "410103006": (600, 2500),  # 五里堡街道
+    "410103001": (1500, 3500),  # 淮河路街道
+    "410103005": (1200, 3000),  # 蜜蜂张街道
+    "410103009": (2000, 4000),  # 福华街街道
+}
+ESTATES = ["龙亭小区", "中铁院家属楼", "新圃街小区", "铁路新村", "棉纺路家属院", "大学路小区", "陇海花园", "福华苑"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["秀英", "桂兰", "建国", "国强", "文华", "志强", "淑珍", "玉兰", "德明", "海燕", "春生", "丽娟"]
+HOUSEHOLDS_PER_COMMUNITY = 12
+METRES_PER_DEGREE_LAT = 111_320
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data set: 二七区 and the monitoring stations if missing, one demo user per role "
+        f"(password {DEMO_PASSWORD!r}), and households in five subdistricts, some in 河医大's priority zone. "
+        "Re-running resets the demo users' passwords and adds no second copy of the households."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never in production).")
+
+    def handle(self, *args, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Demo users have a known password: run with DEBUG=1, or --force if you mean it.")
+        if not Division.objects.filter(code="410103").exists():
+            call_command("load_divisions", stdout=self.stdout)
+        if not MonitoringStation.objects.filter(code="1323A").exists():
+            call_command("load_stations", stdout=self.stdout)
+        with transaction.atomic():
+            users = self._users()
+            created = self._households(users["qu_admin"])
+        self.stdout.write(f"households: {created} created")
+        self.stdout.write("\nDemo users (password for all: %s):" % DEMO_PASSWORD)
+        for username, full_name, _code, role in DEMO_USERS:
+            self.stdout.write(f"  {username:20} {Role(role).label:<12} {full_name}")
+        self.stdout.write(f"  {'admin':20} superuser (Django admin)")
+
+    def _users(self) -> dict:
+        worker_unit = Division.objects.filter(parent__code="410103006", level=Level.COMMUNITY).first()
+        users = {}
+        for username, full_name, code, role in DEMO_USERS:
+            division = worker_unit if code is None else Division.objects.get(code=code)
+            user, _ = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+            user.set_password(DEMO_PASSWORD)
+            user.is_active = True
+            user.save()
+            Membership.objects.get_or_create(user=user, division=division, role=role, is_active=True)
+            users[username] = user
+        admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+        return users
+
+    def _households(self, actor) -> int:
+        if Household.objects.filter(division_code__startswith="410103", notes="演示数据").exists():
+            return 0
+        station = MonitoringStation.objects.get(code="1323A")
+        rng = random.Random(2017)
+        created = 0
+        for code, (near, far) in DEMO_AREAS.items():
+            communities = Division.objects.filter(parent__code=code, level=Level.COMMUNITY)[:4]
+            for community in communities:
+                for n in range(HOUSEHOLDS_PER_COMMUNITY):
+                    household_create(actor=actor, data=self._household(rng, community, station, near, far, n))
+                    created += 1
+        return created
+
+    def _household(self, rng, community, station, near, far, n) -> dict:
+        distance, bearing = rng.uniform(near, far), rng.uniform(0, 6.283)
+        dlat = distance * math.cos(bearing) / METRES_PER_DEGREE_LAT
+        dlon = distance * math.sin(bearing) / (METRES_PER_DEGREE_LAT * math.cos(math.radians(float(station.latitude))))
+        kind = rng.choices(
+            [Kind.RESIDENCE, Kind.STREET_SHOP, Kind.RESTAURANT, Kind.FOOD_STALL, Kind.BATHHOUSE, Kind.COAL_SALE_POINT],
+            weights=[80, 8, 5, 3, 2, 2],
+        )[0]
+        residence = kind == Kind.RESIDENCE
+        return {
+            "division": community,
+            "kind": kind,
+            "estate": rng.choice(ESTATES) if residence else "",
+            "building": str(rng.randint(1, 12)) if residence else "",
+            "unit": str(rng.randint(1, 4)) if residence else "",
+            "room": f"{rng.randint(1, 6)}0{rng.randint(1, 4)}" if residence else "",
+            "address": "" if residence else f"{community.name[:4]}沿街{n + 1}号",
+            "head_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+            "phone": f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+            "unmanaged": rng.random() < 0.3,
+            "no_gas_or_heating": rng.random() < 0.25,
+            "elderly_alone": residence and rng.random() < 0.06,
+            "low_income": residence and rng.random() < 0.05,
+            "disabled": residence and rng.random() < 0.03,
+            "heating": rng.choice([Heating.COAL, Heating.ELECTRIC, Heating.GAS, Heating.CENTRAL, Heating.UNKNOWN]),
+            "latitude": (station.latitude + Decimal(dlat)).quantize(Decimal("0.000001")),
+            "longitude": (station.longitude + Decimal(dlon)).quantize(Decimal("0.000001")),
+            "notes": "演示数据",
+        }

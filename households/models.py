@@ -1,0 +1,163 @@
+"""The household register: every place that may burn coal."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from divisions.models import Division, MonitoringStation
+from divisions.scoping import ScopedQuerySet
+
+
+class Kind(models.TextChoices):
+    RESIDENCE = "residence", _("Residence")
+    STREET_SHOP = "street_shop", _("Street shop")
+    BATHHOUSE = "bathhouse", _("Bathhouse")
+    RESTAURANT = "restaurant", _("Restaurant")
+    FOOD_STALL = "food_stall", _("Mobile food stall")
+    COAL_SALE_POINT = "coal_sale_point", _("Coal sale point")
+    STORAGE_POINT = "storage_point", _("Coal storage point")
+
+
+class Heating(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    COAL = "coal", _("Coal")
+    ELECTRIC = "electric", _("Electric")
+    GAS = "gas", _("Gas")
+    CENTRAL = "central", _("Central heating")
+    OTHER = "other", _("Other")
+    NONE = "none", _("None")
+
+
+phone_validator = RegexValidator(
+    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
+    _("Enter an 11-digit mobile number or a landline number such as 0371-66668888."),
+)
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    scope_field = "division_code"
+
+    def current(self) -> "HouseholdQuerySet":
+        """Households not voided."""
+        return self.filter(voided_at__isnull=True)
+
+
+class Household(models.Model):
+    """A place that may burn coal: a home, a shop, a bathhouse, a stall, a coal sale or storage point.
+
+    `division` is the community (or grid) it belongs to; `division_code` copies that unit's code so
+    jurisdiction and subtree filters are one indexed prefix condition, without a join.
+    `in_priority_zone` and `priority_station` are computed from the location by the service.
+    """
+
+    division = models.ForeignKey(
+        Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="households"
+    )
+    division_code = models.CharField(max_length=20, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESIDENCE)
+    estate = models.CharField(_("estate / compound"), max_length=100, blank=True, help_text=_("小区 / 楼院"))
+    building = models.CharField(_("building"), max_length=20, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    room = models.CharField(_("room"), max_length=20, blank=True)
+    address = models.CharField(
+        _("street address"), max_length=200, blank=True, help_text=_("For shops, stalls and places without a room.")
+    )
+    head_name = models.CharField(_("head of household / operator"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    unmanaged = models.BooleanField(_("no property management (无主管)"), default=False)
+    no_gas_or_heating = models.BooleanField(_("neither gas nor central heating (无双气)"), default=False)
+    elderly_alone = models.BooleanField(_("elderly living alone"), default=False)
+    low_income = models.BooleanField(_("low-income household"), default=False)
+    disabled = models.BooleanField(_("disabled resident"), default=False)
+    heating = models.CharField(_("heating"), max_length=16, choices=Heating.choices, default=Heating.UNKNOWN)
+    # WGS84, as phones report it. Bounds are China's, to catch swapped or mistyped coordinates.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(3), MaxValueValidator(54)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(73), MaxValueValidator(136)],
+    )
+    in_priority_zone = models.BooleanField(_("in a priority zone"), default=False, editable=False)
+    priority_station = models.ForeignKey(
+        MonitoringStation,
+        verbose_name=_("nearest station"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="households",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+    void_reason = models.TextField(_("reason for voiding"), blank=True, editable=False)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        indexes = [
+            # The register as a phone walks it: community → building → unit → room.
+            models.Index(fields=["division", "estate", "building", "unit", "room"], name="household_address"),
+            models.Index(
+                fields=["priority_station"],
+                name="household_priority_station",
+                condition=models.Q(in_priority_zone=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("households:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude"] = _("Give both latitude and longitude, or neither.")
+        if not (self.estate.strip() or self.address.strip()):
+            errors["estate"] = _("Give the estate / compound or the street address.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def label(self) -> str:
+        """The address as people write it: 小区 3号楼2单元501, or the street address for a shop."""
+        parts = [self.estate]
+        if self.building:
+            parts.append(f"{self.building}号楼" if self.building.isdigit() else self.building)
+        if self.unit:
+            parts.append(f"{self.unit}单元" if self.unit.isdigit() else self.unit)
+        if self.room:
+            parts.append(self.room)
+        text = "".join(parts) or self.address
+        return text or f"#{self.pk}"
+
+    @property
+    def is_vulnerable(self) -> bool:
+        return self.elderly_alone or self.low_income or self.disabled
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None

@@ -1,0 +1,164 @@
+"""Every write to the household register. Keyword-only, one transaction each, audited in it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coalgov.audit import audit_record, changes_between, snapshot
+from divisions.geo import priority_station_for, zone_stations
+from divisions.models import Division, Level
+from divisions.scoping import ensure_can_enter
+
+from .models import Household
+
+# The fields a person edits; the audit log compares these before and after every change.
+EDITABLE_FIELDS = [
+    "division",
+    "kind",
+    "estate",
+    "building",
+    "unit",
+    "room",
+    "address",
+    "head_name",
+    "phone",
+    "unmanaged",
+    "no_gas_or_heating",
+    "elderly_alone",
+    "low_income",
+    "disabled",
+    "heating",
+    "latitude",
+    "longitude",
+    "notes",
+]
+AUDITED_FIELDS = [*EDITABLE_FIELDS, "in_priority_zone"]
+
+
+def _check_division(division: Division) -> None:
+    if division.level not in (Level.COMMUNITY, Level.GRID):
+        raise ValidationError({"division": _("A household belongs to a community or a grid.")})
+
+
+def _place(household: Household, stations=None) -> None:
+    station = priority_station_for(household.latitude, household.longitude, stations)
+    household.priority_station = station
+    household.in_priority_zone = station is not None
+
+
+@transaction.atomic
+def household_create(*, actor, data: dict[str, Any], client_uuid: uuid.UUID | None = None) -> tuple[Household, bool]:
+    """Register a household. A repeated `client_uuid` returns the first record with created=False."""
+    if client_uuid is not None:
+        existing = Household.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return existing, False
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    division = data["division"]
+    ensure_can_enter(actor, division, "household")
+    _check_division(division)
+    household = Household(**data, division_code=division.code, client_uuid=client_uuid, created_by=actor)
+    _place(household)
+    household.full_clean(exclude=["client_uuid"])
+    household.save()
+    audit_record(
+        actor=actor,
+        action="household.created",
+        obj=household,
+        division_code=household.division_code,
+        changes=changes_between({}, snapshot(household, AUDITED_FIELDS)),
+    )
+    return household, True
+
+
+@transaction.atomic
+def household_update(*, actor, household: Household, data: dict[str, Any]) -> Household:
+    """Change a household's fields; moving it to another community needs entry rights at both ends."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.is_voided:
+        raise ValidationError(_("A voided household cannot be changed."))
+    ensure_can_enter(actor, household.division, "household")
+    before = snapshot(household, AUDITED_FIELDS)
+    for name, value in data.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"not editable: {name}")
+        setattr(household, name, value)
+    if household.division_code != household.division.code:
+        ensure_can_enter(actor, household.division, "household")
+        _check_division(household.division)
+        household.division_code = household.division.code
+    _place(household)
+    household.full_clean(exclude=["client_uuid"])
+    changes = changes_between(before, snapshot(household, AUDITED_FIELDS))
+    if not changes:
+        return household
+    household.save()
+    audit_record(
+        actor=actor,
+        action="household.updated",
+        obj=household,
+        division_code=household.division_code,
+        changes=changes,
+    )
+    return household
+
+
+@transaction.atomic
+def household_void(*, actor, household: Household, reason: str) -> Household:
+    """Void a household registered in error. It stays in the database and in the audit log."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for voiding.")})
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    ensure_can_enter(actor, household.division, "household_void")
+    if household.is_voided:
+        return household
+    household.voided_at = timezone.now()
+    household.void_reason = reason
+    household.save(update_fields=["voided_at", "void_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="household.voided",
+        obj=household,
+        division_code=household.division_code,
+        changes={"voided_at": [None, household.voided_at.isoformat()]},
+        reason=reason,
+    )
+    return household
+
+
+def households_recompute_priority_zones(*, batch_size: int = 2000) -> int:
+    """Recompute every located household's zone after stations change; returns how many changed.
+
+    Streams the register and writes in batches, so a city's two million households need neither
+    memory nor one save() each.
+    """
+    stations = zone_stations()
+    changed: list[Household] = []
+    count = 0
+    located = Household.objects.filter(latitude__isnull=False, longitude__isnull=False).only(
+        "id", "latitude", "longitude", "in_priority_zone", "priority_station"
+    )
+    for household in located.iterator(chunk_size=batch_size):
+        before = (household.in_priority_zone, household.priority_station_id)
+        _place(household, stations)
+        if (household.in_priority_zone, household.priority_station_id) != before:
+            changed.append(household)
+        if len(changed) >= batch_size:
+            count += _write_zones(changed)
+            changed = []
+    return count + _write_zones(changed)
+
+
+def _write_zones(households: list[Household]) -> int:
+    with transaction.atomic():
+        Household.objects.bulk_update(households, ["in_priority_zone", "priority_station"])
+    return len(households)

@@ -1,0 +1,146 @@
+"""Register pages: thin — scope, filter, validate, call the service."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView
+
+from coalgov.models import AuditEvent
+from coalgov.views import ScopedFilterView, ScopedMixin
+from divisions.scoping import can_enter, mask_phone, may_enter_somewhere, sees_phone
+
+from . import services
+from .filtersets import HouseholdFilterSet
+from .forms import HouseholdForm, VoidForm
+from .models import Household
+
+
+def _shown_phone(user, household: Household) -> str:
+    if not household.phone or sees_phone(user, household.division_code):
+        return household.phone
+    return mask_phone(household.phone)
+
+
+def _history(household: Household) -> list[dict]:
+    """The household's audit events, each change labelled with the field's name in the UI language."""
+    names = {f.name: f.verbose_name for f in Household._meta.fields}
+    events = AuditEvent.objects.for_object(household).select_related("actor")
+    return [
+        {
+            "event": event,
+            "changes": [(names.get(field, field), old, new) for field, (old, new) in event.changes.items()],
+        }
+        for event in events
+    ]
+
+
+def _households():
+    return Household.objects.select_related("division", "division__parent", "priority_station")
+
+
+class HouseholdListView(ScopedFilterView):
+    queryset = _households()
+    filterset_class = HouseholdFilterSet
+    template_name = "households/household_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        for household in context["object_list"]:
+            household.shown_phone = _shown_phone(user, household)
+        context["can_create"] = may_enter_somewhere(user, "household")
+        return context
+
+
+class HouseholdDetailView(ScopedMixin, DetailView):
+    queryset = _households()
+    template_name = "households/household_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        household, user = self.object, self.request.user
+        context["shown_phone"] = _shown_phone(user, household)
+        context["can_edit"] = not household.is_voided and can_enter(user, household.division, "household")
+        context["can_void"] = not household.is_voided and can_enter(user, household.division, "household_void")
+        context["history"] = _history(household)
+        return context
+
+
+class ScopedHouseholdAction(LoginRequiredMixin):
+    """A page acting on one household: 404 outside the user's view, 403 where they may not `action`."""
+
+    action = "household"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.household = get_object_or_404(_households().visible_to(request.user), pk=kwargs["pk"])
+        if self.household.is_voided or not can_enter(request.user, self.household.division, self.action):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "object": self.household}
+
+
+def _save_or_show_errors(view, form, save):
+    """Run a service; its validation errors go back on the form, nothing saved."""
+    try:
+        household = save()
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return view.form_invalid(form)
+    messages.success(view.request, _("Saved."))
+    return redirect(household)
+
+
+class HouseholdCreateView(LoginRequiredMixin, FormView):
+    form_class = HouseholdForm
+    template_name = "households/household_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_enter_somewhere(request.user, "household"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        return {"division": self.request.GET.get("division")}
+
+    def form_valid(self, form):
+        return _save_or_show_errors(
+            self, form, lambda: services.household_create(actor=self.request.user, data=form.cleaned_data)[0]
+        )
+
+
+class HouseholdUpdateView(ScopedHouseholdAction, FormView):
+    form_class = HouseholdForm
+    template_name = "households/household_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.household}
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        return _save_or_show_errors(
+            self, form, lambda: services.household_update(actor=self.request.user, household=self.household, data=data)
+        )
+
+
+class HouseholdVoidView(ScopedHouseholdAction, FormView):
+    action = "household_void"
+    form_class = VoidForm
+    template_name = "households/household_void.html"
+
+    def form_valid(self, form):
+        return _save_or_show_errors(
+            self,
+            form,
+            lambda: services.household_void(
+                actor=self.request.user, household=self.household, reason=form.cleaned_data["reason"]
+            ),
+        )
