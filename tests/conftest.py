@@ -1,0 +1,114 @@
+"""Shared fixtures: 二七区 loaded, and people whose names tell the story.
+
+- qu_admin: 区散煤办, district administrator of 二七区
+- qu_leader: 督导组, district leader (views everything, enters nothing in the register)
+- wulibao_admin / wulibao_inspector: 五里堡街道's administrator and inspector
+- wulibao_worker: community worker of one 五里堡 community (`wulibao_community`)
+- huaihelu_inspector: 淮河路街道's inspector, who must never see 五里堡's records
+- nobody: a signed-in user with no membership, who sees nothing
+"""
+
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from divisions.models import Division
+from divisions.services import divisions_load, read_csv, stations_load
+
+from .factories import HouseholdFactory, MembershipFactory, UserFactory
+
+DATA = Path(__file__).resolve().parent.parent / "divisions" / "data"
+
+WULIBAO = "410103006"
+HUAIHELU = "410103001"
+
+PEOPLE = {
+    "qu_admin": ("410103", "district_admin"),
+    "qu_leader": ("410103", "district_leader"),
+    "wulibao_admin": (WULIBAO, "subdistrict_admin"),
+    "wulibao_inspector": (WULIBAO, "inspector"),
+    "wulibao_worker": ("wulibao_community", "community_worker"),
+    "huaihelu_inspector": (HUAIHELU, "inspector"),
+}
+
+
+@pytest.fixture
+def erqi(db):
+    """二七区 (1 district, 16 subdistricts, 176 communities) and Zhengzhou's monitoring stations."""
+    divisions_load(rows=read_csv(DATA / "erqi_divisions.csv"))
+    stations_load(rows=read_csv(DATA / "zhengzhou_stations.csv"))
+    return Division.objects.get(code="410103")
+
+
+@pytest.fixture
+def wulibao(erqi):
+    return Division.objects.get(code=WULIBAO)
+
+
+@pytest.fixture
+def huaihelu(erqi):
+    return Division.objects.get(code=HUAIHELU)
+
+
+@pytest.fixture
+def wulibao_community(wulibao):
+    """The community the community worker belongs to."""
+    return wulibao.children.order_by("code").first()
+
+
+@pytest.fixture
+def wulibao_other_community(wulibao):
+    """A sibling community in 五里堡, outside the community worker's reach."""
+    return wulibao.children.order_by("code")[1]
+
+
+@pytest.fixture
+def huaihelu_community(huaihelu):
+    return huaihelu.children.order_by("code").first()
+
+
+@pytest.fixture
+def people(erqi, wulibao_community):
+    """Every story user, by name; plus `nobody`, who has no membership."""
+    users = {}
+    for username, (where, role) in PEOPLE.items():
+        division = wulibao_community if where == "wulibao_community" else Division.objects.get(code=where)
+        users[username] = MembershipFactory(user=UserFactory(username=username), division=division, role=role).user
+    users["nobody"] = UserFactory(username="nobody")
+    return users
+
+
+@pytest.fixture
+def household_in(erqi):
+    """Make a household in a given community: household_in(community, **fields)."""
+
+    def make(division, **fields):
+        return HouseholdFactory(division=division, **fields)
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, people):
+    """A browser session signed in as one of the story users (None: anonymous)."""
+
+    def as_(username):
+        if username is not None:
+            client.force_login(people[username])
+        return client
+
+    return as_
+
+
+@pytest.fixture
+def api_as(people):
+    """An API client authenticated as one of the story users (None: anonymous)."""
+
+    def as_(username):
+        api = APIClient()
+        if username is not None:
+            api.force_authenticate(people[username])
+        return api
+
+    return as_
