@@ -66,7 +66,7 @@ class Command(BaseCommand):
             users = self._users()
             created = self._households(users["qu_admin"])
         self.stdout.write(f"households: {created} created")
-        self.stdout.write("\nDemo users (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo users (password for all: {DEMO_PASSWORD}):")
         for username, full_name, _code, role in DEMO_USERS:
             self.stdout.write(f"  {username:20} {Role(role).label:<12} {full_name}")
         self.stdout.write(f"  {'admin':20} superuser (Django admin)")
