@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "user.created": _("user created"),
     "user.deactivated": _("user deactivated"),
     "user.activated": _("user reactivated"),
+    "station.updated": _("station changed"),
 }
 
 

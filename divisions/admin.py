@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import Division, Membership, MonitoringStation
 
 
@@ -15,6 +16,16 @@ class DivisionAdmin(admin.ModelAdmin):
 class MonitoringStationAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "city", "longitude", "latitude", "has_priority_zone", "priority_radius_m"]
     list_filter = ["has_priority_zone", "is_background"]
+    fields = ["code", "city", "is_background", *services.STATION_FIELDS]
+    readonly_fields = ["code", "city", "is_background"]
+
+    def has_add_permission(self, request):
+        return False  # stations come from the national list: manage.py load_stations
+
+    def save_model(self, request, obj, form, change):
+        """Through the service: audited, and the households' zones follow the change."""
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.station_update(actor=request.user, station=MonitoringStation.objects.get(pk=obj.pk), data=data)
 
 
 @admin.register(Membership)

@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from coalgov.audit import audit_record
+from coalgov.audit import audit_record, changes_between, snapshot
 
 from .models import Division, Level, Membership, MonitoringStation
-from .scoping import Role, ensure_can_enter, forget_grants
+from .scoping import ENTRY_ROLES, Role, ensure_can_enter, forget_grants, has_role
 
 User = get_user_model()
 
@@ -225,3 +225,28 @@ def user_set_active(*, actor, user, active: bool, reason: str = ""):
         reason=reason,
     )
     return user
+
+
+STATION_FIELDS = ["name", "longitude", "latitude", "has_priority_zone", "priority_radius_m"]
+
+
+@transaction.atomic
+def station_update(*, actor, station: MonitoringStation, data: dict) -> MonitoringStation:
+    """Change a station's place or priority zone; the households' zones are recomputed in the background."""
+    from households.tasks import recompute_priority_zones  # households builds on divisions, not the reverse
+
+    if not has_role(actor, *ENTRY_ROLES["station"]):
+        raise PermissionDenied
+    before = snapshot(station, STATION_FIELDS)
+    for name, value in data.items():
+        if name not in STATION_FIELDS:
+            raise ValueError(f"not editable: {name}")
+        setattr(station, name, value)
+    station.full_clean()
+    changes = changes_between(before, snapshot(station, STATION_FIELDS))
+    if not changes:
+        return station
+    station.save()
+    audit_record(actor=actor, action="station.updated", obj=station, changes=changes)
+    transaction.on_commit(recompute_priority_zones.delay)
+    return station

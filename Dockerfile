@@ -1,0 +1,20 @@
+# The image behind docker-compose.yml: the Django app, its static files built in, run as a non-root user.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+COPY --from=assets /src/node_modules ./node_modules
+RUN SECRET_KEY=build-only python manage.py compilemessages --ignore 'node_modules/*' \
+    && SECRET_KEY=build-only python manage.py collectstatic --no-input \
+    && useradd --system --uid 1000 coalgov && mkdir -p /app/media && chown coalgov /app/media
+USER coalgov
+EXPOSE 8000
+CMD ["gunicorn", "coalgov.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
