@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from reports import views as report_views
+
 from . import views
 
 urlpatterns = [
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
-    path("", views.home, name="home"),
+    path("", report_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

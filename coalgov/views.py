@@ -1,12 +1,9 @@
-"""Shared views: the scoped base classes every page builds on, the home page and the health check."""
+"""Shared views: the scoped base classes every page builds on, and the health check."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
-from django.db.models import Count, Q
 from django.http import JsonResponse
-from django.shortcuts import render
 from django_filters.views import FilterView
 
 
@@ -61,18 +58,3 @@ def healthz(request):
             checks[name] = f"error: {exc.__class__.__name__}"
             healthy = False
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
-
-
-@login_required
-def home(request):
-    """Where the user stands: their units and roles, and the register within their reach."""
-    from households.models import Household
-
-    households = Household.objects.visible_to(request.user).current()
-    totals = households.aggregate(
-        total=Count("pk"),
-        priority=Count("pk", filter=Q(in_priority_zone=True)),
-        unmanaged_no_gas=Count("pk", filter=Q(unmanaged=True, no_gas_or_heating=True)),
-        unlocated=Count("pk", filter=Q(latitude__isnull=True)),
-    )
-    return render(request, "home.html", {"totals": totals})

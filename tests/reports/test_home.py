@@ -1,0 +1,47 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_the_home_page_counts_only_the_users_own_households(
+    client_as, household_in, wulibao_community, huaihelu_community
+):
+    for _ in range(3):
+        household_in(wulibao_community)
+    household_in(huaihelu_community, in_priority_zone=True)
+
+    wulibao = client_as("wulibao_inspector").get("/")
+    assert wulibao.status_code == 200
+    assert wulibao.context["totals"]["total"] == 3
+    assert wulibao.context["totals"]["priority"] == 0
+
+
+@pytest.mark.django_db
+def test_a_user_without_membership_is_told_they_see_nothing(client_as, household_in, wulibao_community):
+    household_in(wulibao_community)
+
+    response = client_as("nobody").get("/")
+
+    assert response.context["totals"]["total"] == 0
+    assert b'data-testid="no-membership"' in response.content
+
+
+@pytest.mark.django_db
+def test_recent_changes_on_the_home_page_stay_inside_the_jurisdiction(
+    client_as, people, wulibao_community, huaihelu_community
+):
+    from households.services import household_create
+
+    household_create(actor=people["qu_admin"], data={"division": huaihelu_community, "estate": "淮河小区"})
+    household_create(actor=people["qu_admin"], data={"division": wulibao_community, "estate": "五里堡小区"})
+
+    page = client_as("wulibao_inspector").get("/").content.decode()
+
+    assert "五里堡小区" in page
+    assert "淮河小区" not in page
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/login/")
