@@ -12,6 +12,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
 
+    def filter_queryset(self, queryset):
+        # Filters (which hide voided records by default) narrow lists only: a record asked for by id is
+        # found by jurisdiction alone, voided or not, so a repeated void answers 200 rather than 404.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
 
 def exception_handler(exc, context):
     """DRF's handler, plus model validation errors raised by services, as 400 with field messages."""

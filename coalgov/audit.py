@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext as _
 
 from .models import AuditEvent
 
@@ -53,3 +55,33 @@ def audit_record(
         changes=changes or {},
         reason=reason,
     )
+
+
+def _readable(field: models.Field | None, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field is not None and field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+def readable_changes(
+    model: type[models.Model], changes: dict[str, list[Any]], *, hide: Callable[[str, Any], Any] | None = None
+) -> list[tuple[str, Any, Any]]:
+    """(field label, old, new) as a person reads them: choice labels, yes / no, `hide` applied.
+
+    A field that was empty and stays empty or false (most of a newly created record) is left out.
+    """
+    fields = {f.name: f for f in model._meta.fields}
+    rows = []
+    for name, (old, new) in changes.items():
+        if old in (None, "") and new in (None, "", False):
+            continue
+        if hide is not None:
+            old, new = hide(name, old), hide(name, new)
+        field = fields.get(name)
+        label = field.verbose_name if field is not None else name
+        rows.append((label, _readable(field, old), _readable(field, new)))
+    return rows

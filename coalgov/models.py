@@ -13,8 +13,8 @@ ACTION_LABELS = {
     "household.created": _("registered"),
     "household.updated": _("changed"),
     "household.voided": _("voided"),
-    "membership.created": _("membership given"),
-    "membership.deactivated": _("membership ended"),
+    "membership.created": _("unit and role assigned"),
+    "membership.deactivated": _("unit and role ended"),
     "user.created": _("user created"),
     "user.deactivated": _("user deactivated"),
     "user.activated": _("user reactivated"),
@@ -24,6 +24,12 @@ ACTION_LABELS = {
 
 class AuditEventQuerySet(ScopedQuerySet):
     scope_field = "division_code"
+
+    def update(self, **kwargs):
+        raise ValueError("Audit events are append-only.")
+
+    def delete(self):
+        raise ValueError("Audit events are append-only.")
 
     def for_object(self, obj: models.Model) -> "AuditEventQuerySet":
         return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))

@@ -11,6 +11,7 @@ from .settings import STORAGES
 # Tests do not run collectstatic; serve static files through the finders instead of a manifest.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True  # look files up per request: no warning about the STATIC_ROOT tests never fill
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

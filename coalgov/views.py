@@ -19,6 +19,11 @@ class ScopedFilterView(ScopedMixin, FilterView):
 
     paginate_by = 50
 
+    def get_filterset_kwargs(self, filterset_class):
+        # Always bind, as the API does: a page opened without parameters is an empty filter, and the
+        # FilterSet's defaults (voided records hidden) apply to it too. django-filter leaves it unbound.
+        return {**super().get_filterset_kwargs(filterset_class), "data": self.request.GET}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The current filters without the page number, for pagination links.

@@ -148,6 +148,13 @@ def sees_phone(user: AbstractBaseUser | None, division_code: str) -> bool:
     return any(g.role in PHONE_ROLES and division_code.startswith(g.code) for g in grants(user))
 
 
+def phone_codes(user: AbstractBaseUser | None) -> list[str] | None:
+    """Roots of the subtrees where the user sees full phone numbers; None means everywhere."""
+    if is_unrestricted(user):
+        return None
+    return _outermost([g.code for g in grants(user) if g.role in PHONE_ROLES])
+
+
 def mask_phone(phone: str) -> str:
     """138****1234: keep the first three and last four digits."""
     if len(phone) < 8:

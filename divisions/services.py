@@ -137,7 +137,7 @@ def stations_load(*, rows: Iterable[dict[str, str]]) -> LoadResult:
 def _check_role_level(division: Division, role: str) -> None:
     if division.level not in ROLE_LEVELS[role]:
         raise ValidationError(
-            _("The role %(role)s is not given at the level of %(division)s.")
+            _("The role %(role)s cannot be given in %(division)s.")
             % {"role": Role(role).label, "division": f"{division.name}（{division.get_level_display()}）"}
         )
 

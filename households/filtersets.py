@@ -2,7 +2,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.filters import ANY, YesNoAny
 from divisions.models import Division, Level
+from divisions.scoping import codes_q, phone_codes
 
 from .models import Household, Kind
 
@@ -22,17 +24,19 @@ class HouseholdFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
     division = django_filters.ModelChoiceFilter(
-        label=_("Unit"), queryset=visible_units, to_field_name="code", method="filter_division"
+        label=_("Unit"), queryset=visible_units, empty_label=ANY, to_field_name="code", method="filter_division"
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices)
-    unmanaged = django_filters.BooleanFilter(label=_("No property management (无主管)"))
-    no_gas_or_heating = django_filters.BooleanFilter(label=_("Neither gas nor central heating (无双气)"))
-    vulnerable = django_filters.BooleanFilter(label=_("Vulnerable"), method="filter_vulnerable")
-    in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=ANY)
+    unmanaged = django_filters.BooleanFilter(label=_("No property management (无主管)"), widget=YesNoAny)
+    no_gas_or_heating = django_filters.BooleanFilter(
+        label=_("Neither gas nor central heating (无双气)"), widget=YesNoAny
+    )
+    vulnerable = django_filters.BooleanFilter(label=_("Vulnerable"), widget=YesNoAny, method="filter_vulnerable")
+    in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"), widget=YesNoAny)
     estate = django_filters.CharFilter(label=_("Estate / compound"))
     building = django_filters.CharFilter(label=_("Building"))
-    unit = django_filters.CharFilter(label=_("Unit (单元)"))
-    voided = django_filters.BooleanFilter(label=_("Voided"), method="filter_voided")
+    unit = django_filters.CharFilter(label=_("Stairwell"))
+    voided = django_filters.BooleanFilter(label=_("Voided"), widget=YesNoAny, method="filter_voided")
 
     class Meta:
         model = Household
@@ -48,8 +52,12 @@ class HouseholdFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        # A phone number matches only where the user sees full numbers: a masked number must not be
+        # confirmable by searching for it.
+        user = getattr(self.request, "user", None)
+        by_phone = Q(phone=value) & codes_q(phone_codes(user), "division_code")
         return queryset.filter(
-            Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value) | Q(phone=value)
+            Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value) | by_phone
         )
 
     def filter_division(self, queryset, name, value):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division, Level
+from divisions.scoping import mask_phone, sees_phone
 
 from .models import Household
 from .services import EDITABLE_FIELDS
@@ -29,8 +30,21 @@ class HouseholdForm(forms.ModelForm):
             .select_related("parent")
         )
         self.fields["phone"].widget.attrs.update(inputmode="tel", autocomplete="off")
+        # Someone who sees the number masked must not read it off the edit form; they may still replace
+        # it, and a blank field keeps the number on record.
+        self.hides_phone = bool(self.instance.pk and self.instance.phone) and not sees_phone(
+            user, self.instance.division_code
+        )
+        if self.hides_phone:
+            self.initial["phone"] = ""
+            self.fields["phone"].widget.attrs["placeholder"] = mask_phone(self.instance.phone)
+            self.fields["phone"].help_text = _("Leave blank to keep the number on record.")
         for name in ("latitude", "longitude"):
             self.fields[name].widget.attrs.update(step="0.000001", inputmode="decimal")
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        return self.instance.phone if self.hides_phone and not phone else phone
 
 
 class VoidForm(forms.Form):

@@ -54,13 +54,13 @@ class Household(models.Model):
     """
 
     division = models.ForeignKey(
-        Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="households"
+        Division, verbose_name=_("community / grid"), on_delete=models.PROTECT, related_name="households"
     )
     division_code = models.CharField(max_length=20, db_index=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESIDENCE)
-    estate = models.CharField(_("estate / compound"), max_length=100, blank=True, help_text=_("小区 / 楼院"))
+    estate = models.CharField(_("estate / compound"), max_length=100, blank=True)
     building = models.CharField(_("building"), max_length=20, blank=True)
-    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit = models.CharField(_("stairwell"), max_length=20, blank=True)
     room = models.CharField(_("room"), max_length=20, blank=True)
     address = models.CharField(
         _("street address"), max_length=200, blank=True, help_text=_("For shops, stalls and places without a room.")
@@ -93,7 +93,7 @@ class Household(models.Model):
     in_priority_zone = models.BooleanField(_("in a priority zone"), default=False, editable=False)
     priority_station = models.ForeignKey(
         MonitoringStation,
-        verbose_name=_("nearest station"),
+        verbose_name=_("priority-zone station"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,7 +68,15 @@ def household_create(*, actor, data: dict[str, Any], client_uuid: uuid.UUID | No
     household = Household(**data, division_code=division.code, client_uuid=client_uuid, created_by=actor)
     _place(household)
     household.full_clean(exclude=["client_uuid"])
-    household.save()
+    try:
+        with transaction.atomic():
+            household.save()
+    except IntegrityError:
+        # The same submission, sent twice at once, won the race in another request: answer with it.
+        existing = Household.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
+        if existing is None:
+            raise
+        return existing, False
     audit_record(
         actor=actor,
         action="household.created",

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
+from coalgov.audit import readable_changes
 from coalgov.models import AuditEvent
 from coalgov.views import ScopedFilterView, ScopedMixin
 from divisions.scoping import can_enter, mask_phone, may_enter_somewhere, sees_phone
@@ -23,17 +24,15 @@ def _shown_phone(user, household: Household) -> str:
     return mask_phone(household.phone)
 
 
-def _history(household: Household) -> list[dict]:
-    """The household's audit events, each change labelled with the field's name in the UI language."""
-    names = {f.name: f.verbose_name for f in Household._meta.fields}
+def _history(household: Household, user) -> list[dict]:
+    """The household's audit events, readable; phone numbers masked for those who see them masked."""
+    hide_phone = not sees_phone(user, household.division_code)
+
+    def hide(field, value):
+        return mask_phone(value) if hide_phone and field == "phone" and value else value
+
     events = AuditEvent.objects.for_object(household).select_related("actor")
-    return [
-        {
-            "event": event,
-            "changes": [(names.get(field, field), old, new) for field, (old, new) in event.changes.items()],
-        }
-        for event in events
-    ]
+    return [{"event": event, "changes": readable_changes(Household, event.changes, hide=hide)} for event in events]
 
 
 def _households():
@@ -64,7 +63,7 @@ class HouseholdDetailView(ScopedMixin, DetailView):
         context["shown_phone"] = _shown_phone(user, household)
         context["can_edit"] = not household.is_voided and can_enter(user, household.division, "household")
         context["can_void"] = not household.is_voided and can_enter(user, household.division, "household_void")
-        context["history"] = _history(household)
+        context["history"] = _history(household, user)
         return context
 
 
@@ -77,8 +76,12 @@ class ScopedHouseholdAction(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.household = get_object_or_404(_households().visible_to(request.user), pk=kwargs["pk"])
-        if self.household.is_voided or not can_enter(request.user, self.household.division, self.action):
+        if not can_enter(request.user, self.household.division, self.action):
             raise PermissionDenied
+        if self.household.is_voided:
+            # A voided household is changed no more; a repeated void (a double tap) lands on its page.
+            messages.info(request, _("This household has been voided."))
+            return redirect(self.household)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

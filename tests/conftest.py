@@ -112,3 +112,19 @@ def api_as(people):
         return api
 
     return as_
+
+
+@pytest.fixture
+def register(people):
+    """Register a household through the service, as a story user would, so it has a history.
+
+    register("wulibao_worker", wulibao_community, phone="13812341234") → the new household.
+    """
+    from households.services import household_create
+
+    def make(username, division, **fields):
+        data = {"division": division, "estate": "龙亭小区", "building": "3", "unit": "2", "room": "501", **fields}
+        household, _created = household_create(actor=people[username], data=data)
+        return household
+
+    return make

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ class DivisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     filterset_fields = ["level", "parent__code"]
 
 
+@extend_schema(responses=MeSerializer)
 @api_view(["GET"])
 def me(request):
     """Who the caller is, where they belong, and where they may enter each kind of record."""
@@ -25,7 +27,9 @@ def me(request):
     data = {
         "username": user.username,
         "first_name": user.first_name,
-        "memberships": Membership.objects.filter(user=user, is_active=True).select_related("division__parent"),
+        "memberships": Membership.objects.filter(user=user, is_active=True, division__is_active=True).select_related(
+            "division__parent"
+        ),
         "entry": {action: entry_codes(user, action) for action in ENTRY_ROLES},
     }
     return Response(MeSerializer(data).data)

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from divisions.models import Division, Level
 from divisions.scoping import mask_phone, sees_phone
 
-from ..models import Household
+from ..models import Household, phone_validator
 from ..services import EDITABLE_FIELDS
 
 
@@ -26,6 +26,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
     priority_station = serializers.CharField(source="priority_station.code", read_only=True, default=None)
     client_uuid = serializers.UUIDField(required=False, allow_null=True)
+    # Validated in validate_phone, after a masked number sent back unchanged is recognised.
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
     class Meta:
         model = Household
@@ -50,6 +52,20 @@ class HouseholdSerializer(serializers.ModelSerializer):
         if data.get("phone") and not sees_phone(self.context["request"].user, instance.division_code):
             data["phone"] = mask_phone(data["phone"])
         return data
+
+    def validate_phone(self, value):
+        # A client that sees the number masked may send the masked form back unchanged (a full PUT).
+        household = self.instance
+        if (
+            household is not None
+            and household.phone
+            and value == mask_phone(household.phone)
+            and not sees_phone(self.context["request"].user, household.division_code)
+        ):
+            return household.phone
+        if value:
+            phone_validator(value)
+        return value
 
     def validate(self, attrs):
         # Run the model's own checks (both coordinates or neither, an address) so the API answers

@@ -1,0 +1,122 @@
+"""Narrowing the register: by unit (with everything below it), kind, vulnerability and free text.
+
+The page and the API share one FilterSet, so every case is asked of both and must answer the same.
+"""
+
+import pytest
+from django.urls import reverse
+
+API_LIST = "/api/v1/households/"
+
+
+@pytest.fixture
+def register_book(household_in, wulibao_community, wulibao_other_community, huaihelu_community):
+    """A small register with one distinguishing feature per household."""
+    return {
+        "flat": household_in(wulibao_community, estate="龙亭小区", head_name="张建国", phone="13812341234"),
+        "elderly": household_in(wulibao_community, estate="铁路新村", elderly_alone=True, head_name="王桂兰"),
+        "bathhouse": household_in(
+            wulibao_other_community, kind="bathhouse", estate="", address="大学路88号", head_name="刘老板"
+        ),
+        "disabled": household_in(wulibao_other_community, estate="中铁院家属楼", disabled=True),
+        "stall": household_in(huaihelu_community, kind="food_stall", estate="", address="淮河路夜市", low_income=True),
+    }
+
+
+def found(client_as, api_as, username, params):
+    """The households a filter finds, asked of the page and the API; both must agree."""
+    page = client_as(username).get(reverse("households:list"), params)
+    api = api_as(username).get(API_LIST, params)
+    assert (page.status_code, api.status_code) == (200, 200)
+    on_page = {h.pk for h in page.context["object_list"]}
+    in_api = {row["id"] for row in api.json()["results"]}
+    assert on_page == in_api
+    return on_page
+
+
+def ids(book, *names):
+    return {book[name].pk for name in names}
+
+
+def test_a_subdistrict_filter_includes_all_of_its_communities(client_as, api_as, register_book, wulibao):
+    result = found(client_as, api_as, "qu_admin", {"division": wulibao.code})
+
+    assert result == ids(register_book, "flat", "elderly", "bathhouse", "disabled")
+
+
+def test_a_community_filter_keeps_only_that_community(client_as, api_as, register_book, wulibao_community):
+    result = found(client_as, api_as, "qu_admin", {"division": wulibao_community.code})
+
+    assert result == ids(register_book, "flat", "elderly")
+
+
+def test_the_district_filter_keeps_everything(client_as, api_as, register_book, erqi):
+    assert found(client_as, api_as, "qu_admin", {"division": erqi.code}) == ids(register_book, *register_book)
+
+
+def test_a_unit_filter_cannot_reach_beyond_the_users_jurisdiction(client_as, api_as, register_book, huaihelu):
+    page = client_as("wulibao_inspector").get(reverse("households:list"), {"division": huaihelu.code})
+    api = api_as("wulibao_inspector").get(API_LIST, {"division": huaihelu.code})
+
+    assert list(page.context["object_list"]) == []
+    assert api.status_code == 400
+    assert "division" in api.json()
+
+
+def test_the_unit_filter_offers_only_units_in_the_users_jurisdiction(client_as, register_book, wulibao):
+    response = client_as("wulibao_inspector").get(reverse("households:list"))
+
+    offered = {unit.code for unit in response.context["filter"].form.fields["division"].queryset}
+    assert offered == {wulibao.code, *wulibao.children.values_list("code", flat=True)}
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("bathhouse", ["bathhouse"]), ("food_stall", ["stall"]), ("coal_sale_point", [])]
+)
+def test_the_kind_filter(client_as, api_as, register_book, kind, expected):
+    assert found(client_as, api_as, "qu_admin", {"kind": kind}) == ids(register_book, *expected)
+
+
+def test_the_vulnerable_filter_finds_the_elderly_the_poor_and_the_disabled(client_as, api_as, register_book):
+    vulnerable = found(client_as, api_as, "qu_admin", {"vulnerable": "true"})
+    others = found(client_as, api_as, "qu_admin", {"vulnerable": "false"})
+
+    assert vulnerable == ids(register_book, "elderly", "disabled", "stall")
+    assert others == ids(register_book, "flat", "bathhouse")
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("龙亭", ["flat"]),  # the estate
+        ("大学路", ["bathhouse"]),  # the street address
+        ("王桂兰", ["elderly"]),  # the head of household
+        ("13812341234", ["flat"]),  # a whole phone number
+        ("  龙亭  ", ["flat"]),  # spaces around the words
+        ("1381234", []),  # part of a phone number finds nothing
+        ("不存在的小区", []),
+    ],
+)
+def test_the_search_box(client_as, api_as, register_book, q, expected):
+    assert found(client_as, api_as, "qu_admin", {"q": q}) == ids(register_book, *expected)
+
+
+def test_the_search_box_stays_inside_the_jurisdiction(client_as, api_as, register_book):
+    assert found(client_as, api_as, "wulibao_worker", {"q": "淮河路"}) == set()
+
+
+def test_filters_combine(client_as, api_as, register_book, wulibao):
+    result = found(client_as, api_as, "wulibao_inspector", {"division": wulibao.code, "vulnerable": "true"})
+
+    assert result == ids(register_book, "elderly", "disabled")
+
+
+def test_the_register_page_keeps_the_filters_on_the_next_page(client_as, household_in, wulibao_community, wulibao):
+    for _ in range(55):
+        household_in(wulibao_community)
+
+    first = client_as("qu_admin").get(reverse("households:list"), {"division": wulibao.code})
+    second = client_as("qu_admin").get(reverse("households:list"), {"division": wulibao.code, "page": 2})
+
+    assert f"division={wulibao.code}&amp;page=2" in first.content.decode()
+    assert len(first.context["object_list"]) + len(second.context["object_list"]) == 55

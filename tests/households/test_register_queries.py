@@ -1,0 +1,86 @@
+"""The register costs the same number of queries for five households as for a full page of them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from divisions.models import MonitoringStation
+
+API_LIST = "/api/v1/households/"
+
+
+def queries_for(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(queries), response
+
+
+@pytest.fixture
+def grow(household_in, wulibao_community, wulibao_other_community, huaihelu_community):
+    """Add `n` households spread over three communities and two subdistricts, some in priority zones."""
+    station = MonitoringStation.objects.get(code="1323A")
+    places = [wulibao_community, wulibao_other_community, huaihelu_community]
+
+    def add(n):
+        for i in range(n):
+            household_in(
+                places[i % 3],
+                elderly_alone=i % 4 == 0,
+                in_priority_zone=i % 5 == 0,
+                priority_station=station if i % 5 == 0 else None,
+            )
+
+    return add
+
+
+@pytest.mark.parametrize("username", ["qu_admin", "qu_leader", "wulibao_inspector", "wulibao_worker"])
+def test_the_register_page_does_not_query_once_per_household(client_as, grow, username):
+    client = client_as(username)
+    grow(6)
+    few, response = queries_for(client, reverse("households:list"))
+    shown = len(response.context["object_list"])
+
+    grow(60)
+    many, response = queries_for(client, reverse("households:list"))
+
+    assert len(response.context["object_list"]) > shown
+    assert many == few
+
+
+@pytest.mark.parametrize("username", ["qu_admin", "qu_leader", "wulibao_inspector", "wulibao_worker"])
+def test_the_api_list_does_not_query_once_per_household(api_as, grow, username):
+    api = api_as(username)
+    grow(6)
+    api.get(API_LIST)  # the same user object serves every request here: its grants are read once, now
+    few, response = queries_for(api, API_LIST, {"page_size": 200})
+    shown = len(response.json()["results"])
+
+    grow(60)
+    many, response = queries_for(api, API_LIST, {"page_size": 200})
+
+    assert len(response.json()["results"]) > shown
+    assert many == few
+
+
+def test_a_filtered_register_page_does_not_query_once_per_household(client_as, grow, wulibao):
+    client = client_as("qu_admin")
+    params = {"division": wulibao.code, "vulnerable": "true", "q": "小区"}
+    grow(6)
+    few, _ = queries_for(client, reverse("households:list"), params)
+
+    grow(60)
+    many, _ = queries_for(client, reverse("households:list"), params)
+
+    assert many == few
+
+
+def test_the_register_page_needs_only_a_handful_of_queries(client_as, grow, django_assert_max_num_queries):
+    client = client_as("wulibao_inspector")
+    grow(60)
+
+    # Session, user, grants, memberships for the menu, the unit filter's choices, the count, the page.
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("households:list"))
+    assert response.status_code == 200
