@@ -1,8 +1,10 @@
 """Shared API machinery: the scoped base viewset and the error shape."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -18,6 +20,16 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
+
+    def created_or_repeated(self, record, created: bool) -> Response:
+        """201 for a new record, 200 for a repeated submission (same client_uuid).
+
+        A uuid that someone else used, for a record outside the caller's view, says nothing about it: 403.
+        """
+        if not created and not self.get_queryset().filter(pk=record.pk).exists():
+            raise PermissionDenied
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(record).data, status=code)
 
 
 def exception_handler(exc, context):

@@ -7,10 +7,12 @@ from rest_framework.routers import DefaultRouter
 
 from divisions.api.views import DivisionViewSet, me
 from households.api.views import HouseholdViewSet
+from inspections.api.views import InspectionViewSet
 
 router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="division")
 router.register("households", HouseholdViewSet, basename="household")
+router.register("inspections", InspectionViewSet, basename="inspection")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -217,3 +217,12 @@ LOGGING = {
     # Django's own loggers print through their own handler; stop them printing twice through the root.
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Night checks are visits between these local times (the article's 零点夜查 falls inside).
+NIGHT_START = os.environ.get("NIGHT_START", "22:00")
+NIGHT_END = os.environ.get("NIGHT_END", "06:00")
+
+# Photos: the largest file accepted, and the longest side of a stored photo and of its thumbnail.
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+PHOTO_MAX_SIDE = 2048
+PHOTO_THUMBNAIL_SIDE = 320

@@ -40,6 +40,11 @@ DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN, INSPECTOR, COMMUNITY_WORKER 
 # Which roles may create and change which kind of record, inside their own subtree.
 ENTRY_ROLES: dict[str, frozenset[str]] = {
     "household": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN, INSPECTOR, COMMUNITY_WORKER}),
+    # Field work. Leaders and supervision groups make spot checks and lead night-check operations.
+    "inspection": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN, INSPECTOR, COMMUNITY_WORKER}),
+    "operation": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
+    "fieldwork": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN, INSPECTOR, COMMUNITY_WORKER}),
+    "fieldwork_void": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
     "household_void": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
     "membership": frozenset({DISTRICT_ADMIN}),
     "station": frozenset({DISTRICT_ADMIN}),

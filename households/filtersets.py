@@ -6,7 +6,7 @@ from coalgov.filters import ANY, YesNoAny
 from divisions.models import Division, Level
 from divisions.scoping import codes_q, phone_codes
 
-from .models import Household, Kind
+from .models import CoalStatus, Household, Kind
 
 
 def visible_units(request):
@@ -32,6 +32,7 @@ class HouseholdFilterSet(django_filters.FilterSet):
         label=_("Neither gas nor central heating (无双气)"), widget=YesNoAny
     )
     vulnerable = django_filters.BooleanFilter(label=_("Vulnerable"), widget=YesNoAny, method="filter_vulnerable")
+    coal_status = django_filters.ChoiceFilter(label=_("Coal status"), choices=CoalStatus.choices, empty_label=ANY)
     in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"), widget=YesNoAny)
     estate = django_filters.CharFilter(label=_("Estate / compound"))
     building = django_filters.CharFilter(label=_("Building"))

@@ -37,6 +37,12 @@ phone_validator = RegexValidator(
 )
 
 
+class CoalStatus(models.TextChoices):
+    NEVER = "never", _("Never found")
+    FOUND = "found", _("Found, not yet cleared")
+    CLEARED = "cleared", _("Cleared")
+
+
 class HouseholdQuerySet(ScopedQuerySet):
     scope_field = "division_code"
 
@@ -101,6 +107,17 @@ class Household(models.Model):
         related_name="households",
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Derived from the visits by inspections.services.household_coal_status_refresh; never edited.
+    coal_status = models.CharField(
+        _("coal status"), max_length=10, choices=CoalStatus.choices, default=CoalStatus.NEVER, editable=False
+    )
+    coal_status_at = models.DateTimeField(
+        _("coal status since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The visit that found coal, or the clean check that cleared it."),
+    )
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(

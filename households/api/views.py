@@ -1,6 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -32,12 +32,7 @@ class HouseholdViewSet(
         data = dict(serializer.validated_data)
         client_uuid = data.pop("client_uuid", None)
         household, created = services.household_create(actor=request.user, data=data, client_uuid=client_uuid)
-        if not created and not self.get_queryset().filter(pk=household.pk).exists():
-            # A uuid someone else used, outside this caller's view: say nothing about it.
-            raise PermissionDenied
-        return Response(
-            self.get_serializer(household).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        return self.created_or_repeated(household, created)
 
     def update(self, request, *args, **kwargs):
         household = self.get_object()

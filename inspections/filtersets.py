@@ -1,0 +1,111 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from coalgov.filters import ANY, YesNoAny
+from households.filtersets import visible_units
+
+from .models import Ban, Conversion, Inspection, NightOperation, Publicity, Purchase
+from .selectors import local_bounds
+
+
+class FieldFilterSet(django_filters.FilterSet):
+    """What every field-work list filters by: a unit's subtree, and voided records hidden unless asked."""
+
+    division = django_filters.ModelChoiceFilter(
+        label=_("Unit"), queryset=visible_units, empty_label=ANY, to_field_name="code", method="filter_division"
+    )
+    voided = django_filters.BooleanFilter(label=_("Voided"), widget=YesNoAny, method="filter_voided")
+
+    def filter_queryset(self, queryset):
+        if self.form.cleaned_data.get("voided") is None:
+            queryset = queryset.filter(voided_at__isnull=True)
+        return super().filter_queryset(queryset)
+
+    def filter_division(self, queryset, name, value):
+        return queryset.filter(division_code__startswith=value.code)
+
+    def filter_voided(self, queryset, name, value):
+        return queryset.filter(voided_at__isnull=not value)
+
+
+class LocalDateRangeFilter(django_filters.DateFromToRangeFilter):
+    """Inclusive local dates (Asia/Shanghai) on a datetime field."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        lower, upper = local_bounds(value.start, value.stop)
+        if lower:
+            qs = qs.filter(**{f"{self.field_name}__gte": lower})
+        if upper:
+            qs = qs.filter(**{f"{self.field_name}__lt": upper})
+        return qs
+
+
+class InspectionFilterSet(FieldFilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Inspection.Kind.choices, empty_label=ANY)
+    outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=Inspection.Outcome.choices, empty_label=ANY)
+    date = LocalDateRangeFilter(label=_("Date"), field_name="started_at")
+    is_night = django_filters.BooleanFilter(label=_("At night"), widget=YesNoAny)
+    in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"), widget=YesNoAny)
+    found_coal = django_filters.BooleanFilter(label=_("Coal found"), widget=YesNoAny, method="filter_found")
+    household = django_filters.NumberFilter(label=_("Household"), field_name="household_id")
+    operation = django_filters.NumberFilter(label=_("Night-check operation"), field_name="operation_id")
+
+    class Meta:
+        model = Inspection
+        fields = ["division", "kind", "outcome", "date", "is_night", "in_priority_zone", "found_coal"]
+
+    def filter_found(self, queryset, name, value):
+        return (
+            queryset.filter(outcome__in=Inspection.FOUND) if value else queryset.exclude(outcome__in=Inspection.FOUND)
+        )
+
+
+class NightOperationFilterSet(FieldFilterSet):
+    date = django_filters.DateFromToRangeFilter(label=_("Date"))
+
+    class Meta:
+        model = NightOperation
+        fields = ["division", "date"]
+
+
+class PurchaseFilterSet(FieldFilterSet):
+    date = django_filters.DateFromToRangeFilter(label=_("Date"), field_name="purchased_on")
+    household = django_filters.NumberFilter(label=_("Household"), field_name="household_id")
+
+    class Meta:
+        model = Purchase
+        fields = ["division", "date", "item"]
+
+
+class BanFilterSet(FieldFilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Ban.Kind.choices, empty_label=ANY)
+    date = LocalDateRangeFilter(label=_("Date"), field_name="banned_at")
+    rebounded = django_filters.BooleanFilter(
+        label=_("Found trading again"), widget=YesNoAny, field_name="rebound_at", lookup_expr="isnull", exclude=True
+    )
+    household = django_filters.NumberFilter(label=_("Household"), field_name="household_id")
+
+    class Meta:
+        model = Ban
+        fields = ["division", "kind", "date", "rebounded"]
+
+
+class ConversionFilterSet(FieldFilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Conversion.Kind.choices, empty_label=ANY)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Conversion.Status.choices, empty_label=ANY)
+    completed = django_filters.DateFromToRangeFilter(label=_("Completed"), field_name="completed_on")
+
+    class Meta:
+        model = Conversion
+        fields = ["division", "kind", "status", "completed"]
+
+
+class PublicityFilterSet(FieldFilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Publicity.Kind.choices, empty_label=ANY)
+    date = django_filters.DateFromToRangeFilter(label=_("Date"))
+
+    class Meta:
+        model = Publicity
+        fields = ["division", "kind", "date"]

@@ -1,0 +1,123 @@
+"""Photos from phones: checked by content, oriented, re-encoded, stored under server-made names.
+
+A photo is checked completely (`photo_check`) before anything of its submission is written, so a bad
+file refuses the whole submission and saves nothing. Re-encoding drops everything but the pixels —
+including EXIF, whose GPS position is read first and kept on the Photo row.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import models
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .models import Photo
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; more is a decompression bomb, not a photo
+GPS_TAG = 0x8825
+
+
+@dataclass
+class CheckedPhoto:
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    latitude: Decimal | None
+    longitude: Decimal | None
+
+
+def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
+    try:
+        gps = exif.get_ifd(GPS_TAG)
+        lat, lat_ref, lon, lon_ref = gps[2], gps[1], gps[4], gps[3]
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return None, None
+
+    def degrees(dms, ref) -> Decimal:
+        value = float(dms[0]) + float(dms[1]) / 60 + float(dms[2]) / 3600
+        return Decimal(f"{-value if ref in ('S', 'W') else value:.6f}")
+
+    try:
+        return degrees(lat, lat_ref), degrees(lon, lon_ref)
+    except (TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None, None
+
+
+def _jpeg(image: Image.Image, side: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((side, side))
+    out = io.BytesIO()
+    copy.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def photo_check(upload) -> CheckedPhoto:
+    """Check one uploaded file and prepare what will be stored; raise ValidationError if it is no photo."""
+    name = getattr(upload, "name", "") or _("photo")
+    if upload.size > settings.PHOTO_MAX_BYTES:
+        raise ValidationError(
+            _("%(name)s is %(size).1f MB; a photo may be at most %(limit)d MB.")
+            % {"name": name, "size": upload.size / 1024 / 1024, "limit": settings.PHOTO_MAX_BYTES // 1024 // 1024},
+            code="photo_too_large",
+        )
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED_FORMATS:
+                raise UnidentifiedImageError(probe.format)
+            if probe.width * probe.height > MAX_PIXELS:
+                raise UnidentifiedImageError("too many pixels")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            latitude, longitude = _gps(image.getexif())
+            image = ImageOps.exif_transpose(image).convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError(
+            _("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name}, code="photo_invalid"
+        ) from exc
+    return CheckedPhoto(
+        image=_jpeg(image, settings.PHOTO_MAX_SIDE),
+        thumbnail=_jpeg(image, settings.PHOTO_THUMBNAIL_SIDE),
+        width=image.width,
+        height=image.height,
+        latitude=latitude,
+        longitude=longitude,
+    )
+
+
+def photos_check(uploads) -> list[CheckedPhoto]:
+    return [photo_check(upload) for upload in uploads]
+
+
+def photos_attach(*, actor, subject: models.Model, division_code: str, photos: list[CheckedPhoto]) -> list[Photo]:
+    """Store checked photos for a record. Called inside the record's transaction."""
+    stored = []
+    content_type = ContentType.objects.get_for_model(subject)
+    for checked in photos:
+        key = uuid.uuid4().hex
+        photo = Photo(
+            content_type=content_type,
+            object_id=subject.pk,
+            division_code=division_code,
+            width=checked.width,
+            height=checked.height,
+            taken_latitude=checked.latitude,
+            taken_longitude=checked.longitude,
+            uploaded_by=actor,
+        )
+        photo.image.save(f"{key}.jpg", ContentFile(checked.image), save=False)
+        photo.thumbnail.save(f"{key}.jpg", ContentFile(checked.thumbnail), save=False)
+        photo.save()
+        stored.append(photo)
+    return stored

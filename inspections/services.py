@@ -1,0 +1,542 @@
+"""Every write of field work. Keyword-only, one transaction each, audited in it.
+
+Phone submissions carry a client-generated `client_uuid`: a repeat returns the first record with
+created=False, also when two copies race (the unique index decides, the loser answers with the winner).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coalgov.audit import audit_record, changes_between, snapshot
+from divisions.models import Division, Level
+from divisions.scoping import can_view, ensure_can_enter
+from households.models import CoalStatus, Household
+from households.models import Kind as HouseholdKind
+
+from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
+from .photos import CheckedPhoto, photos_attach
+
+# A phone's clock may run a little fast; a visit further in the future than this is refused.
+CLOCK_SKEW = datetime.timedelta(minutes=10)
+WHOLE_ITEMS = {Seizure.Item.BRIQUETTE, Seizure.Item.STOVE, Seizure.Item.CHARCOAL}
+
+
+@dataclass(frozen=True)
+class SeizureInput:
+    item: str
+    quantity: Decimal
+    method: str
+    description: str = ""
+
+
+def _first_or_create(model: type[models.Model], client_uuid: uuid.UUID | None, create: Callable[[], Any]):
+    """Run `create` unless `client_uuid` was seen before; return (record, created)."""
+    if client_uuid is not None:
+        existing = model.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        existing = model.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _check_household(household: Household) -> None:
+    if household.is_voided:
+        raise ValidationError({"household": _("This household has been voided.")})
+
+
+def _check_not_future(value: datetime.datetime | datetime.date, field: str) -> None:
+    now = timezone.now()
+    late = value > now + CLOCK_SKEW if isinstance(value, datetime.datetime) else value > timezone.localdate(now)
+    if late:
+        raise ValidationError({field: _("This date is in the future.")})
+
+
+def is_night(moment: datetime.datetime) -> bool:
+    """Whether a moment falls in the night window (NIGHT_START–NIGHT_END, local time; may wrap midnight)."""
+    local = timezone.localtime(moment).time()
+    start = datetime.time.fromisoformat(settings.NIGHT_START)
+    end = datetime.time.fromisoformat(settings.NIGHT_END)
+    return (start <= local or local < end) if start > end else (start <= local < end)
+
+
+def household_coal_status_refresh(household: Household) -> None:
+    """Derive the household's coal status from its visits, newest first.
+
+    Found: the latest visit that saw anything found coal. Cleared: a clean visit came after the last
+    finding. Never: no visit ever found coal. Refused entry and nobody home say nothing either way.
+    """
+    visits = (
+        Inspection.objects.current()
+        .filter(household=household)
+        .exclude(outcome__in=[Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME])
+        .order_by("-started_at", "-id")
+        .values_list("outcome", "started_at")
+    )
+    status, since = CoalStatus.NEVER, None
+    clean_after = None
+    for outcome, started_at in visits:
+        if outcome in Inspection.FOUND:
+            status, since = (CoalStatus.CLEARED, clean_after) if clean_after else (CoalStatus.FOUND, started_at)
+            break
+        clean_after = started_at
+    if (household.coal_status, household.coal_status_at) != (status, since):
+        Household.objects.filter(pk=household.pk).update(coal_status=status, coal_status_at=since)
+        household.coal_status, household.coal_status_at = status, since
+
+
+def _check_seizures(outcome: str, seizures: Sequence[SeizureInput]) -> None:
+    if seizures and outcome in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME):
+        raise ValidationError({"seizures": _("Nothing can be taken away when nobody let the team in.")})
+    for seizure in seizures:
+        if seizure.item not in Seizure.Item.values or seizure.method not in Seizure.Method.values:
+            raise ValidationError({"seizures": _("Unknown item or method.")})
+        if seizure.quantity is None or seizure.quantity <= 0:
+            raise ValidationError({"seizures": _("Quantities must be greater than zero.")})
+        if seizure.item in WHOLE_ITEMS and seizure.quantity != seizure.quantity.to_integral_value():
+            raise ValidationError(
+                {"seizures": _("%(item)s are counted in whole numbers.") % {"item": Seizure.Item(seizure.item).label}}
+            )
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    actor,
+    household: Household,
+    kind: str,
+    outcome: str,
+    started_at: datetime.datetime | None = None,
+    client_uuid: uuid.UUID | None = None,
+    notes: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    operation: NightOperation | None = None,
+    inspectors: Iterable = (),
+    leaders: str = "",
+    departments: Iterable = (),
+    seizures: Sequence[SeizureInput] = (),
+    photos: Sequence[CheckedPhoto] = (),
+) -> tuple[Inspection, bool]:
+    """Record a visit with what it took away and its photos; a repeated client_uuid returns the first."""
+    if client_uuid is not None:
+        existing = Inspection.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return existing, False
+    ensure_can_enter(actor, household.division, "inspection")
+    _check_household(household)
+    started_at = started_at or timezone.now()
+    _check_not_future(started_at, "started_at")
+    _check_seizures(outcome, seizures)
+    if operation is not None and (operation.is_voided or not can_view(actor, operation.division)):
+        raise ValidationError({"operation": _("Choose an operation of your unit.")})
+
+    def create() -> Inspection:
+        inspection = Inspection(
+            household=household,
+            division_code=household.division_code,
+            kind=kind,
+            outcome=outcome,
+            started_at=started_at,
+            is_night=is_night(started_at),
+            in_priority_zone=household.in_priority_zone,
+            operation=operation,
+            leaders=leaders,
+            notes=notes,
+            latitude=latitude,
+            longitude=longitude,
+            client_uuid=client_uuid,
+            recorded_by=actor,
+        )
+        inspection.full_clean(exclude=["client_uuid", "household", "operation", "recorded_by"])
+        inspection.save()
+        return inspection
+
+    inspection, created = _first_or_create(Inspection, client_uuid, create)
+    if not created:
+        return inspection, False
+    inspection.inspectors.set({actor, *inspectors})
+    inspection.departments.set(departments)
+    Seizure.objects.bulk_create(
+        Seizure(
+            inspection=inspection,
+            division_code=inspection.division_code,
+            item=s.item,
+            quantity=s.quantity,
+            method=s.method,
+            description=s.description,
+        )
+        for s in seizures
+    )
+    photos_attach(actor=actor, subject=inspection, division_code=inspection.division_code, photos=photos)
+    household_coal_status_refresh(household)
+    if inspection.found_coal:
+        # A banned place found with coal again: the ban has rebounded (反弹).
+        Ban.objects.current().filter(household=household, banned_at__lt=started_at, rebound_at=None).update(
+            rebound_at=started_at
+        )
+    audit_record(
+        actor=actor,
+        action="inspection.recorded",
+        obj=inspection,
+        division_code=inspection.division_code,
+        changes={
+            "kind": [None, kind],
+            "outcome": [None, outcome],
+            "started_at": [None, started_at.isoformat()],
+            "seizures": [None, [f"{s.item} {s.quantity} {s.method}" for s in seizures]],
+        },
+    )
+    return inspection, True
+
+
+def _void(*, actor, record, reason: str, division: Division, action: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for voiding.")})
+    ensure_can_enter(actor, division, "fieldwork_void")
+    if record.is_voided:
+        return
+    record.voided_at = timezone.now()
+    record.void_reason = reason
+    record.save(update_fields=["voided_at", "void_reason"])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=record,
+        division_code=record.division_code,
+        changes={"voided_at": [None, record.voided_at.isoformat()]},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection:
+    """Void a visit entered in error; the household's coal status is derived again without it."""
+    inspection = Inspection.objects.select_for_update().select_related("household__division").get(pk=inspection.pk)
+    _void(
+        actor=actor,
+        record=inspection,
+        reason=reason,
+        division=inspection.household.division,
+        action="inspection.voided",
+    )
+    household_coal_status_refresh(inspection.household)
+    return inspection
+
+
+OPERATION_FIELDS = ["division", "date", "title", "leader", "notes"]
+
+
+@transaction.atomic
+def operation_save(
+    *,
+    actor,
+    data: dict[str, Any],
+    team: Iterable = (),
+    covered: Iterable[Division] = (),
+    operation: NightOperation | None = None,
+) -> NightOperation:
+    """Plan a night-check operation, or change one; the organising unit and every covered unit are the actor's."""
+    covered = list(covered)
+    division = data.get("division") or (operation and operation.division)
+    ensure_can_enter(actor, division, "operation")
+    if operation is not None:
+        ensure_can_enter(actor, operation.division, "operation")
+    for unit in covered:
+        if not unit.is_within(division):
+            raise ValidationError({"covered": _("%(unit)s is outside the organising unit.") % {"unit": unit.name}})
+    record = operation or NightOperation(recorded_by=actor)
+    before = snapshot(record, OPERATION_FIELDS) if operation else {}
+    for name, value in data.items():
+        if name not in OPERATION_FIELDS:
+            raise ValueError(f"not editable: {name}")
+        setattr(record, name, value)
+    record.division_code = record.division.code
+    record.full_clean(exclude=["recorded_by"])
+    record.save()
+    record.team.set(team)
+    if covered:
+        record.covered.set(covered)
+    audit_record(
+        actor=actor,
+        action="operation.updated" if operation else "operation.created",
+        obj=record,
+        division_code=record.division_code,
+        changes=changes_between(before, snapshot(record, OPERATION_FIELDS)),
+    )
+    return record
+
+
+@transaction.atomic
+def purchase_record(
+    *,
+    actor,
+    household: Household,
+    item: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    market_price: Decimal,
+    purchased_on: datetime.date | None = None,
+    inspection: Inspection | None = None,
+    notes: str = "",
+    client_uuid: uuid.UUID | None = None,
+) -> tuple[Purchase, bool]:
+    """Buy coal from a vulnerable household, above the market price (the article's rule)."""
+    if client_uuid is not None and (existing := Purchase.objects.filter(client_uuid=client_uuid).first()):
+        return existing, False
+    ensure_can_enter(actor, household.division, "fieldwork")
+    _check_household(household)
+    if not household.is_vulnerable:
+        raise ValidationError(
+            {
+                "household": _(
+                    "Purchases are only made from vulnerable households (elderly alone, low-income, disabled)."
+                )
+            }
+        )
+    if quantity is None or quantity <= 0:
+        raise ValidationError({"quantity": _("Quantities must be greater than zero.")})
+    if unit_price <= market_price:
+        raise ValidationError(
+            {
+                "unit_price": _("The price paid must be above the market price (%(market)s yuan).")
+                % {"market": market_price}
+            }
+        )
+    purchased_on = purchased_on or timezone.localdate()
+    _check_not_future(purchased_on, "purchased_on")
+
+    def create() -> Purchase:
+        purchase = Purchase(
+            household=household,
+            division_code=household.division_code,
+            inspection=inspection,
+            purchased_on=purchased_on,
+            item=item,
+            quantity=quantity,
+            unit_price=unit_price,
+            market_price=market_price,
+            amount=(quantity * unit_price).quantize(Decimal("0.01")),
+            notes=notes,
+            client_uuid=client_uuid,
+            recorded_by=actor,
+        )
+        purchase.full_clean(exclude=["client_uuid", "household", "inspection", "recorded_by"])
+        purchase.save()
+        return purchase
+
+    purchase, created = _first_or_create(Purchase, client_uuid, create)
+    if created:
+        audit_record(
+            actor=actor,
+            action="purchase.recorded",
+            obj=purchase,
+            division_code=purchase.division_code,
+            changes={
+                "quantity": [None, str(quantity)],
+                "unit_price": [None, str(unit_price)],
+                "market_price": [None, str(market_price)],
+                "amount": [None, str(purchase.amount)],
+            },
+        )
+    return purchase, created
+
+
+# What kind of place each kind of ban applies to.
+BAN_PLACES = {
+    Ban.Kind.SALE_POINT: HouseholdKind.COAL_SALE_POINT,
+    Ban.Kind.STORAGE_POINT: HouseholdKind.STORAGE_POINT,
+    Ban.Kind.FOOD_STALL: HouseholdKind.FOOD_STALL,
+}
+
+
+@transaction.atomic
+def ban_record(
+    *,
+    actor,
+    household: Household,
+    kind: str,
+    banned_at: datetime.datetime | None = None,
+    officers: str = "",
+    departments: Iterable = (),
+    notes: str = "",
+    photos: Sequence[CheckedPhoto] = (),
+    client_uuid: uuid.UUID | None = None,
+) -> tuple[Ban, bool]:
+    """Shut an unlicensed sale point, clear a storage point or move a stall on (取缔)."""
+    if client_uuid is not None and (existing := Ban.objects.filter(client_uuid=client_uuid).first()):
+        return existing, False
+    ensure_can_enter(actor, household.division, "fieldwork")
+    _check_household(household)
+    if kind in BAN_PLACES and household.kind != BAN_PLACES[kind]:
+        raise ValidationError(
+            {
+                "household": _("%(ban)s applies to a place registered as %(place)s.")
+                % {"ban": Ban.Kind(kind).label, "place": HouseholdKind(BAN_PLACES[kind]).label}
+            }
+        )
+    banned_at = banned_at or timezone.now()
+    _check_not_future(banned_at, "banned_at")
+
+    def create() -> Ban:
+        ban = Ban(
+            household=household,
+            division_code=household.division_code,
+            kind=kind,
+            banned_at=banned_at,
+            officers=officers,
+            notes=notes,
+            client_uuid=client_uuid,
+            recorded_by=actor,
+        )
+        ban.full_clean(exclude=["client_uuid", "household", "recorded_by"])
+        ban.save()
+        return ban
+
+    ban, created = _first_or_create(Ban, client_uuid, create)
+    if created:
+        ban.departments.set(departments)
+        photos_attach(actor=actor, subject=ban, division_code=ban.division_code, photos=photos)
+        audit_record(
+            actor=actor,
+            action="ban.recorded",
+            obj=ban,
+            division_code=ban.division_code,
+            changes={"kind": [None, kind], "banned_at": [None, banned_at.isoformat()]},
+        )
+    return ban, created
+
+
+@transaction.atomic
+def conversion_set(
+    *, actor, household: Household, kind: str, status: str, completed_on: datetime.date | None = None, notes: str = ""
+) -> Conversion:
+    """Plan or complete a household's clean-heating conversion (one current conversion per household)."""
+    ensure_can_enter(actor, household.division, "fieldwork")
+    _check_household(household)
+    if status == Conversion.Status.COMPLETED and completed_on is None:
+        raise ValidationError({"completed_on": _("Give the date the conversion was completed.")})
+    if completed_on is not None:
+        _check_not_future(completed_on, "completed_on")
+    if status == Conversion.Status.PLANNED:
+        completed_on = None
+    fields = ["kind", "status", "completed_on", "notes"]
+    conversion = Conversion.objects.select_for_update().current().filter(household=household).first()
+    before = snapshot(conversion, fields) if conversion else {}
+    conversion = conversion or Conversion(household=household, division_code=household.division_code, recorded_by=actor)
+    conversion.kind, conversion.status, conversion.completed_on, conversion.notes = kind, status, completed_on, notes
+    conversion.full_clean(exclude=["household", "recorded_by"])
+    changes = changes_between(before, snapshot(conversion, fields))
+    if changes:
+        conversion.save()
+        audit_record(
+            actor=actor,
+            action="conversion.set",
+            obj=conversion,
+            division_code=conversion.division_code,
+            changes=changes,
+        )
+    return conversion
+
+
+@transaction.atomic
+def conversion_target_set(*, actor, division: Division, season: str, households: int) -> ConversionTarget:
+    ensure_can_enter(actor, division, "fieldwork_void")  # targets are set by the district and subdistricts
+    if division.level not in (Level.COMMUNITY, Level.GRID):
+        raise ValidationError({"division": _("Targets are set per community.")})
+    target, _created = ConversionTarget.objects.update_or_create(
+        division=division, season=season, defaults={"households": households, "division_code": division.code}
+    )
+    audit_record(
+        actor=actor,
+        action="conversion_target.set",
+        obj=target,
+        division_code=division.code,
+        changes={"households": [None, households]},
+    )
+    return target
+
+
+@transaction.atomic
+def publicity_record(
+    *,
+    actor,
+    division: Division,
+    kind: str,
+    count: int,
+    date: datetime.date | None = None,
+    place: str = "",
+    notes: str = "",
+    photos: Sequence[CheckedPhoto] = (),
+    client_uuid: uuid.UUID | None = None,
+) -> tuple[Publicity, bool]:
+    """Record a unit's publicity work on a day: what, how many, where."""
+    if client_uuid is not None and (existing := Publicity.objects.filter(client_uuid=client_uuid).first()):
+        return existing, False
+    ensure_can_enter(actor, division, "fieldwork")
+    date = date or timezone.localdate()
+    _check_not_future(date, "date")
+
+    def create() -> Publicity:
+        publicity = Publicity(
+            division=division,
+            division_code=division.code,
+            date=date,
+            kind=kind,
+            count=count,
+            place=place,
+            notes=notes,
+            client_uuid=client_uuid,
+            recorded_by=actor,
+        )
+        publicity.full_clean(exclude=["client_uuid", "division", "recorded_by"])
+        publicity.save()
+        return publicity
+
+    publicity, created = _first_or_create(Publicity, client_uuid, create)
+    if created:
+        photos_attach(actor=actor, subject=publicity, division_code=publicity.division_code, photos=photos)
+        audit_record(
+            actor=actor,
+            action="publicity.recorded",
+            obj=publicity,
+            division_code=publicity.division_code,
+            changes={"kind": [None, kind], "count": [None, count]},
+        )
+    return publicity, created
+
+
+VOID_ACTIONS = {
+    Purchase: "purchase.voided",
+    Ban: "ban.voided",
+    Publicity: "publicity.voided",
+    Conversion: "conversion.voided",
+    NightOperation: "operation.voided",
+}
+
+
+@transaction.atomic
+def fieldwork_void(*, actor, record: Purchase | Ban | Publicity | Conversion | NightOperation, reason: str):
+    """Void a purchase, ban, publicity record, conversion or operation entered in error."""
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    division = record.household.division if hasattr(record, "household") else record.division
+    _void(actor=actor, record=record, reason=reason, division=division, action=VOID_ACTIONS[type(record)])
+    return record
