@@ -22,7 +22,9 @@ def test_me_tells_an_inspector_where_they_belong_and_where_they_may_enter(api_as
     assert body["username"] == "wulibao_inspector"
     assert [(m["division"]["code"], m["role"]) for m in body["memberships"]] == [(wulibao.code, "inspector")]
     assert body["memberships"][0]["division"]["parent"] == "410103"
-    assert body["entry"] == {"household": [wulibao.code], "household_void": [], "membership": [], "station": []}
+    assert body["entry"]["household"] == [wulibao.code]
+    assert body["entry"]["inspection"] == [wulibao.code]
+    assert body["entry"]["household_void"] == body["entry"]["membership"] == body["entry"]["station"] == []
 
 
 def test_me_tells_the_district_office_it_may_enter_everything_in_the_district(api_as, erqi):
