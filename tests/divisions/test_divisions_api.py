@@ -6,7 +6,9 @@ from divisions.models import Division, Level
 from divisions.services import membership_deactivate
 
 ME = "/api/v1/me/"
-ACTIONS = ["household", "household_void", "membership", "station"]
+from divisions.scoping import ENTRY_ROLES
+
+ACTIONS = list(ENTRY_ROLES)
 DIVISIONS = "/api/v1/divisions/"
 
 
@@ -33,11 +35,12 @@ def test_me_tells_the_district_office_it_may_enter_everything_in_the_district(ap
     assert body["entry"] == {action: [erqi.code] for action in ACTIONS}
 
 
-def test_me_tells_the_district_leader_they_may_enter_nothing(api_as):
+def test_me_tells_the_district_leader_they_may_only_check_and_lead_operations(api_as):
     body = api_as("qu_leader").get(ME).json()
 
     assert [m["role"] for m in body["memberships"]] == ["district_leader"]
-    assert body["entry"] == {action: [] for action in ACTIONS}
+    entry = {action: codes for action, codes in body["entry"].items() if codes}
+    assert entry == {"inspection": ["410103"], "operation": ["410103"]}
 
 
 def test_me_tells_a_user_without_a_membership_that_they_belong_nowhere(api_as):
