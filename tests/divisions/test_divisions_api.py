@@ -3,11 +3,10 @@
 import pytest
 
 from divisions.models import Division, Level
+from divisions.scoping import ENTRY_ROLES
 from divisions.services import membership_deactivate
 
 ME = "/api/v1/me/"
-from divisions.scoping import ENTRY_ROLES
-
 ACTIONS = list(ENTRY_ROLES)
 DIVISIONS = "/api/v1/divisions/"
 
