@@ -1,4 +1,4 @@
-"""A small demo data set for trying the system: demo users, one per role, and a few hundred households."""
+"""A small demo data set for trying the system: demo users, one per role, households and their field work."""
 
 import math
 import random
@@ -14,6 +14,7 @@ from divisions.models import Division, Level, Membership, MonitoringStation
 from divisions.scoping import Role
 from households.models import Heating, Household, Kind
 from households.services import household_create
+from inspections.demo import demo_fieldwork
 
 User = get_user_model()
 
@@ -65,7 +66,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users()
             created = self._households(users["qu_admin"])
+            fieldwork = demo_fieldwork(users=users, rng=random.Random(2016))
         self.stdout.write(f"households: {created} created")
+        if fieldwork:
+            self.stdout.write("field work: " + ", ".join(f"{n} {what}" for what, n in fieldwork.items()))
         self.stdout.write(f"\nDemo users (password for all: {DEMO_PASSWORD}):")
         for username, full_name, _code, role in DEMO_USERS:
             self.stdout.write(f"  {username:20} {Role(role).label:<12} {full_name}")
