@@ -68,13 +68,13 @@ def _readable(field: models.Field | None, value: Any) -> Any:
 
 
 def readable_changes(
-    model: type[models.Model], changes: dict[str, list[Any]], *, hide: Callable[[str, Any], Any] | None = None
+    model: type[models.Model] | None, changes: dict[str, list[Any]], *, hide: Callable[[str, Any], Any] | None = None
 ) -> list[tuple[str, Any, Any]]:
     """(field label, old, new) as a person reads them: choice labels, yes / no, `hide` applied.
 
     A field that was empty and stays empty or false (most of a newly created record) is left out.
     """
-    fields = {f.name: f for f in model._meta.fields}
+    fields = {f.name: f for f in model._meta.fields} if model is not None else {}
     rows = []
     for name, (old, new) in changes.items():
         if old in (None, "") and new in (None, "", False):

@@ -19,6 +19,20 @@ ACTION_LABELS = {
     "user.deactivated": _("user deactivated"),
     "user.activated": _("user reactivated"),
     "station.updated": _("station changed"),
+    "inspection.recorded": _("visit recorded"),
+    "inspection.voided": _("visit voided"),
+    "operation.created": _("night-check operation planned"),
+    "operation.updated": _("night-check operation changed"),
+    "operation.voided": _("night-check operation voided"),
+    "purchase.recorded": _("purchase recorded"),
+    "purchase.voided": _("purchase voided"),
+    "ban.recorded": _("ban recorded"),
+    "ban.voided": _("ban voided"),
+    "conversion.set": _("conversion set"),
+    "conversion.voided": _("conversion voided"),
+    "conversion_target.set": _("conversion target set"),
+    "publicity.recorded": _("publicity recorded"),
+    "publicity.voided": _("publicity voided"),
 }
 
 

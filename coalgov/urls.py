@@ -12,6 +12,7 @@ urlpatterns = [
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
     path("", report_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("audit/", views.AuditLogView.as_view(), name="audit-log"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -2,9 +2,16 @@
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django_filters.views import FilterView
+
+from divisions.scoping import Role, has_role
+
+from .audit import readable_changes
+from .filtersets import AuditEventFilterSet
+from .models import AuditEvent
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -63,3 +70,24 @@ def healthz(request):
             checks[name] = f"error: {exc.__class__.__name__}"
             healthy = False
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+class AuditLogView(ScopedFilterView):
+    """The audit log, for the district coal office: who changed what, when, from what to what."""
+
+    queryset = AuditEvent.objects.select_related("actor", "content_type")
+    filterset_class = AuditEventFilterSet
+    template_name = "audit_log.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not has_role(request.user, Role.DISTRICT_ADMIN):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [
+            (event, readable_changes(event.content_type.model_class(), event.changes) if event.changes else [])
+            for event in context["object_list"]
+        ]
+        return context
