@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "divisions",
     "households",
     "inspections",
+    "cases",
     "reports",
 ]
 
@@ -126,6 +128,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic work, written into django-celery-beat's tables when beat starts (times are Asia/Shanghai).
+CELERY_BEAT_SCHEDULE = {
+    "check-case-deadlines": {
+        "task": "cases.tasks.check_case_deadlines",
+        "schedule": crontab(
+            hour=os.environ.get("CASE_DEADLINE_CHECK_AT", "06:00").split(":")[0],
+            minute=os.environ.get("CASE_DEADLINE_CHECK_AT", "06:00").split(":")[1],
+        ),
+    },
+}
 
 # --- Authentication ----------------------------------------------------------------------------
 
@@ -226,3 +238,9 @@ NIGHT_END = os.environ.get("NIGHT_END", "06:00")
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
 PHOTO_MAX_SIDE = 2048
 PHOTO_THUMBNAIL_SIDE = 320
+
+# Cases: days to the default deadline by severity, the 回头看 re-checks after closing, and whether coal
+# found by a night check opens a case for the place's community.
+CASE_DEADLINE_DAYS = {"serious": 2, "normal": 5, "minor": 10}
+RECHECK_DAYS = [int(d) for d in os.environ.get("RECHECK_DAYS", "7,30").split(",")]
+CASES_FROM_FINDINGS = env_bool("CASES_FROM_FINDINGS", True)

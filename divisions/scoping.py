@@ -45,6 +45,11 @@ ENTRY_ROLES: dict[str, frozenset[str]] = {
     "operation": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
     "fieldwork": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN, INSPECTOR, COMMUNITY_WORKER}),
     "fieldwork_void": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
+    # Cases: supervision raises them; the responsible unit rectifies; a unit above verifies and closes.
+    "case_open": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
+    "case_rectify": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN, INSPECTOR, COMMUNITY_WORKER}),
+    "case_verify": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
+    "accountability": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
     "household_void": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
     "membership": frozenset({DISTRICT_ADMIN}),
     "station": frozenset({DISTRICT_ADMIN}),

@@ -128,3 +128,9 @@ def register(people):
         return household
 
     return make
+
+
+@pytest.fixture
+def wulibao_household(register, wulibao_community):
+    """A household of the worker's 五里堡 community, registered by the subdistrict administrator."""
+    return register("wulibao_admin", wulibao_community, head_name="王建国")

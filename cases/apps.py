@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "cases"
+
+    def ready(self):
+        from inspections.signals import visit_recorded
+
+        from . import services
+
+        def on_visit(sender, *, actor, inspection, **kwargs):
+            services.visit_recorded(actor=actor, inspection=inspection)
+
+        visit_recorded.connect(on_visit, dispatch_uid="cases.visit_recorded", weak=False)

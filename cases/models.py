@@ -1,0 +1,302 @@
+"""Cases (问题 / 整改): problems to fix by a deadline, checked again so they do not come back, and the
+accountability that follows when they are not fixed.
+
+A case belongs to its responsible unit (a subdistrict or a community); `division_code` copies that
+unit's code, so jurisdiction works as everywhere else. Its lifecycle is recorded as CaseEvents, the
+timeline a case page shows.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from divisions.models import Division
+from divisions.scoping import ScopedQuerySet
+from households.models import Household
+from inspections.models import Inspection, Photo
+
+
+class CaseQuerySet(ScopedQuerySet):
+    scope_field = "division_code"
+
+    def current(self):
+        return self.filter(voided_at__isnull=True)
+
+    def counted(self):
+        """Cases that count: not voided and not duplicates of another case."""
+        return self.current().filter(duplicate_of__isnull=True)
+
+    def unfinished(self):
+        return self.exclude(status=Case.Status.CLOSED)
+
+
+class SupervisionNotice(models.Model):
+    """A supervision notice (督导通报) from the province, the city, the district or a supervision group."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        SUPERVISION_GROUP = "supervision_group", _("Supervision group")
+
+    division = models.ForeignKey(Division, verbose_name=_("receiving unit"), on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=20, db_index=True, editable=False)
+    number = models.CharField(_("number"), max_length=60)
+    issued_on = models.DateField(_("issued on"))
+    level = models.CharField(_("issued by"), max_length=20, choices=Level.choices)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        constraints = [models.UniqueConstraint(fields=["division", "number"], name="notice_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Case(models.Model):
+    """A problem a unit must fix by a deadline (问题 / 整改)."""
+
+    class Source(models.TextChoices):
+        NOTICE = "notice", _("Supervision notice")
+        NIGHT_CHECK = "night_check", _("Night-check finding")
+        TIP_OFF = "tip_off", _("Public tip-off")
+        SPOT_CHECK = "spot_check", _("Supervision spot check")
+
+    class Severity(models.TextChoices):
+        SERIOUS = "serious", _("Serious")
+        NORMAL = "normal", _("Normal")
+        MINOR = "minor", _("Minor")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RECTIFYING = "rectifying", _("Being rectified")
+        RECTIFIED = "rectified", _("Rectified, awaiting verification")
+        CLOSED = "closed", _("Verified and closed")
+
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    notice = models.ForeignKey(
+        SupervisionNotice,
+        verbose_name=_("supervision notice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("finding visit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    responsible_unit = models.ForeignKey(
+        Division, verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="cases"
+    )
+    division_code = models.CharField(max_length=20, editable=False)
+    title = models.CharField(_("problem"), max_length=200)
+    description = models.TextField(_("details"), blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    reminded_for = models.DateField(
+        null=True, blank=True, editable=False, help_text="The deadline a reminder was last sent for."
+    )
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True, editable=False)
+    escalated_to = models.ForeignKey(
+        Division,
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        editable=False,
+    )
+    reporter_name = models.CharField(_("reporter"), max_length=50, blank=True)
+    reporter_contact = models.CharField(_("reporter's contact (kept private)"), max_length=50, blank=True)
+    rebounds = models.PositiveIntegerField(_("rebounds"), default=0, editable=False)
+    accountability_flagged = models.BooleanField(_("flagged for accountability"), default=False, editable=False)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    void_reason = models.TextField(blank=True, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(
+                fields=["division_code", "status", "deadline"],
+                name="case_scope_status_deadline",
+                opclasses=["varchar_pattern_ops", "varchar_ops", "date_ops"],
+            ),
+            # The periodic task's question: unfinished cases by deadline.
+            models.Index(fields=["deadline"], name="case_unfinished_deadline", condition=~models.Q(status="closed")),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_since is not None and self.status != self.Status.CLOSED
+
+
+class CaseEvent(models.Model):
+    """One step in a case's life: who did what, when, why, with what evidence. Append-only."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", _("opened")
+        STARTED = "started", _("rectification started")
+        RECTIFIED = "rectified", _("reported rectified")
+        RETURNED = "returned", _("returned for more work")
+        CLOSED = "closed", _("verified and closed")
+        REOPENED = "reopened", _("reopened: coal found again")
+        REMINDED = "reminded", _("reminded of the deadline")
+        OVERDUE = "overdue", _("overdue")
+        ESCALATED = "escalated", _("escalated")
+        DEADLINE = "deadline", _("deadline changed")
+        DUPLICATE = "duplicate", _("linked as duplicate")
+        RECHECKED = "rechecked", _("re-checked")
+        VOIDED = "voided", _("voided")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    division_code = models.CharField(max_length=20, editable=False)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    photos = GenericRelation(Photo)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Recheck(models.Model):
+    """A 回头看 re-check scheduled after a case closed, and the visit that did it."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="rechecks")
+    division_code = models.CharField(max_length=20, editable=False)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("re-check")
+        verbose_name_plural = _("re-checks")
+        constraints = [models.UniqueConstraint(fields=["case", "due_on"], name="recheck_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.due_on}"
+
+
+class Accountability(models.Model):
+    """A measure of the three-level accountability mechanism (区、镇办、社区三级督导问责)."""
+
+    class Kind(models.TextChoices):
+        PRAISE = "praise", _("Praise notice")
+        CRITICISM = "criticism", _("Criticism notice")
+        INTERVIEW = "interview", _("Interview")
+        OTHER = "other", _("Other measure")
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("District")
+        SUBDISTRICT = "subdistrict", _("Subdistrict")
+        COMMUNITY = "community", _("Community")
+
+    kind = models.CharField(_("measure"), max_length=12, choices=Kind.choices)
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    unit = models.ForeignKey(Division, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=20, editable=False, db_index=True)
+    person = models.CharField(_("person held responsible"), max_length=100, blank=True)
+    reason = models.TextField(_("reason"))
+    decided_on = models.DateField(_("date"))
+    cases = models.ManyToManyField(Case, verbose_name=_("cases"), blank=True, related_name="accountability")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+        verbose_name = _("accountability measure")
+        verbose_name_plural = _("accountability measures")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.unit} {self.decided_on}"
+
+
+class Notification(models.Model):
+    """A message to a unit's members on their work list: a deadline is near, passed, escalated, rebounded."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Deadline tomorrow")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATED = "escalated", _("Escalated to your unit")
+        REBOUND = "rebound", _("Coal found again")
+        RECHECK = "recheck", _("Re-check due")
+
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=20, editable=False, db_index=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    # What makes the notification unique (kind, case, unit and the deadline or day it is about), so that the
+    # periodic task can run any number of times and notify once.
+    key = models.CharField(max_length=120, unique=True, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case}"

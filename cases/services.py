@@ -1,0 +1,480 @@
+"""Every write to cases: open, rectify, verify, close, re-check, reopen, escalate. One transaction each.
+
+Who may do what (by role and unit, see divisions.scoping.ENTRY_ROLES):
+- open a case: the district office, leaders / supervision groups, subdistrict administrators, for units
+  in their subtree;
+- start and report rectification: the responsible unit (and the units above it that enter data there);
+- verify (close, or return for more work): a unit strictly above the responsible unit; a district-level
+  case (from a province, city or district notice, or assigned to a subdistrict) only the district.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coalgov.audit import audit_record
+from divisions.models import Division, Level
+from divisions.scoping import ENTRY_ROLES, can_enter, ensure_can_enter, grants, is_unrestricted
+from households.models import Household
+from inspections.models import Inspection
+from inspections.photos import CheckedPhoto, photos_attach
+
+from .models import Case, CaseEvent, Notification, Recheck, SupervisionNotice
+
+DISTRICT_CODE_LENGTH = 6
+DISTRICT_LEVEL_NOTICES = {
+    SupervisionNotice.Level.PROVINCE,
+    SupervisionNotice.Level.CITY,
+    SupervisionNotice.Level.DISTRICT,
+}
+
+
+def default_deadline(severity: str, opened_on: datetime.date | None = None) -> datetime.date:
+    opened_on = opened_on or timezone.localdate()
+    return opened_on + datetime.timedelta(days=settings.CASE_DEADLINE_DAYS[severity])
+
+
+def _event(case: Case, *, actor, action: str, note: str = "", from_status: str = "", photos=()) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        division_code=case.division_code,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        note=note,
+    )
+    if photos:
+        photos_attach(actor=actor, subject=event, division_code=case.division_code, photos=photos)
+    return event
+
+
+def _notify(case: Case, unit: Division, kind: str, about: datetime.date) -> None:
+    """One notification per (kind, case, unit, day it is about), however often this runs."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                division=unit,
+                division_code=unit.code,
+                case=case,
+                kind=kind,
+                key=f"{kind}:{case.pk}:{unit.pk}:{about.isoformat()}",
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _check_unit(unit: Division) -> None:
+    if unit.level not in (Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID):
+        raise ValidationError({"responsible_unit": _("A case is assigned to a subdistrict or a community.")})
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor,
+    source: str,
+    responsible_unit: Division,
+    title: str,
+    description: str = "",
+    severity: str = Case.Severity.NORMAL,
+    deadline: datetime.date | None = None,
+    notice: SupervisionNotice | None = None,
+    inspection: Inspection | None = None,
+    household: Household | None = None,
+    reporter_name: str = "",
+    reporter_contact: str = "",
+    check_entry: bool = True,
+) -> Case:
+    """Open a case. A case at a place that already has an unfinished case is linked to it as a duplicate."""
+    if check_entry:
+        ensure_can_enter(actor, responsible_unit, "case_open")
+    _check_unit(responsible_unit)
+    if household is not None and not household.division_code.startswith(responsible_unit.code):
+        raise ValidationError({"household": _("The place is not in the responsible unit.")})
+    deadline = deadline or default_deadline(severity)
+    if deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("The deadline has already passed.")})
+    original = None
+    if household is not None:
+        original = Case.objects.counted().unfinished().filter(household=household).order_by("opened_at", "id").first()
+    case = Case(
+        source=source,
+        notice=notice,
+        inspection=inspection,
+        household=household,
+        responsible_unit=responsible_unit,
+        division_code=responsible_unit.code,
+        title=title,
+        description=description,
+        severity=severity,
+        deadline=deadline,
+        duplicate_of=original,
+        reporter_name=reporter_name,
+        reporter_contact=reporter_contact,
+        opened_by=actor,
+    )
+    case.full_clean(exclude=["notice", "inspection", "household", "responsible_unit", "opened_by", "duplicate_of"])
+    case.save()
+    _event(case, actor=actor, action=CaseEvent.Action.OPENED)
+    if original is not None:
+        _event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.DUPLICATE,
+            note=_("Duplicate of case #%(n)s") % {"n": original.pk},
+        )
+    audit_record(
+        actor=actor,
+        action="case.opened",
+        obj=case,
+        division_code=case.division_code,
+        changes={"title": [None, title], "deadline": [None, deadline.isoformat()], "source": [None, source]},
+    )
+    return case
+
+
+@dataclass(frozen=True)
+class ProblemInput:
+    responsible_unit: Division
+    title: str
+    severity: str = Case.Severity.NORMAL
+    deadline: datetime.date | None = None
+    description: str = ""
+    household: Household | None = None
+
+
+@transaction.atomic
+def notice_record(
+    *,
+    actor,
+    division: Division,
+    number: str,
+    issued_on: datetime.date,
+    level: str,
+    title: str,
+    text: str = "",
+    problems: Sequence[ProblemInput] = (),
+) -> SupervisionNotice:
+    """Enter a supervision notice and open one case per problem it lists, all at once or not at all."""
+    ensure_can_enter(actor, division, "case_open")
+    if SupervisionNotice.objects.filter(division=division, number=number).exists():
+        raise ValidationError({"number": _("A notice with this number has already been entered.")})
+    if not problems:
+        raise ValidationError({"problems": _("List at least one problem.")})
+    notice = SupervisionNotice(
+        division=division,
+        division_code=division.code,
+        number=number,
+        issued_on=issued_on,
+        level=level,
+        title=title,
+        text=text,
+        recorded_by=actor,
+    )
+    notice.full_clean(exclude=["division", "recorded_by"])
+    notice.save()
+    for problem in problems:
+        if not problem.responsible_unit.is_within(division):
+            raise ValidationError(
+                {
+                    "problems": _("%(unit)s is outside %(division)s.")
+                    % {"unit": problem.responsible_unit.name, "division": division.name}
+                }
+            )
+        case_open(
+            actor=actor,
+            source=Case.Source.NOTICE,
+            notice=notice,
+            responsible_unit=problem.responsible_unit,
+            title=problem.title,
+            description=problem.description,
+            severity=problem.severity,
+            deadline=problem.deadline,
+            household=problem.household,
+        )
+    audit_record(
+        actor=actor,
+        action="notice.recorded",
+        obj=notice,
+        division_code=division.code,
+        changes={"number": [None, number], "problems": [None, len(problems)]},
+    )
+    return notice
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update(of=("self",)).select_related("responsible_unit", "notice").get(pk=case.pk)
+
+
+def _require_status(case: Case, *allowed: str) -> None:
+    if case.voided_at is not None or case.status not in allowed:
+        raise ValidationError(
+            _("This case is %(status)s; that step is not possible now.") % {"status": case.get_status_display()}
+        )
+
+
+def is_district_level(case: Case) -> bool:
+    return bool(case.notice and case.notice.level in DISTRICT_LEVEL_NOTICES) or (
+        case.responsible_unit.level == Level.SUBDISTRICT
+    )
+
+
+def can_verify(actor, case: Case) -> bool:
+    """A unit strictly above the responsible unit verifies; a district-level case only the district."""
+    if is_unrestricted(actor):
+        return True
+    district_only = is_district_level(case)
+    for grant in grants(actor):
+        above = case.division_code.startswith(grant.code) and len(grant.code) < len(case.division_code)
+        high_enough = not district_only or len(grant.code) <= DISTRICT_CODE_LENGTH
+        if above and high_enough and grant.role in ENTRY_ROLES["case_verify"]:
+            return True
+    return False
+
+
+def can_rectify(actor, case: Case) -> bool:
+    return can_enter(actor, case.responsible_unit, "case_rectify")
+
+
+@transaction.atomic
+def case_start(*, actor, case: Case, note: str = "") -> Case:
+    case = _locked(case)
+    if not can_rectify(actor, case):
+        raise PermissionDenied
+    _require_status(case, Case.Status.OPEN)
+    case.status = Case.Status.RECTIFYING
+    case.save(update_fields=["status"])
+    _event(case, actor=actor, action=CaseEvent.Action.STARTED, from_status=Case.Status.OPEN, note=note)
+    return case
+
+
+@transaction.atomic
+def case_rectify(*, actor, case: Case, note: str, photos: Sequence[CheckedPhoto]) -> Case:
+    """Report the problem fixed: a note and at least one photo as evidence."""
+    case = _locked(case)
+    if not can_rectify(actor, case):
+        raise PermissionDenied
+    _require_status(case, Case.Status.OPEN, Case.Status.RECTIFYING)
+    if not note.strip():
+        raise ValidationError({"note": _("Say what was done.")})
+    if not photos:
+        raise ValidationError({"photos": _("Add at least one photo as evidence.")})
+    before = case.status
+    case.status = Case.Status.RECTIFIED
+    case.save(update_fields=["status"])
+    _event(case, actor=actor, action=CaseEvent.Action.RECTIFIED, from_status=before, note=note, photos=photos)
+    return case
+
+
+@transaction.atomic
+def case_return(*, actor, case: Case, note: str) -> Case:
+    """The verifying unit finds the work not done: back to the responsible unit."""
+    case = _locked(case)
+    if not can_verify(actor, case):
+        raise PermissionDenied
+    _require_status(case, Case.Status.RECTIFIED)
+    if not note.strip():
+        raise ValidationError({"note": _("Say what is still wrong.")})
+    case.status = Case.Status.RECTIFYING
+    case.save(update_fields=["status"])
+    _event(case, actor=actor, action=CaseEvent.Action.RETURNED, from_status=Case.Status.RECTIFIED, note=note)
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor, case: Case, note: str = "") -> Case:
+    """Verify and close; schedule the 回头看 re-checks (RECHECK_DAYS after today)."""
+    case = _locked(case)
+    if not can_verify(actor, case):
+        raise PermissionDenied
+    _require_status(case, Case.Status.RECTIFIED)
+    case.status = Case.Status.CLOSED
+    case.closed_at = timezone.now()
+    case.save(update_fields=["status", "closed_at"])
+    _event(case, actor=actor, action=CaseEvent.Action.CLOSED, from_status=Case.Status.RECTIFIED, note=note)
+    today = timezone.localdate()
+    Recheck.objects.bulk_create(
+        [
+            Recheck(case=case, division_code=case.division_code, due_on=today + datetime.timedelta(days=days))
+            for days in settings.RECHECK_DAYS
+        ],
+        ignore_conflicts=True,
+    )
+    audit_record(
+        actor=actor,
+        action="case.closed",
+        obj=case,
+        division_code=case.division_code,
+        changes={"status": [Case.Status.RECTIFIED, Case.Status.CLOSED]},
+    )
+    return case
+
+
+@transaction.atomic
+def case_set_deadline(*, actor, case: Case, deadline: datetime.date, reason: str) -> Case:
+    """Move a deadline (the verifying unit decides); a case given time again is no longer overdue."""
+    case = _locked(case)
+    if not can_verify(actor, case):
+        raise PermissionDenied
+    _require_status(case, Case.Status.OPEN, Case.Status.RECTIFYING, Case.Status.RECTIFIED)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the new deadline.")})
+    if deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("The deadline has already passed.")})
+    old = case.deadline
+    case.deadline = deadline
+    if case.overdue_since and deadline >= timezone.localdate():
+        case.overdue_since = None
+    case.save(update_fields=["deadline", "overdue_since"])
+    _event(
+        case,
+        actor=actor,
+        action=CaseEvent.Action.DEADLINE,
+        from_status=case.status,
+        note=f"{old.isoformat()} → {deadline.isoformat()}: {reason}",
+    )
+    audit_record(
+        actor=actor,
+        action="case.deadline_changed",
+        obj=case,
+        division_code=case.division_code,
+        changes={"deadline": [old.isoformat(), deadline.isoformat()]},
+        reason=reason,
+    )
+    return case
+
+
+@transaction.atomic
+def case_void(*, actor, case: Case, reason: str) -> Case:
+    case = _locked(case)
+    if not can_verify(actor, case):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for voiding.")})
+    if case.voided_at is None:
+        case.voided_at, case.void_reason = timezone.now(), reason
+        case.save(update_fields=["voided_at", "void_reason"])
+        _event(case, actor=actor, action=CaseEvent.Action.VOIDED, from_status=case.status, note=reason)
+        audit_record(actor=actor, action="case.voided", obj=case, division_code=case.division_code, reason=reason)
+    return case
+
+
+def visit_recorded(*, actor, inspection: Inspection) -> None:
+    """React to a visit, inside its transaction: re-checks, rebounds, and cases from night-check findings.
+
+    - a visit to a place whose case is closed completes its earliest scheduled re-check;
+    - coal found there again is a rebound: the case reopens, counts a rebound and is flagged for
+      accountability;
+    - with CASES_FROM_FINDINGS on, coal found by a night check at a place with no unfinished case opens one
+      for the place's community.
+    """
+    household = inspection.household
+    today = timezone.localdate(inspection.started_at)
+    for case in Case.objects.counted().filter(household=household, status=Case.Status.CLOSED).select_for_update():
+        recheck = case.rechecks.filter(status=Recheck.Status.SCHEDULED).order_by("due_on").first()
+        if recheck is not None:
+            recheck.status, recheck.inspection = Recheck.Status.DONE, inspection
+            recheck.save(update_fields=["status", "inspection"])
+            _event(
+                case,
+                actor=actor,
+                action=CaseEvent.Action.RECHECKED,
+                from_status=case.status,
+                note=inspection.get_outcome_display(),
+            )
+        if inspection.found_coal:
+            case.status = Case.Status.OPEN
+            case.rebounds += 1
+            case.accountability_flagged = True
+            case.closed_at = None
+            case.overdue_since = None
+            case.deadline = default_deadline(Case.Severity.SERIOUS, today)
+            case.save(
+                update_fields=["status", "rebounds", "accountability_flagged", "closed_at", "overdue_since", "deadline"]
+            )
+            case.rechecks.filter(status=Recheck.Status.SCHEDULED).update(status=Recheck.Status.CANCELLED)
+            _event(case, actor=actor, action=CaseEvent.Action.REOPENED, from_status=Case.Status.CLOSED)
+            _notify(case, case.responsible_unit, Notification.Kind.REBOUND, today)
+            audit_record(
+                actor=actor,
+                action="case.reopened",
+                obj=case,
+                division_code=case.division_code,
+                changes={"rebounds": [case.rebounds - 1, case.rebounds]},
+            )
+    if (
+        settings.CASES_FROM_FINDINGS
+        and inspection.found_coal
+        and inspection.kind == Inspection.Kind.NIGHT_CHECK
+        and not Case.objects.counted().unfinished().filter(household=household).exists()
+    ):
+        case_open(
+            actor=actor,
+            source=Case.Source.NIGHT_CHECK,
+            inspection=inspection,
+            household=household,
+            responsible_unit=household.division,
+            title=_("%(outcome)s at %(place)s") % {"outcome": inspection.get_outcome_display(), "place": household},
+            severity=Case.Severity.NORMAL,
+            check_entry=False,  # the finding opens it, whoever recorded the visit
+        )
+
+
+def cases_check_deadlines(*, today: datetime.date | None = None) -> dict[str, int]:
+    """The periodic task's work: remind a day before, mark overdue and escalate one level up.
+
+    Idempotent: each case is reminded once per deadline, marked overdue and escalated once; running it
+    again the same day (or twice at once: rows are claimed with SKIP LOCKED) changes nothing more.
+    """
+    today = today or timezone.localdate()
+    done = {"reminded": 0, "overdue": 0}
+    tomorrow = today + datetime.timedelta(days=1)
+    due = Case.objects.counted().unfinished().exclude(status=Case.Status.RECTIFIED)
+    for pk in due.filter(deadline=tomorrow).exclude(reminded_for=tomorrow).values_list("pk", flat=True):
+        with transaction.atomic():
+            case = due.select_for_update(skip_locked=True).filter(pk=pk).exclude(reminded_for=tomorrow).first()
+            if case is None:
+                continue
+            case.reminded_for = case.deadline
+            case.save(update_fields=["reminded_for"])
+            _event(case, actor=None, action=CaseEvent.Action.REMINDED, from_status=case.status)
+            _notify(case, case.responsible_unit, Notification.Kind.REMINDER, case.deadline)
+            done["reminded"] += 1
+    for pk in due.filter(deadline__lt=today, overdue_since=None).values_list("pk", flat=True):
+        with transaction.atomic():
+            case = (
+                due.select_for_update(skip_locked=True, of=("self",))
+                .select_related("responsible_unit__parent")
+                .filter(pk=pk, overdue_since=None)
+                .first()
+            )
+            if case is None:
+                continue
+            case.overdue_since = today
+            above = case.responsible_unit.parent
+            if case.escalated_to_id is None and above is not None:
+                case.escalated_to = above
+            case.save(update_fields=["overdue_since", "escalated_to"])
+            _event(case, actor=None, action=CaseEvent.Action.OVERDUE, from_status=case.status)
+            _notify(case, case.responsible_unit, Notification.Kind.OVERDUE, case.deadline)
+            if case.escalated_to is not None:
+                _event(
+                    case,
+                    actor=None,
+                    action=CaseEvent.Action.ESCALATED,
+                    from_status=case.status,
+                    note=case.escalated_to.name,
+                )
+                _notify(case, case.escalated_to, Notification.Kind.ESCALATED, case.deadline)
+            done["overdue"] += 1
+    return done

@@ -1,0 +1,6 @@
+from django.dispatch import Signal
+
+# Sent inside inspection_record's transaction after a new visit is written, with `actor` and
+# `inspection`. The cases app listens (re-checks, rebounds, cases from findings) without this app
+# depending on it.
+visit_recorded = Signal()

@@ -1,0 +1,117 @@
+"""回头看: closing a case schedules re-checks; coal found again reopens it and counts a rebound."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.utils import timezone
+
+from cases.models import Case, Recheck
+from cases.services import case_close, case_open, case_rectify
+from households.models import Kind
+from inspections.models import Ban, Inspection
+from inspections.services import ban_record, inspection_record
+
+pytestmark = pytest.mark.django_db
+
+
+def close(people, case, evidence):
+    """The subdistrict rectifies, the district verifies and closes."""
+    case_rectify(actor=people["wulibao_admin"], case=case, note="已清理", photos=evidence)
+    return case_close(actor=people["qu_admin"], case=case)
+
+
+def test_closing_a_case_schedules_its_rechecks_at_7_and_30_days(people, notice_case, evidence, wulibao_household):
+    case = close(people, notice_case(household=wulibao_household), evidence)
+
+    today = timezone.localdate()
+    assert list(case.rechecks.values_list("due_on", flat=True)) == [
+        today + datetime.timedelta(days=7),
+        today + datetime.timedelta(days=30),
+    ]
+
+
+def test_a_clean_recheck_is_done_and_coal_found_again_reopens_the_case(
+    people, notice_case, evidence, wulibao_household
+):
+    case = close(people, notice_case(household=wulibao_household), evidence)
+
+    inspection_record(actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="no_coal")
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    assert list(case.rechecks.values_list("status", flat=True)) == ["done", "scheduled"]
+
+    inspection_record(
+        actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="loose_coal"
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN
+    assert case.rebounds == 1
+    assert case.accountability_flagged
+    assert list(case.rechecks.values_list("status", flat=True)) == ["done", "done"]
+    assert case.notifications.filter(kind="rebound").count() == 1
+
+
+def test_a_duplicate_case_at_the_same_place_is_linked_and_not_counted_twice(notice_case, wulibao_household):
+    first = notice_case(household=wulibao_household)
+    second = notice_case(household=wulibao_household)
+
+    assert second.duplicate_of == first
+    assert Case.objects.counted().count() == 1
+    assert second.events.filter(action="duplicate").exists()
+
+
+@override_settings(CASES_FROM_FINDINGS=True)
+def test_a_night_check_finding_coal_opens_one_case_for_the_community(people, wulibao_household):
+    for _ in range(2):
+        inspection_record(
+            actor=people["wulibao_inspector"], household=wulibao_household, kind="night_check", outcome="loose_coal"
+        )
+
+    case = Case.objects.get()
+    assert case.source == Case.Source.NIGHT_CHECK
+    assert case.responsible_unit == wulibao_household.division
+    assert case.household == wulibao_household
+
+
+def test_the_articles_17_banned_sale_points_each_get_rechecks_and_one_trading_again_reopens(
+    people, erqi, wulibao, evidence, register
+):
+    """查处取缔的17户无照散煤销售点开展整改问题“回头看”."""
+    communities = list(wulibao.children.order_by("code")[:5])
+    cases = []
+    with time_machine.travel(datetime.datetime(2017, 1, 2, 10, tzinfo=datetime.UTC), tick=False):
+        for n in range(17):
+            place = register(
+                "wulibao_admin",
+                communities[n % 5],
+                kind=Kind.COAL_SALE_POINT,
+                estate="",
+                address=f"无照散煤销售点{n + 1}号",
+                building="",
+                unit="",
+                room="",
+            )
+            ban_record(actor=people["wulibao_admin"], household=place, kind=Ban.Kind.SALE_POINT)
+            case = case_open(
+                actor=people["qu_admin"],
+                source="notice",
+                responsible_unit=place.division,
+                title="无照散煤销售点",
+                household=place,
+            )
+            cases.append(close(people, case, evidence))
+    assert Recheck.objects.filter(status="scheduled").count() == 34
+
+    with time_machine.travel(datetime.datetime(2017, 1, 9, 10, tzinfo=datetime.UTC), tick=False):
+        for case in cases:
+            outcome = "loose_coal" if case is cases[0] else "no_coal"
+            inspection_record(
+                actor=people["wulibao_inspector"], household=case.household, kind="recheck", outcome=outcome
+            )
+
+    assert Case.objects.filter(status="open").get() == cases[0]
+    assert Case.objects.filter(status="closed").count() == 16
+    assert Ban.objects.exclude(rebound_at=None).get().household == cases[0].household
+    assert Inspection.objects.filter(kind="recheck").count() == 17
