@@ -27,6 +27,7 @@ from households.models import Kind as HouseholdKind
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
 from .photos import CheckedPhoto, photos_attach
+from .signals import visit_recorded
 
 # A phone's clock may run a little fast; a visit further in the future than this is refused.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
@@ -192,6 +193,7 @@ def inspection_record(
         Ban.objects.current().filter(household=household, banned_at__lt=started_at, rebound_at=None).update(
             rebound_at=started_at
         )
+    visit_recorded.send(sender=Inspection, actor=actor, inspection=inspection)
     audit_record(
         actor=actor,
         action="inspection.recorded",
