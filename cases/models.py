@@ -65,6 +65,9 @@ class SupervisionNotice(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("cases:notice-detail", args=[self.pk])
+
 
 class Case(models.Model):
     """A problem a unit must fix by a deadline (问题 / 整改)."""

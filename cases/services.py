@@ -27,7 +27,7 @@ from households.models import Household
 from inspections.models import Inspection
 from inspections.photos import CheckedPhoto, photos_attach
 
-from .models import Case, CaseEvent, Notification, Recheck, SupervisionNotice
+from .models import Accountability, Case, CaseEvent, Notification, Recheck, SupervisionNotice
 
 DISTRICT_CODE_LENGTH = 6
 DISTRICT_LEVEL_NOTICES = {
@@ -478,3 +478,53 @@ def cases_check_deadlines(*, today: datetime.date | None = None) -> dict[str, in
                 _notify(case, case.escalated_to, Notification.Kind.ESCALATED, case.deadline)
             done["overdue"] += 1
     return done
+
+
+ACCOUNTABILITY_LEVELS = {
+    Level.DISTRICT: Accountability.Level.DISTRICT,
+    Level.SUBDISTRICT: Accountability.Level.SUBDISTRICT,
+    Level.COMMUNITY: Accountability.Level.COMMUNITY,
+    Level.GRID: Accountability.Level.COMMUNITY,
+}
+
+
+@transaction.atomic
+def accountability_record(
+    *,
+    actor,
+    kind: str,
+    unit: Division,
+    reason: str,
+    decided_on: datetime.date | None = None,
+    person: str = "",
+    cases: Sequence[Case] = (),
+) -> Accountability:
+    """Record praise, criticism, an interview or another measure against a unit (and a person in it)."""
+    ensure_can_enter(actor, unit, "accountability")
+    if unit.level not in ACCOUNTABILITY_LEVELS:
+        raise ValidationError({"unit": _("Measures are taken against a district, a subdistrict or a community.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason.")})
+    for case in cases:
+        if not case.division_code.startswith(unit.code):
+            raise ValidationError({"cases": _("Case #%(n)s is not the unit's.") % {"n": case.pk}})
+    record = Accountability.objects.create(
+        kind=kind,
+        level=ACCOUNTABILITY_LEVELS[unit.level],
+        unit=unit,
+        division_code=unit.code,
+        person=person,
+        reason=reason,
+        decided_on=decided_on or timezone.localdate(),
+        recorded_by=actor,
+    )
+    record.cases.set(cases)
+    audit_record(
+        actor=actor,
+        action="accountability.recorded",
+        obj=record,
+        division_code=unit.code,
+        changes={"kind": [None, kind], "person": [None, person]},
+        reason=reason,
+    )
+    return record

@@ -22,6 +22,7 @@ urlpatterns = [
     path("fieldwork/", include("inspections.urls")),
     path("field/", include("inspections.phone_urls")),
     path("units/", include("reports.urls")),
+    path("cases/", include("cases.urls")),
     path("api/v1/", include(("coalgov.api_urls", "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

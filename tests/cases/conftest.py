@@ -43,3 +43,15 @@ def notice_case(people, erqi, wulibao_community):
         return Case.objects.get(notice=notice)
 
     return make
+
+
+@pytest.fixture
+def jpeg():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def make(name="photo.jpg"):
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG")
+        return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+    return make

@@ -1,0 +1,66 @@
+"""Reads about cases that more than one page needs: the work list, and the case figures reports count."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from divisions.scoping import codes_q, entry_codes
+
+from .models import Case, Notification, Recheck
+
+
+def worklist_for(user) -> dict:
+    """What is the user's to do: cases of the units where they rectify (due soon, overdue), cases
+    escalated to their units, cases awaiting their verification, re-checks due, and notifications."""
+    today = timezone.localdate()
+    rectify = codes_q(entry_codes(user, "case_rectify"), "division_code")
+    verify = codes_q(entry_codes(user, "case_verify"), "division_code")
+    unfinished = Case.objects.counted().unfinished().select_related("responsible_unit")
+    return {
+        "due": unfinished.filter(rectify, deadline__gte=today).exclude(status=Case.Status.RECTIFIED)[:20],
+        "overdue": unfinished.filter(rectify, deadline__lt=today).exclude(status=Case.Status.RECTIFIED)[:20],
+        "escalated": unfinished.filter(codes_q(entry_codes(user, "case_verify"), "escalated_to__code"))[:20],
+        "to_verify": unfinished.filter(verify, status=Case.Status.RECTIFIED).exclude(
+            division_code__in=entry_codes(user, "case_verify") or []
+        )[:20],
+        "rechecks": Recheck.objects.filter(
+            rectify, status=Recheck.Status.SCHEDULED, due_on__lte=today + datetime.timedelta(days=7)
+        )
+        .select_related("case__household")
+        .order_by("due_on")[:20],
+        "notifications": Notification.objects.visible_to(user).select_related("case")[:10],
+    }
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    opened: int
+    rectified: int
+    closed: int
+    overdue_now: int
+    rebounds: int
+
+
+def case_figures(*, codes: list[str] | None, start: datetime.date | None = None, end: datetime.date | None = None):
+    """Cases opened, reported rectified, closed in a period; overdue now; rebounds in the period."""
+    from inspections.selectors import local_bounds
+
+    lower, upper = local_bounds(start, end)
+    period = Q()
+    if lower:
+        period &= Q(events__at__gte=lower)
+    if upper:
+        period &= Q(events__at__lt=upper)
+    counted = Case.objects.counted().filter(codes_q(codes, "division_code"))
+    by_event = counted.aggregate(
+        opened=Count("pk", distinct=True, filter=period & Q(events__action="opened")),
+        rectified=Count("pk", distinct=True, filter=period & Q(events__action="rectified")),
+        closed=Count("pk", distinct=True, filter=period & Q(events__action="closed")),
+        rebounds=Count("events", filter=period & Q(events__action="reopened")),
+    )
+    overdue_now = counted.unfinished().filter(deadline__lt=timezone.localdate()).count()
+    return CaseFigures(overdue_now=overdue_now, **by_event)

@@ -1,0 +1,219 @@
+"""Case pages: lists, the case page with its timeline and the steps the user may take, notices,
+accountability, and the printable documents. Thin: scope, validate, call the service."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView
+
+from coalgov.views import ScopedFilterView, ScopedMixin
+from divisions.scoping import may_enter_somewhere
+from inspections.models import Photo
+from inspections.photos import photos_check
+
+from . import documents, services
+from .filtersets import AccountabilityFilterSet, CaseFilterSet, SupervisionNoticeFilterSet
+from .forms import AccountabilityForm, CaseOpenForm, DeadlineForm, NoteForm, NoticeForm, RectifyForm, VoidForm
+from .models import Accountability, Case, CaseEvent, SupervisionNotice
+
+
+def _cases():
+    return Case.objects.select_related("responsible_unit__parent", "household", "notice", "escalated_to")
+
+
+class CaseListView(ScopedFilterView):
+    queryset = _cases()
+    filterset_class = CaseFilterSet
+    template_name = "cases/case_list.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "can_open": may_enter_somewhere(self.request.user, "case_open")}
+
+
+class CaseDetailView(ScopedMixin, DetailView):
+    """The case, its timeline, and a form for each step the user may take now."""
+
+    queryset = _cases().prefetch_related(
+        Prefetch(
+            "events",
+            queryset=CaseEvent.objects.select_related("actor").prefetch_related(
+                Prefetch("photos", queryset=Photo.objects.order_by("id"))
+            ),
+        ),
+        "rechecks__inspection",
+        "duplicates",
+    )
+    template_name = "cases/case_detail.html"
+
+    STEPS = {
+        "start": (NoteForm, lambda user, case: services.can_rectify(user, case), Case.Status.OPEN),
+        "rectify": (RectifyForm, lambda user, case: services.can_rectify(user, case), None),
+        "return": (NoteForm, lambda user, case: services.can_verify(user, case), Case.Status.RECTIFIED),
+        "close": (NoteForm, lambda user, case: services.can_verify(user, case), Case.Status.RECTIFIED),
+        "deadline": (DeadlineForm, lambda user, case: services.can_verify(user, case), None),
+        "void": (VoidForm, lambda user, case: services.can_verify(user, case), None),
+    }
+
+    def steps(self, case: Case) -> list[str]:
+        if case.voided_at is not None:
+            return []
+        user, open_statuses = self.request.user, (Case.Status.OPEN, Case.Status.RECTIFYING)
+        allowed = []
+        for name, (_form, may, status) in self.STEPS.items():
+            if not may(user, case):
+                continue
+            if name == "rectify" and case.status not in open_statuses:
+                continue
+            if name == "deadline" and case.status == Case.Status.CLOSED:
+                continue
+            if status is not None and case.status != status:
+                continue
+            allowed.append(name)
+        return allowed
+
+    def get_context_data(self, forms=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case, forms = self.object, forms or {}
+        context["steps"] = {name: forms.get(name) or self.STEPS[name][0]() for name in self.steps(case)}
+        # The reporter of a tip-off is kept private: only those who verify the case see the contact.
+        context["show_reporter"] = services.can_verify(self.request.user, case)
+        return context
+
+    def post(self, request, pk):
+        case = self.object = self.get_object()  # 404 outside the jurisdiction
+        step = request.POST.get("step")
+        if step not in self.STEPS:
+            return HttpResponse(status=400)
+        if step not in self.steps(case):
+            raise PermissionDenied
+        form = self.STEPS[step][0](request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                self.run(step, case, form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(case)
+        return self.render_to_response(self.get_context_data(forms={step: form}), status=400)
+
+    def run(self, step: str, case: Case, data: dict) -> None:
+        actor = self.request.user
+        if step == "start":
+            services.case_start(actor=actor, case=case, note=data["note"])
+        elif step == "rectify":
+            services.case_rectify(actor=actor, case=case, note=data["note"], photos=photos_check(data["photos"]))
+        elif step == "return":
+            services.case_return(actor=actor, case=case, note=data["note"])
+        elif step == "close":
+            services.case_close(actor=actor, case=case, note=data["note"])
+        elif step == "deadline":
+            services.case_set_deadline(actor=actor, case=case, deadline=data["deadline"], reason=data["reason"])
+        elif step == "void":
+            services.case_void(actor=actor, case=case, reason=data["reason"])
+
+
+class EntryRequiredMixin(LoginRequiredMixin):
+    """A form page for those who may enter `action` records somewhere; others get 403."""
+
+    action = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_enter_somewhere(request.user, self.action):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            target = self.save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved."))
+        return redirect(target)
+
+
+class CaseOpenView(EntryRequiredMixin, FormView):
+    action = "case_open"
+    form_class = CaseOpenForm
+    template_name = "cases/case_form.html"
+
+    def save(self, data):
+        return services.case_open(actor=self.request.user, **data)
+
+
+class NoticeCreateView(EntryRequiredMixin, FormView):
+    action = "case_open"
+    form_class = NoticeForm
+    template_name = "cases/notice_form.html"
+
+    def save(self, data):
+        notice = services.notice_record(
+            actor=self.request.user,
+            **{k: data[k] for k in ("division", "number", "issued_on", "level", "title", "text", "problems")},
+        )
+        return notice
+
+
+class NoticeListView(ScopedFilterView):
+    queryset = SupervisionNotice.objects.current()
+    filterset_class = SupervisionNoticeFilterSet
+    template_name = "cases/notice_list.html"
+
+
+class NoticeDetailView(ScopedMixin, DetailView):
+    queryset = SupervisionNotice.objects.current()
+    template_name = "cases/notice_detail.html"
+
+    def get_context_data(self, **kwargs):
+        cases = _cases().visible_to(self.request.user).filter(notice=self.object)
+        return {**super().get_context_data(**kwargs), "cases": cases}
+
+
+class AccountabilityListView(ScopedFilterView):
+    queryset = Accountability.objects.select_related("unit", "recorded_by").prefetch_related("cases")
+    filterset_class = AccountabilityFilterSet
+    template_name = "cases/accountability_list.html"
+
+    def get_context_data(self, **kwargs):
+        can_record = may_enter_somewhere(self.request.user, "accountability")
+        return {**super().get_context_data(**kwargs), "can_record": can_record}
+
+
+class AccountabilityCreateView(EntryRequiredMixin, FormView):
+    action = "accountability"
+    form_class = AccountabilityForm
+    template_name = "cases/accountability_form.html"
+
+    def save(self, data):
+        services.accountability_record(actor=self.request.user, **data)
+        return "cases:accountability"
+
+
+class CaseDocumentView(LoginRequiredMixin, View):
+    """A case's rectification notice or follow-up sheet: printable HTML, or .docx with ?format=docx."""
+
+    kind = "notice"
+
+    def get(self, request, pk):
+        case = get_object_or_404(_cases().visible_to(request.user), pk=pk)
+        if request.GET.get("format") == "docx":
+            build = documents.rectification_notice_docx if self.kind == "notice" else documents.follow_up_sheet_docx
+            response = HttpResponse(
+                build(case), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            )
+            name = "整改通知书" if self.kind == "notice" else "督办单"
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{name}-{case.pk}.docx')}"
+            return response
+        context = {"case": case, "notice": documents.notice_context(case), "rows": documents.follow_up_rows(case)}
+        return render(request, f"cases/print_{self.kind}.html", context)

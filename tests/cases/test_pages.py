@@ -1,0 +1,150 @@
+"""Case pages: scoped like everything else, each step offered only to whom it belongs."""
+
+import io
+
+import pytest
+from docx import Document
+
+from cases.models import Case, SupervisionNotice
+from cases.services import case_rectify
+
+pytestmark = pytest.mark.django_db
+
+
+def test_entering_a_notice_of_17_problems_by_pasting_a_table_opens_17_cases(client_as, wulibao, erqi):
+    communities = list(wulibao.children.order_by("code")[:3])
+    rows = [f"{communities[n % 3].name}\t楼道堆放散煤{n + 1}处\t{'严重' if n % 5 == 0 else '一般'}" for n in range(16)]
+    rows.append(f"{wulibao.code}，取缔无照散煤销售点不彻底，轻微，2099-01-10")
+
+    response = client_as("qu_admin").post(
+        "/cases/notices/new/",
+        {
+            "division": erqi.pk,
+            "number": "二七散煤督〔2017〕3号",
+            "issued_on": "2017-01-05",
+            "level": "supervision_group",
+            "title": "关于散煤治理问题的督导通报",
+            "table": "\n".join(rows),
+        },
+    )
+
+    assert response.status_code == 302
+    notice = SupervisionNotice.objects.get()
+    assert notice.cases.count() == 17
+    assert notice.cases.filter(severity="serious").count() == 4
+    assert notice.cases.get(responsible_unit=wulibao).deadline.isoformat() == "2099-01-10"
+
+
+def test_a_bad_line_in_a_pasted_notice_names_the_line_and_saves_nothing(client_as, erqi, huaihelu):
+    response = client_as("wulibao_admin").post(
+        "/cases/notices/new/",
+        {
+            "division": erqi.pk,
+            "number": "X-1",
+            "issued_on": "2017-01-05",
+            "level": "district",
+            "title": "t",
+            "table": f"{huaihelu.name}\t问题",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not SupervisionNotice.objects.exists()
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("qu_admin", 200), ("qu_leader", 200), ("wulibao_worker", 200), ("huaihelu_inspector", 404), ("nobody", 404)],
+)
+def test_a_case_page_is_404_outside_the_jurisdiction(client_as, notice_case, username, status):
+    case = notice_case()
+
+    assert client_as(username).get(case.get_absolute_url()).status_code == status
+    assert client_as(username).get(f"/cases/{case.pk}/rectification-notice/").status_code == status
+
+
+def test_case_list_counts_only_the_users_cases(client_as, notice_case, huaihelu_community):
+    notice_case()
+    notice_case(unit=huaihelu_community)
+
+    assert client_as("wulibao_inspector").get("/cases/").context["paginator"].count == 1
+    assert client_as("qu_admin").get("/cases/").context["paginator"].count == 2
+    assert client_as("nobody").get("/cases/").context["paginator"].count == 0
+
+
+def test_a_step_out_of_jurisdiction_is_404_and_one_not_yours_is_403(client_as, notice_case):
+    case = notice_case()
+
+    assert client_as("huaihelu_inspector").post(case.get_absolute_url(), {"step": "start"}).status_code == 404
+    assert client_as("qu_leader").post(case.get_absolute_url(), {"step": "start"}).status_code == 403
+    assert client_as("wulibao_worker").post(case.get_absolute_url(), {"step": "close"}).status_code == 403
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN
+
+
+def test_the_responsible_community_reports_rectified_with_a_photo_and_the_subdistrict_closes(
+    client_as, notice_case, jpeg
+):
+    case = notice_case()
+    worker = client_as("wulibao_worker")
+
+    no_photo = worker.post(case.get_absolute_url(), {"step": "rectify", "note": "已清理"})
+    assert no_photo.status_code == 400
+    fake = worker.post(case.get_absolute_url(), {"step": "rectify", "note": "已清理", "photos": [_text_file()]})
+    assert fake.status_code == 400
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN
+
+    done = worker.post(case.get_absolute_url(), {"step": "rectify", "note": "已清理", "photos": [jpeg()]})
+    assert done.status_code == 302
+    closed = client_as("wulibao_admin").post(case.get_absolute_url(), {"step": "close", "note": "核查属实"})
+    assert closed.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    assert [e.action for e in case.events.all()] == ["opened", "rectified", "closed"]
+
+
+def test_a_tip_off_reporters_contact_is_seen_only_by_those_who_verify(client_as, people, wulibao_community):
+    from cases.services import case_open
+
+    case = case_open(
+        actor=people["qu_admin"],
+        source="tip_off",
+        responsible_unit=wulibao_community,
+        title="有人烧煤",
+        reporter_name="张先生",
+        reporter_contact="13700001111",
+    )
+
+    assert "13700001111" in client_as("wulibao_admin").get(case.get_absolute_url()).content.decode()
+    assert "13700001111" not in client_as("wulibao_worker").get(case.get_absolute_url()).content.decode()
+
+
+def test_the_rectification_notice_and_follow_up_sheet_download_as_docx(client_as, notice_case):
+    case = notice_case()
+
+    for url in (f"/cases/{case.pk}/rectification-notice/", f"/cases/{case.pk}/follow-up-sheet/"):
+        response = client_as("wulibao_admin").get(url, {"format": "docx"})
+        assert response.status_code == 200
+        text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+        cells = [c.text for t in Document(io.BytesIO(response.content)).tables for r in t.rows for c in r.cells]
+        assert case.title in text + "".join(cells)
+        assert case.responsible_unit.name in text + "".join(cells)
+
+
+def test_closing_via_the_service_is_shown_on_the_timeline(client_as, people, notice_case, evidence):
+    case = case_rectify(actor=people["wulibao_worker"], case=notice_case(), note="已清理干净", photos=evidence)
+
+    page = client_as("wulibao_admin").get(case.get_absolute_url())
+
+    assert "已清理干净" in page.content.decode()
+    assert "step-close" in page.content.decode()
+    assert "step-close" not in client_as("wulibao_worker").get(case.get_absolute_url()).content.decode()
+
+
+def _text_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("evidence.jpg", b"this is text", content_type="image/jpeg")
