@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cases.demo import demo_cases
 from divisions.models import Division, Level, Membership, MonitoringStation
 from divisions.scoping import Role
 from households.models import Heating, Household, Kind
@@ -67,6 +68,7 @@ class Command(BaseCommand):
             users = self._users()
             created = self._households(users["qu_admin"])
             fieldwork = demo_fieldwork(users=users, rng=random.Random(2016))
+            fieldwork["cases"] = demo_cases(users=users)
         self.stdout.write(f"households: {created} created")
         if fieldwork:
             self.stdout.write("field work: " + ", ".join(f"{n} {what}" for what, n in fieldwork.items()))

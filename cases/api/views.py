@@ -1,0 +1,121 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from coalgov.api import ScopedViewSet
+from inspections.models import Photo
+from inspections.photos import photos_check
+
+from .. import services
+from ..filtersets import AccountabilityFilterSet, CaseFilterSet, SupervisionNoticeFilterSet
+from ..models import Accountability, Case, CaseEvent, SupervisionNotice
+from .serializers import (
+    AccountabilitySerializer,
+    CaseSerializer,
+    DeadlineSerializer,
+    NoteSerializer,
+    ReasonSerializer,
+    SupervisionNoticeSerializer,
+)
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
+    """Cases within the caller's jurisdiction, and the steps of their lifecycle as actions.
+
+    POST opens a case from a public tip-off or a spot check. Steps: start, rectify (multipart, `note` and
+    `photos`), return, close, deadline, void. A step the caller may not take is 403; a case outside the
+    caller's view is 404.
+    """
+
+    queryset = Case.objects.select_related("responsible_unit", "escalated_to").prefetch_related(
+        Prefetch(
+            "events",
+            queryset=CaseEvent.objects.select_related("actor").prefetch_related(
+                Prefetch("photos", queryset=Photo.objects.order_by("id"))
+            ),
+        )
+    )
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.case_open(actor=self.request.user, **serializer.validated_data)
+
+    def _step(self, run, serializer_class=NoteSerializer):
+        case = self.get_object()
+        payload = serializer_class(data=self.request.data)
+        payload.is_valid(raise_exception=True)
+        case = run(case, payload.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(request=NoteSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._step(lambda case, data: services.case_start(actor=request.user, case=case, note=data["note"]))
+
+    @extend_schema(request=NoteSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def rectify(self, request, pk=None):
+        try:
+            photos = photos_check(request.FILES.getlist("photos"))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"photos": exc.messages}) from exc
+        return self._step(
+            lambda case, data: services.case_rectify(actor=request.user, case=case, note=data["note"], photos=photos)
+        )
+
+    @extend_schema(request=NoteSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def send_back(self, request, pk=None):
+        return self._step(lambda case, data: services.case_return(actor=request.user, case=case, note=data["note"]))
+
+    @extend_schema(request=NoteSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._step(lambda case, data: services.case_close(actor=request.user, case=case, note=data["note"]))
+
+    @extend_schema(request=DeadlineSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def deadline(self, request, pk=None):
+        return self._step(
+            lambda case, data: services.case_set_deadline(actor=request.user, case=case, **data), DeadlineSerializer
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        return self._step(
+            lambda case, data: services.case_void(actor=request.user, case=case, reason=data["reason"]),
+            ReasonSerializer,
+        )
+
+
+class SupervisionNoticeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """Supervision notices; POST one with its `problems`, and a case opens for each."""
+
+    queryset = SupervisionNotice.objects.current().prefetch_related("cases")
+    serializer_class = SupervisionNoticeSerializer
+    filterset_class = SupervisionNoticeFilterSet
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data["problems"] = [services.ProblemInput(**problem) for problem in data["problems"]]
+        serializer.instance = services.notice_record(actor=self.request.user, **data)
+
+
+class AccountabilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
+    """Praise, criticism, interviews and other measures, against units within the caller's jurisdiction."""
+
+    queryset = Accountability.objects.select_related("unit").prefetch_related("cases")
+    serializer_class = AccountabilitySerializer
+    filterset_class = AccountabilityFilterSet
+
+    def perform_create(self, serializer):
+        serializer.instance = services.accountability_record(actor=self.request.user, **serializer.validated_data)
