@@ -13,7 +13,12 @@ class CaseFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), field_name="title", lookup_expr="icontains")
     division = django_filters.ModelChoiceFilter(
-        label=_("Unit"), queryset=visible_units, empty_label=ANY, to_field_name="code", method="filter_division"
+        label=_("Unit"),
+        queryset=visible_units,
+        empty_label=ANY,
+        to_field_name="code",
+        field_name="division_code",
+        method="filter_division",
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Case.Status.choices, empty_label=ANY)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Case.Source.choices, empty_label=ANY)
@@ -63,7 +68,12 @@ class AccountabilityFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Measure"), choices=Accountability.Kind.choices, empty_label=ANY)
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Accountability.Level.choices, empty_label=ANY)
     division = django_filters.ModelChoiceFilter(
-        label=_("Unit"), queryset=visible_units, empty_label=ANY, to_field_name="code", method="filter_division"
+        label=_("Unit"),
+        queryset=visible_units,
+        empty_label=ANY,
+        to_field_name="code",
+        field_name="division_code",
+        method="filter_division",
     )
     decided_on = django_filters.DateFromToRangeFilter(label=_("Date"))
 

@@ -5,14 +5,34 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from cases.api.views import AccountabilityViewSet, CaseViewSet, SupervisionNoticeViewSet
 from divisions.api.views import DivisionViewSet, me
 from households.api.views import HouseholdViewSet
-from inspections.api.views import InspectionViewSet
+from inspections.api.views import (
+    BanViewSet,
+    ConversionTargetViewSet,
+    ConversionViewSet,
+    DepartmentViewSet,
+    InspectionViewSet,
+    OperationViewSet,
+    PublicityViewSet,
+    PurchaseViewSet,
+)
 
 router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="division")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("operations", OperationViewSet, basename="operation")
+router.register("purchases", PurchaseViewSet, basename="purchase")
+router.register("bans", BanViewSet, basename="ban")
+router.register("conversions", ConversionViewSet, basename="conversion")
+router.register("conversion-targets", ConversionTargetViewSet, basename="conversion-target")
+router.register("publicity", PublicityViewSet, basename="publicity")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("cases", CaseViewSet, basename="case")
+router.register("notices", SupervisionNoticeViewSet, basename="notice")
+router.register("accountability", AccountabilityViewSet, basename="accountability")
 
 urlpatterns = [
     path("", include(router.urls)),

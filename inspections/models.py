@@ -112,6 +112,7 @@ class NightOperation(Voidable):
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("team"), blank=True, related_name="+")
     covered = models.ManyToManyField(Division, verbose_name=_("units covered"), related_name="+")
     notes = models.TextField(_("notes"), blank=True)
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = FieldQuerySet.as_manager()
 

@@ -49,9 +49,13 @@ def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
         return Decimal(f"{-value if ref in ('S', 'W') else value:.6f}")
 
     try:
-        return degrees(lat, lat_ref), degrees(lon, lon_ref)
+        latitude, longitude = degrees(lat, lat_ref), degrees(lon, lon_ref)
     except (TypeError, ValueError, ZeroDivisionError, IndexError):
         return None, None
+    # Garbage in the tags (no fix, a broken camera) is no position, not a number that overflows the column.
+    if not (latitude.is_finite() and longitude.is_finite() and abs(latitude) <= 90 and abs(longitude) <= 180):
+        return None, None
+    return latitude, longitude
 
 
 def _jpeg(image: Image.Image, side: int) -> bytes:

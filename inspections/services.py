@@ -27,6 +27,7 @@ from households.models import Kind as HouseholdKind
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
 from .photos import CheckedPhoto, photos_attach
+from .seasons import is_season
 from .signals import visit_recorded
 
 # A phone's clock may run a little fast; a visit further in the future than this is refused.
@@ -241,7 +242,25 @@ def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection
         action="inspection.voided",
     )
     household_coal_status_refresh(inspection.household)
+    ban_rebounds_refresh(inspection.household)
     return inspection
+
+
+def ban_rebounds_refresh(household: Household) -> None:
+    """After a visit is voided, each rebounded ban of the place dates from the first finding still standing.
+
+    A ban whose only later finding was voided has not rebounded after all.
+    """
+    for ban in Ban.objects.current().filter(household=household, rebound_at__isnull=False):
+        first = (
+            Inspection.objects.current()
+            .filter(household=household, outcome__in=Inspection.FOUND, started_at__gt=ban.banned_at)
+            .order_by("started_at")
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        if first != ban.rebound_at:
+            Ban.objects.filter(pk=ban.pk).update(rebound_at=first)
 
 
 OPERATION_FIELDS = ["division", "date", "title", "leader", "notes"]
@@ -252,29 +271,39 @@ def operation_save(
     *,
     actor,
     data: dict[str, Any],
-    team: Iterable = (),
-    covered: Iterable[Division] = (),
+    team: Iterable | None = None,
+    covered: Iterable[Division] | None = None,
     operation: NightOperation | None = None,
+    client_uuid: uuid.UUID | None = None,
 ) -> NightOperation:
-    """Plan a night-check operation, or change one; the organising unit and every covered unit are the actor's."""
-    covered = list(covered)
+    """Plan a night-check operation, or change one; the organising unit and every covered unit are the actor's.
+
+    A change that leaves `team` or `covered` out (None, or no covered units) keeps what the operation had;
+    the units it keeps must still lie within the organising unit.
+    """
+    if operation is not None:
+        operation = NightOperation.objects.select_for_update().get(pk=operation.pk)
     division = data.get("division") or (operation and operation.division)
     ensure_can_enter(actor, division, "operation")
     if operation is not None:
         ensure_can_enter(actor, operation.division, "operation")
+        if operation.is_voided:
+            raise ValidationError(_("A voided operation cannot be changed."))
+    covered = list(covered or (operation.covered.all() if operation is not None else ()))
     for unit in covered:
         if not unit.is_within(division):
             raise ValidationError({"covered": _("%(unit)s is outside the organising unit.") % {"unit": unit.name}})
-    record = operation or NightOperation(recorded_by=actor)
+    record = operation or NightOperation(recorded_by=actor, client_uuid=client_uuid)
     before = snapshot(record, OPERATION_FIELDS) if operation else {}
     for name, value in data.items():
         if name not in OPERATION_FIELDS:
             raise ValueError(f"not editable: {name}")
         setattr(record, name, value)
     record.division_code = record.division.code
-    record.full_clean(exclude=["recorded_by"])
+    record.full_clean(exclude=["recorded_by", "client_uuid"])
     record.save()
-    record.team.set(team)
+    if team is not None:
+        record.team.set(team)
     if covered:
         record.covered.set(covered)
     audit_record(
@@ -285,6 +314,23 @@ def operation_save(
         changes=changes_between(before, snapshot(record, OPERATION_FIELDS)),
     )
     return record
+
+
+@transaction.atomic
+def operation_create(
+    *,
+    actor,
+    data: dict[str, Any],
+    team: Iterable = (),
+    covered: Iterable[Division] = (),
+    client_uuid: uuid.UUID | None = None,
+) -> tuple[NightOperation, bool]:
+    """Plan a night-check operation from a submission; a repeated client_uuid returns the first (created=False)."""
+    return _first_or_create(
+        NightOperation,
+        client_uuid,
+        lambda: operation_save(actor=actor, data=data, team=team, covered=covered, client_uuid=client_uuid),
+    )
 
 
 @transaction.atomic
@@ -316,6 +362,12 @@ def purchase_record(
         )
     if quantity is None or quantity <= 0:
         raise ValidationError({"quantity": _("Quantities must be greater than zero.")})
+    if item == Purchase.Item.BRIQUETTE and quantity != quantity.to_integral_value():
+        raise ValidationError(
+            {"quantity": _("%(item)s are counted in whole numbers.") % {"item": Purchase.Item(item).label}}
+        )
+    if inspection is not None and (inspection.household_id != household.pk or inspection.is_voided):
+        raise ValidationError({"inspection": _("Choose a visit to this household.")})
     if unit_price <= market_price:
         raise ValidationError(
             {
@@ -441,6 +493,9 @@ def conversion_set(
     if status == Conversion.Status.PLANNED:
         completed_on = None
     fields = ["kind", "status", "completed_on", "notes"]
+    # Lock the household: with no conversion yet there is no row to lock, and two first settings at once
+    # would both insert (the second failing on the one-per-household constraint).
+    Household.objects.select_for_update().only("pk").get(pk=household.pk)
     conversion = Conversion.objects.select_for_update().current().filter(household=household).first()
     before = snapshot(conversion, fields) if conversion else {}
     conversion = conversion or Conversion(household=household, division_code=household.division_code, recorded_by=actor)
@@ -464,6 +519,10 @@ def conversion_target_set(*, actor, division: Division, season: str, households:
     ensure_can_enter(actor, division, "fieldwork_void")  # targets are set by the district and subdistricts
     if division.level not in (Level.COMMUNITY, Level.GRID):
         raise ValidationError({"division": _("Targets are set per community.")})
+    if not is_season(season or ""):
+        raise ValidationError({"season": _("Write the heating season as two years, e.g. 2016-2017.")})
+    if households is None or households < 0:
+        raise ValidationError({"households": _("The number of households cannot be negative.")})
     target, _created = ConversionTarget.objects.update_or_create(
         division=division, season=season, defaults={"households": households, "division_code": division.code}
     )

@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from divisions.models import Division, Level
@@ -7,6 +9,7 @@ from ..models import Accountability, Case, CaseEvent, SupervisionNotice
 from ..services import can_verify
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class UnitField(serializers.SlugRelatedField):
     """A unit by code among those the caller can see (others answer as if they did not exist)."""
 
@@ -20,6 +23,7 @@ class UnitField(serializers.SlugRelatedField):
         return Division.objects.visible_to(self.context["request"].user).filter(level__in=self.levels)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class HouseholdField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Household.objects.visible_to(self.context["request"].user).current()

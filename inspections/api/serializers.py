@@ -1,11 +1,26 @@
 import json
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from divisions.models import Division, Membership
 from households.models import Household
 
-from ..models import Department, Inspection, NightOperation, Photo, Seizure
+from ..models import (
+    Ban,
+    Conversion,
+    ConversionTarget,
+    Department,
+    Inspection,
+    NightOperation,
+    Photo,
+    Publicity,
+    Purchase,
+    Seizure,
+)
 from ..services import SeizureInput
 
 
@@ -113,5 +128,219 @@ class InspectionSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_serializer(component_name="FieldworkVoid")
 class VoidSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+
+
+# --- The other records of field work ---------------------------------------------------------------
+
+RECORD_FIELDS = ["recorded_by", "recorded_at", "voided_at", "void_reason"]
+RECORD_READ_ONLY = ["division_code", "recorded_at", "voided_at", "void_reason"]
+
+
+class VisibleDivisionField(serializers.SlugRelatedField):
+    """A unit by its national code, among those the caller can see; others are answered as if they did not exist.
+
+    Whether the caller may enter records there is the service's question (403).
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return Division.objects.visible_to(self.context["request"].user).filter(is_active=True)
+
+
+class VisibleUserField(serializers.PrimaryKeyRelatedField):
+    """A user by id, among those with an active membership inside the caller's view."""
+
+    def get_queryset(self):
+        members = Membership.objects.visible_to(self.context["request"].user).active().values("user")
+        return get_user_model().objects.filter(pk__in=members)
+
+
+class VisibleInspectionField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return Inspection.objects.visible_to(self.context["request"].user).current()
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class OperationSerializer(serializers.ModelSerializer):
+    """A night-check operation: organising unit, date, who leads, the team and the units covered."""
+
+    client_uuid = serializers.UUIDField(required=False, allow_null=True)
+    division = VisibleDivisionField(help_text=gettext_lazy("Code of the organising unit."))
+    division_name = serializers.CharField(source="division.name", read_only=True)
+    team = VisibleUserField(many=True, required=False)
+    covered = VisibleDivisionField(many=True, required=False, help_text=gettext_lazy("Codes of the units covered."))
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = NightOperation
+        fields = [
+            "id",
+            "client_uuid",
+            "division",
+            "division_name",
+            "division_code",
+            "date",
+            "title",
+            "leader",
+            "team",
+            "covered",
+            "notes",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = RECORD_READ_ONLY
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("covered"):
+            raise serializers.ValidationError({"covered": _("Choose the units the operation covers.")})
+        return attrs
+
+
+class PurchaseSerializer(serializers.ModelSerializer):
+    """Coal bought from a vulnerable household above the market price; the amount is computed."""
+
+    client_uuid = serializers.UUIDField(required=False, allow_null=True)
+    household = VisibleHouseholdField()
+    household_label = serializers.CharField(source="household.label", read_only=True)
+    inspection = VisibleInspectionField(required=False, allow_null=True)
+    purchased_on = serializers.DateField(required=False)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Purchase
+        fields = [
+            "id",
+            "client_uuid",
+            "household",
+            "household_label",
+            "division_code",
+            "inspection",
+            "purchased_on",
+            "item",
+            "quantity",
+            "unit_price",
+            "market_price",
+            "amount",
+            "notes",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = [*RECORD_READ_ONLY, "amount"]
+
+
+class BanSerializer(serializers.ModelSerializer):
+    """A sale point shut, a storage point cleared or a stall moved on; `rebound_at` is set by later visits."""
+
+    client_uuid = serializers.UUIDField(required=False, allow_null=True)
+    household = VisibleHouseholdField()
+    household_label = serializers.CharField(source="household.label", read_only=True)
+    banned_at = serializers.DateTimeField(required=False)
+    departments = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.filter(is_active=True), many=True, required=False
+    )
+    photos = PhotoSerializer(many=True, read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Ban
+        fields = [
+            "id",
+            "client_uuid",
+            "household",
+            "household_label",
+            "division_code",
+            "kind",
+            "banned_at",
+            "officers",
+            "departments",
+            "notes",
+            "rebound_at",
+            "photos",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = [*RECORD_READ_ONLY, "rebound_at"]
+
+
+class ConversionSerializer(serializers.ModelSerializer):
+    """A household's one current conversion. POST sets it: planned, or completed on a date."""
+
+    household = VisibleHouseholdField()
+    household_label = serializers.CharField(source="household.label", read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Conversion
+        fields = [
+            "id",
+            "household",
+            "household_label",
+            "division_code",
+            "kind",
+            "status",
+            "completed_on",
+            "notes",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = RECORD_READ_ONLY
+        extra_kwargs = {"status": {"required": True}}
+        validators = []  # one current conversion per household: a POST for a household updates it
+
+
+class ConversionTargetSerializer(serializers.ModelSerializer):
+    """How many households a community is to convert in a heating season. POST sets it (create or update)."""
+
+    division = VisibleDivisionField(help_text=gettext_lazy("Code of the community."))
+    division_name = serializers.CharField(source="division.name", read_only=True)
+
+    class Meta:
+        model = ConversionTarget
+        fields = ["id", "division", "division_name", "division_code", "season", "households"]
+        read_only_fields = ["division_code"]
+        validators = []  # one target per community and season: a POST for the same pair updates it
+
+    def validate(self, attrs):
+        target = self.instance
+        if target is not None and (
+            attrs.get("division", target.division) != target.division
+            or attrs.get("season", target.season) != target.season
+        ):
+            raise serializers.ValidationError(_("Only the number of households can be changed; set a new target."))
+        return attrs
+
+
+class PublicitySerializer(serializers.ModelSerializer):
+    """A unit's publicity work on a day: what, how many, where, with photos."""
+
+    client_uuid = serializers.UUIDField(required=False, allow_null=True)
+    division = VisibleDivisionField(help_text=gettext_lazy("Code of the unit."))
+    division_name = serializers.CharField(source="division.name", read_only=True)
+    date = serializers.DateField(required=False)
+    photos = PhotoSerializer(many=True, read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Publicity
+        fields = [
+            "id",
+            "client_uuid",
+            "division",
+            "division_name",
+            "division_code",
+            "date",
+            "kind",
+            "count",
+            "place",
+            "notes",
+            "photos",
+            *RECORD_FIELDS,
+        ]
+        read_only_fields = RECORD_READ_ONLY

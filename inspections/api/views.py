@@ -1,18 +1,58 @@
+"""The field-work API: thin viewsets that scope, filter and call the services.
+
+Every POST that creates a record is idempotent: by `client_uuid` where the record has one (a repeat
+answers 200 with the first record), and by nature for conversions and targets (setting the same
+thing twice changes nothing). Records are voided, never deleted, by district and subdistrict admins.
+"""
+
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
+from divisions.scoping import can_enter
 
 from .. import services
-from ..filtersets import InspectionFilterSet
-from ..models import Inspection, Photo, Seizure
+from ..filtersets import (
+    BanFilterSet,
+    ConversionFilterSet,
+    ConversionTargetFilterSet,
+    InspectionFilterSet,
+    NightOperationFilterSet,
+    PublicityFilterSet,
+    PurchaseFilterSet,
+)
+from ..models import (
+    Ban,
+    Conversion,
+    ConversionTarget,
+    Department,
+    Inspection,
+    NightOperation,
+    Photo,
+    Publicity,
+    Purchase,
+    Seizure,
+)
 from ..photos import photos_check
-from .serializers import InspectionSerializer, VoidSerializer
+from .serializers import (
+    BanSerializer,
+    ConversionSerializer,
+    ConversionTargetSerializer,
+    DepartmentSerializer,
+    InspectionSerializer,
+    OperationSerializer,
+    PublicitySerializer,
+    PurchaseSerializer,
+    VoidSerializer,
+)
+
+PHOTOS = Prefetch("photos", queryset=Photo.objects.order_by("id"))
 
 
 def checked_photos(request):
@@ -31,8 +71,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     """
 
     queryset = Inspection.objects.select_related("household", "recorded_by").prefetch_related(
-        Prefetch("seizures", queryset=Seizure.objects.order_by("id")),
-        Prefetch("photos", queryset=Photo.objects.order_by("id")),
+        Prefetch("seizures", queryset=Seizure.objects.order_by("id")), PHOTOS, "departments"
     )
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilterSet
@@ -50,9 +89,172 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @extend_schema(request=VoidSerializer, responses=InspectionSerializer)
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
+        inspection = self.get_object()  # 404 outside the view, before anything about the request is said
         serializer = VoidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         inspection = services.inspection_void(
-            actor=request.user, inspection=self.get_object(), reason=serializer.validated_data["reason"]
+            actor=request.user, inspection=inspection, reason=serializer.validated_data["reason"]
         )
         return Response(self.get_serializer(inspection).data)
+
+
+class VoidMixin:
+    """`POST …/{id}/void/` with a reason: district and subdistrict administrators, inside their subtree."""
+
+    @extend_schema(request=VoidSerializer)
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        record = self.get_object()
+        serializer = VoidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.fieldwork_void(actor=request.user, record=record, reason=serializer.validated_data["reason"])
+        return Response(self.get_serializer(record).data)
+
+
+class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VoidMixin, ScopedViewSet):
+    """Night-check operations organised by units in the caller's jurisdiction.
+
+    Planned and changed by district admins and leaders and by subdistrict admins; `PATCH` changes only
+    the fields sent (leaving out `team` or `covered` keeps them).
+    """
+
+    queryset = NightOperation.objects.select_related("division", "recorded_by").prefetch_related("team", "covered")
+    serializer_class = OperationSerializer
+    filterset_class = NightOperationFilterSet
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        client_uuid, team, covered = data.pop("client_uuid", None), data.pop("team", ()), data.pop("covered")
+        operation, created = services.operation_create(
+            actor=request.user, data=data, team=team, covered=covered, client_uuid=client_uuid
+        )
+        return self.created_or_repeated(operation, created)
+
+    def partial_update(self, request, *args, **kwargs):
+        operation = self.get_object()
+        if not can_enter(request.user, operation.division, "operation"):
+            raise PermissionDenied
+        serializer = self.get_serializer(operation, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("client_uuid", None)
+        team, covered = data.pop("team", None), data.pop("covered", None)
+        operation = services.operation_save(
+            actor=request.user, operation=operation, data=data, team=team, covered=covered
+        )
+        return Response(self.get_serializer(operation).data)
+
+
+class PurchaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VoidMixin, ScopedViewSet):
+    """Purchases from vulnerable households, above the market price; idempotent by `client_uuid`."""
+
+    queryset = Purchase.objects.select_related("household", "recorded_by")
+    serializer_class = PurchaseSerializer
+    filterset_class = PurchaseFilterSet
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        purchase, created = services.purchase_record(actor=request.user, **serializer.validated_data)
+        return self.created_or_repeated(purchase, created)
+
+
+class BanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VoidMixin, ScopedViewSet):
+    """Bans (取缔) of sale points, storage points and food stalls.
+
+    POST as JSON, or multipart with `photos` files; idempotent by `client_uuid`. A bad photo refuses the ban.
+    """
+
+    queryset = Ban.objects.select_related("household", "recorded_by").prefetch_related(PHOTOS, "departments")
+    serializer_class = BanSerializer
+    filterset_class = BanFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photos = checked_photos(request)
+        ban, created = services.ban_record(actor=request.user, photos=photos, **serializer.validated_data)
+        return self.created_or_repeated(ban, created)
+
+
+class ConversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VoidMixin, ScopedViewSet):
+    """Clean-heating conversions. POST sets a household's one current conversion (plans or completes it).
+
+    201 when the household had no current conversion, 200 when its conversion was changed or was already so.
+    """
+
+    queryset = Conversion.objects.select_related("household", "recorded_by")
+    serializer_class = ConversionSerializer
+    filterset_class = ConversionFilterSet
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        household = serializer.validated_data["household"]
+        before = Conversion.objects.current().filter(household=household).values_list("pk", flat=True).first()
+        conversion = services.conversion_set(actor=request.user, **serializer.validated_data)
+        return self.created_or_repeated(conversion, conversion.pk != before)
+
+
+class ConversionTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Conversion targets per community and heating season, set by district and subdistrict admins.
+
+    POST sets the target of a community and season: 201 when new, 200 when it replaced one.
+    """
+
+    queryset = ConversionTarget.objects.select_related("division")
+    serializer_class = ConversionTargetSerializer
+    filterset_class = ConversionTargetFilterSet
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        before = (
+            ConversionTarget.objects.filter(division=data["division"], season=data["season"])
+            .values_list("pk", flat=True)
+            .first()
+        )
+        target = services.conversion_target_set(actor=request.user, **data)
+        return self.created_or_repeated(target, target.pk != before)
+
+    def partial_update(self, request, *args, **kwargs):
+        target = self.get_object()
+        if not can_enter(request.user, target.division, "fieldwork_void"):
+            raise PermissionDenied
+        serializer = self.get_serializer(target, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        target = services.conversion_target_set(
+            actor=request.user,
+            division=target.division,
+            season=target.season,
+            households=serializer.validated_data.get("households", target.households),
+        )
+        return Response(self.get_serializer(target).data)
+
+
+class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VoidMixin, ScopedViewSet):
+    """Publicity work per unit and day. POST as JSON or multipart with `photos`; idempotent by `client_uuid`."""
+
+    queryset = Publicity.objects.select_related("division", "recorded_by").prefetch_related(PHOTOS)
+    serializer_class = PublicitySerializer
+    filterset_class = PublicityFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photos = checked_photos(request)
+        publicity, created = services.publicity_record(actor=request.user, photos=photos, **serializer.validated_data)
+        return self.created_or_repeated(publicity, created)
+
+
+class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The active departments of joint enforcement, for any signed-in user (not scoped: they are shared)."""
+
+    queryset = Department.objects.filter(is_active=True).order_by("name")
+    serializer_class = DepartmentSerializer
+    pagination_class = None

@@ -34,12 +34,14 @@ def test_me_tells_the_district_office_it_may_enter_everything_in_the_district(ap
     assert body["entry"] == {action: [erqi.code] for action in ACTIONS}
 
 
-def test_me_tells_the_district_leader_they_may_only_check_and_lead_operations(api_as):
+def test_me_tells_the_district_leader_they_supervise_but_keep_no_register(api_as):
     body = api_as("qu_leader").get(ME).json()
 
     assert [m["role"] for m in body["memberships"]] == ["district_leader"]
     entry = {action: codes for action, codes in body["entry"].items() if codes}
-    assert entry == {"inspection": ["410103"], "operation": ["410103"]}
+    assert entry == {
+        action: ["410103"] for action in ("inspection", "operation", "case_open", "case_verify", "accountability")
+    }
 
 
 def test_me_tells_a_user_without_a_membership_that_they_belong_nowhere(api_as):

@@ -1,0 +1,107 @@
+"""/api/v1/cases/, /api/v1/notices/, /api/v1/accountability/: scoped, and the lifecycle as actions."""
+
+import pytest
+
+from cases.models import Case, SupervisionNotice
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_notice_with_its_problems_opens_a_case_each(api_as, erqi, wulibao_community, huaihelu_community):
+    response = api_as("qu_admin").post(
+        "/api/v1/notices/",
+        {
+            "division": erqi.code,
+            "number": "市督〔2017〕8号",
+            "issued_on": "2017-01-05",
+            "level": "city",
+            "title": "市散煤督导通报",
+            "problems": [
+                {"responsible_unit": wulibao_community.code, "title": "楼道堆煤", "severity": "serious"},
+                {"responsible_unit": huaihelu_community.code, "title": "门店烧煤"},
+            ],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert len(response.json()["cases"]) == 2
+    assert SupervisionNotice.objects.get().cases.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("username", "count"),
+    [("qu_admin", 2), ("qu_leader", 2), ("wulibao_inspector", 1), ("huaihelu_inspector", 1), ("nobody", 0)],
+)
+def test_the_case_list_is_cut_to_the_callers_jurisdiction(api_as, notice_case, huaihelu_community, username, count):
+    notice_case()
+    notice_case(unit=huaihelu_community)
+
+    response = api_as(username).get("/api/v1/cases/")
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == count
+
+
+def test_a_case_outside_the_jurisdiction_is_404_for_reading_and_for_every_step(api_as, notice_case):
+    case = notice_case()
+    api = api_as("huaihelu_inspector")
+
+    assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 404
+    for step in ("start", "rectify", "return", "close", "void"):
+        assert api.post(f"/api/v1/cases/{case.pk}/{step}/", {"note": "x", "reason": "x"}).status_code == 404
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN
+
+
+def test_the_lifecycle_through_the_api(api_as, notice_case, jpeg):
+    case = notice_case()
+    worker, subdistrict = api_as("wulibao_worker"), api_as("wulibao_admin")
+
+    assert worker.post(f"/api/v1/cases/{case.pk}/start/", {"note": "开始整改"}).json()["status"] == "rectifying"
+    assert worker.post(f"/api/v1/cases/{case.pk}/close/", {}).status_code == 403
+    no_photo = worker.post(f"/api/v1/cases/{case.pk}/rectify/", {"note": "已清理"}, format="multipart")
+    assert no_photo.status_code == 400
+    rectified = worker.post(
+        f"/api/v1/cases/{case.pk}/rectify/", {"note": "已清理", "photos": [jpeg()]}, format="multipart"
+    )
+    assert rectified.json()["status"] == "rectified"
+    closed = subdistrict.post(f"/api/v1/cases/{case.pk}/close/", {"note": "核查属实"})
+    assert closed.status_code == 200
+    assert [e["action"] for e in closed.json()["events"]] == ["opened", "started", "rectified", "closed"]
+
+
+def test_a_tip_off_hides_the_reporter_from_the_community(api_as, wulibao_community):
+    opened = api_as("qu_admin").post(
+        "/api/v1/cases/",
+        {
+            "source": "tip_off",
+            "responsible_unit": wulibao_community.code,
+            "title": "群众举报有人烧煤",
+            "reporter_name": "李女士",
+            "reporter_contact": "13600002222",
+        },
+        format="json",
+    )
+    assert opened.status_code == 201, opened.json()
+    pk = opened.json()["id"]
+
+    assert api_as("wulibao_worker").get(f"/api/v1/cases/{pk}/").json()["reporter_contact"] is None
+    assert api_as("wulibao_admin").get(f"/api/v1/cases/{pk}/").json()["reporter_contact"] == "13600002222"
+
+
+def test_accountability_is_recorded_against_a_unit_in_scope(api_as, notice_case, wulibao_community, huaihelu):
+    case = notice_case()
+
+    praise = api_as("wulibao_admin").post(
+        "/api/v1/accountability/",
+        {"kind": "criticism", "unit": wulibao_community.code, "reason": "整改迟缓", "cases": [case.pk]},
+        format="json",
+    )
+    outside = api_as("wulibao_admin").post(
+        "/api/v1/accountability/", {"kind": "praise", "unit": huaihelu.code, "reason": "x"}, format="json"
+    )
+
+    assert praise.status_code == 201, praise.json()
+    assert praise.json()["level"] == "community"
+    assert outside.status_code == 400

@@ -1,0 +1,205 @@
+"""Photos sent with a visit, a ban or publicity: checked before anything is written, oriented, served in scope."""
+
+import os
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from PIL import Image
+
+from inspections.models import Ban, Inspection, Photo, Publicity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Each test stores its photos apart, and they go when it ends."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def submissions(wulibao_community, household_in):
+    """A multipart submission that takes photos, for each endpoint that takes them."""
+    home = household_in(wulibao_community).pk
+    sale_point = household_in(wulibao_community, kind="coal_sale_point", address="京广路散煤点").pk
+    return {
+        "inspections": (Inspection, {"household": home, "kind": "night_check", "outcome": "loose_coal"}),
+        "bans": (Ban, {"household": sale_point, "kind": "sale_point"}),
+        "publicity": (Publicity, {"division": wulibao_community.code, "kind": "banner", "count": 4}),
+    }
+
+
+WITH_PHOTOS = ["inspections", "bans", "publicity"]
+
+
+def send(api, endpoint, payload, photos):
+    return api.post(f"/api/v1/{endpoint}/", {**payload, "photos": photos}, format="multipart")
+
+
+def assert_refused_whole(response, model):
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["photos"]
+    assert not model.objects.exists()
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize("endpoint", WITH_PHOTOS)
+def test_a_record_with_two_photos_stores_both_in_its_jurisdiction(api_as, submissions, jpeg, endpoint):
+    model, payload = submissions[endpoint]
+
+    response = send(api_as("wulibao_inspector"), endpoint, payload, [jpeg("a.jpg"), jpeg("b.jpg")])
+
+    assert response.status_code == 201, response.json()
+    record = model.objects.get()
+    assert [p["id"] for p in response.json()["photos"]] == list(record.photos.values_list("pk", flat=True))
+    assert {p.division_code for p in Photo.objects.all()} == {record.division_code}
+
+
+@pytest.mark.parametrize("endpoint", WITH_PHOTOS)
+def test_a_text_file_named_jpg_refuses_the_whole_submission(api_as, submissions, jpeg, endpoint):
+    model, payload = submissions[endpoint]
+    fake = SimpleUploadedFile("photo.jpg", b"GIF89a? not a photo at all", content_type="image/jpeg")
+
+    response = send(api_as("wulibao_inspector"), endpoint, payload, [jpeg(), fake])
+
+    assert_refused_whole(response, model)
+
+
+@pytest.mark.parametrize("endpoint", WITH_PHOTOS)
+def test_a_photo_over_the_size_limit_refuses_the_whole_submission(api_as, submissions, jpeg, endpoint):
+    model, payload = submissions[endpoint]
+    photo = jpeg()
+
+    with override_settings(PHOTO_MAX_BYTES=photo.size - 1):
+        response = send(api_as("wulibao_inspector"), endpoint, payload, [photo])
+
+    assert_refused_whole(response, model)
+
+
+def test_a_photo_of_exactly_the_size_limit_is_accepted(api_as, submissions, jpeg):
+    _model, payload = submissions["inspections"]
+    photo = jpeg()
+
+    with override_settings(PHOTO_MAX_BYTES=photo.size):
+        response = send(api_as("wulibao_inspector"), "inspections", payload, [photo])
+
+    assert response.status_code == 201
+    assert Photo.objects.count() == 1
+
+
+def test_a_real_30_mb_file_is_refused_under_the_default_limit(api_as, submissions, tmp_path, settings):
+    assert settings.PHOTO_MAX_BYTES < 30 * 1024 * 1024
+    big = tmp_path / "IMG_0001.jpg"
+    big.write_bytes(os.urandom(30 * 1024 * 1024))
+    model, payload = submissions["inspections"]
+
+    with big.open("rb") as upload:
+        response = send(api_as("wulibao_inspector"), "inspections", payload, [upload])
+
+    assert_refused_whole(response, model)
+    assert "MB" in response.json()["photos"][0]
+
+
+def test_a_refused_photo_does_not_use_up_the_client_uuid(api_as, submissions, jpeg):
+    """The phone fixes the photo and sends the same submission again: it is recorded then."""
+    model, payload = submissions["inspections"]
+    payload = {**payload, "client_uuid": str(uuid.uuid4())}
+    fake = SimpleUploadedFile("photo.jpg", b"not a photo", content_type="image/jpeg")
+    api = api_as("wulibao_inspector")
+
+    refused = send(api, "inspections", payload, [fake])
+    accepted = send(api, "inspections", payload, [jpeg()])
+
+    assert (refused.status_code, accepted.status_code) == (400, 201)
+    assert model.objects.count() == 1
+
+
+def test_a_photo_taken_sideways_is_stored_upright(api_as, submissions, jpeg):
+    """EXIF orientation 6: the camera's pixels are 64 wide and 48 high, the scene is 48 wide and 64 high."""
+    _model, payload = submissions["inspections"]
+
+    response = send(api_as("wulibao_inspector"), "inspections", payload, [jpeg(size=(64, 48), orientation=6)])
+
+    assert response.status_code == 201
+    photo = Photo.objects.get()
+    assert (photo.width, photo.height) == (48, 64)
+    assert (response.json()["photos"][0]["width"], response.json()["photos"][0]["height"]) == (48, 64)
+    with Image.open(photo.image.path) as stored:
+        assert stored.size == (48, 64)
+        assert stored.getexif().get(0x0112) is None  # nothing left to rotate it a second time
+
+
+def test_a_photo_taken_upright_keeps_its_shape(api_as, submissions, jpeg):
+    _model, payload = submissions["inspections"]
+
+    send(api_as("wulibao_inspector"), "inspections", payload, [jpeg(size=(64, 48))])
+
+    photo = Photo.objects.get()
+    assert (photo.width, photo.height) == (64, 48)
+
+
+def test_the_position_a_phone_wrote_into_the_photo_is_kept(api_as, submissions, jpeg):
+    _model, payload = submissions["inspections"]
+    photo = jpeg(gps=((34, 45, 9), "N", (113, 38, 30), "E"))
+
+    response = send(api_as("wulibao_inspector"), "inspections", payload, [photo])
+
+    assert response.status_code == 201
+    assert (response.json()["photos"][0]["taken_latitude"], response.json()["photos"][0]["taken_longitude"]) == (
+        "34.752500",
+        "113.641667",
+    )
+
+
+@pytest.mark.parametrize(
+    "gps",
+    [((3000, 0, 0), "N", (113, 0, 0), "E"), ((34, 0, 0), "N", (9999, 0, 0), "W")],
+)
+def test_a_position_that_cannot_be_on_earth_is_dropped_and_the_photo_kept(api_as, submissions, jpeg, gps):
+    _model, payload = submissions["inspections"]
+
+    response = send(api_as("wulibao_inspector"), "inspections", payload, [jpeg(gps=gps)])
+
+    assert response.status_code == 201, response.content
+    photo = Photo.objects.get()
+    assert (photo.taken_latitude, photo.taken_longitude) == (None, None)
+
+
+# --- Serving photos -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def photo_urls(api_as, submissions, jpeg):
+    """The photo and thumbnail addresses of a 五里堡 visit, ban and publicity, as the API gives them."""
+    urls = []
+    for endpoint in WITH_PHOTOS:
+        _model, payload = submissions[endpoint]
+        response = send(api_as("wulibao_inspector"), endpoint, payload, [jpeg()])
+        photo = response.json()["photos"][0]
+        urls += [photo["url"], photo["thumbnail_url"]]
+    return urls
+
+
+@pytest.mark.parametrize("username", ["qu_admin", "qu_leader", "wulibao_admin", "wulibao_inspector", "wulibao_worker"])
+def test_a_photo_is_served_as_a_jpeg_to_those_in_its_jurisdiction(client_as, photo_urls, username):
+    client = client_as(username)
+
+    for url in photo_urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"] == "image/jpeg"
+        assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize("username", ["huaihelu_inspector", "nobody"])
+def test_a_photo_is_not_found_for_those_outside_its_jurisdiction(client_as, photo_urls, username):
+    client = client_as(username)
+
+    assert [client.get(url).status_code for url in photo_urls] == [404] * len(photo_urls)
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in_for_a_photo(client, photo_urls):
+    assert {client.get(url).status_code for url in photo_urls} == {302}
