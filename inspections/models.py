@@ -10,13 +10,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division
-from divisions.scoping import ScopedQuerySet
+from divisions.scoping import ScopedQuerySet, codes_q, view_codes
 from households.models import Household
 
 
@@ -25,6 +26,27 @@ class FieldQuerySet(ScopedQuerySet):
 
     def current(self):
         return self.filter(voided_at__isnull=True)
+
+
+class NightOperationQuerySet(FieldQuerySet):
+    """An operation is seen by the organising unit's subtree and by every unit it covers.
+
+    A district-led 零点夜查 covering 五里堡 is visible in 五里堡, so its inspectors can attach their visits.
+    """
+
+    def visible_to(self, user):
+        codes = view_codes(user)
+        if codes is None:
+            return self.all()
+        covering = Q()
+        for code in codes:
+            prefixes = [code[:n] for n in range(1, len(code) + 1)]
+            covering |= Q(covered__code__startswith=code) | Q(covered__code__in=prefixes)
+        if not codes:
+            return self.none()
+        return self.filter(
+            codes_q(codes, self.scope_field) | Q(pk__in=NightOperation.objects.filter(covering).values("pk"))
+        )
 
 
 class Voidable(models.Model):
@@ -114,7 +136,7 @@ class NightOperation(Voidable):
     notes = models.TextField(_("notes"), blank=True)
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
-    objects = FieldQuerySet.as_manager()
+    objects = NightOperationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -171,8 +193,23 @@ class Inspection(Voidable):
     leaders = models.CharField(_("accompanying leaders"), max_length=200, blank=True)
     departments = models.ManyToManyField(Department, verbose_name=_("departments"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=10, decimal_places=6, null=True, blank=True)
+    # Where the phone was, WGS84; bounded to China like the register's coordinates.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(3), MaxValueValidator(54)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(73), MaxValueValidator(136)],
+    )
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     photos = GenericRelation(Photo)
 

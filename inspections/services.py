@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
 from divisions.models import Division, Level
-from divisions.scoping import can_view, ensure_can_enter
+from divisions.scoping import ensure_can_enter
 from households.models import CoalStatus, Household
 from households.models import Kind as HouseholdKind
 
@@ -32,6 +32,8 @@ from .signals import visit_recorded
 
 # A phone's clock may run a little fast; a visit further in the future than this is refused.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
+# Coal found at a banned place counts as a rebound only this long after the ban.
+REBOUND_GRACE = datetime.timedelta(hours=12)
 WHOLE_ITEMS = {Seizure.Item.BRIQUETTE, Seizure.Item.STOVE, Seizure.Item.CHARCOAL}
 
 
@@ -147,7 +149,9 @@ def inspection_record(
     started_at = started_at or timezone.now()
     _check_not_future(started_at, "started_at")
     _check_seizures(outcome, seizures)
-    if operation is not None and (operation.is_voided or not can_view(actor, operation.division)):
+    if operation is not None and (
+        operation.is_voided or not NightOperation.objects.visible_to(actor).filter(pk=operation.pk).exists()
+    ):
         raise ValidationError({"operation": _("Choose an operation of your unit.")})
 
     def create() -> Inspection:
@@ -190,10 +194,11 @@ def inspection_record(
     photos_attach(actor=actor, subject=inspection, division_code=inspection.division_code, photos=photos)
     household_coal_status_refresh(household)
     if inspection.found_coal:
-        # A banned place found with coal again: the ban has rebounded (反弹).
-        Ban.objects.current().filter(household=household, banned_at__lt=started_at, rebound_at=None).update(
-            rebound_at=started_at
-        )
+        # A banned place found with coal again: the ban has rebounded (反弹). A finding within the grace
+        # period is the enforcement visit itself, entered after the ban, not a rebound.
+        Ban.objects.current().filter(
+            household=household, banned_at__lt=started_at - REBOUND_GRACE, rebound_at=None
+        ).update(rebound_at=started_at)
     visit_recorded.send(sender=Inspection, actor=actor, inspection=inspection)
     audit_record(
         actor=actor,
@@ -254,7 +259,7 @@ def ban_rebounds_refresh(household: Household) -> None:
     for ban in Ban.objects.current().filter(household=household, rebound_at__isnull=False):
         first = (
             Inspection.objects.current()
-            .filter(household=household, outcome__in=Inspection.FOUND, started_at__gt=ban.banned_at)
+            .filter(household=household, outcome__in=Inspection.FOUND, started_at__gt=ban.banned_at + REBOUND_GRACE)
             .order_by("started_at")
             .values_list("started_at", flat=True)
             .first()
