@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
@@ -10,7 +11,9 @@ from django.views.generic import DetailView, FormView
 from coalgov.audit import readable_changes
 from coalgov.models import AuditEvent
 from coalgov.views import ScopedFilterView, ScopedMixin
-from divisions.scoping import can_enter, mask_phone, may_enter_somewhere, sees_phone
+from divisions.scoping import can_enter, can_view, mask_phone, may_enter_somewhere, sees_phone
+from inspections.models import Ban, Conversion, Inspection, Purchase, Seizure
+from inspections.services import BAN_PLACES
 
 from . import services
 from .filtersets import HouseholdFilterSet
@@ -64,7 +67,32 @@ class HouseholdDetailView(ScopedMixin, DetailView):
         context["can_edit"] = not household.is_voided and can_enter(user, household.division, "household")
         context["can_void"] = not household.is_voided and can_enter(user, household.division, "household_void")
         context["history"] = _history(household, user)
+        context["parent_visible"] = household.division.parent is not None and can_view(user, household.division.parent)
+        context.update(_fieldwork(household, user))
         return context
+
+
+def _fieldwork(household: Household, user) -> dict:
+    """The household's field work (visits, bans, purchases, conversion) and what the user may record."""
+    visits = (
+        Inspection.objects.visible_to(user)
+        .filter(household=household)
+        .select_related("operation")
+        .prefetch_related(Prefetch("seizures", queryset=Seizure.objects.order_by("id")))
+        .annotate(photo_count=Count("photos"))
+        .order_by("-started_at", "-id")
+    )
+    enters = not household.is_voided and can_enter(user, household.division, "fieldwork")
+    return {
+        "visits": visits,
+        "bans": Ban.objects.visible_to(user).filter(household=household),
+        "purchases": Purchase.objects.visible_to(user).filter(household=household),
+        "conversion": Conversion.objects.visible_to(user).current().filter(household=household).first(),
+        "can_record_visit": not household.is_voided and can_enter(user, household.division, "inspection"),
+        "can_record_purchase": enters and household.is_vulnerable,
+        "can_record_ban": enters and household.kind in BAN_PLACES.values(),
+        "can_set_conversion": enters,
+    }
 
 
 class ScopedHouseholdAction(LoginRequiredMixin):

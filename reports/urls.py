@@ -1,4 +1,8 @@
 from django.urls import path
 
+from . import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:code>/", views.unit, name="unit"),
+]
