@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cases.selectors import worklist_for
 from coalgov.models import AuditEvent
 from divisions.models import Division, Level
 from divisions.scoping import can_enter, can_view
@@ -33,7 +34,8 @@ def home(request):
         .filter(action__startswith="household.")
         .select_related("actor", "content_type")[:10]
     )
-    return render(request, "home.html", {"totals": totals, "recent": recent})
+    context = {"totals": totals, "recent": recent, "work": worklist_for(request.user)}
+    return render(request, "home.html", context)
 
 
 # The field-work figures a unit page shows, in the order the article tells them.

@@ -8,13 +8,18 @@
 - nobody: a signed-in user with no membership, who sees nothing
 """
 
+import io
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 from rest_framework.test import APIClient
 
 from divisions.models import Division
 from divisions.services import divisions_load, read_csv, stations_load
+from inspections.photos import CheckedPhoto
 
 from .factories import HouseholdFactory, MembershipFactory, UserFactory
 
@@ -134,3 +139,39 @@ def register(people):
 def wulibao_household(register, wulibao_community):
     """A household of the worker's 五里堡 community, registered by the subdistrict administrator."""
     return register("wulibao_admin", wulibao_community, head_name="王建国")
+
+
+@pytest.fixture
+def jpeg():
+    """A real JPEG photo as an upload: jpeg(name="x.jpg", size=(64, 48), orientation=None, gps=None).
+
+    gps is ((degrees, minutes, seconds), "N"/"S", (degrees, minutes, seconds), "E"/"W"), as a camera writes it.
+    """
+
+    def make(name="photo.jpg", size=(64, 48), orientation=None, colour=(200, 30, 30), gps=None):
+        image = Image.new("RGB", size, colour)
+        exif = Image.Exif()
+        if orientation:
+            exif[0x0112] = orientation
+        if gps:
+            latitude, lat_ref, longitude, lon_ref = gps
+            exif[0x8825] = {
+                1: lat_ref,
+                2: tuple(IFDRational(v) for v in latitude),
+                3: lon_ref,
+                4: tuple(IFDRational(v) for v in longitude),
+            }
+        out = io.BytesIO()
+        image.save(out, "JPEG", exif=exif)
+        return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+    return make
+
+
+@pytest.fixture
+def evidence():
+    """A checked photo, as a rectification form passes it to the services."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (20, 120, 20)).save(out, "JPEG")
+    data = out.getvalue()
+    return [CheckedPhoto(image=data, thumbnail=data, width=40, height=30, latitude=None, longitude=None)]

@@ -1,21 +1,9 @@
 import datetime
-import io
 
 import pytest
-from PIL import Image
 
 from cases.models import Case, SupervisionNotice
 from cases.services import ProblemInput, notice_record
-from inspections.photos import CheckedPhoto
-
-
-@pytest.fixture
-def evidence():
-    """A checked photo, as the rectification form would pass it."""
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (20, 120, 20)).save(out, "JPEG")
-    data = out.getvalue()
-    return [CheckedPhoto(image=data, thumbnail=data, width=40, height=30, latitude=None, longitude=None)]
 
 
 @pytest.fixture
@@ -41,17 +29,5 @@ def notice_case(people, erqi, wulibao_community):
             ],
         )
         return Case.objects.get(notice=notice)
-
-    return make
-
-
-@pytest.fixture
-def jpeg():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    def make(name="photo.jpg"):
-        out = io.BytesIO()
-        Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG")
-        return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
     return make

@@ -1,45 +1,9 @@
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
-from PIL.TiffImagePlugin import IFDRational
-
-
-@pytest.fixture
-def jpeg():
-    """A real JPEG photo as an upload: jpeg(name="x.jpg", size=(64, 48), orientation=None, gps=None).
-
-    gps is ((degrees, minutes, seconds), "N"/"S", (degrees, minutes, seconds), "E"/"W"), as a camera writes it.
-    """
-
-    def make(name="photo.jpg", size=(64, 48), orientation=None, colour=(200, 30, 30), gps=None):
-        image = Image.new("RGB", size, colour)
-        exif = Image.Exif()
-        if orientation:
-            exif[0x0112] = orientation
-        if gps:
-            latitude, lat_ref, longitude, lon_ref = gps
-            exif[0x8825] = {
-                1: lat_ref,
-                2: tuple(IFDRational(v) for v in latitude),
-                3: lon_ref,
-                4: tuple(IFDRational(v) for v in longitude),
-            }
-        out = io.BytesIO()
-        image.save(out, "JPEG", exif=exif)
-        return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
-
-    return make
-
-
-@pytest.fixture
-def wulibao_household(register, wulibao_community):
-    """A household of 五里堡, registered by its subdistrict administrator."""
-    return register("wulibao_admin", wulibao_community, head_name="王建国")
 
 
 @pytest.fixture

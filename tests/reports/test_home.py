@@ -45,3 +45,29 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client):
 
     assert response.status_code == 302
     assert response.url.startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_the_home_page_lists_the_units_overdue_cases_and_rechecks(client_as, people, wulibao_community, evidence):
+    import datetime
+
+    from cases.models import Case
+    from cases.services import case_close, case_open, case_rectify, cases_check_deadlines
+
+    late = case_open(
+        actor=people["qu_admin"], source="spot_check", responsible_unit=wulibao_community, title="逾期问题"
+    )
+    Case.objects.filter(pk=late.pk).update(deadline=datetime.date(2017, 1, 1))
+    cases_check_deadlines()
+    closed = case_open(
+        actor=people["qu_admin"], source="spot_check", responsible_unit=wulibao_community, title="已整改"
+    )
+    case_rectify(actor=people["wulibao_worker"], case=closed, note="已清理", photos=evidence)
+    case_close(actor=people["wulibao_admin"], case=closed)
+
+    work = client_as("wulibao_worker").get("/").context["work"]
+    elsewhere = client_as("huaihelu_inspector").get("/").context["work"]
+
+    assert [c.title for c in work["overdue"]] == ["逾期问题"]
+    assert [n.kind for n in work["notifications"]] == ["overdue"]
+    assert all(len(section) == 0 for section in elsewhere.values())
