@@ -1,12 +1,43 @@
+import math
+
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from coalgov.filters import ANY, YesNoAny
 from divisions.models import Division, Level
 from divisions.scoping import codes_q, phone_codes
 
 from .models import CoalStatus, Household, Kind
+
+# "Nearby" on the phone page: households within this distance of the phone, the nearest first.
+NEAR_RADIUS_M = 300
+NEAR_LIMIT = 50
+METRES_PER_DEGREE_LATITUDE = 111_320
+
+
+class PositionField(forms.CharField):
+    """A position as the phone sends it, "latitude,longitude" in degrees (WGS84); cleaned to floats."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            latitude, longitude = (float(part) for part in value.split(","))
+        except ValueError:
+            raise forms.ValidationError(_("Give a position as latitude,longitude."), code="invalid") from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise forms.ValidationError(_("Give a position as latitude,longitude."), code="invalid")
+        return latitude, longitude
+
+
+class PositionFilter(django_filters.Filter):
+    field_class = PositionField
 
 
 def visible_units(request):
@@ -38,6 +69,7 @@ class HouseholdFilterSet(django_filters.FilterSet):
     building = django_filters.CharFilter(label=_("Building"))
     unit = django_filters.CharFilter(label=_("Stairwell"))
     voided = django_filters.BooleanFilter(label=_("Voided"), widget=YesNoAny, method="filter_voided")
+    near = PositionFilter(label=_("Near"), method="filter_near", widget=forms.HiddenInput)
 
     class Meta:
         model = Household
@@ -70,3 +102,27 @@ class HouseholdFilterSet(django_filters.FilterSet):
 
     def filter_voided(self, queryset, name, value):
         return queryset.filter(voided_at__isnull=not value)
+
+    @extend_schema_field(OpenApiTypes.STR)  # "latitude,longitude"
+    def filter_near(self, queryset, name, value):
+        """The nearest households (at most NEAR_LIMIT) within about NEAR_RADIUS_M, nearest first.
+
+        A bounding box on latitude/longitude, ordered by squared distance in degrees of latitude. The
+        queryset it narrows is already the user's jurisdiction. An API list re-orders by its cursor; the
+        phone sorts by distance itself.
+        """
+        if value is None:
+            return queryset
+        latitude, longitude = value
+        scale = max(math.cos(math.radians(latitude)), 0.01)  # a degree of longitude is shorter
+        half_height = NEAR_RADIUS_M / METRES_PER_DEGREE_LATITUDE
+        half_width = half_height / scale
+        north = Cast("latitude", FloatField()) - latitude
+        east = (Cast("longitude", FloatField()) - longitude) * scale
+        distance = north * north + east * east
+        box = queryset.filter(
+            latitude__range=(latitude - half_height, latitude + half_height),
+            longitude__range=(longitude - half_width, longitude + half_width),
+        ).annotate(distance2=distance)
+        nearest = box.order_by("distance2", "id").values("pk")[:NEAR_LIMIT]
+        return box.filter(pk__in=nearest).order_by(F("distance2").asc(), "id")

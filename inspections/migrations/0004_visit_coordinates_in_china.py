@@ -5,20 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0003_departments'),
+        ("inspections", "0003_departments"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inspection',
-            name='latitude',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(3), django.core.validators.MaxValueValidator(54)], verbose_name='latitude'),
+            model_name="inspection",
+            name="latitude",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=6,
+                max_digits=9,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(3), django.core.validators.MaxValueValidator(54)],
+                verbose_name="latitude",
+            ),
         ),
         migrations.AlterField(
-            model_name='inspection',
-            name='longitude',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=10, null=True, validators=[django.core.validators.MinValueValidator(73), django.core.validators.MaxValueValidator(136)], verbose_name='longitude'),
+            model_name="inspection",
+            name="longitude",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=6,
+                max_digits=10,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(73),
+                    django.core.validators.MaxValueValidator(136),
+                ],
+                verbose_name="longitude",
+            ),
         ),
     ]

@@ -18,6 +18,10 @@ from playwright.sync_api import sync_playwright
 # Playwright's sync API keeps an asyncio event loop running in the test thread, and Django refuses ORM
 # calls from a thread with a running loop. The ORM calls here (fixtures, teardown) are plain sync code.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Report (and check) the requests a service worker makes, like the pages' own. Without it Playwright
+# neither sees them nor takes them offline with `context.set_offline(True)`: the phone page's worker
+# would still reach the server while the page believes it has no signal.
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -55,12 +59,28 @@ def browser(chromium_path):
         browser.close()
 
 
-class Traffic:
-    """What the pages of one browser context asked for, and what came back."""
+# How Chromium fails a request while the context is offline (`context.set_offline(True)`).
+OFFLINE_FAILURE = "net::ERR_INTERNET_DISCONNECTED"
 
-    def __init__(self):
+
+class Traffic:
+    """What the pages of one browser context asked for, and what came back.
+
+    With `expect_offline_failures`, a request that failed only because the test switched the network off
+    is recorded in `offline_failures` instead of `failures`; every other failure still fails the test.
+    """
+
+    def __init__(self, expect_offline_failures: bool = False):
         self.urls: list[str] = []
         self.failures: list[str] = []
+        self.offline_failures: list[str] = []
+        self.expect_offline_failures = expect_offline_failures
+
+    def failed(self, request) -> None:
+        if self.expect_offline_failures and request.failure == OFFLINE_FAILURE:
+            self.offline_failures.append(f"{request.method} {request.url}")
+        else:
+            self.failures.append(f"{request.url}: {request.failure}")
 
     def check(self, response) -> None:
         if response.status >= 400:
@@ -77,18 +97,20 @@ class Traffic:
 
 @pytest.fixture
 def open_context(browser):
-    """Open a browser context: open_context(**options) -> (context, traffic).
+    """Open a browser context: open_context(expect_offline_failures=False, **options) -> (context, traffic).
 
     On teardown, asserts that no request left 127.0.0.1/localhost and that none failed or got a 4xx/5xx.
+    A test that switches the network off passes expect_offline_failures=True: requests failed by that
+    (and only by that) are then expected, and listed in `traffic.offline_failures`.
     """
     opened = []
 
-    def open_(**options):
+    def open_(expect_offline_failures: bool = False, **options):
         context = browser.new_context(locale="zh-CN", **options)
         context.set_default_timeout(10_000)
-        traffic = Traffic()
+        traffic = Traffic(expect_offline_failures=expect_offline_failures)
         context.on("request", lambda request: traffic.urls.append(request.url))
-        context.on("requestfailed", lambda request: traffic.failures.append(f"{request.url}: {request.failure}"))
+        context.on("requestfailed", traffic.failed)
         context.on("response", traffic.check)
         opened.append((context, traffic))
         return context, traffic

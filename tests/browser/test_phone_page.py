@@ -1,0 +1,309 @@
+"""The phone page (/field/) in headless Chromium: a night check with a seizure and a photo, and the offline queue.
+
+The offline test switches the network off with `context.set_offline(True)` (the browser conftest makes that
+apply to the service worker too), records a visit, tries to send it again and again, switches the network
+back on and sends the same entry several times over: the server ends up with exactly one record.
+"""
+
+import datetime
+import io
+import re
+import time
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import expect
+
+from households.models import Household
+from inspections.models import Inspection, Photo, Seizure
+
+from .conftest import PHONE
+from .test_sign_in import BOOTSTRAP_SUCCESS, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+SHANGHAI = "Asia/Shanghai"
+INSPECTIONS = "/api/v1/inspections/"
+VISITED = re.compile(r"\bvisited\b")  # a door already recorded from this phone
+OFFLINE_BADGE = re.compile(r"\btext-bg-warning\b")
+ATTEMPTS = "([id, n]) => coalgovField.outbox.get(id).then(e => e.attempts >= n)"
+
+
+def last_midnight() -> datetime.datetime:
+    """The last 00:20 that has passed, local time: the article's 零点夜查."""
+    moment = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(0, 20)))
+    return moment if moment <= timezone.now() else moment - datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def register(people, household_in, wulibao_community, huaihelu_community):
+    """A few doors of a 五里堡 community, a shop on the street, and one household of 淮河路 (not theirs)."""
+    doors = {
+        (estate, building, unit, room): household_in(
+            wulibao_community, estate=estate, building=building, unit=unit, room=room, head_name=f"住户{room}"
+        )
+        for estate, building, unit, room in [
+            ("龙亭小区", "3", "2", "501"),
+            ("龙亭小区", "3", "2", "502"),
+            ("龙亭小区", "3", "1", "101"),
+            ("龙亭小区", "13", "1", "201"),
+            ("铁路新村", "1", "1", "101"),
+        ]
+    }
+    shop = household_in(wulibao_community, estate="", building="", unit="", room="", address="大学路12号")
+    household_in(huaihelu_community, estate="淮河苑", building="9", unit="1", room="101")
+    return doors, shop
+
+
+@pytest.fixture
+def jpeg_file(tmp_path):
+    def make(name="door.jpg", colour=(180, 40, 40)):
+        path = tmp_path / name
+        image = Image.new("RGB", (640, 480), colour)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=90)
+        path.write_bytes(out.getvalue())
+        return path
+
+    return make
+
+
+@pytest.fixture
+def open_phone(open_context):
+    """A phone in Zhengzhou's time zone: open_phone(**options) -> (context, traffic, page).
+
+    On teardown, asserts that the page's JavaScript threw nothing.
+    """
+    errors = []
+
+    def open_(**options):
+        context, traffic = open_context(**PHONE, timezone_id=SHANGHAI, **options)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return context, traffic, page
+
+    yield open_
+    assert not errors, f"the page threw: {errors}"
+
+
+def walk_to(page, estate, building, unit, household):
+    """Community → estate → building → stairwell → room, each a big button."""
+    page.locator(f'[data-level="estate"][data-value="{estate}"]').tap()
+    page.locator(f'[data-level="building"][data-value="{building}"]').tap()
+    page.locator(f'[data-level="unit"][data-value="{unit}"]').tap()
+    page.locator(f'[data-household="{household.pk}"]').tap()
+    expect(page.get_by_test_id("chosen-household")).to_have_text(household.label)
+
+
+def fill_in(page, outcome, seizures, photo):
+    """The outcome as a big button, quantities with how they were taken, one photo from the camera."""
+    page.get_by_test_id(f"outcome-{outcome}").tap()
+    for item, (quantity, method) in seizures.items():
+        page.get_by_test_id(f"qty-{item}").fill(str(quantity))
+        page.get_by_test_id(f"method-{item}").select_option(method)
+    page.get_by_test_id("photos").set_input_files(str(photo))
+    expect(page.get_by_test_id("photo-preview")).to_have_count(1)
+
+
+def wait_until(page, expression: str, arg=None, timeout: float = 10.0):
+    """Poll an expression that returns a promise (page.wait_for_function does not await promises)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
+def queued(page, client_uuid):
+    return page.evaluate(
+        "id => coalgovField.outbox.get(id).then(e => e && {status: e.status, attempts: e.attempts, error: e.error})",
+        client_uuid,
+    )
+
+
+def test_a_night_check_with_briquettes_a_destroyed_stove_and_a_photo(
+    open_phone, live_server, register, wulibao_community, jpeg_file, screenshot
+):
+    doors, shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    _context, traffic, page = open_phone()
+    page.clock.set_fixed_time(last_midnight())  # the phone's clock reads 00:20
+
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    assert_styled_phone(page)
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    # 13号楼 sorts after 3号楼; the shop with only a street address is a door of its own.
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)
+    expect(page.locator(f'[data-household="{shop.pk}"]')).to_contain_text("大学路12号")
+    page.locator('[data-level="estate"][data-value="龙亭小区"]').tap()
+    buildings = page.locator('[data-level="building"]')
+    expect(buildings).to_have_count(2)
+    assert buildings.evaluate_all("els => els.map(e => e.dataset.value)") == ["3", "13"]
+    page.get_by_test_id("path").get_by_role("button").first.tap()
+    walk_to(page, "龙亭小区", "3", "2", door)
+
+    # At 00:20 the visit is a night check unless the inspector says otherwise.
+    expect(page.get_by_test_id("kind")).to_have_value("night_check")
+    fill_in(page, "stove_in_use", {"briquette": (50, "confiscated"), "stove": (1, "destroyed")}, jpeg_file())
+    screenshot(page, "phone-night-check-form")
+    page.get_by_test_id("submit").tap()
+
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    expect(page.get_by_test_id("sent-item")).to_contain_text(door.label)
+    expect(page.get_by_test_id("outbox-count")).to_have_text("0")
+    expect(page.locator(f'[data-household="{door.pk}"]')).to_have_class(VISITED)
+    screenshot(page, "phone-night-check-sent")
+
+    inspection = Inspection.objects.get()
+    assert inspection.household == door
+    assert inspection.kind == Inspection.Kind.NIGHT_CHECK
+    assert inspection.outcome == Inspection.Outcome.STOVE_IN_USE
+    assert inspection.started_at == last_midnight()
+    assert inspection.is_night
+    assert inspection.client_uuid is not None
+    assert inspection.recorded_by.username == "wulibao_inspector"
+    assert sorted(Seizure.objects.values_list("item", "quantity", "method")) == [
+        ("briquette", 50, "confiscated"),
+        ("stove", 1, "destroyed"),
+    ]
+    assert Photo.objects.filter(object_id=inspection.pk).count() == 1
+    assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
+    assert not traffic.offline_failures
+
+
+def assert_styled_phone(page):
+    # The page's own header is green only if Bootstrap's CSS loaded (from the server or the worker's cache).
+    assert page.locator("header.navbar").evaluate("e => getComputedStyle(e).backgroundColor") == BOOTSTRAP_SUCCESS
+
+
+def test_offline_entries_wait_on_the_phone_and_reach_the_server_once(
+    open_phone, live_server, register, wulibao_community, jpeg_file, screenshot
+):
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "502")]
+    context, traffic, page = open_phone(expect_offline_failures=True)
+    posts = []
+    page.on(
+        "response", lambda r: posts.append(r.status) if r.request.method == "POST" and INSPECTIONS in r.url else None
+    )
+
+    # Online: the service worker installs, caches the shell, and takes the page over.
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)  # fetched through the worker: cached
+
+    # No signal. The page still opens, from the worker, with its styles and the community's doors.
+    context.set_offline(True)
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    assert_styled_phone(page)
+    expect(page.get_by_test_id("network-status")).to_have_class(OFFLINE_BADGE)
+    expect(page.get_by_test_id("community")).to_have_value(wulibao_community.code)
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)
+
+    walk_to(page, "龙亭小区", "3", "2", door)
+    page.get_by_test_id("kind").select_option("night_check")
+    fill_in(page, "loose_coal", {"briquette": (20, "confiscated")}, jpeg_file(colour=(20, 20, 20)))
+    page.get_by_test_id("submit").tap()
+
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_count(1)
+    expect(item).to_have_attribute("data-state", "waiting")
+    expect(page.get_by_test_id("outbox-count")).to_have_text("1")
+    client_uuid = item.get_attribute("data-uuid")
+    expect(item).to_contain_text(door.label)
+    assert not Inspection.objects.exists()
+
+    # Tries again while offline: by hand, then twice at once. The phone's lock lets at most one of the two
+    # go (none, if a retry of its own, say on focus, holds it just then); the other answers "busy".
+    page.get_by_test_id("send-now").tap()
+    wait_until(page, ATTEMPTS, [client_uuid, 2])
+    expect(item).to_have_attribute("data-state", "waiting")  # that attempt is over
+    twice = page.evaluate("id => Promise.all([coalgovField.sendEntry(id), coalgovField.sendEntry(id)])", client_uuid)
+    assert "busy" in twice
+    assert set(twice) <= {"busy", "retry"}
+    assert queued(page, client_uuid)["status"] == "waiting"
+    assert not Inspection.objects.exists()
+    assert posts == []  # nothing reached the server
+    screenshot(page, "phone-offline-waiting")
+
+    # Keep a copy of the queued entry, photo and all, to replay it later.
+    page.evaluate("id => coalgovField.outbox.get(id).then(e => { window.replay = e; })", client_uuid)
+
+    # The signal returns; the page is told so, and sends the same entry three ways at once.
+    context.set_offline(False)
+    results = page.evaluate(
+        """id => {
+            window.dispatchEvent(new Event("online"));
+            return Promise.all([coalgovField.sync(), coalgovField.sync(), coalgovField.sendEntry(id)])
+                .then(results => results.flat());
+        }""",
+        client_uuid,
+    )
+    expect(page.get_by_test_id("outbox-count")).to_have_text("0")
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    # Whichever got there first sent it (the `online` event may have won); the others found it taken.
+    assert set(results) <= {"sent", "busy", "gone"}
+    assert Inspection.objects.filter(client_uuid=client_uuid).count() == 1
+    assert posts == [201], "the phone sent the entry more than once"
+
+    # The server's answer was lost, say, and the phone replays the entry: the first record answers (200).
+    page.evaluate("() => coalgovField.outbox.put(window.replay).then(() => coalgovField.sync())")
+    wait_until(page, "() => coalgovField.outbox.all().then(all => all.length === 0)")
+    assert posts == [201, 200]
+    # Two copies racing past every lock on the phone: still the one record.
+    race = "() => Promise.all([coalgovField.post(window.replay), coalgovField.post(window.replay)])"
+    assert [answer["status"] for answer in page.evaluate(race)] == [200, 200]
+
+    inspection = Inspection.objects.get()
+    assert str(inspection.client_uuid) == client_uuid
+    assert inspection.household == door
+    assert list(inspection.seizures.values_list("item", "quantity", "method")) == [("briquette", 20, "confiscated")]
+    assert Photo.objects.filter(object_id=inspection.pk).count() == 1
+    assert Household.objects.get(pk=door.pk).coal_status == "found"
+    assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
+    expect(page.get_by_test_id("outbox-count")).to_have_text("0")
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    assert traffic.offline_failures, "the offline attempts should have failed at the network"
+    screenshot(page, "phone-offline-sent")
+
+
+def test_nearby_and_search_find_the_door_and_the_visit_keeps_the_phones_position(
+    open_phone, live_server, register, wulibao_community
+):
+    doors, shop = register
+    here = {"latitude": 34.750000, "longitude": 113.650000}
+    door = doors[("铁路新村", "1", "1", "101")]
+    Household.objects.filter(pk=door.pk).update(latitude="34.750180", longitude="113.650000")  # 20 m north
+    Household.objects.filter(pk=shop.pk).update(latitude="34.751000", longitude="113.650900")  # ~140 m
+    _context, _traffic, page = open_phone(geolocation=here, permissions=["geolocation"])
+
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("nearby").tap()
+    results = page.get_by_test_id("choices").locator("[data-household]")
+    expect(results).to_have_count(2)
+    expect(results.first).to_have_attribute("data-household", str(door.pk))
+    expect(results.first).to_contain_text("20")  # metres away
+
+    # Search by the head of household's name, on the server (no community chosen yet).
+    page.get_by_test_id("search").fill("住户502")
+    expect(results).to_have_count(1)
+    expect(results.first).to_have_attribute("data-household", str(doors[("龙亭小区", "3", "2", "502")].pk))
+    page.get_by_test_id("search").fill("")
+
+    page.get_by_test_id("nearby").tap()
+    page.locator(f'[data-household="{door.pk}"]').tap()
+    page.get_by_test_id("kind").select_option("survey")
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+
+    inspection = Inspection.objects.get()
+    assert (inspection.household, inspection.kind, inspection.outcome) == (door, "survey", "no_coal")
+    assert (float(inspection.latitude), float(inspection.longitude)) == (34.75, 113.65)
+    assert not inspection.seizures.exists()
