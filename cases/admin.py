@@ -1,47 +1,36 @@
 from django.contrib import admin
 
+from coalgov.admin import ReadOnlyAdmin
+
 from .models import Accountability, Case, CaseEvent, Notification, Recheck, SupervisionNotice
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Cases change only through their services, which keep the timeline and the audit log."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SupervisionNotice)
-class SupervisionNoticeAdmin(ReadOnly):
+class SupervisionNoticeAdmin(ReadOnlyAdmin):
     list_display = ["number", "issued_on", "level", "title"]
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnly):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = ["pk", "title", "responsible_unit", "status", "deadline", "overdue_since", "rebounds"]
     list_filter = ["status", "source", "severity"]
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnly):
+class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["case", "at", "actor", "action", "to_status"]
 
 
 @admin.register(Recheck)
-class RecheckAdmin(ReadOnly):
+class RecheckAdmin(ReadOnlyAdmin):
     list_display = ["case", "due_on", "status"]
 
 
 @admin.register(Accountability)
-class AccountabilityAdmin(ReadOnly):
+class AccountabilityAdmin(ReadOnlyAdmin):
     list_display = ["decided_on", "kind", "level", "unit", "person"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnly):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "division", "case"]

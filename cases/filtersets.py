@@ -2,24 +2,15 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.filters import ANY, YesNoAny
-from households.filtersets import visible_units
+from coalgov.filters import ANY, UnitFilterSet, YesNoAny
 
 from .models import Accountability, Case, SupervisionNotice
 
 
-class CaseFilterSet(django_filters.FilterSet):
+class CaseFilterSet(UnitFilterSet):
     """The one case filter: the case list page and /api/v1/cases/."""
 
     q = django_filters.CharFilter(label=_("Search"), field_name="title", lookup_expr="icontains")
-    division = django_filters.ModelChoiceFilter(
-        label=_("Unit"),
-        queryset=visible_units,
-        empty_label=ANY,
-        to_field_name="code",
-        field_name="division_code",
-        method="filter_division",
-    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Case.Status.choices, empty_label=ANY)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Case.Source.choices, empty_label=ANY)
     severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Case.Severity.choices, empty_label=ANY)
@@ -41,9 +32,6 @@ class CaseFilterSet(django_filters.FilterSet):
             queryset = queryset.filter(duplicate_of__isnull=True)
         return super().filter_queryset(queryset)
 
-    def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=value.code)
-
     def filter_overdue(self, queryset, name, value):
         late = queryset.exclude(status=Case.Status.CLOSED).filter(deadline__lt=timezone.localdate())
         return late if value else queryset.exclude(pk__in=late.values("pk"))
@@ -55,7 +43,7 @@ class CaseFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class SupervisionNoticeFilterSet(django_filters.FilterSet):
+class SupervisionNoticeFilterSet(UnitFilterSet):
     level = django_filters.ChoiceFilter(label=_("Issued by"), choices=SupervisionNotice.Level.choices, empty_label=ANY)
     issued_on = django_filters.DateFromToRangeFilter(label=_("Issued on"))
 
@@ -64,22 +52,11 @@ class SupervisionNoticeFilterSet(django_filters.FilterSet):
         fields = ["level", "issued_on"]
 
 
-class AccountabilityFilterSet(django_filters.FilterSet):
+class AccountabilityFilterSet(UnitFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Measure"), choices=Accountability.Kind.choices, empty_label=ANY)
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Accountability.Level.choices, empty_label=ANY)
-    division = django_filters.ModelChoiceFilter(
-        label=_("Unit"),
-        queryset=visible_units,
-        empty_label=ANY,
-        to_field_name="code",
-        field_name="division_code",
-        method="filter_division",
-    )
     decided_on = django_filters.DateFromToRangeFilter(label=_("Date"))
 
     class Meta:
         model = Accountability
         fields = ["kind", "level", "division", "decided_on"]
-
-    def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=value.code)

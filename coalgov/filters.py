@@ -1,7 +1,10 @@
 """Pieces shared by the FilterSets of every app."""
 
+import django_filters
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
+
+from divisions.models import Division, Level
 
 ANY = _("Any")
 
@@ -12,3 +15,30 @@ class YesNoAny(BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = [("", ANY), ("true", _("Yes")), ("false", _("No"))]
+
+
+def visible_units(request):
+    """Units a user may filter by: those in their jurisdiction, down to communities."""
+    user = getattr(request, "user", None)
+    return (
+        Division.objects.visible_to(user)
+        .filter(level__in=[Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY])
+        .select_related("parent")
+    )
+
+
+class UnitFilterSet(django_filters.FilterSet):
+    """Base of the FilterSets of records that carry a `division_code`: `?division=CODE` keeps that unit's
+    subtree. The choices are the units the user can see; another code is a validation error."""
+
+    division = django_filters.ModelChoiceFilter(
+        label=_("Unit"),
+        queryset=visible_units,
+        empty_label=ANY,
+        to_field_name="code",
+        field_name="division_code",
+        method="filter_division",
+    )
+
+    def filter_division(self, queryset, name, value):
+        return queryset.filter(division_code__startswith=value.code)

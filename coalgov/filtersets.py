@@ -2,19 +2,14 @@ import django_filters
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
-from households.filtersets import visible_units
-
-from .filters import ANY
+from .filters import ANY, UnitFilterSet
 from .models import ACTION_LABELS, AuditEvent
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
+class AuditEventFilterSet(UnitFilterSet):
     """Search the audit log: by who, which unit's records, what kind of change, which record, when."""
 
     actor = django_filters.CharFilter(label=_("User"), field_name="actor__username", lookup_expr="iexact")
-    division = django_filters.ModelChoiceFilter(
-        label=_("Unit"), queryset=visible_units, empty_label=ANY, to_field_name="code", method="filter_division"
-    )
     action = django_filters.ChoiceFilter(label=_("Action"), choices=list(ACTION_LABELS.items()), empty_label=ANY)
     content_type = django_filters.ModelChoiceFilter(
         label=_("Kind of record"),
@@ -27,6 +22,3 @@ class AuditEventFilterSet(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["actor", "division", "action", "content_type", "object_id", "at"]
-
-    def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=value.code)

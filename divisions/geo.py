@@ -9,9 +9,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
+
 from .models import MonitoringStation
 
 EARTH_RADIUS_M = 6_371_008.8
+# WGS84 coordinates as phones report them, bounded to China to catch swapped or mistyped values.
+LATITUDE_VALIDATORS = [MinValueValidator(3), MaxValueValidator(54)]
+LONGITUDE_VALIDATORS = [MinValueValidator(73), MaxValueValidator(136)]
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from coalgov.filters import ANY, YesNoAny
-from divisions.models import Division, Level
+from coalgov.filters import ANY, UnitFilterSet, YesNoAny
 from divisions.scoping import codes_q, phone_codes
 
 from .models import CoalStatus, Household, Kind
@@ -40,23 +39,10 @@ class PositionFilter(django_filters.Filter):
     field_class = PositionField
 
 
-def visible_units(request):
-    """Units a user may filter by: those in their jurisdiction, down to communities."""
-    user = getattr(request, "user", None)
-    return (
-        Division.objects.visible_to(user)
-        .filter(level__in=[Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY])
-        .select_related("parent")
-    )
-
-
-class HouseholdFilterSet(django_filters.FilterSet):
+class HouseholdFilterSet(UnitFilterSet):
     """The one household filter: used by the register page and by /api/v1/households/."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
-    division = django_filters.ModelChoiceFilter(
-        label=_("Unit"), queryset=visible_units, empty_label=ANY, to_field_name="code", method="filter_division"
-    )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=ANY)
     unmanaged = django_filters.BooleanFilter(label=_("No property management (无主管)"), widget=YesNoAny)
     no_gas_or_heating = django_filters.BooleanFilter(
@@ -92,9 +78,6 @@ class HouseholdFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value) | by_phone
         )
-
-    def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=value.code)
 
     def filter_vulnerable(self, queryset, name, value):
         condition = Q(elderly_alone=True) | Q(low_income=True) | Q(disabled=True)

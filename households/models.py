@@ -2,11 +2,12 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from divisions.geo import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 from divisions.models import Division, MonitoringStation
 from divisions.scoping import ScopedQuerySet
 
@@ -86,7 +87,7 @@ class Household(models.Model):
         decimal_places=6,
         null=True,
         blank=True,
-        validators=[MinValueValidator(3), MaxValueValidator(54)],
+        validators=LATITUDE_VALIDATORS,
     )
     longitude = models.DecimalField(
         _("longitude"),
@@ -94,7 +95,7 @@ class Household(models.Model):
         decimal_places=6,
         null=True,
         blank=True,
-        validators=[MinValueValidator(73), MaxValueValidator(136)],
+        validators=LONGITUDE_VALIDATORS,
     )
     in_priority_zone = models.BooleanField(_("in a priority zone"), default=False, editable=False)
     priority_station = models.ForeignKey(

@@ -1,34 +1,22 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.filters import ANY, YesNoAny
-from households.filtersets import visible_units
+from coalgov.filters import ANY, UnitFilterSet, YesNoAny
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase
 from .selectors import local_bounds
 
 
-class FieldFilterSet(django_filters.FilterSet):
+class FieldFilterSet(UnitFilterSet):
     """What every field-work list filters by: a unit's subtree, and voided records hidden unless asked."""
 
     # field_name names the column filtered, so the API schema describes the parameter as a code (a string).
-    division = django_filters.ModelChoiceFilter(
-        label=_("Unit"),
-        queryset=visible_units,
-        empty_label=ANY,
-        to_field_name="code",
-        field_name="division_code",
-        method="filter_division",
-    )
     voided = django_filters.BooleanFilter(label=_("Voided"), widget=YesNoAny, method="filter_voided")
 
     def filter_queryset(self, queryset):
         if self.form.cleaned_data.get("voided") is None:
             queryset = queryset.filter(voided_at__isnull=True)
         return super().filter_queryset(queryset)
-
-    def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=value.code)
 
     def filter_voided(self, queryset, name, value):
         return queryset.filter(voided_at__isnull=not value)
@@ -117,22 +105,11 @@ class PublicityFilterSet(FieldFilterSet):
         fields = ["division", "kind", "date"]
 
 
-class ConversionTargetFilterSet(django_filters.FilterSet):
+class ConversionTargetFilterSet(UnitFilterSet):
     """Targets have no voided state: a unit's subtree and a heating season."""
 
-    division = django_filters.ModelChoiceFilter(
-        label=_("Unit"),
-        queryset=visible_units,
-        empty_label=ANY,
-        to_field_name="code",
-        field_name="division_code",
-        method="filter_division",
-    )
     season = django_filters.CharFilter(label=_("Heating season"))
 
     class Meta:
         model = ConversionTarget
         fields = ["division", "season"]
-
-    def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=value.code)

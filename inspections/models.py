@@ -10,12 +10,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from divisions.geo import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 from divisions.models import Division
 from divisions.scoping import ScopedQuerySet, codes_q, view_codes
 from households.models import Household
@@ -200,7 +201,7 @@ class Inspection(Voidable):
         decimal_places=6,
         null=True,
         blank=True,
-        validators=[MinValueValidator(3), MaxValueValidator(54)],
+        validators=LATITUDE_VALIDATORS,
     )
     longitude = models.DecimalField(
         _("longitude"),
@@ -208,7 +209,7 @@ class Inspection(Voidable):
         decimal_places=6,
         null=True,
         blank=True,
-        validators=[MinValueValidator(73), MaxValueValidator(136)],
+        validators=LONGITUDE_VALIDATORS,
     )
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     photos = GenericRelation(Photo)
