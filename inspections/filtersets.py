@@ -42,7 +42,7 @@ class InspectionFilterSet(FieldFilterSet):
     date = LocalDateRangeFilter(label=_("Date"), field_name="started_at")
     is_night = django_filters.BooleanFilter(label=_("At night"), widget=YesNoAny)
     in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"), widget=YesNoAny)
-    found_coal = django_filters.BooleanFilter(label=_("Coal found"), widget=YesNoAny, method="filter_found")
+    found_coal = django_filters.BooleanFilter(label=_("Coal or stove found"), widget=YesNoAny, method="filter_found")
     household = django_filters.NumberFilter(label=_("Household"), field_name="household_id")
     operation = django_filters.NumberFilter(label=_("Night-check operation"), field_name="operation_id")
 
@@ -89,7 +89,7 @@ class BanFilterSet(FieldFilterSet):
 class ConversionFilterSet(FieldFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Conversion.Kind.choices, empty_label=ANY)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Conversion.Status.choices, empty_label=ANY)
-    completed = django_filters.DateFromToRangeFilter(label=_("Completed"), field_name="completed_on")
+    completed = django_filters.DateFromToRangeFilter(label=_("Completed on"), field_name="completed_on")
 
     class Meta:
         model = Conversion

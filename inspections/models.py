@@ -131,7 +131,7 @@ class NightOperation(Voidable):
     division_code = models.CharField(max_length=20, db_index=True, editable=False)
     date = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=100)
-    leader = models.CharField(_("leading"), max_length=100, help_text=_("e.g. 区委书记、区长"))
+    leader = models.CharField(_("led by"), max_length=100, help_text=_("e.g. 区委书记、区长"))
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("team"), blank=True, related_name="+")
     covered = models.ManyToManyField(Division, verbose_name=_("units covered"), related_name="+")
     notes = models.TextField(_("notes"), blank=True)

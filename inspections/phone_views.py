@@ -43,7 +43,7 @@ SHELL_STATIC = [
 SEIZURE_ROWS = [
     (Seizure.Item.BRIQUETTE, gettext_lazy("Briquettes"), gettext_lazy("pieces"), Seizure.Method.VOLUNTARY, "1"),
     (Seizure.Item.LOOSE_COAL, gettext_lazy("Loose coal"), gettext_lazy("kg"), Seizure.Method.VOLUNTARY, "0.01"),
-    (Seizure.Item.STOVE, gettext_lazy("Stoves"), gettext_lazy("stoves"), Seizure.Method.DESTROYED, "1"),
+    (Seizure.Item.STOVE, gettext_lazy("Stove"), gettext_lazy("stoves"), Seizure.Method.DESTROYED, "1"),
     (Seizure.Item.CHARCOAL, gettext_lazy("Charcoal"), gettext_lazy("boxes"), Seizure.Method.VOLUNTARY, "1"),
 ]
 
@@ -92,7 +92,7 @@ def _strings() -> dict:
         "quantity_positive": _("Quantities must be greater than zero."),
         "whole_numbers": _("%(item)s are counted in whole numbers."),
         "loading": _("Loading households…"),
-        "loaded": _("%(n)s households"),
+        "loaded": _("Households: %(n)s"),
         "load_failed": _("Could not load the households."),
         "not_cached": _("No signal, and this community was not opened before on this phone."),
         "no_results": _("No household found."),
@@ -102,7 +102,7 @@ def _strings() -> dict:
         "distance": _("%(m)s m"),
         "all_estates": _("All"),
         "visit_at": _("Visit at %(time)s"),
-        "photo_count": _("%(n)s photos"),
+        "photo_count": _("Photos: %(n)s"),
         "remove_photo": _("Remove photo"),
         "photo_unreadable": _("%(name)s could not be read as a photo."),
         "online": _("Online"),

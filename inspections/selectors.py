@@ -53,7 +53,7 @@ class FieldworkFigures:
         """The article's own form: 共排查X个社区Y户，回收Z户，散煤N块，已完成电代煤A户、气代煤B户。"""
         return _(
             "In all, %(communities)s communities and %(households)s households checked, coal recovered from "
-            "%(recovered)s households, %(pieces)s pieces of loose coal; %(electricity)s coal-to-electricity and "
+            "%(recovered)s households, %(pieces)s pieces of briquettes; %(electricity)s coal-to-electricity and "
             "%(gas)s coal-to-gas conversions completed."
         ) % {
             "communities": self.communities_checked,

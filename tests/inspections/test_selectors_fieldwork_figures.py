@@ -334,12 +334,15 @@ def test_the_sentence_reads_like_the_articles_with_its_own_numbers(
     conversion_set(actor=people["qu_admin"], household=own[0], kind="gas", status="planned")
 
     figures = fieldwork_figures(codes=ERQI)
+    with translation.override("zh-hans"):
+        chinese = figures.sentence()
     with translation.override("en"):
-        sentence = figures.sentence()
+        english = figures.sentence()
 
-    assert sentence == (
-        "In all, 2 communities and 3 households checked, coal recovered from 2 households, 143 pieces of loose "
-        "coal; 1 coal-to-electricity and 1 coal-to-gas conversions completed."
+    assert chinese == "共排查2个社区3户，回收2户，散煤143块，已完成电代煤1户、气代煤1户。"
+    assert english == (
+        "In all, 2 communities and 3 households checked, coal recovered from 2 households, 143 pieces of "
+        "briquettes; 1 coal-to-electricity and 1 coal-to-gas conversions completed."
     )
 
 
