@@ -42,7 +42,10 @@ def default_deadline(severity: str, opened_on: datetime.date | None = None) -> d
     return opened_on + datetime.timedelta(days=settings.CASE_DEADLINE_DAYS[severity])
 
 
-def _event(case: Case, *, actor, action: str, note: str = "", from_status: str = "", photos=()) -> CaseEvent:
+def _event(
+    case: Case, *, actor, action: str, note: str = "", from_status: str = "", photos=(), changes=None
+) -> CaseEvent:
+    """One step of the case: its timeline row and its audit-log row, in the caller's transaction."""
     event = CaseEvent.objects.create(
         case=case,
         division_code=case.division_code,
@@ -54,6 +57,11 @@ def _event(case: Case, *, actor, action: str, note: str = "", from_status: str =
     )
     if photos:
         photos_attach(actor=actor, subject=event, division_code=case.division_code, photos=photos)
+    if changes is None:
+        changes = {"status": [from_status, case.status]} if from_status and from_status != case.status else {}
+    audit_record(
+        actor=actor, action=f"case.{action}", obj=case, division_code=case.division_code, changes=changes, reason=note
+    )
     return event
 
 
@@ -125,7 +133,12 @@ def case_open(
     )
     case.full_clean(exclude=["notice", "inspection", "household", "responsible_unit", "opened_by", "duplicate_of"])
     case.save()
-    _event(case, actor=actor, action=CaseEvent.Action.OPENED)
+    _event(
+        case,
+        actor=actor,
+        action=CaseEvent.Action.OPENED,
+        changes={"title": [None, title], "deadline": [None, deadline.isoformat()], "source": [None, source]},
+    )
     if original is not None:
         _event(
             case,
@@ -133,13 +146,6 @@ def case_open(
             action=CaseEvent.Action.DUPLICATE,
             note=_("Duplicate of case #%(n)s") % {"n": original.pk},
         )
-    audit_record(
-        actor=actor,
-        action="case.opened",
-        obj=case,
-        division_code=case.division_code,
-        changes={"title": [None, title], "deadline": [None, deadline.isoformat()], "source": [None, source]},
-    )
     return case
 
 
@@ -310,13 +316,6 @@ def case_close(*, actor, case: Case, note: str = "") -> Case:
         ],
         ignore_conflicts=True,
     )
-    audit_record(
-        actor=actor,
-        action="case.closed",
-        obj=case,
-        division_code=case.division_code,
-        changes={"status": [Case.Status.RECTIFIED, Case.Status.CLOSED]},
-    )
     return case
 
 
@@ -341,15 +340,8 @@ def case_set_deadline(*, actor, case: Case, deadline: datetime.date, reason: str
         actor=actor,
         action=CaseEvent.Action.DEADLINE,
         from_status=case.status,
-        note=f"{old.isoformat()} → {deadline.isoformat()}: {reason}",
-    )
-    audit_record(
-        actor=actor,
-        action="case.deadline_changed",
-        obj=case,
-        division_code=case.division_code,
+        note=reason,
         changes={"deadline": [old.isoformat(), deadline.isoformat()]},
-        reason=reason,
     )
     return case
 
@@ -365,7 +357,6 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
         case.voided_at, case.void_reason = timezone.now(), reason
         case.save(update_fields=["voided_at", "void_reason"])
         _event(case, actor=actor, action=CaseEvent.Action.VOIDED, from_status=case.status, note=reason)
-        audit_record(actor=actor, action="case.voided", obj=case, division_code=case.division_code, reason=reason)
     return case
 
 
@@ -403,15 +394,17 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
                 update_fields=["status", "rebounds", "accountability_flagged", "closed_at", "overdue_since", "deadline"]
             )
             case.rechecks.filter(status=Recheck.Status.SCHEDULED).update(status=Recheck.Status.CANCELLED)
-            _event(case, actor=actor, action=CaseEvent.Action.REOPENED, from_status=Case.Status.CLOSED)
-            _notify(case, case.responsible_unit, Notification.Kind.REBOUND, today)
-            audit_record(
+            _event(
+                case,
                 actor=actor,
-                action="case.reopened",
-                obj=case,
-                division_code=case.division_code,
-                changes={"rebounds": [case.rebounds - 1, case.rebounds]},
+                action=CaseEvent.Action.REOPENED,
+                from_status=Case.Status.CLOSED,
+                changes={
+                    "status": [Case.Status.CLOSED, Case.Status.OPEN],
+                    "rebounds": [case.rebounds - 1, case.rebounds],
+                },
             )
+            _notify(case, case.responsible_unit, Notification.Kind.REBOUND, today)
     if (
         settings.CASES_FROM_FINDINGS
         and inspection.found_coal

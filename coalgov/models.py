@@ -33,6 +33,22 @@ ACTION_LABELS = {
     "conversion_target.set": _("conversion target set"),
     "publicity.recorded": _("publicity recorded"),
     "publicity.voided": _("publicity voided"),
+    # Case steps read as on the case's timeline (the same words as cases.models.CaseEvent.Action).
+    "case.opened": _("opened"),
+    "case.started": _("rectification started"),
+    "case.rectified": _("reported rectified"),
+    "case.returned": _("returned for more work"),
+    "case.closed": _("verified and closed"),
+    "case.reopened": _("reopened: coal found again"),
+    "case.reminded": _("reminded of the deadline"),
+    "case.overdue": _("overdue"),
+    "case.escalated": _("escalated"),
+    "case.deadline": _("deadline changed"),
+    "case.duplicate": _("linked as duplicate"),
+    "case.rechecked": _("re-checked"),
+    "case.voided": _("voided"),
+    "notice.recorded": _("supervision notice entered"),
+    "accountability.recorded": _("accountability measure recorded"),
 }
 
 

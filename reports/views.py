@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cases.selectors import worklist_for
+from cases.models import Accountability
+from cases.selectors import case_figures, worklist_for
 from coalgov.models import AuditEvent
 from divisions.models import Division, Level
 from divisions.scoping import can_enter, can_view
@@ -107,5 +108,9 @@ def unit(request, code: str):
         "can_plan": can_enter(user, division, "operation") and division.level != Level.GRID,
         "can_publicise": can_enter(user, division, "fieldwork") and division.level != Level.GRID,
         "can_set_target": division.level == Level.COMMUNITY and can_enter(user, division, "fieldwork_void"),
+        "cases": case_figures(codes=[division.code], start=start, end=end),
+        "accountability": Accountability.objects.visible_to(user)
+        .filter(division_code__startswith=division.code)
+        .select_related("unit")[:10],
     }
     return render(request, "reports/unit.html", context)

@@ -71,7 +71,7 @@ def test_a_new_deadline_is_audited_with_who_and_from_what_to_what(people, notice
             actor=people["wulibao_admin"], case=case, deadline=datetime.date(2017, 1, 20), reason="春节假期"
         )
 
-    event = AuditEvent.objects.get(action="case.deadline_changed")
+    event = AuditEvent.objects.get(action="case.deadline")
     assert event.actor == people["wulibao_admin"]
     assert event.changes == {"deadline": ["2017-01-10", "2017-01-20"]}
     assert Case.objects.get(pk=case.pk).deadline == datetime.date(2017, 1, 20)

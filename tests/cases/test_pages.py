@@ -148,3 +148,19 @@ def _text_file():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("evidence.jpg", b"this is text", content_type="image/jpeg")
+
+
+def test_a_units_page_shows_its_cases_and_its_accountability_record(client_as, people, notice_case, wulibao_community):
+    from cases.services import accountability_record
+
+    case = notice_case()
+    accountability_record(
+        actor=people["wulibao_admin"], kind="criticism", unit=wulibao_community, reason="夜查发现反弹", cases=[case]
+    )
+
+    page = client_as("wulibao_inspector").get(f"/units/{wulibao_community.code}/")
+    elsewhere = client_as("huaihelu_inspector").get(f"/units/{wulibao_community.code}/")
+
+    assert page.context["cases"].opened == 1
+    assert [a.reason for a in page.context["accountability"]] == ["夜查发现反弹"]
+    assert elsewhere.status_code == 404

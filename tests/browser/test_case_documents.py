@@ -1,0 +1,35 @@
+"""The rectification notice and follow-up sheet render in a real browser and print without the page chrome."""
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.services import case_open
+
+from .test_sign_in import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def test_the_rectification_notice_prints_as_an_official_document(
+    page, live_server, people, wulibao_community, screenshot
+):
+    case = case_open(
+        actor=people["qu_admin"], source="spot_check", responsible_unit=wulibao_community, title="楼道堆放散煤未清理"
+    )
+    sign_in(page, live_server, "wulibao_admin", households=0)
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/rectification-notice/")
+
+    notice = page.get_by_test_id("rectification-notice")
+    expect(notice.locator("h1")).to_have_text("散煤治理问题整改通知书")
+    expect(notice).to_contain_text("楼道堆放散煤未清理")
+    expect(notice).to_contain_text(f"{wulibao_community.name}：")
+    page.emulate_media(media="print")
+    expect(page.locator("nav.navbar")).to_be_hidden()
+    expect(page.locator("footer")).to_be_hidden()
+    expect(page.locator(".no-print").first).to_be_hidden()
+    screenshot(page, "rectification-notice-print")
+
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
+    expect(page.get_by_test_id("follow-up-sheet")).to_contain_text(wulibao_community.name)
