@@ -76,3 +76,12 @@ def test_a_new_deadline_is_audited_with_who_and_from_what_to_what(people, notice
     assert event.changes == {"deadline": ["2017-01-10", "2017-01-20"]}
     assert Case.objects.get(pk=case.pk).deadline == datetime.date(2017, 1, 20)
     assert timezone.localdate() > datetime.date(2017, 1, 20)  # the clock is back
+
+
+def test_the_deadline_task_is_scheduled_every_morning_by_beat():
+    from coalgov.celery import app
+
+    entry = app.conf.beat_schedule["check-case-deadlines"]
+    assert entry["task"] == "cases.tasks.check_case_deadlines"
+    assert entry["schedule"].hour == {6} and entry["schedule"].minute == {0}
+    assert app.conf.timezone == "Asia/Shanghai"

@@ -102,3 +102,23 @@ def test_a_closed_case_cannot_be_rectified_again(people, notice_case, evidence):
 
     with pytest.raises(ValidationError):
         case_start(actor=people["wulibao_worker"], case=case)
+
+
+@pytest.mark.parametrize("username", list(VERIFY))
+def test_returning_and_moving_the_deadline_are_for_the_verifying_unit(people, notice_case, evidence, username):
+    import datetime
+
+    from cases.services import case_set_deadline
+
+    case = case_rectify(actor=people["wulibao_worker"], case=notice_case(), note="已清理", photos=evidence)
+    later = case.deadline + datetime.timedelta(days=3)
+    if VERIFY[username]:
+        case_set_deadline(actor=people[username], case=case, deadline=later, reason="春节")
+        assert case_return(actor=people[username], case=case, note="仍有堆煤").status == Case.Status.RECTIFYING
+    else:
+        with pytest.raises(PermissionDenied):
+            case_set_deadline(actor=people[username], case=case, deadline=later, reason="春节")
+        with pytest.raises(PermissionDenied):
+            case_return(actor=people[username], case=case, note="仍有堆煤")
+        case.refresh_from_db()
+        assert case.status == Case.Status.RECTIFIED
