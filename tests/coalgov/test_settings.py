@@ -6,9 +6,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 
-def run_settings(**env) -> subprocess.CompletedProcess:
+def run_settings(code: str = "", **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL"}}
-    code = (
+    code = code or (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.LANGUAGE_CODE, s.TIME_ZONE, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
     )
@@ -21,11 +21,17 @@ def run_settings(**env) -> subprocess.CompletedProcess:
     )
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key():
-    result = run_settings()
+def test_production_settings_refuse_to_serve_without_a_secret_key():
+    result = run_settings(code="import coalgov.wsgi")
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_management_commands_run_without_a_secret_key():
+    result = run_settings()
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_with_nothing_set_a_developer_gets_sqlite_chinese_and_no_broker():
