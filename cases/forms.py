@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division, Level
 from households.models import Household
+from inspections.forms import PhotosField
 
 from .models import Accountability, Case, SupervisionNotice
 from .services import ProblemInput
@@ -19,24 +20,6 @@ SEVERITY_WORDS = {
     "轻微": Case.Severity.MINOR,
     "minor": Case.Severity.MINOR,
 }
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos in one field; each is checked by the service's photo check, not here."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(PhotosField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class UnitField(forms.ModelChoiceField):

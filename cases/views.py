@@ -16,7 +16,6 @@ from django.views.generic import DetailView, FormView
 from coalgov.views import ScopedFilterView, ScopedMixin
 from divisions.scoping import may_enter_somewhere
 from inspections.models import Photo
-from inspections.photos import photos_check
 
 from . import documents, services
 from .filtersets import AccountabilityFilterSet, CaseFilterSet, SupervisionNoticeFilterSet
@@ -109,7 +108,7 @@ class CaseDetailView(ScopedMixin, DetailView):
         if step == "start":
             services.case_start(actor=actor, case=case, note=data["note"])
         elif step == "rectify":
-            services.case_rectify(actor=actor, case=case, note=data["note"], photos=photos_check(data["photos"]))
+            services.case_rectify(actor=actor, case=case, note=data["note"], photos=data["photos"])
         elif step == "return":
             services.case_return(actor=actor, case=case, note=data["note"])
         elif step == "close":

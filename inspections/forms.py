@@ -90,7 +90,15 @@ class PhotosField(forms.FileField):
         return photos_check(files)
 
 
-class FieldworkForm(forms.ModelForm):
+class ServiceValidatedForm(forms.ModelForm):
+    """A model form whose record the service builds and validates; the form's own instance is never saved,
+    so Django's model validation of it (which would need fields the service fills in) is skipped."""
+
+    def _post_clean(self):
+        return
+
+
+class FieldworkForm(ServiceValidatedForm):
     """A form for one record. `client_uuid` makes a repeated submission (a double click) harmless."""
 
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
@@ -99,10 +107,6 @@ class FieldworkForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("client_uuid", uuid.uuid4())
-
-    def _post_clean(self):
-        # The service validates the record it builds; the form's unsaved instance is never used.
-        pass
 
 
 class InspectionForm(FieldworkForm):
@@ -173,7 +177,7 @@ class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
 
-class OperationForm(forms.ModelForm):
+class OperationForm(ServiceValidatedForm):
     """A night-check operation. Team members and covered units must lie within the organising unit."""
 
     class Meta:
@@ -250,9 +254,6 @@ class OperationForm(forms.ModelForm):
                 )
         return cleaned
 
-    def _post_clean(self):
-        pass
-
 
 class PurchaseForm(FieldworkForm):
     class Meta:
@@ -291,17 +292,14 @@ class BanForm(FieldworkForm):
             self.initial.setdefault("kind", fitting[0].value)
 
 
-class ConversionForm(forms.ModelForm):
+class ConversionForm(ServiceValidatedForm):
     class Meta:
         model = Conversion
         fields = ["kind", "status", "completed_on", "notes"]
         widgets = {"completed_on": date_widget(), "notes": notes_widget()}
 
-    def _post_clean(self):
-        pass
 
-
-class ConversionTargetForm(forms.ModelForm):
+class ConversionTargetForm(ServiceValidatedForm):
     class Meta:
         model = ConversionTarget
         fields = ["division", "season", "households"]
@@ -322,9 +320,6 @@ class ConversionTargetForm(forms.ModelForm):
         if not is_season(season):
             raise ValidationError(_("Write the heating season as two years, e.g. 2016-2017."))
         return season
-
-    def _post_clean(self):
-        pass
 
 
 class PublicityForm(FieldworkForm):
