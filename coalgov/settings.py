@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "households",
     "inspections",
     "cases",
+    "digests",
     "reports",
 ]
 
@@ -131,6 +132,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic work, written into django-celery-beat's tables when beat starts (times are Asia/Shanghai).
 CELERY_BEAT_SCHEDULE = {
+    "send-daily-digests": {
+        "task": "digests.tasks.send_daily_digests",
+        "schedule": crontab(
+            hour=os.environ.get("DIGEST_SEND_AT", "07:30").split(":")[0],
+            minute=os.environ.get("DIGEST_SEND_AT", "07:30").split(":")[1],
+        ),
+    },
+    "resume-stuck-deliveries": {"task": "digests.tasks.resume_stuck_deliveries", "schedule": 300.0},
     "check-case-deadlines": {
         "task": "cases.tasks.check_case_deadlines",
         "schedule": crontab(
@@ -245,3 +254,16 @@ PHOTO_THUMBNAIL_SIDE = 320
 CASE_DEADLINE_DAYS = {"serious": 2, "normal": 5, "minor": 10}
 RECHECK_DAYS = [int(d) for d in os.environ.get("RECHECK_DAYS", "7,30").split(",")]
 CASES_FROM_FINDINGS = env_bool("CASES_FROM_FINDINGS", True)
+
+# The daily digest: when beat builds and sends it (local time), the robots' addresses (an intranet may
+# reach them through a proxy: override here or per channel), and how long to wait for an answer.
+ROBOT_BASE_URLS = {
+    "wecom": os.environ.get("ROBOT_BASE_URL_WECOM", "https://qyapi.weixin.qq.com"),
+    "dingtalk": os.environ.get("ROBOT_BASE_URL_DINGTALK", "https://oapi.dingtalk.com"),
+    "feishu": os.environ.get("ROBOT_BASE_URL_FEISHU", "https://open.feishu.cn"),
+}
+ROBOT_TIMEOUT_SECONDS = float(os.environ.get("ROBOT_TIMEOUT_SECONDS", "15"))
+# Pause between the parts of one digest: 20 messages a minute is the robots' limit.
+ROBOT_PART_INTERVAL_SECONDS = float(os.environ.get("ROBOT_PART_INTERVAL_SECONDS", "3.1"))
+# A worker holds a delivery this long per part; one that dies mid-send leaves it to be resumed after.
+DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))

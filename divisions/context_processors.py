@@ -20,6 +20,7 @@ def jurisdiction(request):
             "manage_users": has_role(user, *ENTRY_ROLES["membership"]),
             "enter_households": has_role(user, *ENTRY_ROLES["household"]),
             "audit": has_role(user, Role.DISTRICT_ADMIN),
+            "manage_channels": has_role(user, *ENTRY_ROLES["channel"]),
         }
 
     return {"my_memberships": SimpleLazyObject(memberships), "can": SimpleLazyObject(abilities)}

@@ -50,6 +50,8 @@ ENTRY_ROLES: dict[str, frozenset[str]] = {
     "case_rectify": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN, INSPECTOR, COMMUNITY_WORKER}),
     "case_verify": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
     "accountability": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
+    # Digest channels (the work groups' robots) are configured by district and subdistrict administrators.
+    "channel": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
     "household_void": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
     "membership": frozenset({DISTRICT_ADMIN}),
     "station": frozenset({DISTRICT_ADMIN}),

@@ -44,6 +44,10 @@ class SeizureInput:
     method: str
     description: str = ""
 
+    def __post_init__(self):
+        if self.quantity is not None and not isinstance(self.quantity, Decimal):
+            object.__setattr__(self, "quantity", Decimal(str(self.quantity)))
+
 
 def _first_or_create(model: type[models.Model], client_uuid: uuid.UUID | None, create: Callable[[], Any]):
     """Run `create` unless `client_uuid` was seen before; return (record, created)."""

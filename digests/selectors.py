@@ -1,0 +1,203 @@
+"""The digest's text: yesterday's work in a division's subtree, from the same selectors as the dashboard.
+
+Every figure comes from inspections.selectors.fieldwork_figures and cases.selectors.case_figures, so the
+digest, a unit page and (later) the dashboard give one answer to one question.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from cases.selectors import case_figures
+from divisions.models import Division, Level
+from inspections.selectors import COMMUNITY_CODE_LENGTH, fieldwork_figures, inspections_in
+
+BEST_AND_WORST = 3
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def community_week(division: Division, day: datetime.date) -> list[tuple[str, int]]:
+    """Households checked per community of the division, Monday to `day`, most first; every community
+    appears, those with nothing done too. Ties are broken by community code (stable)."""
+    counts = dict(
+        inspections_in([division.code], week_start(day), day)
+        .annotate(community=Substr("division_code", 1, COMMUNITY_CODE_LENGTH))
+        .values("community")
+        .annotate(n=Count("household", distinct=True))
+        .values_list("community", "n")
+    )
+    communities = Division.objects.filter(code__startswith=division.code, level=Level.COMMUNITY, is_active=True)
+    rows = [(c.code, c.name, counts.get(c.code, 0)) for c in communities]
+    rows.sort(key=lambda row: (-row[2], row[0]))
+    return [(name, n) for _code, name, n in rows]
+
+
+def overdue_cases(division: Division, day: datetime.date):
+    return (
+        Case.objects.counted()
+        .unfinished()
+        .filter(division_code__startswith=division.code, deadline__lt=day + datetime.timedelta(days=1))
+        .filter(~Q(status=Case.Status.RECTIFIED))
+        .select_related("responsible_unit")
+        .order_by("deadline", "id")
+    )
+
+
+def digest_text(division: Division, day: datetime.date) -> str:
+    """The digest of `day` (usually yesterday) for `division`, as markdown lines."""
+    codes = [division.code]
+    f = fieldwork_figures(codes=codes, start=day, end=day)
+    c = case_figures(codes=codes, start=day, end=day)
+    total = fieldwork_figures(codes=codes)
+    lines = [
+        "### " + _("%(unit)s daily supervision digest, %(date)s") % {"unit": division.name, "date": f"{day:%Y-%m-%d}"},
+        "",
+        "**" + _("Checks") + "**",
+        _(
+            "Visits %(n)s (night checks %(night)s, in the priority zone %(zone)s); households visited %(households)s; "
+            "coal found at %(found)s."
+        )
+        % {
+            "n": f.inspections,
+            "night": f.night_checks,
+            "zone": f.priority_zone_checks,
+            "households": f.households_checked,
+            "found": f.households_with_coal_found,
+        },
+        _(
+            "Recovered from %(households)s households: briquettes %(pieces)s pieces, loose coal %(kg)s kg, "
+            "stoves %(stoves)s, charcoal %(charcoal)s boxes."
+        )
+        % {
+            "households": f.households_recovered,
+            "pieces": f"{f.briquettes_pieces:.0f}",
+            "kg": f"{f.loose_coal_kg:.0f}",
+            "stoves": f"{f.stoves:.0f}",
+            "charcoal": f"{f.charcoal_boxes:.0f}",
+        },
+        _(
+            "Bans: sale points %(sale)s, storage points %(storage)s, food stalls %(stall)s. Purchases %(purchases)s "
+            "(%(amount)s yuan). Conversions completed: electricity %(electricity)s, gas %(gas)s."
+        )
+        % {
+            "sale": f.bans_sale_point,
+            "storage": f.bans_storage_point,
+            "stall": f.bans_food_stall,
+            "purchases": f.purchases,
+            "amount": f"{f.purchase_amount:.2f}",
+            "electricity": f.conversions_electricity,
+            "gas": f.conversions_gas,
+        },
+        "",
+        "**" + _("Cases") + "**",
+        _(
+            "Opened %(opened)s, reported rectified %(rectified)s, closed %(closed)s; rebounds %(rebounds)s; "
+            "overdue now %(overdue)s."
+        )
+        % {
+            "opened": c.opened,
+            "rectified": c.rectified,
+            "closed": c.closed,
+            "rebounds": f.rebounds + c.rebounds,
+            "overdue": c.overdue_now,
+        },
+    ]
+    late = list(overdue_cases(division, day))
+    if late:
+        lines += ["", "**" + _("Overdue cases (fix at once)") + "**", ""]
+        lines += ["| " + " | ".join([_("Responsible unit"), _("Problem"), _("Days overdue")]) + " |", "|---|---|---|"]
+        for case in late:
+            days = (day - case.deadline).days
+            lines.append(f"| {case.responsible_unit.name} | #{case.pk} {case.title} | {max(days, 0)} |")
+    week = community_week(division, day)
+    if len(week) > 1:
+        best = "、".join(f"{name}（{n}）" for name, n in week[:BEST_AND_WORST])
+        worst = "、".join(f"{name}（{n}）" for name, n in reversed(week[-BEST_AND_WORST:]))
+        lines += [
+            "",
+            "**" + _("This week so far (households checked)") + "**",
+            _("Best: %(best)s") % {"best": best},
+            _("Last: %(worst)s") % {"worst": worst},
+        ]
+    lines += ["", "**" + _("Running totals") + "**", total.sentence()]
+    return "\n".join(lines)
+
+
+def split_parts(text: str, limit: int, *, numbered: bool = True) -> list[str]:
+    """Split a digest into messages of at most `limit` UTF-8 bytes, at line boundaries.
+
+    A table (consecutive lines starting with "|") stays whole when it fits in a message; a longer one is cut
+    between rows with its header repeated on each part. Parts are numbered （1/3）… when there are several.
+    """
+    room = limit - (len("（99/99）\n".encode()) if numbered else 0)
+    units: list[list[str]] = []  # lines that go into the same message
+    for block in _blocks(text):
+        if _size(block) <= room:
+            units.append(block)
+            continue
+        head = block[:2] if block[0].startswith("|") and len(block) > 2 else []
+        current = list(head)
+        for row in block[len(head) :]:
+            for piece in _cut(row, room - _size(head) - 1 if head else room):
+                if current != head and _size([*current, piece]) > room:
+                    units.append(current)
+                    current = list(head)
+                current.append(piece)
+        units.append(current)
+    parts: list[list[str]] = []
+    for unit in units:
+        if parts and _size(parts[-1] + unit) <= room:
+            parts[-1] += unit
+        else:
+            parts.append(list(unit))
+    texts = [t for t in ("\n".join(p).strip("\n") for p in parts) if t.strip()]
+    if numbered and len(texts) > 1:
+        texts = [f"（{n}/{len(texts)}）\n{t}" for n, t in enumerate(texts, start=1)]
+    return texts
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """Lines grouped so that a table's rows form one block and every other line its own."""
+    blocks: list[list[str]] = []
+    for line in text.split("\n"):
+        if line.startswith("|") and blocks and blocks[-1][0].startswith("|"):
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return blocks
+
+
+def _size(lines: list[str]) -> int:
+    return len("\n".join(lines).encode())
+
+
+def _cut(line: str, room: int) -> list[str]:
+    """A line cut into pieces of at most `room` bytes, at character boundaries."""
+    pieces, current = [], ""
+    for char in line:
+        if len((current + char).encode()) > room:
+            pieces.append(current)
+            current = ""
+        current += char
+    return [*pieces, current]
+
+
+def digest_divisions() -> list[Division]:
+    """Units that get a digest: every division some active channel asks for."""
+    from .models import Channel
+
+    ids = Channel.objects.filter(is_active=True).values("division")
+    return list(Division.objects.filter(pk__in=ids))
+
+
+def yesterday() -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=1)

@@ -1,0 +1,98 @@
+"""Digest pages: today's digest to read or copy, the delivery history, and the channels."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView
+
+from coalgov.views import ScopedMixin
+from divisions.scoping import can_enter, may_enter_somewhere
+
+from . import services
+from .forms import ChannelForm, DigestPreviewForm
+from .models import Channel, Delivery, Digest
+from .selectors import digest_text, yesterday
+
+
+class DigestView(LoginRequiredMixin, View):
+    """A unit's digest for a date, as the work group gets it, with a button to copy the text."""
+
+    def get(self, request):
+        mine = request.user.memberships.filter(is_active=True).select_related("division").first()
+        initial = {"date": yesterday(), "division": mine.division.code if mine else None}
+        form = DigestPreviewForm(request.GET or initial, user=request.user)
+        text = None
+        if form.is_valid():
+            stored = Digest.objects.filter(division=form.cleaned_data["division"], date=form.cleaned_data["date"])
+            digest = stored.first()
+            text = digest.text if digest else digest_text(form.cleaned_data["division"], form.cleaned_data["date"])
+        return render(request, "digests/digest.html", {"form": form, "text": text})
+
+
+class DeliveryListView(ScopedMixin, ListView):
+    """Each digest sent, each channel's status, attempts and last error; resend by hand."""
+
+    queryset = Delivery.objects.select_related("digest__division", "channel")
+    template_name = "digests/delivery_list.html"
+    paginate_by = 50
+
+    def post(self, request):
+        delivery = get_object_or_404(self.get_queryset(), pk=request.POST.get("delivery"))
+        if not can_enter(request.user, delivery.channel.division, "channel"):
+            raise PermissionDenied
+        try:
+            services.delivery_resend(actor=request.user, delivery=delivery)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Queued to be sent again."))
+        return redirect("digests:deliveries")
+
+
+class ChannelListView(ScopedMixin, ListView):
+    queryset = Channel.objects.select_related("division")
+    template_name = "digests/channel_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_enter_somewhere(request.user, "channel"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request):
+        channel = get_object_or_404(self.get_queryset(), pk=request.POST.get("channel"))
+        if not can_enter(request.user, channel.division, "channel"):
+            raise PermissionDenied
+        messages.info(request, f"{channel.name}: {services.channel_test(actor=request.user, channel=channel)}")
+        return redirect("digests:channels")
+
+
+class ChannelFormView(LoginRequiredMixin, FormView):
+    form_class = ChannelForm
+    template_name = "digests/channel_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.channel = None
+        if "pk" in kwargs:
+            self.channel = get_object_or_404(Channel.objects.visible_to(request.user), pk=kwargs["pk"])
+            if not can_enter(request.user, self.channel.division, "channel"):
+                raise PermissionDenied
+        elif not may_enter_somewhere(request.user, "channel"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.channel}
+
+    def form_valid(self, form):
+        try:
+            services.channel_save(actor=self.request.user, data=form.cleaned_data, channel=self.channel)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved."))
+        return redirect("digests:channels")

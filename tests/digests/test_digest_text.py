@@ -1,0 +1,121 @@
+"""The digest says what the unit page says, splits within the robots' limits, and stays in its subtree."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from digests.models import Channel
+from digests.selectors import digest_text, split_parts
+from inspections.selectors import fieldwork_figures
+from inspections.services import SeizureInput, inspection_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def last_night(people, register, wulibao_community, huaihelu_community):
+    """A night check with 50 briquettes and a stove in 五里堡, and one with 7 briquettes in 淮河路."""
+    moment = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(0, 20)))
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=register("wulibao_admin", wulibao_community),
+        kind="night_check",
+        outcome="stove_in_use",
+        started_at=moment,
+        seizures=[SeizureInput("briquette", 50, "confiscated"), SeizureInput("stove", 1, "destroyed")],
+    )
+    inspection_record(
+        actor=people["huaihelu_inspector"],
+        household=register("qu_admin", huaihelu_community),
+        kind="night_check",
+        outcome="loose_coal",
+        started_at=moment,
+        seizures=[SeizureInput("briquette", 7, "confiscated")],
+    )
+    return timezone.localdate()
+
+
+def test_the_digest_gives_the_same_totals_as_the_figures_every_page_uses(wulibao, last_night):
+    text = digest_text(wulibao, last_night)
+    figures = fieldwork_figures(codes=[wulibao.code], start=last_night, end=last_night)
+
+    assert figures.briquettes_pieces == 50 and figures.stoves == 1
+    assert "50" in text and figures.sentence() in text
+    assert "共排查1个社区1户，回收1户，散煤50块" in text
+
+
+def test_a_subdistricts_digest_never_carries_another_subdistricts_figures(wulibao, huaihelu, last_night):
+    assert "散煤57块" not in digest_text(wulibao, last_night)
+    assert "散煤7块" in digest_text(huaihelu, last_night)
+    assert "散煤57块" in digest_text(wulibao.parent, last_night)
+
+
+def test_a_long_digest_is_split_at_lines_into_numbered_parts_within_the_limit():
+    lines = ["### 标题", ""] + [f"第{i}条 " + "督查发现问题" * 20 for i in range(100)]
+    lines += ["", "| 单位 | 问题 | 逾期天数 |", "|---|---|---|"] + [f"| 社区{i} | 问题{i} | {i} |" for i in range(300)]
+
+    parts = split_parts("\n".join(lines), 4096)
+
+    assert len(parts) > 3
+    assert all(len(part.encode()) <= 4096 for part in parts)
+    assert parts[0].startswith(f"（1/{len(parts)}）")
+    rows = [line for part in parts for line in part.split("\n") if line.startswith("| 社区")]
+    assert rows == [f"| 社区{i} | 问题{i} | {i} |" for i in range(300)]  # every row once, in order
+    assert all("| 单位 | 问题 | 逾期天数 |" in part for part in parts if "| 社区" in part)
+
+
+def test_a_short_digest_is_one_unnumbered_message():
+    assert split_parts("### 今日督查\n一切正常", 4096) == ["### 今日督查\n一切正常"]
+
+
+def test_the_digest_page_is_scoped_and_copyable(client_as, wulibao, huaihelu, last_night):
+    mine = client_as("wulibao_inspector").get("/digests/", {"division": wulibao.code, "date": last_night})
+    theirs = client_as("wulibao_inspector").get("/digests/", {"division": huaihelu.code, "date": last_night})
+
+    assert mine.status_code == 200 and "散煤50块" in mine.context["text"]
+    assert theirs.status_code == 200 and theirs.context["text"] is None  # not a unit they may choose
+    assert "copy-digest" in mine.content.decode()
+
+
+def test_a_channels_key_and_secret_are_never_shown_again(client_as, wulibao):
+    client = client_as("wulibao_admin")
+    response = client.post(
+        "/digests/channels/new/",
+        {
+            "division": wulibao.pk,
+            "name": "五里堡工作群",
+            "kind": "dingtalk",
+            "key": "tok-123456789",
+            "secret": "SECabcdef",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    channel = Channel.objects.get()
+
+    page = client.get(f"/digests/channels/{channel.pk}/").content.decode()
+    listing = client.get("/digests/channels/").content.decode()
+
+    assert "tok-123456789" not in page + listing and "SECabcdef" not in page + listing
+    assert (
+        client.post(
+            f"/digests/channels/{channel.pk}/",
+            {
+                "division": wulibao.pk,
+                "name": "五里堡散煤群",
+                "kind": "dingtalk",
+                "key": "",
+                "secret": "",
+                "is_active": "on",
+            },
+        ).status_code
+        == 302
+    )
+    channel.refresh_from_db()
+    assert (channel.name, channel.key, channel.secret) == ("五里堡散煤群", "tok-123456789", "SECabcdef")
+
+
+@pytest.mark.parametrize("username", ["wulibao_inspector", "huaihelu_inspector", "qu_leader", "nobody"])
+def test_channels_are_for_district_and_subdistrict_administrators(client_as, username):
+    assert client_as(username).get("/digests/channels/").status_code == 403
