@@ -9,10 +9,14 @@
 """
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 from rest_framework.test import APIClient
@@ -175,3 +179,24 @@ def evidence():
     Image.new("RGB", (40, 30), (20, 120, 20)).save(out, "JPEG")
     data = out.getvalue()
     return [CheckedPhoto(image=data, thumbnail=data, width=40, height=30, latitude=None, longitude=None)]
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A Celery worker process connected to the test database and the broker; stopped after the test."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coalgov.settings_test",
+        "ROBOT_PART_INTERVAL_SECONDS": "0",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "coalgov", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    yield process
+    process.terminate()
+    process.wait(timeout=20)

@@ -1,8 +1,5 @@
 """A real Celery worker, on the real broker, doing real work in the test database."""
 
-import os
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
@@ -18,26 +15,6 @@ pytestmark = pytest.mark.skipif(
     not settings.REDIS_URL or connection.vendor != "postgresql",
     reason="needs REDIS_URL and PostgreSQL (a worker process cannot share SQLite's in-memory test database)",
 )
-
-
-@pytest.fixture
-def worker(transactional_db):
-    """A Celery worker process connected to the test database and the broker; stopped after the test."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "coalgov.settings_test",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "coalgov", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
 
 
 def wait_for(condition, timeout=30.0):

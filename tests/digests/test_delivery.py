@@ -1,0 +1,240 @@
+"""Delivering digests to real HTTP servers on 127.0.0.1 that speak each robot's protocol."""
+
+import datetime
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cases.models import Case
+from cases.services import case_open
+from digests import robots, services
+from digests.models import Delivery
+from digests.tasks import send_daily_digests
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2017, 1, 5)
+
+
+def deliver_all(day=DAY, division=None):
+    """Prepare and send every delivery of a day in this process; returns their statuses."""
+    return [services.delivery_send(delivery_id=d.pk) for d in services.deliveries_prepare(date=day, division=division)]
+
+
+@pytest.mark.parametrize("kind", ["wecom", "dingtalk", "feishu", "webhook"])
+def test_each_robot_gets_the_digest_in_its_own_signed_format(request, kind, channel_for, wulibao):
+    server = request.getfixturevalue(kind)
+    channel_for(server, wulibao, kind, mention="13800001111")
+
+    assert deliver_all() == ["sent"]
+
+    (message,) = server.wait_for(1)
+    assert message["text"].startswith("### 五里堡街道")
+    assert "共排查" in message["text"]
+    if kind == "dingtalk":
+        assert message["body"]["msgtype"] == "markdown" and message["at"]["atMobiles"] == ["13800001111"]
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.parts_sent, delivery.parts_total, delivery.attempts) == ("sent", 1, 1, 1)
+
+
+def test_sending_the_same_date_twice_posts_nothing_new(wecom, channel_for, wulibao):
+    channel_for(wecom, wulibao, "wecom")
+
+    deliver_all()
+    deliver_all()
+    send_daily_digests(DAY.isoformat())
+
+    assert len(wecom.received) == 1
+    assert Delivery.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two workers need two database connections")
+def test_two_workers_racing_post_once(transactional_db, dingtalk, channel_for, wulibao):
+    channel_for(dingtalk, wulibao, "dingtalk")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    dingtalk.delay = 0.5  # the first worker is still sending when the second one tries
+    start, results = threading.Barrier(2), []
+
+    def worker():
+        start.wait()
+        results.append(services.delivery_send(delivery_id=delivery.pk))
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert sorted(results) == ["sending", "sent"]
+    assert len(dingtalk.received) == 1
+
+
+def test_a_server_that_is_down_gets_the_digest_when_it_comes_back(feishu, channel_for, wulibao):
+    channel_for(feishu, wulibao, "feishu")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    feishu.go_down()
+
+    with pytest.raises(robots.Retryable):
+        services.delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "retrying" and "Connection" in delivery.last_error
+
+    feishu.come_up()
+    assert services.delivery_send(delivery_id=delivery.pk) == "sent"
+    assert len(feishu.received) == 1
+
+
+def test_a_502_from_a_proxy_is_retried(wecom, channel_for, wulibao):
+    channel_for(wecom, wulibao, "wecom")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    wecom.fail_next(1, status=502)
+
+    with pytest.raises(robots.Retryable, match="502"):
+        services.delivery_send(delivery_id=delivery.pk)
+    assert services.delivery_send(delivery_id=delivery.pk) == "sent"
+
+
+def test_a_slow_answer_times_out_and_is_retried(settings, dingtalk, channel_for, wulibao):
+    settings.ROBOT_TIMEOUT_SECONDS = 0.3
+    channel_for(dingtalk, wulibao, "dingtalk")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    dingtalk.delay = 1.0
+
+    with pytest.raises(robots.Retryable, match="Timeout"):
+        services.delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "retrying"
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "secret", "code"),
+    [
+        ("wecom", "wrong-key", None, "93000"),
+        ("dingtalk", "good-token", "SECwrong", "310000"),
+        ("feishu", "good-hook", "wrong", "19021"),
+    ],
+)
+def test_a_bad_key_or_signature_stops_at_once_with_a_clear_status(
+    request, kind, key, secret, code, channel_for, wulibao
+):
+    server = request.getfixturevalue(kind)
+    channel = channel_for(server, wulibao, kind, key=key, secret=secret)
+
+    assert deliver_all() == ["stopped"]
+    assert services.delivery_send(delivery_id=Delivery.objects.get().pk) == "stopped"  # no second try
+
+    delivery = Delivery.objects.get()
+    channel.refresh_from_db()
+    assert code in delivery.last_error and code in channel.status
+    assert delivery.attempts == 1
+    assert server.received == []
+
+
+@pytest.fixture
+def overdue_everywhere(people, wulibao):
+    """Hundreds of overdue cases in 五里堡: the digest's overdue table runs over several messages."""
+    communities = list(wulibao.children.order_by("code")[:5])
+    for n in range(300):
+        case_open(
+            actor=people["qu_admin"],
+            source="spot_check",
+            responsible_unit=communities[n % 5],
+            title=f"楼道堆放散煤未清理第{n + 1}处",
+        )
+    Case.objects.update(deadline=DAY - datetime.timedelta(days=3))
+
+
+def test_a_long_digest_arrives_as_numbered_parts_each_within_the_limit(wecom, channel_for, wulibao, overdue_everywhere):
+    channel_for(wecom, wulibao, "wecom")
+
+    assert deliver_all() == ["sent"]
+
+    texts = wecom.texts
+    assert len(texts) > 3
+    assert all(len(t.encode()) <= 4096 for t in texts)
+    assert [t.split("\n", 1)[0] for t in texts] == [f"（{n}/{len(texts)}）" for n in range(1, len(texts) + 1)]
+    assert sum(t.count("楼道堆放散煤未清理第") for t in texts) == 300
+
+
+def test_a_rate_limited_robot_gets_every_part_in_order_without_loss(wecom, channel_for, wulibao, overdue_everywhere):
+    wecom.limit, wecom.window = 3, 1.0
+    channel_for(wecom, wulibao, "wecom")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    expected = services.digest_parts(delivery.digest, delivery.channel)
+    assert len(expected) > 3
+
+    deadline = time.monotonic() + 20
+    status = None
+    while status != "sent":
+        assert time.monotonic() < deadline
+        try:
+            status = services.delivery_send(delivery_id=delivery.pk)
+        except robots.RateLimited:
+            time.sleep(1.05)  # the task waits out the robot's window before it tries again
+
+    assert wecom.texts == expected
+    assert any(r["answer"].get("errcode") == 45009 for r in wecom.requests if isinstance(r["answer"], dict))
+
+
+def test_a_worker_killed_mid_send_leaves_the_rest_to_be_resumed(wecom, channel_for, wulibao, overdue_everywhere):
+    channel_for(wecom, wulibao, "wecom")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    parts = services.digest_parts(delivery.digest, delivery.channel)
+    # A worker sent two parts, then died holding the delivery: its lease has run out.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status="sending", parts_sent=2, claimed_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    assert services.delivery_send(delivery_id=delivery.pk) == "sent"
+    assert wecom.texts == parts[2:]
+
+
+def test_a_delivery_held_by_a_live_worker_is_left_alone(wecom, channel_for, wulibao):
+    channel_for(wecom, wulibao, "wecom")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status="sending", claimed_until=timezone.now() + datetime.timedelta(minutes=1)
+    )
+
+    assert services.delivery_send(delivery_id=delivery.pk) == "sending"
+    assert wecom.received == []
+
+
+def test_a_subdistricts_channel_never_receives_another_subdistricts_figures(
+    people, register, wecom, dingtalk, channel_for, wulibao, huaihelu, wulibao_community, huaihelu_community
+):
+    from inspections.services import SeizureInput, inspection_record
+
+    moment = timezone.make_aware(datetime.datetime.combine(DAY, datetime.time(23, 30)))
+    for community, pieces in ((wulibao_community, 50), (huaihelu_community, 7)):
+        inspection_record(
+            actor=people["qu_admin"],
+            household=register("qu_admin", community),
+            kind="night_check",
+            outcome="loose_coal",
+            started_at=moment,
+            seizures=[SeizureInput("briquette", pieces, "confiscated")],
+        )
+    channel_for(wecom, wulibao, "wecom")
+    channel_for(dingtalk, huaihelu, "dingtalk")
+
+    deliver_all()
+
+    assert "散煤50块" in wecom.texts[0] and "散煤7块" not in wecom.texts[0]
+    assert "散煤7块" in dingtalk.texts[0] and "散煤50块" not in dingtalk.texts[0]
+
+
+def test_the_digest_command_dry_run_sends_nothing(wecom, channel_for, wulibao):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    channel_for(wecom, wulibao, "wecom")
+    out = StringIO()
+    call_command("send_daily_digest", "--date", DAY.isoformat(), "--dry-run", stdout=out)
+
+    assert "五里堡街道" in out.getvalue() and "wecom: 1 part(s)" in out.getvalue()
+    assert wecom.received == [] and not Delivery.objects.exists()
