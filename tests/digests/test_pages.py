@@ -1,0 +1,66 @@
+"""The delivery history and channel pages: scoped, resend and test message for administrators only."""
+
+import datetime
+
+import pytest
+
+from digests import services
+from digests.models import Delivery
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2017, 1, 5)
+
+
+@pytest.fixture
+def two_deliveries(wecom, feishu, channel_for, wulibao, huaihelu):
+    channel_for(wecom, wulibao, "wecom")
+    channel_for(feishu, huaihelu, "feishu", secret="wrong")
+    for delivery in services.deliveries_prepare(date=DAY):
+        services.delivery_send(delivery_id=delivery.pk)
+    return Delivery.objects.order_by("division_code")
+
+
+@pytest.mark.parametrize(
+    ("username", "count"), [("qu_admin", 2), ("wulibao_admin", 1), ("huaihelu_inspector", 1), ("nobody", 0)]
+)
+def test_the_delivery_history_shows_only_the_users_units(client_as, two_deliveries, username, count):
+    assert len(client_as(username).get("/digests/deliveries/").context["object_list"]) == count
+
+
+def test_a_stopped_delivery_can_be_sent_again_once_the_channel_is_fixed(
+    client_as, feishu, two_deliveries, django_capture_on_commit_callbacks
+):
+    stopped = two_deliveries.get(status="stopped")
+    assert "19021" in stopped.last_error
+    channel = stopped.channel
+    channel.secret = "secret"
+    channel.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as("qu_admin").post("/digests/deliveries/", {"delivery": stopped.pk})
+
+    assert response.status_code == 302
+    stopped.refresh_from_db()
+    assert stopped.status == "sent"  # without a broker the task runs at once
+    assert len(feishu.received) == 1
+
+
+def test_only_an_administrator_of_the_channels_unit_may_resend(client_as, two_deliveries):
+    theirs = two_deliveries.get(status="stopped")  # 淮河路's
+
+    assert client_as("wulibao_admin").post("/digests/deliveries/", {"delivery": theirs.pk}).status_code == 404
+    assert client_as("huaihelu_inspector").post("/digests/deliveries/", {"delivery": theirs.pk}).status_code == 403
+
+
+def test_the_test_message_button_shows_the_services_answer(client_as, wecom, channel_for, wulibao):
+    good = channel_for(wecom, wulibao, "wecom")
+    bad = channel_for(wecom, wulibao, "wecom", key="not-the-key")
+    client = client_as("wulibao_admin")
+
+    client.post("/digests/channels/", {"channel": good.pk})
+    client.post("/digests/channels/", {"channel": bad.pk})
+
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert len(wecom.received) == 1 and "五里堡街道" in wecom.texts[0]
+    assert "93000" in bad.status and "93000" not in good.status
