@@ -1,7 +1,9 @@
+import datetime
 import logging
 
 from celery import shared_task
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import robots, services
@@ -10,6 +12,7 @@ from .selectors import yesterday
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 8
+STALE = datetime.timedelta(minutes=10)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
@@ -41,12 +44,12 @@ def send_daily_digests(date: str | None = None) -> int:
 
 @shared_task
 def resume_stuck_deliveries() -> int:
-    """Re-queue deliveries whose worker died mid-send (lease ran out) or whose retry was lost."""
-    stuck = Delivery.objects.filter(
-        status__in=[Delivery.Status.SENDING, Delivery.Status.RETRYING, Delivery.Status.PENDING],
-        created_at__lt=timezone.now() - timezone.timedelta(minutes=10),
-    ).exclude(status=Delivery.Status.SENDING, claimed_until__gt=timezone.now())
-    ids = list(stuck.values_list("pk", flat=True))
+    """Re-queue deliveries whose worker died mid-send (its lease ran out), and waiting ones whose task was
+    lost. A delivery is claimed before it is sent, so queueing one twice never sends it twice."""
+    now = timezone.now()
+    dead = Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
+    waiting = Q(status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING], created_at__lt=now - STALE)
+    ids = list(Delivery.objects.filter(dead | waiting).values_list("pk", flat=True))
     for pk in ids:
         deliver.delay(pk)
     return len(ids)

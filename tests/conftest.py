@@ -182,21 +182,40 @@ def evidence():
 
 
 @pytest.fixture
-def worker(transactional_db):
-    """A Celery worker process connected to the test database and the broker; stopped after the test."""
+def start_worker(transactional_db):
+    """start_worker(**env) -> a Celery worker process on the test database and the broker.
+
+    Every worker started is stopped after the test (a test may also kill one itself).
+    """
     db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "coalgov.settings_test",
-        "ROBOT_PART_INTERVAL_SECONDS": "0",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "coalgov", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    processes = []
+
+    def start(**env):
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "coalgov.settings_test",
+            "ROBOT_PART_INTERVAL_SECONDS": "0",
+            "DATABASE_URL": url,
+            **env,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "coalgov", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture
+def worker(start_worker):
+    """A Celery worker process connected to the test database and the broker; stopped after the test."""
+    return start_worker()

@@ -38,3 +38,44 @@ def test_the_digest_is_sent_every_morning_by_beat():
     entry = app.conf.beat_schedule["send-daily-digests"]
     assert entry["task"] == "digests.tasks.send_daily_digests"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {30})
+
+
+def test_a_worker_killed_mid_send_leaves_the_digest_to_be_resumed_not_lost(
+    start_worker, wecom, channel_for, wulibao, people
+):
+    from cases.models import Case
+    from cases.services import case_open
+    from digests import services
+    from digests.tasks import resume_stuck_deliveries
+
+    for n in range(200):  # enough overdue cases for a digest of several parts
+        case_open(actor=people["qu_admin"], source="spot_check", responsible_unit=wulibao, title=f"逾期问题第{n + 1}处")
+    Case.objects.update(deadline=DAY - datetime.timedelta(days=3))
+    channel_for(wecom, wulibao, "wecom")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    parts = services.digest_parts(delivery.digest, delivery.channel)
+    assert len(parts) >= 4
+    wecom.delay = 0.4  # each part takes a while to be answered
+    first = start_worker(DELIVERY_LEASE_SECONDS="2")
+
+    send_daily_digests.delay(DAY.isoformat())
+    wecom.wait_for(2, timeout=30)
+    first.kill()  # SIGKILL mid-send: no clean-up, no release of the delivery
+    first.wait(timeout=10)
+    delivery.refresh_from_db()
+    assert delivery.status == "sending" and 0 < delivery.parts_sent < len(parts)
+
+    start_worker(DELIVERY_LEASE_SECONDS="2")
+    time.sleep(2.5)  # the dead worker's lease runs out
+    assert resume_stuck_deliveries() == 1
+    wecom.wait_for(len(parts), timeout=30)
+    deadline = time.monotonic() + 30
+    while Delivery.objects.get().status != "sent":
+        assert time.monotonic() < deadline, Delivery.objects.get().status
+        time.sleep(0.2)
+
+    # Every part arrived, in order; only the one in flight when the worker died may have come twice.
+    texts = wecom.texts
+    deduplicated = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]
+    assert deduplicated == parts
+    assert len(texts) - len(parts) <= 1
