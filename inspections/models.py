@@ -228,6 +228,8 @@ class Inspection(Voidable):
                 opclasses=["varchar_pattern_ops", "timestamptz_ops"],
             ),
             models.Index(fields=["household", "started_at"], name="inspection_household_time"),
+            # District-wide questions about a day or a week: the period selects, the prefix only filters.
+            models.Index(fields=["started_at"], name="inspection_time"),
         ]
 
     def __str__(self) -> str:
