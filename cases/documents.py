@@ -2,6 +2,7 @@
 supervision follow-up sheet (督办单). The browser prints the same content from HTML with print CSS."""
 
 import io
+import re
 
 from django.utils import timezone
 from docx import Document
@@ -12,6 +13,14 @@ from docx.shared import Pt
 from .models import Case
 
 FONT = "SimSun"  # 宋体, the font of official documents; Word substitutes if it is missing
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    """Text Word accepts: control characters (pasted from other systems) are dropped."""
+    return CONTROL_CHARACTERS.sub("", value)
 
 
 def _document() -> Document:
@@ -81,9 +90,9 @@ def rectification_notice_docx(case: Case) -> bytes:
     _title(document, context["title"])
     number = document.add_paragraph(context["number"])
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph(f"{context['to']}：")
-    document.add_paragraph(context["body"])
-    document.add_paragraph(context["demand"])
+    document.add_paragraph(_text(f"{context['to']}："))
+    document.add_paragraph(_text(context["body"]))
+    document.add_paragraph(_text(context["demand"]))
     for line in (context["office"], context["date"]):
         paragraph = document.add_paragraph(line)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -98,7 +107,7 @@ def follow_up_sheet_docx(case: Case) -> bytes:
     table = document.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
     for row, (label, value) in zip(table.rows, rows, strict=True):
-        row.cells[0].text, row.cells[1].text = label, value
+        row.cells[0].text, row.cells[1].text = label, _text(value)
     paragraph = document.add_paragraph(f"{issuing_office(case)}　{timezone.localdate():%Y年%m月%d日}")
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return _bytes(document)

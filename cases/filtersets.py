@@ -1,8 +1,7 @@
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.filters import ANY, UnitFilterSet, YesNoAny
+from coalgov.filters import ANY, UnitFilterSet, YesNoAny, id_filter
 
 from .models import Accountability, Case, SupervisionNotice
 
@@ -17,8 +16,8 @@ class CaseFilterSet(UnitFilterSet):
     overdue = django_filters.BooleanFilter(label=_("Overdue"), widget=YesNoAny, method="filter_overdue")
     rebounded = django_filters.BooleanFilter(label=_("Rebounded"), widget=YesNoAny, method="filter_rebounded")
     deadline = django_filters.DateFromToRangeFilter(label=_("Deadline"))
-    notice = django_filters.NumberFilter(label=_("Supervision notice"), field_name="notice_id")
-    household = django_filters.NumberFilter(label=_("Place"), field_name="household_id")
+    notice = id_filter(label=_("Supervision notice"), field_name="notice_id")
+    household = id_filter(label=_("Place"), field_name="household_id")
     duplicates = django_filters.BooleanFilter(label=_("Show duplicates"), widget=YesNoAny, method="filter_duplicates")
 
     class Meta:
@@ -33,7 +32,7 @@ class CaseFilterSet(UnitFilterSet):
         return super().filter_queryset(queryset)
 
     def filter_overdue(self, queryset, name, value):
-        late = queryset.exclude(status=Case.Status.CLOSED).filter(deadline__lt=timezone.localdate())
+        late = queryset.overdue()
         return late if value else queryset.exclude(pk__in=late.values("pk"))
 
     def filter_rebounded(self, queryset, name, value):

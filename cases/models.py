@@ -32,6 +32,13 @@ class CaseQuerySet(ScopedQuerySet):
     def unfinished(self):
         return self.exclude(status=Case.Status.CLOSED)
 
+    def overdue(self, on=None):
+        """Past their deadline on `on` (default today) with the work not done: not closed, and not reported
+        rectified (a case awaiting verification waits on the unit above, not on the responsible unit).
+        The one definition of overdue that lists, figures, digests and work lists use."""
+        on = on or timezone.localdate()
+        return self.unfinished().exclude(status=Case.Status.RECTIFIED).filter(deadline__lt=on)
+
 
 class SupervisionNotice(models.Model):
     """A supervision notice (督导通报) from the province, the city, the district or a supervision group."""
@@ -169,7 +176,8 @@ class Case(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.overdue_since is not None and self.status != self.Status.CLOSED
+        """As CaseQuerySet.overdue: past the deadline, neither closed nor awaiting verification."""
+        return self.status in (self.Status.OPEN, self.Status.RECTIFYING) and self.deadline < timezone.localdate()
 
 
 class CaseEvent(models.Model):

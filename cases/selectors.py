@@ -9,8 +9,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from divisions.scoping import codes_q, entry_codes
+from inspections.selectors import LATEST, local_bounds
 
 from .models import Case, Notification, Recheck
+from .services import can_verify
 
 
 def worklist_for(user) -> dict:
@@ -22,11 +24,14 @@ def worklist_for(user) -> dict:
     unfinished = Case.objects.counted().unfinished().select_related("responsible_unit")
     return {
         "due": unfinished.filter(rectify, deadline__gte=today).exclude(status=Case.Status.RECTIFIED)[:20],
-        "overdue": unfinished.filter(rectify, deadline__lt=today).exclude(status=Case.Status.RECTIFIED)[:20],
+        "overdue": unfinished.overdue(today).filter(rectify)[:20],
         "escalated": unfinished.filter(codes_q(entry_codes(user, "case_verify"), "escalated_to__code"))[:20],
-        "to_verify": unfinished.filter(verify, status=Case.Status.RECTIFIED).exclude(
-            division_code__in=entry_codes(user, "case_verify") or []
-        )[:20],
+        # Those the user may verify: a unit above, and the district for district-level cases.
+        "to_verify": [
+            case
+            for case in unfinished.filter(verify, status=Case.Status.RECTIFIED).select_related("notice")[:100]
+            if can_verify(user, case)
+        ][:20],
         "rechecks": Recheck.objects.filter(
             rectify, status=Recheck.Status.SCHEDULED, due_on__lte=today + datetime.timedelta(days=7)
         )
@@ -47,8 +52,6 @@ class CaseFigures:
 
 def case_figures(*, codes: list[str] | None, start: datetime.date | None = None, end: datetime.date | None = None):
     """Cases opened, reported rectified, closed in a period; overdue now; rebounds in the period."""
-    from inspections.selectors import local_bounds
-
     lower, upper = local_bounds(start, end)
     period = Q()
     if lower:
@@ -62,5 +65,6 @@ def case_figures(*, codes: list[str] | None, start: datetime.date | None = None,
         closed=Count("pk", distinct=True, filter=period & Q(events__action="closed")),
         rebounds=Count("events", filter=period & Q(events__action="reopened")),
     )
-    overdue_now = counted.unfinished().filter(deadline__lt=timezone.localdate()).count()
+    # Overdue as of the period's last day (a digest of yesterday counts yesterday's overdue cases).
+    overdue_now = counted.overdue(min(end, LATEST) + datetime.timedelta(days=1) if end else None).count()
     return CaseFigures(overdue_now=overdue_now, **by_event)

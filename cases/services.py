@@ -363,16 +363,30 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
 def visit_recorded(*, actor, inspection: Inspection) -> None:
     """React to a visit, inside its transaction: re-checks, rebounds, and cases from night-check findings.
 
-    - a visit to a place whose case is closed completes its earliest scheduled re-check;
-    - coal found there again is a rebound: the case reopens, counts a rebound and is flagged for
-      accountability;
+    - a visit after a case closed, by a team that got in, completes the earliest re-check due by then
+      (a re-check may be done up to RECHECK_EARLY_DAYS early);
+    - coal found there after the case closed is a rebound: the case reopens, counts a rebound and is flagged
+      for accountability (a finding dated before the closing, synced late from a phone, is not);
     - with CASES_FROM_FINDINGS on, coal found by a night check at a place with no unfinished case opens one
       for the place's community.
     """
     household = inspection.household
     today = timezone.localdate(inspection.started_at)
-    for case in Case.objects.counted().filter(household=household, status=Case.Status.CLOSED).select_for_update():
-        recheck = case.rechecks.filter(status=Recheck.Status.SCHEDULED).order_by("due_on").first()
+    saw_inside = inspection.outcome not in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME)
+    closed_before = Case.objects.counted().filter(
+        household=household, status=Case.Status.CLOSED, closed_at__lt=inspection.started_at
+    )
+    for case in closed_before.select_for_update():
+        recheck = (
+            case.rechecks.filter(
+                status=Recheck.Status.SCHEDULED,
+                due_on__lte=today + datetime.timedelta(days=settings.RECHECK_EARLY_DAYS),
+            )
+            .order_by("due_on")
+            .first()
+            if saw_inside
+            else None
+        )
         if recheck is not None:
             recheck.status, recheck.inspection = Recheck.Status.DONE, inspection
             recheck.save(update_fields=["status", "inspection"])
@@ -417,7 +431,9 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
             inspection=inspection,
             household=household,
             responsible_unit=household.division,
-            title=_("%(outcome)s at %(place)s") % {"outcome": inspection.get_outcome_display(), "place": household},
+            title=(_("%(outcome)s at %(place)s") % {"outcome": inspection.get_outcome_display(), "place": household})[
+                :200
+            ],
             severity=Case.Severity.NORMAL,
             check_entry=False,  # the finding opens it, whoever recorded the visit
         )

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,6 +30,16 @@ class ScopedViewSet(viewsets.GenericViewSet):
             raise PermissionDenied
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(record).data, status=code)
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, with a year-1 or year-9999 value refused as invalid instead of overflowing to a 500."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except (OverflowError, ValueError):
+            self.fail("invalid", format="ISO 8601")
 
 
 def exception_handler(exc, context):

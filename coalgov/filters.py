@@ -7,6 +7,12 @@ from django_filters.widgets import BooleanWidget
 from divisions.models import Division, Level
 
 ANY = _("Any")
+MAX_ID = 2**63 - 1  # a record number beyond the database's range is refused as invalid, not a crash
+
+
+def id_filter(label, field_name: str) -> django_filters.NumberFilter:
+    """A filter by record number; a number beyond the database's range is invalid, not a crash."""
+    return django_filters.NumberFilter(label=label, field_name=field_name, min_value=1, max_value=MAX_ID)
 
 
 class YesNoAny(BooleanWidget):

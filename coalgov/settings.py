@@ -267,3 +267,5 @@ ROBOT_TIMEOUT_SECONDS = float(os.environ.get("ROBOT_TIMEOUT_SECONDS", "15"))
 ROBOT_PART_INTERVAL_SECONDS = float(os.environ.get("ROBOT_PART_INTERVAL_SECONDS", "3.1"))
 # A worker holds a delivery this long per part; one that dies mid-send leaves it to be resumed after.
 DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
+# A re-check visit may come this many days before the re-check is due and still count as it.
+RECHECK_EARLY_DAYS = int(os.environ.get("RECHECK_EARLY_DAYS", "3"))

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -9,7 +7,6 @@ from reports import views as report_views
 from . import views
 
 urlpatterns = [
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
     path("", report_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.AuditLogView.as_view(), name="audit-log"),

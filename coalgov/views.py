@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
 from django_filters.views import FilterView
 
 from divisions.scoping import Role, has_role
@@ -38,6 +39,14 @@ class ScopedFilterView(ScopedMixin, FilterView):
         query.pop("page", None)
         context["filter_query"] = query.urlencode()
         return context
+
+
+def object_or_404(queryset, pk):
+    """get_object_or_404 for an id that came from a form or query string: anything but digits is a 404."""
+    text = str(pk or "")
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        raise Http404
+    return get_object_or_404(queryset, pk=int(text))
 
 
 def _check_database() -> str:

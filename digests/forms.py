@@ -48,4 +48,6 @@ class DigestPreviewForm(forms.Form):
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError(_("This date is in the future."))
+        if date.year < 1990:
+            raise forms.ValidationError(_("This date is too far in the past."))
         return date

@@ -58,6 +58,17 @@ MESSAGE_LIMITS = {"wecom": 4096, "dingtalk": 18000, "feishu": 18000, "webhook": 
 RATE_LIMIT_WAIT = {"wecom": 60, "dingtalk": 600, "feishu": 60, "webhook": 60}  # seconds, per the services
 
 
+def mention_room(robot: Robot) -> int:
+    """Bytes the @mentions add to the first message, to be kept free when the digest is split."""
+    users = [m for m in robot.mention if not m.isdigit()]
+    mobiles = [m for m in robot.mention if m.isdigit()]
+    if robot.kind == "wecom" and users:
+        return len(("\n" + " ".join(f"<@{u}>" for u in users)).encode())
+    if robot.kind == "dingtalk" and mobiles:
+        return len(("\n\n" + " ".join(f"@{m}" for m in mobiles)).encode())
+    return 0
+
+
 def _hmac_b64(key: str, message: str) -> str:
     return base64.b64encode(hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()).decode()
 
@@ -99,7 +110,8 @@ def send(robot: Robot, text: str, *, title: str, part: int = 1, parts: int = 1) 
     try:
         response = requests.post(url, json=body, timeout=(5, settings.ROBOT_TIMEOUT_SECONDS))
     except requests.RequestException as exc:
-        raise Retryable(f"{exc.__class__.__name__}: {exc}"[:300]) from exc
+        # Only the kind of failure: the exception's text holds the URL, and the URL holds the key.
+        raise Retryable(exc.__class__.__name__) from exc
     if response.status_code >= 500 or response.status_code == 429:
         if response.status_code == 429:
             raise RateLimited(f"HTTP {response.status_code}")

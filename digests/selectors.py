@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,9 +44,8 @@ def community_week(division: Division, day: datetime.date) -> list[tuple[str, in
 def overdue_cases(division: Division, day: datetime.date):
     return (
         Case.objects.counted()
-        .unfinished()
-        .filter(division_code__startswith=division.code, deadline__lt=day + datetime.timedelta(days=1))
-        .filter(~Q(status=Case.Status.RECTIFIED))
+        .overdue(day + datetime.timedelta(days=1))
+        .filter(division_code__startswith=division.code)
         .select_related("responsible_unit")
         .order_by("deadline", "id")
     )
@@ -138,7 +137,7 @@ def split_parts(text: str, limit: int, *, numbered: bool = True) -> list[str]:
     A table (consecutive lines starting with "|") stays whole when it fits in a message; a longer one is cut
     between rows with its header repeated on each part. Parts are numbered （1/3）… when there are several.
     """
-    room = limit - (len("（99/99）\n".encode()) if numbered else 0)
+    room = limit - (len("（9999/9999）\n".encode()) if numbered else 0)
     units: list[list[str]] = []  # lines that go into the same message
     for block in _blocks(text):
         if _size(block) <= room:

@@ -37,7 +37,8 @@ def robot_for(channel: Channel) -> robots.Robot:
 
 
 def digest_parts(digest: Digest, channel: Channel) -> list[str]:
-    return split_parts(digest.text, robots.MESSAGE_LIMITS[channel.kind])
+    limit = robots.MESSAGE_LIMITS[channel.kind] - robots.mention_room(robot_for(channel))
+    return split_parts(digest.text, limit)
 
 
 def digest_get_or_build(*, division: Division, date: datetime.date) -> Digest:

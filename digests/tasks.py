@@ -44,11 +44,12 @@ def send_daily_digests(date: str | None = None) -> int:
 
 @shared_task
 def resume_stuck_deliveries() -> int:
-    """Re-queue deliveries whose worker died mid-send (its lease ran out), and waiting ones whose task was
-    lost. A delivery is claimed before it is sent, so queueing one twice never sends it twice."""
+    """Re-queue deliveries whose worker died mid-send (its lease ran out), and new ones whose task was lost.
+    A delivery is claimed before it is sent, so queueing one twice never sends it twice."""
     now = timezone.now()
     dead = Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
-    waiting = Q(status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING], created_at__lt=now - STALE)
+    # A retrying delivery has its retry scheduled (after the robot's window): leave it to that.
+    waiting = Q(status=Delivery.Status.PENDING, created_at__lt=now - STALE)
     ids = list(Delivery.objects.filter(dead | waiting).values_list("pk", flat=True))
     for pk in ids:
         deliver.delay(pk)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
 
-from coalgov.views import ScopedMixin
+from coalgov.views import ScopedMixin, object_or_404
 from divisions.scoping import can_enter, may_enter_somewhere
 
 from . import services
@@ -40,7 +40,7 @@ class DeliveryListView(ScopedMixin, ListView):
     paginate_by = 50
 
     def post(self, request):
-        delivery = get_object_or_404(self.get_queryset(), pk=request.POST.get("delivery"))
+        delivery = object_or_404(self.get_queryset(), request.POST.get("delivery"))
         if not can_enter(request.user, delivery.channel.division, "channel"):
             raise PermissionDenied
         try:
@@ -62,7 +62,7 @@ class ChannelListView(ScopedMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request):
-        channel = get_object_or_404(self.get_queryset(), pk=request.POST.get("channel"))
+        channel = object_or_404(self.get_queryset(), request.POST.get("channel"))
         if not can_enter(request.user, channel.division, "channel"):
             raise PermissionDenied
         messages.info(request, f"{channel.name}: {services.channel_test(actor=request.user, channel=channel)}")

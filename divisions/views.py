@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
 
+from coalgov.views import object_or_404
+
 from . import services
 from .forms import MembershipForm, ReasonForm, UserCreateForm
 from .models import Membership
@@ -96,7 +98,7 @@ class UserDetailView(UserAdminMixin, View):
                     role=form.cleaned_data["role"],
                 )
             elif operation == "end_membership":
-                membership = get_object_or_404(Membership, pk=request.POST.get("membership"), user=target)
+                membership = object_or_404(Membership.objects.filter(user=target), request.POST.get("membership"))
                 services.membership_deactivate(
                     actor=request.user, membership=membership, reason=request.POST.get("reason", "")
                 )

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.filters import ANY, UnitFilterSet, YesNoAny
+from coalgov.filters import ANY, UnitFilterSet, YesNoAny, id_filter
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase
 from .selectors import local_bounds
@@ -43,8 +43,8 @@ class InspectionFilterSet(FieldFilterSet):
     is_night = django_filters.BooleanFilter(label=_("At night"), widget=YesNoAny)
     in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"), widget=YesNoAny)
     found_coal = django_filters.BooleanFilter(label=_("Coal or stove found"), widget=YesNoAny, method="filter_found")
-    household = django_filters.NumberFilter(label=_("Household"), field_name="household_id")
-    operation = django_filters.NumberFilter(label=_("Night-check operation"), field_name="operation_id")
+    household = id_filter(label=_("Household"), field_name="household_id")
+    operation = id_filter(label=_("Night-check operation"), field_name="operation_id")
 
     class Meta:
         model = Inspection
@@ -66,7 +66,7 @@ class NightOperationFilterSet(FieldFilterSet):
 
 class PurchaseFilterSet(FieldFilterSet):
     date = django_filters.DateFromToRangeFilter(label=_("Date"), field_name="purchased_on")
-    household = django_filters.NumberFilter(label=_("Household"), field_name="household_id")
+    household = id_filter(label=_("Household"), field_name="household_id")
 
     class Meta:
         model = Purchase
@@ -79,7 +79,7 @@ class BanFilterSet(FieldFilterSet):
     rebounded = django_filters.BooleanFilter(
         label=_("Found trading again"), widget=YesNoAny, field_name="rebound_at", lookup_expr="isnull", exclude=True
     )
-    household = django_filters.NumberFilter(label=_("Household"), field_name="household_id")
+    household = id_filter(label=_("Household"), field_name="household_id")
 
     class Meta:
         model = Ban

@@ -11,7 +11,7 @@ from django.views.generic import DetailView, FormView
 
 from coalgov.views import ScopedMixin
 from divisions.models import Division
-from divisions.scoping import can_enter, may_enter_somewhere
+from divisions.scoping import can_enter, codes_q, may_enter_somewhere, view_codes
 
 from . import services
 from .filtersets import NightOperationFilterSet
@@ -22,17 +22,25 @@ from .views import FieldListView, VoidView, add_service_errors, inspections_show
 
 class OperationListView(FieldListView):
     queryset = (
-        NightOperation.objects.select_related("division__parent")
-        .prefetch_related("covered")
-        .annotate(
-            visits=Count("inspections", filter=Q(inspections__voided_at__isnull=True)),
-            households=Count("inspections__household", filter=Q(inspections__voided_at__isnull=True), distinct=True),
-        )
-        .order_by("-date", "-id")
+        NightOperation.objects.select_related("division__parent").prefetch_related("covered").order_by("-date", "-id")
     )
     filterset_class = NightOperationFilterSet
     template_name = "inspections/operation_list.html"
     void_url_name = "operation-void"
+
+    def get_queryset(self):
+        # An operation may cover units the user cannot see: count only the visits they can.
+        counted = Q(inspections__voided_at__isnull=True) & codes_q(
+            view_codes(self.request.user), "inspections__division_code"
+        )
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                visits=Count("inspections", filter=counted),
+                households=Count("inspections__household", filter=counted, distinct=True),
+            )
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

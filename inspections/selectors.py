@@ -21,6 +21,7 @@ from divisions.scoping import codes_q
 from .models import Ban, Conversion, Inspection, Publicity, Purchase, Seizure
 
 COMMUNITY_CODE_LENGTH = 12  # 410103006001: a grid's code extends its community's
+EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,15 @@ class FieldworkFigures:
         }
 
 
+def _day(value: datetime.date) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
 def local_bounds(start: datetime.date | None, end: datetime.date | None):
     """Aware datetimes [from, to) for inclusive local dates; None leaves that side open."""
+    # Far-off dates (year 1, year 9999) would overflow on the way to UTC: nothing is recorded there anyway.
+    start = max(_day(start), EARLIEST) if start else None
+    end = min(_day(end), LATEST) if end else None
     zone = timezone.get_current_timezone()
     lower = datetime.datetime.combine(start, datetime.time.min, zone) if start else None
     upper = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone) if end else None

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
 from divisions.models import Division, Level
-from divisions.scoping import ensure_can_enter
+from divisions.scoping import ensure_can_enter, grants
 from households.models import CoalStatus, Household
 from households.models import Kind as HouseholdKind
 
@@ -70,11 +70,17 @@ def _check_household(household: Household) -> None:
         raise ValidationError({"household": _("This household has been voided.")})
 
 
+EARLIEST = datetime.date(1990, 1, 1)  # before the campaign; a year-1 date is a typing slip
+
+
 def _check_not_future(value: datetime.datetime | datetime.date, field: str) -> None:
     now = timezone.now()
     late = value > now + CLOCK_SKEW if isinstance(value, datetime.datetime) else value > timezone.localdate(now)
     if late:
         raise ValidationError({field: _("This date is in the future.")})
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day < EARLIEST:
+        raise ValidationError({field: _("This date is too far in the past.")})
 
 
 def is_night(moment: datetime.datetime) -> bool:
@@ -302,6 +308,15 @@ def operation_save(
     for unit in covered:
         if not unit.is_within(division):
             raise ValidationError({"covered": _("%(unit)s is outside the organising unit.") % {"unit": unit.name}})
+    for member in team or ():
+        # A team member belongs to the organising unit, a unit within it, or a unit above it (a leader).
+        if not any(g.code.startswith(division.code) or division.code.startswith(g.code) for g in grants(member)):
+            raise ValidationError(
+                {
+                    "team": _("%(name)s does not work in %(unit)s.")
+                    % {"name": member.first_name or member.username, "unit": division.name}
+                }
+            )
     record = operation or NightOperation(recorded_by=actor, client_uuid=client_uuid)
     before = snapshot(record, OPERATION_FIELDS) if operation else {}
     for name, value in data.items():

@@ -93,7 +93,7 @@ class HouseholdRecordMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         pk = request.GET.get("household") or request.POST.get("household")
-        if not (pk and str(pk).isdigit()):
+        if not (pk and str(pk).isascii() and str(pk).isdigit() and len(str(pk)) < 19):
             messages.info(request, _("Choose the household first: open it in the register and use its buttons."))
             return redirect("households:list")
         households = Household.objects.visible_to(request.user).select_related("division__parent")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from coalgov.api import DateTimeField
 from divisions.models import Division, Membership
 from households.models import Household
 
@@ -81,7 +82,7 @@ class InspectionSerializer(serializers.ModelSerializer):
     household = VisibleHouseholdField()
     household_label = serializers.CharField(source="household.label", read_only=True)
     operation = VisibleOperationField(required=False, allow_null=True)
-    started_at = serializers.DateTimeField(required=False)
+    started_at = DateTimeField(required=False)
     departments = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), many=True, required=False
     )
@@ -243,7 +244,7 @@ class BanSerializer(serializers.ModelSerializer):
     client_uuid = serializers.UUIDField(required=False, allow_null=True)
     household = VisibleHouseholdField()
     household_label = serializers.CharField(source="household.label", read_only=True)
-    banned_at = serializers.DateTimeField(required=False)
+    banned_at = DateTimeField(required=False)
     departments = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), many=True, required=False
     )

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0002_household_coal_status_household_coal_status_at'),
-        ('inspections', '0005_operation_led_by'),
+        ("households", "0002_household_coal_status_household_coal_status_at"),
+        ("inspections", "0005_operation_led_by"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='inspection',
-            index=models.Index(fields=['started_at'], name='inspection_time'),
+            model_name="inspection",
+            index=models.Index(fields=["started_at"], name="inspection_time"),
         ),
     ]

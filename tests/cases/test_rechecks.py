@@ -36,21 +36,47 @@ def test_a_clean_recheck_is_done_and_coal_found_again_reopens_the_case(
     people, notice_case, evidence, wulibao_household
 ):
     case = close(people, notice_case(household=wulibao_household), evidence)
+    closed_on = timezone.localdate()
 
-    inspection_record(actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="no_coal")
+    def visit(days: int, outcome: str):
+        moment = timezone.now() + datetime.timedelta(days=days)
+        with time_machine.travel(moment, tick=False):
+            inspection_record(
+                actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome=outcome
+            )
+
+    visit(1, "no_coal")  # too early for the 7-day re-check: it stays scheduled
+    visit(7, "nobody_home")  # nobody let the team in: no re-check done
+    assert list(case.rechecks.values_list("status", flat=True)) == ["scheduled", "scheduled"]
+
+    visit(7, "no_coal")
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
     assert list(case.rechecks.values_list("status", flat=True)) == ["done", "scheduled"]
 
-    inspection_record(
-        actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="loose_coal"
-    )
+    visit(30, "loose_coal")
     case.refresh_from_db()
     assert case.status == Case.Status.OPEN
     assert case.rebounds == 1
     assert case.accountability_flagged
     assert list(case.rechecks.values_list("status", flat=True)) == ["done", "done"]
     assert case.notifications.filter(kind="rebound").count() == 1
+    assert case.deadline > closed_on
+
+
+def test_a_finding_dated_before_the_case_closed_is_not_a_rebound(people, notice_case, evidence, wulibao_household):
+    case = close(people, notice_case(household=wulibao_household), evidence)
+
+    inspection_record(  # a night check from two days ago, synced late from a phone
+        actor=people["wulibao_inspector"],
+        household=wulibao_household,
+        kind="night_check",
+        outcome="loose_coal",
+        started_at=timezone.now() - datetime.timedelta(days=2),
+    )
+
+    case.refresh_from_db()
+    assert (case.status, case.rebounds) == (Case.Status.CLOSED, 0)
 
 
 def test_a_duplicate_case_at_the_same_place_is_linked_and_not_counted_twice(notice_case, wulibao_household):

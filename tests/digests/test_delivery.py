@@ -238,3 +238,38 @@ def test_the_digest_command_dry_run_sends_nothing(wecom, channel_for, wulibao):
 
     assert "五里堡街道" in out.getvalue() and "wecom: 1 part(s)" in out.getvalue()
     assert wecom.received == [] and not Delivery.objects.exists()
+
+
+def test_an_unreachable_robots_key_never_appears_in_an_error(channel_for, wulibao, client_as):
+    class Nowhere:
+        base_url = "http://127.0.0.1:9"
+
+    channel_for(Nowhere, wulibao, "wecom", key="very-secret-key-123")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+
+    with pytest.raises(robots.Retryable):
+        services.delivery_send(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.last_error == "ConnectionError"
+    page = client_as("qu_admin").get("/digests/deliveries/").content.decode()
+    assert "very-secret-key-123" not in page + client_as("qu_admin").get("/digests/channels/").content.decode()
+
+
+def test_mentions_are_added_without_pushing_the_first_part_over_the_limit(
+    wecom, channel_for, wulibao, overdue_everywhere
+):
+    channel_for(wecom, wulibao, "wecom", mention="zhangsan,lisi,wangwu")
+
+    assert deliver_all() == ["sent"]
+    assert "<@zhangsan>" in wecom.texts[0]
+    assert all(len(t.encode()) <= 4096 for t in wecom.texts)
+
+
+def test_a_hundred_parts_and_more_stay_within_the_limit():
+    from digests.selectors import split_parts
+
+    parts = split_parts("\n".join(f"第{i}行数据" for i in range(3000)), 100)
+
+    assert len(parts) >= 100
+    assert all(len(p.encode()) <= 100 for p in parts)

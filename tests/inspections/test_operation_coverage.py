@@ -71,3 +71,19 @@ def test_a_visit_with_coordinates_outside_china_is_refused(api_as, wulibao_house
 
     assert response.status_code == 400
     assert not Inspection.objects.exists()
+
+
+def test_an_operations_team_is_drawn_from_its_own_units(people, erqi, wulibao, huaihelu):
+    from django.core.exceptions import ValidationError
+
+    data = {"division": wulibao, "date": timezone.localdate(), "title": "五里堡夜查", "leader": "街道主任"}
+    operation = operation_save(
+        actor=people["wulibao_admin"],
+        data=data,
+        covered=[wulibao],
+        team=[people["wulibao_inspector"], people["qu_leader"]],  # the subdistrict's own, and a district leader
+    )
+    assert set(operation.team.all()) == {people["wulibao_inspector"], people["qu_leader"]}
+
+    with pytest.raises(ValidationError):
+        operation_save(actor=people["wulibao_admin"], data=data, covered=[wulibao], team=[people["huaihelu_inspector"]])
