@@ -17,6 +17,7 @@
   const LOCATE_WAIT_MS = 2000;
   const COMMUNITY_KEY = "coalgov-field-community";
   const PATH_KEY = "coalgov-field-path";
+  const USER_KEY = "coalgov-field-user";
 
   // ---------------------------------------------------------------- small helpers
 
@@ -909,6 +910,13 @@
     renderNetwork();
 
     if ("serviceWorker" in navigator) {
+      // A phone passed to another inspector: drop the lists the previous one left for offline use.
+      const previous = localStorage.getItem(USER_KEY);
+      if (previous !== null && previous !== String(config.user) && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage({ type: "forget" });
+        localStorage.removeItem(PATH_KEY);
+      }
+      localStorage.setItem(USER_KEY, String(config.user));
       navigator.serviceWorker.register(config.urls.sw, { scope: config.urls.page }).catch(() => undefined);
       // On the very first visit the list was fetched before the worker was there to keep a copy:
       // fetch it again through the worker, quietly, so it is there when the signal drops.
