@@ -6,11 +6,15 @@ class CasesConfig(AppConfig):
     name = "cases"
 
     def ready(self):
-        from inspections.signals import visit_recorded
+        from inspections.signals import visit_recorded, visit_voided
 
         from . import services
 
         def on_visit(sender, *, actor, inspection, **kwargs):
             services.visit_recorded(actor=actor, inspection=inspection)
 
+        def on_void(sender, *, actor, inspection, **kwargs):
+            services.visit_voided(actor=actor, inspection=inspection)
+
         visit_recorded.connect(on_visit, dispatch_uid="cases.visit_recorded", weak=False)
+        visit_voided.connect(on_void, dispatch_uid="cases.visit_voided", weak=False)

@@ -196,6 +196,7 @@ class CaseEvent(models.Model):
         DEADLINE = "deadline", _("deadline changed")
         DUPLICATE = "duplicate", _("linked as duplicate")
         RECHECKED = "rechecked", _("re-checked")
+        UNDONE = "undone", _("undone: the visit was voided")
         VOIDED = "voided", _("voided")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -208,6 +209,8 @@ class CaseEvent(models.Model):
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
     note = models.TextField(blank=True)
+    # The visit behind a re-check or a reopening, so that voiding the visit can undo the step.
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     photos = GenericRelation(Photo)
 
     objects = CaseQuerySet.as_manager()

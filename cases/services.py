@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record
+from coalgov.models import AuditEvent
 from divisions.models import Division, Level
 from divisions.scoping import ENTRY_ROLES, can_enter, ensure_can_enter, grants, is_unrestricted
 from households.models import Household
@@ -43,7 +44,15 @@ def default_deadline(severity: str, opened_on: datetime.date | None = None) -> d
 
 
 def _event(
-    case: Case, *, actor, action: str, note: str = "", from_status: str = "", photos=(), changes=None
+    case: Case,
+    *,
+    actor,
+    action: str,
+    note: str = "",
+    from_status: str = "",
+    photos=(),
+    changes=None,
+    inspection: Inspection | None = None,
 ) -> CaseEvent:
     """One step of the case: its timeline row and its audit-log row, in the caller's transaction."""
     event = CaseEvent.objects.create(
@@ -54,6 +63,7 @@ def _event(
         from_status=from_status,
         to_status=case.status,
         note=note,
+        inspection=inspection,
     )
     if photos:
         photos_attach(actor=actor, subject=event, division_code=case.division_code, photos=photos)
@@ -396,8 +406,10 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
                 action=CaseEvent.Action.RECHECKED,
                 from_status=case.status,
                 note=inspection.get_outcome_display(),
+                inspection=inspection,
             )
         if inspection.found_coal:
+            old_deadline = case.deadline
             case.status = Case.Status.OPEN
             case.rebounds += 1
             case.accountability_flagged = True
@@ -416,7 +428,9 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
                 changes={
                     "status": [Case.Status.CLOSED, Case.Status.OPEN],
                     "rebounds": [case.rebounds - 1, case.rebounds],
+                    "deadline": [old_deadline.isoformat(), case.deadline.isoformat()],
                 },
+                inspection=inspection,
             )
             _notify(case, case.responsible_unit, Notification.Kind.REBOUND, today)
     if (
@@ -437,6 +451,65 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
             severity=Case.Severity.NORMAL,
             check_entry=False,  # the finding opens it, whoever recorded the visit
         )
+
+
+def visit_voided(*, actor, inspection: Inspection) -> None:
+    """Undo what a voided visit did to cases, inside the void's transaction.
+
+    A re-check it completed is scheduled again. A reopening it caused is undone — the case closed again as it
+    was, the rebound no longer counted — unless the unit has already worked on the reopened case; then the
+    timeline records that the visit was voided and the case stays as it is.
+    """
+    for recheck in Recheck.objects.filter(inspection=inspection, status=Recheck.Status.DONE).select_related("case"):
+        recheck.status, recheck.inspection = Recheck.Status.SCHEDULED, None
+        recheck.save(update_fields=["status", "inspection"])
+        note = _("Re-check of %(date)s to be done again") % {"date": recheck.due_on}
+        _event(recheck.case, actor=actor, action=CaseEvent.Action.UNDONE, note=note, inspection=inspection)
+    voided_note = _("The visit that reopened this case was voided.")
+    for reopening in CaseEvent.objects.filter(inspection=inspection, action=CaseEvent.Action.REOPENED):
+        case = _locked(reopening.case)
+        worked_on = case.events.filter(
+            at__gt=reopening.at, action__in=[CaseEvent.Action.STARTED, CaseEvent.Action.RECTIFIED]
+        ).exists()
+        if case.status != Case.Status.OPEN or worked_on:
+            _event(case, actor=actor, action=CaseEvent.Action.UNDONE, note=voided_note, inspection=inspection)
+            continue
+        closing = case.events.filter(action=CaseEvent.Action.CLOSED, at__lt=reopening.at).order_by("-at").first()
+        reopened_deadline, earlier_deadline = case.deadline, _deadline_before(case, reopening)
+        case.status = Case.Status.CLOSED
+        case.rebounds = max(case.rebounds - 1, 0)
+        case.accountability_flagged = case.rebounds > 0
+        case.closed_at = closing.at if closing else timezone.now()
+        case.deadline = earlier_deadline or case.deadline
+        case.save(update_fields=["status", "rebounds", "accountability_flagged", "closed_at", "deadline"])
+        if closing is not None:
+            closed_on = timezone.localdate(closing.at)
+            due = [closed_on + datetime.timedelta(days=days) for days in settings.RECHECK_DAYS]
+            case.rechecks.filter(status=Recheck.Status.CANCELLED, due_on__in=due).update(
+                status=Recheck.Status.SCHEDULED
+            )
+        _event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.UNDONE,
+            from_status=Case.Status.OPEN,
+            note=voided_note,
+            inspection=inspection,
+            changes={
+                "status": [Case.Status.OPEN, Case.Status.CLOSED],
+                "rebounds": [case.rebounds + 1, case.rebounds],
+                "deadline": [reopened_deadline.isoformat(), case.deadline.isoformat()],
+            },
+        )
+
+
+def _deadline_before(case: Case, reopening: CaseEvent) -> datetime.date | None:
+    """The deadline a reopening replaced, as its audit row recorded it."""
+    audit = (
+        AuditEvent.objects.for_object(case).filter(action="case.reopened", at__gte=reopening.at).order_by("at").first()
+    )
+    deadline = (audit.changes or {}).get("deadline") if audit else None
+    return datetime.date.fromisoformat(deadline[0]) if deadline else None
 
 
 def cases_check_deadlines(*, today: datetime.date | None = None) -> dict[str, int]:

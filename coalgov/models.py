@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "case.deadline": _("deadline changed"),
     "case.duplicate": _("linked as duplicate"),
     "case.rechecked": _("re-checked"),
+    "case.undone": _("undone: the visit was voided"),
     "case.voided": _("voided"),
     "notice.recorded": _("supervision notice entered"),
     "accountability.recorded": _("accountability measure recorded"),

@@ -28,7 +28,7 @@ from households.models import Kind as HouseholdKind
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
 from .photos import CheckedPhoto, photos_attach
 from .seasons import is_season
-from .signals import visit_recorded
+from .signals import visit_recorded, visit_voided
 
 # A phone's clock may run a little fast; a visit further in the future than this is refused.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
@@ -258,6 +258,7 @@ def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection
     )
     household_coal_status_refresh(inspection.household)
     ban_rebounds_refresh(inspection.household)
+    visit_voided.send(sender=Inspection, actor=actor, inspection=inspection)
     return inspection
 
 

@@ -4,3 +4,7 @@ from django.dispatch import Signal
 # `inspection`. The cases app listens (re-checks, rebounds, cases from findings) without this app
 # depending on it.
 visit_recorded = Signal()
+
+# Sent inside inspection_void's transaction, with `actor` and `inspection`: the cases app undoes what the
+# visit did (a re-check it completed, a reopening it caused).
+visit_voided = Signal()

@@ -141,3 +141,32 @@ def test_the_articles_17_banned_sale_points_each_get_rechecks_and_one_trading_ag
     assert Case.objects.filter(status="closed").count() == 16
     assert Ban.objects.exclude(rebound_at=None).get().household == cases[0].household
     assert Inspection.objects.filter(kind="recheck").count() == 17
+
+
+def test_voiding_the_visit_that_reopened_a_case_closes_it_again_and_uncounts_the_rebound(
+    people, notice_case, evidence, wulibao_household
+):
+    from inspections.services import inspection_void
+
+    case = close(people, notice_case(household=wulibao_household), evidence)
+    closed_deadline = case.deadline
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=7), tick=False):
+        clean, _ = inspection_record(
+            actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="no_coal"
+        )
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=10), tick=False):
+        finding, _ = inspection_record(
+            actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="loose_coal"
+        )
+    case.refresh_from_db()
+    assert (case.status, case.rebounds, case.accountability_flagged) == ("open", 1, True)
+
+    inspection_void(actor=people["wulibao_admin"], inspection=finding, reason="录错了住户")
+    case.refresh_from_db()
+    assert (case.status, case.rebounds, case.accountability_flagged) == ("closed", 0, False)
+    assert case.deadline == closed_deadline
+    assert list(case.rechecks.values_list("status", flat=True)) == ["done", "scheduled"]
+
+    inspection_void(actor=people["wulibao_admin"], inspection=clean, reason="录错了住户")
+    assert list(case.rechecks.values_list("status", flat=True)) == ["scheduled", "scheduled"]
+    assert case.events.filter(action="undone").count() == 2
