@@ -179,6 +179,8 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -228,6 +230,10 @@ SPECTACULAR_SETTINGS = {
 
 # --- Domain settings ---------------------------------------------------------------------------
 
+# The dashboard map's tile layer, e.g. 天地图 with a key; empty: no tiles (markers on a plain background), and
+# the page then asks nothing of any other host.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 # Radius of the priority zone around a national monitoring station, when the station sets none.
 PRIORITY_ZONE_DEFAULT_RADIUS_M = int(os.environ.get("PRIORITY_ZONE_DEFAULT_RADIUS_M", "1000"))
 

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from reports import dashboard as report_dashboard
 from reports import views as report_views
 
 from . import views
 
 urlpatterns = [
     path("", report_views.home, name="home"),
+    path("dashboard/", report_dashboard.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.AuditLogView.as_view(), name="audit-log"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -5,21 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
-        ('inspections', '0006_visit_time_index'),
+        ("cases", "0001_initial"),
+        ("inspections", "0006_visit_time_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='caseevent',
-            name='inspection',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inspections.inspection'),
+            model_name="caseevent",
+            name="inspection",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="inspections.inspection",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='action',
-            field=models.CharField(choices=[('opened', 'opened'), ('started', 'rectification started'), ('rectified', 'reported rectified'), ('returned', 'returned for more work'), ('closed', 'verified and closed'), ('reopened', 'reopened: coal found again'), ('reminded', 'reminded of the deadline'), ('overdue', 'overdue'), ('escalated', 'escalated'), ('deadline', 'deadline changed'), ('duplicate', 'linked as duplicate'), ('rechecked', 're-checked'), ('undone', 'undone: the visit was voided'), ('voided', 'voided')], max_length=12),
+            model_name="caseevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("opened", "opened"),
+                    ("started", "rectification started"),
+                    ("rectified", "reported rectified"),
+                    ("returned", "returned for more work"),
+                    ("closed", "verified and closed"),
+                    ("reopened", "reopened: coal found again"),
+                    ("reminded", "reminded of the deadline"),
+                    ("overdue", "overdue"),
+                    ("escalated", "escalated"),
+                    ("deadline", "deadline changed"),
+                    ("duplicate", "linked as duplicate"),
+                    ("rechecked", "re-checked"),
+                    ("undone", "undone: the visit was voided"),
+                    ("voided", "voided"),
+                ],
+                max_length=12,
+            ),
         ),
     ]
