@@ -49,6 +49,11 @@ ACTION_LABELS = {
     "case.undone": _("undone: the visit was voided"),
     "case.voided": _("voided"),
     "notice.recorded": _("supervision notice entered"),
+    "ranking.published": _("weekly ranking published"),
+    "ranking.weights_set": _("ranking weights changed"),
+    "channel.created": _("digest channel added"),
+    "channel.updated": _("digest channel changed"),
+    "delivery.resent": _("digest sent again"),
     "accountability.recorded": _("accountability measure recorded"),
 }
 

@@ -261,6 +261,9 @@ CASE_DEADLINE_DAYS = {"serious": 2, "normal": 5, "minor": 10}
 RECHECK_DAYS = [int(d) for d in os.environ.get("RECHECK_DAYS", "7,30").split(",")]
 CASES_FROM_FINDINGS = env_bool("CASES_FROM_FINDINGS", True)
 
+# The weekly ranking: how many communities at the top are praised and at the bottom named.
+RANKING_PRAISE_COUNT = int(os.environ.get("RANKING_PRAISE_COUNT", "3"))
+
 # The daily digest: when beat builds and sends it (local time), the robots' addresses (an intranet may
 # reach them through a proxy: override here or per channel), and how long to wait for an answer.
 ROBOT_BASE_URLS = {

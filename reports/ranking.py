@@ -1,0 +1,562 @@
+"""The weekly ranking (周排名): the scorecard of every community of a district for a week, its scores and
+ranks, the weights behind them, and publishing (freezing) a week. docs/ranking.md explains the rules.
+
+- `community_inputs(district=..., week_start=...)`: the raw counts per community, in a fixed number of
+  queries whatever the number of communities (each query groups by community code).
+- `compute(...)`: indicator values, min–max normalisation, weighted score, ranks, pure Python.
+- `ranking_for(district=..., week_start=...)`: a published week from its frozen rows, otherwise computed.
+- `ranking_publish(...)`, `weights_set(...)`: the writes, for district administrators.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.models import Case, CaseEvent
+from coalgov.audit import audit_record
+from divisions.models import Division, Level
+from divisions.scoping import DISTRICT_ADMIN, grants, is_unrestricted
+from households.models import Household
+from inspections.models import Conversion, ConversionTarget, Inspection
+from inspections.seasons import heating_season, season_bounds
+from inspections.selectors import COMMUNITY_CODE_LENGTH, local_bounds
+
+from .models import RankingRow, RankingWeek, WeightVersion
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    higher_is_better: bool
+    unit: str = ""
+
+
+INDICATORS = [
+    Indicator("coverage", gettext_lazy("Survey coverage"), True, "%"),
+    Indicator("night_checks", gettext_lazy("Night checks per 100 households"), True),
+    Indicator("problems", gettext_lazy("Problems found by supervision"), False),
+    Indicator("on_time", gettext_lazy("On-time rectification rate"), True, "%"),
+    Indicator("rebounds", gettext_lazy("Rebounds"), False),
+    Indicator("overdue", gettext_lazy("Overdue cases at the week's end"), False),
+    Indicator("conversion", gettext_lazy("Conversion progress"), True, "%"),
+]
+KEYS = [i.key for i in INDICATORS]
+
+# Sum to 1, so a score runs from 0 to 100. docs/ranking.md says why each weighs what it does.
+DEFAULT_WEIGHTS = {
+    "coverage": 0.25,
+    "night_checks": 0.15,
+    "problems": 0.15,
+    "on_time": 0.15,
+    "rebounds": 0.10,
+    "overdue": 0.10,
+    "conversion": 0.10,
+}
+
+# Chinese column names of the downloads (an official document's format, like the case documents).
+HEADERS_ZH = {
+    "coverage": "排查覆盖率(%)",
+    "night_checks": "每百户夜查次数",
+    "problems": "督导发现问题数",
+    "on_time": "按期整改率(%)",
+    "rebounds": "反弹数",
+    "overdue": "周末逾期问题数",
+    "conversion": "双替代完成率(%)",
+}
+
+NEUTRAL = 50.0  # the normalised value when all communities are equal, or the indicator has no denominator
+SCORE_DIGITS = 6  # scores equal to this many decimals are a tie
+
+
+def praise_count() -> int:
+    return getattr(settings, "RANKING_PRAISE_COUNT", 3)
+
+
+def week_monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def default_week(today: datetime.date | None = None) -> datetime.date:
+    """The last complete week: the Monday before this week's Monday."""
+    return week_monday(today or timezone.localdate()) - datetime.timedelta(days=7)
+
+
+# --- Inputs: a fixed number of grouped queries ------------------------------------------------------
+
+
+def _community(qs, field: str = "division_code"):
+    """Group a queryset by the community code its division code starts with (a grid's folds into it)."""
+    return qs.annotate(community=Substr(field, 1, COMMUNITY_CODE_LENGTH)).values("community").order_by()
+
+
+def _counts(qs, **aggregates) -> dict[str, dict]:
+    return {row.pop("community"): row for row in qs.annotate(**aggregates)}
+
+
+def communities_of(district: Division) -> list[Division]:
+    return list(
+        Division.objects.filter(level=Level.COMMUNITY, is_active=True, code__startswith=district.code)
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def community_inputs(*, district: Division, week_start: datetime.date, communities=None) -> dict[str, dict]:
+    """{community code: raw counts} for the week Monday–Sunday (Asia/Shanghai)."""
+    communities = communities if communities is not None else communities_of(district)
+    week_end = week_start + datetime.timedelta(days=6)
+    lower, upper = local_bounds(week_start, week_end)
+    prefix = Q(division_code__startswith=district.code)
+    season = heating_season(week_end)
+    season_first, _season_last = season_bounds(season)
+
+    households = _counts(_community(Household.objects.current().filter(prefix)), n=Count("pk"))
+    visits = _counts(
+        _community(Inspection.objects.current().filter(prefix, started_at__gte=lower, started_at__lt=upper)),
+        visited=Count("household", distinct=True),
+        night_checks=Count("pk", filter=Q(is_night=True)),
+    )
+    cases = Case.objects.counted().filter(prefix)
+    problems = _counts(
+        _community(
+            cases.filter(
+                source__in=[Case.Source.NOTICE, Case.Source.SPOT_CHECK], opened_at__gte=lower, opened_at__lt=upper
+            )
+        ),
+        n=Count("pk"),
+    )
+    overdue = _counts(_community(cases.overdue(week_end + datetime.timedelta(days=1))), n=Count("pk"))
+    rebounds = _counts(
+        _community(
+            CaseEvent.objects.filter(
+                prefix,
+                action=CaseEvent.Action.REOPENED,
+                at__gte=lower,
+                at__lt=upper,
+                case__voided_at__isnull=True,
+                case__duplicate_of__isnull=True,
+            )
+        ),
+        n=Count("pk"),
+    )
+    # Cases due in the week, and when each was first reported rectified.
+    due = list(
+        cases.filter(deadline__gte=week_start, deadline__lte=week_end).values_list("pk", "division_code", "deadline")
+    )
+    first_rectified: dict[int, datetime.datetime] = {}
+    for case_id, at in (
+        CaseEvent.objects.filter(case_id__in=[pk for pk, _c, _d in due], action=CaseEvent.Action.RECTIFIED)
+        .order_by("at")
+        .values_list("case_id", "at")
+    ):
+        first_rectified.setdefault(case_id, at)
+    due_counts: dict[str, list[int]] = {}
+    for pk, code, deadline in due:
+        counts = due_counts.setdefault(code[:COMMUNITY_CODE_LENGTH], [0, 0])
+        counts[0] += 1
+        at = first_rectified.get(pk)
+        if at is not None and timezone.localtime(at).date() <= deadline:
+            counts[1] += 1
+    converted = _counts(
+        _community(
+            Conversion.objects.current().filter(
+                prefix,
+                status=Conversion.Status.COMPLETED,
+                completed_on__gte=season_first,
+                completed_on__lte=week_end,
+            )
+        ),
+        n=Count("pk"),
+    )
+    targets = dict(ConversionTarget.objects.filter(prefix, season=season).values_list("division_code", "households"))
+
+    result = {}
+    for community in communities:
+        code = community.code
+        result[code] = {
+            "households": households.get(code, {}).get("n", 0),
+            "visited": visits.get(code, {}).get("visited", 0),
+            "night_checks": visits.get(code, {}).get("night_checks", 0),
+            "problems": problems.get(code, {}).get("n", 0),
+            "due": due_counts.get(code, [0, 0])[0],
+            "rectified_on_time": due_counts.get(code, [0, 0])[1],
+            "rebounds": rebounds.get(code, {}).get("n", 0),
+            "overdue": overdue.get(code, {}).get("n", 0),
+            "converted": converted.get(code, {}).get("n", 0),
+            "target": targets.get(code),
+            "season": season,
+        }
+    return result
+
+
+def indicator_values(inputs: dict) -> dict[str, float | None]:
+    """The seven indicators from the raw counts; None where there is no denominator."""
+    households = inputs["households"]
+    target = inputs["target"]
+    return {
+        "coverage": 100 * inputs["visited"] / households if households else None,
+        "night_checks": 100 * inputs["night_checks"] / households if households else None,
+        "problems": float(inputs["problems"]),
+        "on_time": 100 * inputs["rectified_on_time"] / inputs["due"] if inputs["due"] else None,
+        "rebounds": float(inputs["rebounds"]),
+        "overdue": float(inputs["overdue"]),
+        "conversion": min(100.0, 100 * inputs["converted"] / target) if target else None,
+    }
+
+
+def normalise(values: list[float | None], *, higher_is_better: bool) -> list[float]:
+    """Min–max to 0–100 across the communities (100 = best); all equal → 50; no value (None) → 50."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return [NEUTRAL] * len(values)
+    low, high = min(present), max(present)
+    result = []
+    for v in values:
+        if v is None or high == low:
+            result.append(NEUTRAL)
+        elif higher_is_better:
+            result.append(100 * (v - low) / (high - low))
+        else:
+            result.append(100 * (high - v) / (high - low))
+    return result
+
+
+# --- The computed ranking -------------------------------------------------------------------------------
+
+
+@dataclass
+class CommunityRow:
+    code: str
+    name: str
+    subdistrict_code: str
+    subdistrict_name: str
+    inputs: dict
+    values: dict
+    normalised: dict = field(default_factory=dict)
+    score: float = 0.0
+    rank_in_subdistrict: int = 0
+    rank_in_district: int = 0
+    previous_rank_in_district: int | None = None
+
+    @property
+    def movement(self) -> int | None:
+        """Places gained since last week (positive: up), None when there was no rank last week."""
+        if self.previous_rank_in_district is None:
+            return None
+        return self.previous_rank_in_district - self.rank_in_district
+
+    @property
+    def indicator_values(self) -> list[float | None]:
+        return [self.values.get(k) for k in KEYS]
+
+    def contributions(self, weights: dict) -> list[dict]:
+        """Each indicator's value, normalised value, weight and contribution (weight × normalised)."""
+        return [
+            {
+                "indicator": indicator,
+                "value": self.values.get(indicator.key),
+                "normalised": self.normalised[indicator.key],
+                "weight": weights[indicator.key],
+                "contribution": weights[indicator.key] * self.normalised[indicator.key],
+            }
+            for indicator in INDICATORS
+        ]
+
+
+@dataclass
+class SubdistrictRow:
+    code: str
+    name: str
+    communities: int
+    mean_score: float
+    coverage: float | None
+    overdue: int
+    rank: int = 0
+    previous_rank: int | None = None
+
+    @property
+    def movement(self) -> int | None:
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+    def as_dict(self) -> dict:
+        return {
+            k: getattr(self, k)
+            for k in ("code", "name", "communities", "mean_score", "coverage", "overdue", "rank", "previous_rank")
+        }
+
+
+@dataclass
+class Ranking:
+    district: Division
+    week_start: datetime.date
+    weights: dict
+    weight_version: WeightVersion | None
+    rows: list[CommunityRow]  # in district rank order
+    subdistricts: list[SubdistrictRow]  # in rank order
+    published: RankingWeek | None = None
+
+    @property
+    def week_end(self) -> datetime.date:
+        return self.week_start + datetime.timedelta(days=6)
+
+    def row(self, code: str) -> CommunityRow | None:
+        return next((r for r in self.rows if r.code == code), None)
+
+    def by_subdistrict(self) -> list[tuple[SubdistrictRow, list[CommunityRow]]]:
+        return [
+            (s, sorted((r for r in self.rows if r.subdistrict_code == s.code), key=lambda r: r.rank_in_subdistrict))
+            for s in self.subdistricts
+        ]
+
+    @property
+    def praised(self) -> list[CommunityRow]:
+        return self.rows[: praise_count()]
+
+    @property
+    def named(self) -> list[CommunityRow]:
+        """The bottom N, worst last; never a community that is also praised."""
+        n = praise_count()
+        return self.rows[max(n, len(self.rows) - n) :]
+
+
+def _tie_key(score: float, coverage: float | None, overdue: float, code: str):
+    """Higher score, then higher survey coverage (none lowest), then fewer overdue cases, then code."""
+    return (-round(score, SCORE_DIGITS), -(coverage if coverage is not None else -1.0), overdue, code)
+
+
+def compute(communities: list[Division], inputs: dict[str, dict], weights: dict) -> tuple[list, list]:
+    """Scores and ranks from the raw inputs: (community rows in district order, subdistrict rows in order)."""
+    rows = [
+        CommunityRow(
+            code=c.code,
+            name=c.name,
+            subdistrict_code=c.parent.code if c.parent else "",
+            subdistrict_name=c.parent.name if c.parent else "",
+            inputs=inputs[c.code],
+            values=indicator_values(inputs[c.code]),
+        )
+        for c in communities
+    ]
+    for indicator in INDICATORS:
+        normalised = normalise([r.values[indicator.key] for r in rows], higher_is_better=indicator.higher_is_better)
+        for row, value in zip(rows, normalised, strict=True):
+            row.normalised[indicator.key] = value
+    for row in rows:
+        row.score = sum(weights[k] * row.normalised[k] for k in KEYS)
+
+    rows.sort(key=lambda r: _tie_key(r.score, r.values["coverage"], r.values["overdue"], r.code))
+    per_subdistrict: dict[str, list[CommunityRow]] = {}
+    for position, row in enumerate(rows, start=1):
+        row.rank_in_district = position
+        group = per_subdistrict.setdefault(row.subdistrict_code, [])
+        group.append(row)
+        row.rank_in_subdistrict = len(group)
+
+    subdistricts = []
+    for code, group in per_subdistrict.items():
+        households = sum(r.inputs["households"] for r in group)
+        subdistricts.append(
+            SubdistrictRow(
+                code=code,
+                name=group[0].subdistrict_name,
+                communities=len(group),
+                mean_score=sum(r.score for r in group) / len(group),
+                coverage=100 * sum(r.inputs["visited"] for r in group) / households if households else None,
+                overdue=sum(r.inputs["overdue"] for r in group),
+            )
+        )
+    subdistricts.sort(key=lambda s: _tie_key(s.mean_score, s.coverage, s.overdue, s.code))
+    for position, s in enumerate(subdistricts, start=1):
+        s.rank = position
+    return rows, subdistricts
+
+
+def current_weights(district: Division) -> tuple[dict, WeightVersion | None]:
+    version = WeightVersion.objects.filter(district=district).order_by("-created_at", "-id").first()
+    return (dict(version.weights) if version else dict(DEFAULT_WEIGHTS)), version
+
+
+def _from_published(week: RankingWeek) -> Ranking:
+    rows = [
+        CommunityRow(
+            code=r.community_code,
+            name=r.community_name,
+            subdistrict_code=r.subdistrict_code,
+            subdistrict_name=r.subdistrict_name,
+            inputs=r.inputs,
+            values=r.values,
+            normalised=r.normalised,
+            score=r.score,
+            rank_in_subdistrict=r.rank_in_subdistrict,
+            rank_in_district=r.rank_in_district,
+            previous_rank_in_district=r.previous_rank_in_district,
+        )
+        for r in week.rows.order_by("rank_in_district")
+    ]
+    subdistricts = [SubdistrictRow(**s) for s in week.subdistricts]
+    return Ranking(
+        district=week.district,
+        week_start=week.week_start,
+        weights=week.weights,
+        weight_version=week.weight_version,
+        rows=rows,
+        subdistricts=subdistricts,
+        published=week,
+    )
+
+
+def _computed(district: Division, week_start: datetime.date, communities=None) -> Ranking:
+    communities = communities if communities is not None else communities_of(district)
+    weights, version = current_weights(district)
+    inputs = community_inputs(district=district, week_start=week_start, communities=communities)
+    rows, subdistricts = compute(communities, inputs, weights)
+    return Ranking(district, week_start, weights, version, rows, subdistricts)
+
+
+def ranking_for(*, district: Division, week_start: datetime.date) -> Ranking:
+    """The ranking of a week: frozen if published, otherwise computed now (the same answer every time
+    the records are the same), with each rank's movement against the previous week."""
+    week_start = week_monday(week_start)
+    published = RankingWeek.objects.filter(district=district, week_start=week_start).select_related("district").first()
+    if published is not None:
+        return _from_published(published)
+    communities = communities_of(district)
+    ranking = _computed(district, week_start, communities)
+    previous_start = week_start - datetime.timedelta(days=7)
+    previous = RankingWeek.objects.filter(district=district, week_start=previous_start).first()
+    last = _from_published(previous) if previous else _computed(district, previous_start, communities)
+    last_ranks = {r.code: r.rank_in_district for r in last.rows}
+    last_sub = {s.code: s.rank for s in last.subdistricts}
+    for row in ranking.rows:
+        row.previous_rank_in_district = last_ranks.get(row.code)
+    for s in ranking.subdistricts:
+        s.previous_rank = last_sub.get(s.code)
+    return ranking
+
+
+# --- Who may see, who may change ----------------------------------------------------------------------
+
+
+def ranking_districts(user) -> list[Division]:
+    """The districts whose ranking the user may view: any active membership in or above the district."""
+    districts = Division.objects.filter(level=Level.DISTRICT, is_active=True).order_by("code")
+    if is_unrestricted(user):
+        return list(districts)
+    codes = [g.code for g in grants(user)]
+    if not codes:
+        return []
+    # A district's code is 6 digits: a member inside it has a code starting with it, one above it
+    # (a city or province office) a code it starts with.
+    q = Q(code__in=[c[:6] for c in codes])
+    for code in codes:
+        if len(code) < 6:
+            q |= Q(code__startswith=code)
+    return list(districts.filter(q))
+
+
+def is_district_admin(user, district: Division) -> bool:
+    if is_unrestricted(user):
+        return True
+    return any(g.role == DISTRICT_ADMIN and district.code.startswith(g.code) for g in grants(user))
+
+
+# --- Writes -----------------------------------------------------------------------------------------------
+
+
+def _check_weights(weights: dict) -> dict:
+    if not isinstance(weights, dict) or set(weights) != set(KEYS):
+        raise ValidationError({"weights": _("Give a weight for each indicator, and only those.")})
+    try:
+        cleaned = {k: float(weights[k]) for k in KEYS}
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"weights": _("Weights are numbers.")}) from exc
+    if any(v < 0 for v in cleaned.values()):
+        raise ValidationError({"weights": _("Weights may not be negative.")})
+    if abs(sum(cleaned.values()) - 1) > 1e-6:
+        raise ValidationError({"weights": _("The weights must add up to 1.")})
+    return cleaned
+
+
+@transaction.atomic
+def weights_set(*, actor, district: Division, weights: dict, note: str = "") -> WeightVersion:
+    """A new version of the district's weights; it applies from now to every unpublished week."""
+    if not is_district_admin(actor, district):
+        raise PermissionDenied
+    cleaned = _check_weights(weights)
+    version = WeightVersion.objects.create(district=district, weights=cleaned, note=note, created_by=actor)
+    audit_record(
+        actor=actor,
+        action="ranking.weights_set",
+        obj=version,
+        division_code=district.code,
+        changes={"weights": [None, cleaned]},
+    )
+    return version
+
+
+@transaction.atomic
+def ranking_publish(*, actor, district: Division, week_start: datetime.date) -> RankingWeek:
+    """Freeze a week of the district's ranking as it stands now. A week is published once."""
+    if not is_district_admin(actor, district):
+        raise PermissionDenied
+    if week_start.weekday() != 0:
+        raise ValidationError({"week": _("A ranking week starts on a Monday.")})
+    if week_start + datetime.timedelta(days=6) >= timezone.localdate():
+        raise ValidationError({"week": _("The week has not ended yet.")})
+    # Serialise publishers of the district: the second one waits, then finds the week published.
+    Division.objects.select_for_update().filter(pk=district.pk).first()
+    if RankingWeek.objects.filter(district=district, week_start=week_start).exists():
+        raise ValidationError(
+            {"week": _("The ranking of the week of %(week)s has already been published.") % {"week": week_start}}
+        )
+    ranking = ranking_for(district=district, week_start=week_start)
+    try:
+        with transaction.atomic():
+            week = RankingWeek.objects.create(
+                district=district,
+                week_start=week_start,
+                weight_version=ranking.weight_version,
+                weights=ranking.weights,
+                subdistricts=[s.as_dict() for s in ranking.subdistricts],
+                published_by=actor,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"week": _("The ranking of the week of %(week)s has already been published.") % {"week": week_start}}
+        ) from exc
+    RankingRow.objects.bulk_create(
+        RankingRow(
+            week=week,
+            community_code=r.code,
+            community_name=r.name,
+            subdistrict_code=r.subdistrict_code,
+            subdistrict_name=r.subdistrict_name,
+            inputs=r.inputs,
+            values=r.values,
+            normalised=r.normalised,
+            score=r.score,
+            rank_in_subdistrict=r.rank_in_subdistrict,
+            rank_in_district=r.rank_in_district,
+            previous_rank_in_district=r.previous_rank_in_district,
+        )
+        for r in ranking.rows
+    )
+    audit_record(
+        actor=actor,
+        action="ranking.published",
+        obj=week,
+        division_code=district.code,
+        changes={"week_start": [None, week_start.isoformat()], "communities": [None, len(ranking.rows)]},
+    )
+    return week

@@ -1,0 +1,143 @@
+"""Downloads of a week's ranking: .xlsx (one sheet for the district, one per subdistrict), the .docx
+weekly bulletin (周通报) and CSV. Built from one `Ranking`, so every download says what the page says.
+Column names and the bulletin's text are Chinese: they are the office's document format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .ranking import HEADERS_ZH, INDICATORS, Ranking
+
+FONT = "SimSun"
+HEADER = ["区内排名", "街道内排名", "社区代码", "社区", "街道", "得分", "上周排名", "名次变化"] + [
+    HEADERS_ZH[i.key] for i in INDICATORS
+]
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _number(value):
+    return None if value is None else round(value, 2)
+
+
+def table_rows(ranking: Ranking, rows=None) -> list[list]:
+    rows = ranking.rows if rows is None else rows
+    return [
+        [
+            r.rank_in_district,
+            r.rank_in_subdistrict,
+            r.code,
+            r.name,
+            r.subdistrict_name,
+            _number(r.score),
+            r.previous_rank_in_district,
+            r.movement,
+        ]
+        + [_number(r.values.get(i.key)) for i in INDICATORS]
+        for r in rows
+    ]
+
+
+def _title(ranking: Ranking) -> str:
+    return f"{ranking.district.name}散煤治理工作周排名（{ranking.week_start:%Y年%m月%d日}—{ranking.week_end:%m月%d日}）"
+
+
+def ranking_xlsx(ranking: Ranking) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "全区"
+    sheets = [(sheet, ranking.rows)]
+    used = {"全区"}
+    for subdistrict, rows in ranking.by_subdistrict():
+        name = SHEET_NAME_BAD.sub("", subdistrict.name)[:31] or subdistrict.code
+        if name in used:
+            name = f"{name[:24]}{subdistrict.code[-6:]}"
+        used.add(name)
+        sheets.append((workbook.create_sheet(name), rows))
+    for ws, rows in sheets:
+        ws.append(HEADER)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for line in table_rows(ranking, rows):
+            ws.append(line)
+        ws.freeze_panes = "A2"
+        ws.column_dimensions["C"].width = 16
+        ws.column_dimensions["D"].width = 18
+        ws.column_dimensions["E"].width = 14
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def ranking_csv(ranking: Ranking) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(["" if v is None else v for v in line] for line in table_rows(ranking))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read it as UTF-8
+
+
+def _names(rows) -> str:
+    return "、".join(f"{r.subdistrict_name}{r.name}" for r in rows)
+
+
+def bulletin_paragraphs(ranking: Ranking) -> dict[str, str]:
+    """The bulletin's praise and criticism, as the .docx says them."""
+    praise = criticism = ""
+    if ranking.praised:
+        praise = (
+            f"通报表扬：本周综合得分位列全区前{len(ranking.praised)}名的社区为{_names(ranking.praised)}，予以通报表扬。"
+        )
+    if ranking.named:
+        criticism = (
+            f"通报批评：本周综合得分位列全区后{len(ranking.named)}名的社区为{_names(ranking.named)}，"
+            "予以通报批评，请所在街道督促整改。"
+        )
+    return {"praise": praise, "criticism": criticism}
+
+
+def ranking_docx(ranking: Ranking) -> bytes:
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(12)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(f"{ranking.district.name}散煤治理工作周通报")
+    run.bold = True
+    run.font.size = Pt(20)
+    document.add_paragraph(_title(ranking))
+    texts = bulletin_paragraphs(ranking)
+    for key in ("praise", "criticism"):
+        if texts[key]:
+            document.add_paragraph(texts[key])
+    if ranking.subdistricts:
+        document.add_paragraph(
+            "街道排名（按所辖社区平均得分）："
+            + "；".join(f"{s.rank}.{s.name}（{s.mean_score:.2f}分）" for s in ranking.subdistricts)
+            + "。"
+        )
+    columns = ["区内排名", "社区", "街道", "得分", "名次变化"]
+    table = document.add_table(rows=1, cols=len(columns))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, columns, strict=True):
+        cell.text = text
+    for r in ranking.rows:
+        movement = "" if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
+        cells = table.add_row().cells
+        for cell, text in zip(
+            cells, [str(r.rank_in_district), r.name, r.subdistrict_name, f"{r.score:.2f}", movement], strict=True
+        ):
+            cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

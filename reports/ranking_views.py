@@ -1,0 +1,231 @@
+"""The weekly ranking pages: the district's table, a community's explanation, publishing, downloads.
+
+The table is district-wide for every signed-in user with a membership in (or above) the district, as
+DESIGN.md's jurisdiction rule allows; the records behind a community's figures stay scoped: the links
+to them are shown only for communities the user may view, and the lists they open are scoped anyway.
+"""
+
+from __future__ import annotations
+
+import datetime
+from urllib.parse import quote, urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from divisions.models import Division, Level
+from divisions.scoping import can_view
+
+from . import ranking_exports
+from .models import WeightVersion
+from .ranking import (
+    INDICATORS,
+    current_weights,
+    default_week,
+    is_district_admin,
+    praise_count,
+    ranking_districts,
+    ranking_for,
+    ranking_publish,
+    weights_set,
+)
+
+
+def _district(request, districts: list[Division]) -> Division:
+    if not districts:
+        raise Http404
+    code = request.GET.get("district") or request.POST.get("district")
+    if not code:
+        return districts[0]
+    for district in districts:
+        if district.code == code:
+            return district
+    raise Http404
+
+
+def _week(request) -> tuple[datetime.date, str | None]:
+    """The Monday of the asked week (any day of it will do); the last complete week by default."""
+    text = request.GET.get("week") or request.POST.get("week")
+    if not text:
+        return default_week(), None
+    try:
+        day = datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        return default_week(), _("“%(text)s” is not a date (YYYY-MM-DD): showing the last complete week.") % {
+            "text": text[:20]
+        }
+    return day - datetime.timedelta(days=day.weekday()), None
+
+
+def _context(request):
+    districts = ranking_districts(request.user)
+    district = _district(request, districts)
+    week_start, error = _week(request)
+    return districts, district, week_start, error
+
+
+def _query(district: Division, week_start: datetime.date) -> str:
+    return urlencode({"district": district.code, "week": week_start.isoformat()})
+
+
+@login_required
+def ranking(request):
+    districts, district, week_start, error = _context(request)
+    if error:
+        messages.error(request, error)
+    result = ranking_for(district=district, week_start=week_start)
+    query = _query(district, week_start)
+    return render(
+        request,
+        "reports/ranking.html",
+        {
+            "districts": districts,
+            "district": district,
+            "ranking": result,
+            "query": query,
+            "previous_week": (week_start - datetime.timedelta(days=7)).isoformat(),
+            "next_week": (week_start + datetime.timedelta(days=7)).isoformat(),
+            "can_publish": result.published is None
+            and is_district_admin(request.user, district)
+            and result.week_end < timezone.localdate(),
+            "praise_count": praise_count(),
+            "indicators": INDICATORS,
+        },
+    )
+
+
+@login_required
+def ranking_explain(request, code: str):
+    """How a community's score is made: each indicator's value, weight and contribution."""
+    _districts, district, week_start, _error = _context(request)
+    result = ranking_for(district=district, week_start=week_start)
+    row = result.row(code)
+    if row is None:
+        raise Http404
+    community = get_object_or_404(Division, code=code, level=Level.COMMUNITY)
+    lines = row.contributions(result.weights)
+    links = []
+    if can_view(request.user, community):
+        start, end = result.week_start.isoformat(), result.week_end.isoformat()
+        visits = {"division": code, "date_after": start, "date_before": end}
+        inspections, cases = reverse("inspections:list"), reverse("cases:list")
+        due = {"division": code, "deadline_after": start, "deadline_before": end}
+        links = [
+            (_("Visits in the week"), f"{inspections}?{urlencode(visits)}"),
+            (
+                _("Night checks in the week"),
+                f"{inspections}?{urlencode({**visits, 'is_night': 'true'})}",
+            ),
+            (_("Overdue cases"), f"{cases}?{urlencode({'division': code, 'overdue': 'true'})}"),
+            (
+                _("Cases due in the week"),
+                f"{cases}?{urlencode(due)}",
+            ),
+        ]
+    return render(
+        request,
+        "reports/ranking_explain.html",
+        {
+            "district": district,
+            "ranking": result,
+            "row": row,
+            "lines": lines,
+            "total": sum(line["contribution"] for line in lines),
+            "links": links,
+            "query": _query(district, week_start),
+        },
+    )
+
+
+@login_required
+@require_POST
+def ranking_publish_view(request):
+    _districts, district, week_start, error = _context(request)
+    if error:
+        messages.error(request, error)
+    else:
+        try:
+            ranking_publish(actor=request.user, district=district, week_start=week_start)
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The ranking of the week has been published."))
+    return redirect(f"{reverse('reports:ranking')}?{_query(district, week_start)}")
+
+
+FORMATS = {
+    "xlsx": (ranking_exports.ranking_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "docx": (ranking_exports.ranking_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "csv": (ranking_exports.ranking_csv, "text/csv; charset=utf-8"),
+}
+
+
+@login_required
+def ranking_download(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    _districts, district, week_start, _error = _context(request)
+    result = ranking_for(district=district, week_start=week_start)
+    build, content_type = FORMATS[fmt]
+    response = HttpResponse(build(result), content_type=content_type)
+    kind = "周通报" if fmt == "docx" else "周排名"
+    name = f"{district.name}{kind}-{week_start:%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+class WeightsForm(forms.Form):
+    """One weight per indicator; they must add up to 1 (the service checks)."""
+
+    note = forms.CharField(label=gettext_lazy("Why the change"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for indicator in INDICATORS:
+            self.fields[indicator.key] = forms.FloatField(label=indicator.label, min_value=0, max_value=1)
+        self.order_fields([i.key for i in INDICATORS] + ["note"])
+
+
+@login_required
+def ranking_weights(request):
+    """The district's weights: the ones that apply, their history, and (for district administrators) a change."""
+    _districts, district, _week_start, _error = _context(request)
+    weights, version = current_weights(district)
+    may_change = is_district_admin(request.user, district)
+    form = WeightsForm(initial=weights)
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        form = WeightsForm(request.POST)
+        if form.is_valid():
+            data = {i.key: form.cleaned_data[i.key] for i in INDICATORS}
+            try:
+                weights_set(actor=request.user, district=district, weights=data, note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("The new weights apply to every week not yet published."))
+                return redirect(f"{reverse('reports:ranking-weights')}?district={district.code}")
+    return render(
+        request,
+        "reports/ranking_weights.html",
+        {
+            "district": district,
+            "current": [(i, weights[i.key]) for i in INDICATORS],
+            "version": version,
+            "versions": WeightVersion.objects.filter(district=district).select_related("created_by")[:20],
+            "form": form if may_change else None,
+            "indicators": INDICATORS,
+        },
+    )

@@ -1,0 +1,252 @@
+"""The weekly ranking's figures, scores and ranks, checked against numbers worked out by hand.
+
+The data set is `town` (tests/reports/conftest.py). By hand, for the week of 2025-11-03:
+
+| unit | homes | visited | night | coverage | night/100 | problems | due / on time | rebounds | overdue | conversion |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| A1 | 10 | 5  | 2 | 50  | 20 | 1 | 2 / 1 → 50   | 0 | 0 | 5/10 → 50 |
+| A2 | 10 | 10 | 0 | 100 | 0  | 0 | none         | 1 | 0 | 4/4 → 100 |
+| A3 | 20 | 5  | 1 | 25  | 5  | 2 | 1 / 1 → 100  | 0 | 1 | no target |
+| B1 | 10 | 0  | 0 | 0   | 0  | 0 | 1 / 0 → 0    | 0 | 1 | 0/10 → 0  |
+| B2 | 5  | 5  | 1 | 100 | 20 | 1 | none         | 0 | 0 | 1/5 → 20  |
+| B3 | 10 | 5  | 0 | 50  | 0  | 0 | 2 / 2 → 100  | 2 | 0 | 3/10 → 30 |
+
+Normalised (100 best; lower-is-better reversed; no value → 50), then the default weights
+(.25 .15 .15 .15 .10 .10 .10):
+
+A1 = .25·50 + .15·100 + .15·50 + .15·50 + .10·100 + .10·100 + .10·50 = 67.5
+A2 = .25·100 + .15·0 + .15·100 + .15·50 + .10·50 + .10·100 + .10·100 = 72.5
+A3 = .25·25 + .15·25 + .15·0 + .15·100 + .10·100 + .10·0 + .10·50 = 40.0
+B1 = 0 + 0 + .15·100 + 0 + .10·100 + 0 + 0 = 25.0
+B2 = .25·100 + .15·100 + .15·50 + .15·50 + .10·100 + .10·100 + .10·20 = 77.0
+B3 = .25·50 + 0 + .15·100 + .15·100 + 0 + .10·100 + .10·30 = 55.5
+
+The week before (only B1 visited, 1 of 10; A3's case due 10-30 not done, overdue): B1 62.5, A2 47.5,
+A1 42.5, B3 40.5, B2 39.5, A3 32.5.
+"""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from coalgov.models import AuditEvent
+from divisions.models import Division, Level
+from reports.models import RankingRow, RankingWeek
+from reports.ranking import (
+    DEFAULT_WEIGHTS,
+    KEYS,
+    community_inputs,
+    compute,
+    normalise,
+    ranking_for,
+    ranking_publish,
+    weights_set,
+)
+
+from ..factories import MembershipFactory, UserFactory
+from .conftest import WEEK, at
+
+# In the order coverage, night_checks, problems, on_time, rebounds, overdue, conversion.
+EXPECTED_VALUES = {
+    "A1": (50, 20, 1, 50, 0, 0, 50),
+    "A2": (100, 0, 0, None, 1, 0, 100),
+    "A3": (25, 5, 2, 100, 0, 1, None),
+    "B1": (0, 0, 0, 0, 0, 1, 0),
+    "B2": (100, 20, 1, None, 0, 0, 20),
+    "B3": (50, 0, 0, 100, 2, 0, 30),
+}
+EXPECTED_NORMALISED = {
+    "A1": (50, 100, 50, 50, 100, 100, 50),
+    "A2": (100, 0, 100, 50, 50, 100, 100),
+    "A3": (25, 25, 0, 100, 100, 0, 50),
+    "B1": (0, 0, 100, 0, 100, 0, 0),
+    "B2": (100, 100, 50, 50, 100, 100, 20),
+    "B3": (50, 0, 100, 100, 0, 100, 30),
+}
+EXPECTED_SCORES = {"A1": 67.5, "A2": 72.5, "A3": 40.0, "B1": 25.0, "B2": 77.0, "B3": 55.5}
+EXPECTED_DISTRICT_ORDER = ["B2", "A2", "A1", "B3", "A3", "B1"]
+EXPECTED_IN_SUBDISTRICT = {"A2": 1, "A1": 2, "A3": 3, "B2": 1, "B3": 2, "B1": 3}
+EXPECTED_PREVIOUS = {"B1": 1, "A2": 2, "A1": 3, "B3": 4, "B2": 5, "A3": 6}
+
+
+def _by_name(town, ranking):
+    names = {division.code: name for name, division in town.unit.items()}
+    return {names[row.code]: row for row in ranking.rows}
+
+
+def test_every_indicator_score_and_rank_matches_the_hand_computed_week(town):
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    rows = _by_name(town, ranking)
+
+    for name, expected in EXPECTED_VALUES.items():
+        for key, value in zip(KEYS, expected, strict=True):
+            assert rows[name].values[key] == (None if value is None else pytest.approx(value)), (name, key)
+        for key, value in zip(KEYS, EXPECTED_NORMALISED[name], strict=True):
+            assert rows[name].normalised[key] == pytest.approx(value), (name, key)
+        assert rows[name].score == pytest.approx(EXPECTED_SCORES[name]), name
+        assert rows[name].rank_in_subdistrict == EXPECTED_IN_SUBDISTRICT[name]
+        assert rows[name].previous_rank_in_district == EXPECTED_PREVIOUS[name]
+
+    assert [town.unit[n].code for n in EXPECTED_DISTRICT_ORDER] == [r.code for r in ranking.rows]
+    assert [r.rank_in_district for r in ranking.rows] == [1, 2, 3, 4, 5, 6]
+    assert {n: rows[n].movement for n in rows} == {"B2": 4, "A2": 0, "A1": 0, "B3": 0, "A3": 1, "B1": -5}
+    # Subdistricts by mean community score: A (67.5 + 72.5 + 40) / 3 = 60, B (25 + 77 + 55.5) / 3 = 52.5.
+    assert [(s.name, s.rank) for s in ranking.subdistricts] == [("A街道", 1), ("B街道", 2)]
+    assert [s.mean_score for s in ranking.subdistricts] == [pytest.approx(60.0), pytest.approx(52.5)]
+    assert [s.movement for s in ranking.subdistricts] == [1, -1]  # last week B 47.5, A 40.83
+    # Top 3 praised, bottom 3 named.
+    assert [r.name for r in ranking.praised] == ["B2社区", "A2社区", "A1社区"]
+    assert [r.name for r in ranking.named] == ["B3社区", "A3社区", "B1社区"]
+
+
+def test_the_raw_counts_behind_the_indicators(town):
+    inputs = community_inputs(district=town.district, week_start=WEEK)
+    a1 = inputs[town.unit["A1"].code]
+    assert (a1["households"], a1["visited"], a1["night_checks"], a1["due"], a1["rectified_on_time"]) == (10, 5, 2, 2, 1)
+    b3 = inputs[town.unit["B3"].code]
+    assert (b3["rebounds"], b3["converted"], b3["target"]) == (2, 3, 10)
+
+
+def test_the_inputs_take_the_same_number_of_queries_whatever_the_number_of_communities(town):
+    with CaptureQueriesContext(connection) as few:
+        community_inputs(district=town.district, week_start=WEEK)
+    for n in range(4, 10):
+        Division.objects.create(code=f"419901002{n:03d}", name=f"B{n}", level=Level.COMMUNITY, parent=town.sub["B"])
+    with CaptureQueriesContext(connection) as many:
+        inputs = community_inputs(district=town.district, week_start=WEEK)
+    assert len(inputs) == 12
+    assert len(many) == len(few) <= 12
+
+
+def test_normalisation_min_max_all_equal_and_missing():
+    assert normalise([0, 5, 10], higher_is_better=True) == [0, 50, 100]
+    assert normalise([0, 5, 10], higher_is_better=False) == [100, 50, 0]
+    assert normalise([3, 3, 3], higher_is_better=True) == [50, 50, 50]
+    assert normalise([None, 2, 4], higher_is_better=True) == [50, 0, 100]
+    assert normalise([None, None], higher_is_better=False) == [50, 50]
+
+
+def _community(code, name="c", sub="419901001"):
+    division = Division(code=code, name=name, level=Level.COMMUNITY)
+    division.parent = Division(code=sub, name="S", level=Level.SUBDISTRICT)
+    return division
+
+
+def _inputs(*, visited=0, overdue=0, night_checks=0):
+    return {
+        "households": 10,
+        "visited": visited,
+        "night_checks": night_checks,
+        "problems": 0,
+        "due": 0,
+        "rectified_on_time": 0,
+        "rebounds": 0,
+        "overdue": overdue,
+        "converted": 0,
+        "target": None,
+    }
+
+
+def test_a_tie_goes_to_higher_coverage_then_fewer_overdue_then_code():
+    weights = {**dict.fromkeys(DEFAULT_WEIGHTS, 0.0), "coverage": 0.5, "overdue": 0.5}
+    # X: coverage 100 (norm 100), 1 overdue (norm 0) → 50. Y: coverage 0, no overdue → 50. Tie: X first.
+    communities = [_community("419901001002", "Y"), _community("419901001001", "X")]
+    rows, _subs = compute(
+        communities,
+        {"419901001001": _inputs(visited=10, overdue=1), "419901001002": _inputs(visited=0, overdue=0)},
+        weights,
+    )
+    assert [(r.name, r.score, r.rank_in_district) for r in rows] == [("X", 50.0, 1), ("Y", 50.0, 2)]
+
+    # All scores equal (night checks weigh everything and are all equal) and coverage equal:
+    # fewer overdue first, then the code.
+    weights = {**dict.fromkeys(DEFAULT_WEIGHTS, 0.0), "night_checks": 1.0}
+    codes = ["419901001003", "419901001002", "419901001001"]
+    rows, _subs = compute(
+        [_community(c, c[-1]) for c in codes],
+        {codes[0]: _inputs(overdue=0), codes[1]: _inputs(overdue=0), codes[2]: _inputs(overdue=2)},
+        weights,
+    )
+    assert [r.code for r in rows] == ["419901001002", "419901001003", "419901001001"]
+    assert {r.score for r in rows} == {50.0}
+
+
+def test_the_newest_weight_version_applies_and_bad_weights_change_nothing(town):
+    with pytest.raises(ValidationError):
+        weights_set(actor=town.admin, district=town.district, weights={**DEFAULT_WEIGHTS, "coverage": 0.5})
+    inspector = MembershipFactory(user=UserFactory(), division=town.sub["A"], role="subdistrict_admin").user
+    with pytest.raises(PermissionDenied):
+        weights_set(actor=inspector, district=town.district, weights=DEFAULT_WEIGHTS)
+    weights_set(actor=town.admin, district=town.district, weights={**dict.fromkeys(DEFAULT_WEIGHTS, 0), "coverage": 1})
+
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+
+    rows = _by_name(town, ranking)
+    assert rows["A2"].score == pytest.approx(100) and rows["B1"].score == pytest.approx(0)
+    # Equal coverage (A2, B2 at 100): fewer overdue (both 0), then code: A2 before B2.
+    assert [r.name for r in ranking.rows[:2]] == ["A2社区", "B2社区"]
+    assert AuditEvent.objects.filter(action="ranking.weights_set").count() == 1
+
+
+def test_a_published_week_stays_as_it_was_after_new_records(town):
+    before = ranking_for(district=town.district, week_start=WEEK)
+    week = ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+
+    assert RankingRow.objects.filter(week=week).count() == 6
+    assert AuditEvent.objects.filter(action="ranking.published", object_id=str(week.pk)).count() == 1
+    # B1 now visits every household in the week: its live figures change, the published week does not.
+    for i in range(10):
+        town.visit("B1", i, at("2025-11-06"))
+    assert community_inputs(district=town.district, week_start=WEEK)[town.unit["B1"].code]["visited"] == 10
+
+    after = ranking_for(district=town.district, week_start=WEEK)
+    assert after.published == week
+    assert [(r.code, r.score, r.rank_in_district, r.values) for r in after.rows] == [
+        (r.code, pytest.approx(r.score), r.rank_in_district, r.values) for r in before.rows
+    ]
+    assert _by_name(town, after)["B1"].values["coverage"] == 0
+
+
+def test_an_unpublished_week_is_recomputed_the_same_way_each_time(town):
+    first = ranking_for(district=town.district, week_start=WEEK)
+    again = ranking_for(district=town.district, week_start=WEEK + datetime.timedelta(days=3))  # any day of it
+    assert [(r.code, r.score) for r in first.rows] == [(r.code, r.score) for r in again.rows]
+    assert not RankingWeek.objects.exists()
+
+
+def test_publishing_twice_is_refused_and_only_district_admins_publish(town):
+    subdistrict_admin = MembershipFactory(user=UserFactory(), division=town.sub["A"], role="subdistrict_admin").user
+    with pytest.raises(PermissionDenied):
+        ranking_publish(actor=subdistrict_admin, district=town.district, week_start=WEEK)
+    ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    with pytest.raises(ValidationError, match="已经发布"):
+        ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    with pytest.raises(ValidationError, match="周一"):
+        ranking_publish(actor=town.admin, district=town.district, week_start=WEEK + datetime.timedelta(days=1))
+    assert RankingWeek.objects.count() == 1
+
+
+def test_the_next_week_moves_against_the_published_ranks(town):
+    ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    following = ranking_for(district=town.district, week_start=WEEK + datetime.timedelta(days=7))
+    published = {r.community_code: r.rank_in_district for r in RankingRow.objects.all()}
+    assert {r.code: r.previous_rank_in_district for r in following.rows} == published
+
+
+def test_the_number_praised_and_named_is_a_setting(town, settings):
+    settings.RANKING_PRAISE_COUNT = 2
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    assert [r.name for r in ranking.praised] == ["B2社区", "A2社区"]
+    assert [r.name for r in ranking.named] == ["A3社区", "B1社区"]
+
+
+def test_the_publish_command(town):
+    from django.core.management import CommandError, call_command
+
+    call_command("ranking_publish", district=town.district.code, week="2025-11-06", user="town_admin")
+    assert RankingWeek.objects.get().week_start == WEEK
+    with pytest.raises(CommandError, match="已经发布"):
+        call_command("ranking_publish", district=town.district.code, week="2025-11-06", user="town_admin")

@@ -1,0 +1,186 @@
+"""The ranking pages: the district table, a community's explanation, publishing, downloads, and who sees what."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from docx import Document
+from openpyxl import load_workbook
+
+from divisions.models import Division, Level
+from reports.models import RankingWeek
+
+from ..factories import MembershipFactory, UserFactory
+from .conftest import WEEK
+
+URL = "/units/ranking/"
+QUERY = {"week": "2025-11-05"}  # a Wednesday: the week of 2025-11-03
+
+
+def _member(town, where, role, username):
+    division = town.district if where == "district" else town.sub[where]
+    return MembershipFactory(user=UserFactory(username=username), division=division, role=role).user
+
+
+def test_the_table_is_district_wide_for_a_subdistrict_inspector(client, town):
+    client.force_login(_member(town, "A", "inspector", "a_inspector"))
+    response = client.get(URL, QUERY)
+    assert response.status_code == 200
+    ranking = response.context["ranking"]
+    assert ranking.week_start == WEEK
+    assert len(ranking.rows) == 6
+    assert [row.name for row in ranking.rows][:1] == ["B2社区"]  # another subdistrict's community, shown
+    assert "B2社区" in response.content.decode()
+    assert b'data-testid="publish"' not in response.content
+
+
+def test_a_user_without_membership_gets_404(client, town):
+    client.force_login(UserFactory(username="nobody_here"))
+    assert client.get(URL, QUERY).status_code == 404
+    assert client.get(f"{URL}{town.unit['A1'].code}/", QUERY).status_code == 404
+    assert client.get(f"{URL}download/xlsx/", QUERY).status_code == 404
+
+
+def test_a_member_of_another_district_cannot_ask_for_this_one(client, town):
+    other = Division.objects.create(code="419902", name="别区", level=Level.DISTRICT)
+    client.force_login(MembershipFactory(user=UserFactory(), division=other, role="district_admin").user)
+    assert client.get(URL, {**QUERY, "district": town.district.code}).status_code == 404
+    assert client.get(URL, QUERY).context["ranking"].rows == []
+
+
+def test_the_explanation_adds_up_to_the_score(client, town):
+    client.force_login(town.admin)
+    for name, division in town.unit.items():
+        response = client.get(f"{URL}{division.code}/", QUERY)
+        assert response.status_code == 200
+        lines, row = response.context["lines"], response.context["row"]
+        assert sum(line["contribution"] for line in lines) == pytest.approx(row.score), name
+        html = response.content.decode()
+        contributions = [float(v) for v in re.findall(r'data-contribution="([0-9.]+)"', html)]
+        assert len(contributions) == 7
+        assert sum(contributions) == pytest.approx(float(re.search(r'data-score="([0-9.]+)"', html)[1]), abs=1e-5)
+    b2 = client.get(f"{URL}{town.unit['B2'].code}/", QUERY)
+    assert b2.context["row"].score == pytest.approx(77.0)
+    contributions = [line["contribution"] for line in b2.context["lines"]]
+    assert contributions == pytest.approx([25, 15, 7.5, 7.5, 10, 10, 2])
+
+
+def test_the_explanation_links_to_records_only_inside_the_users_jurisdiction(client, town):
+    client.force_login(_member(town, "A", "subdistrict_admin", "a_admin"))
+    own = client.get(f"{URL}{town.unit['A1'].code}/", QUERY)
+    other = client.get(f"{URL}{town.unit['B1'].code}/", QUERY)
+
+    assert own.status_code == other.status_code == 200
+    assert own.context["links"] and b'data-testid="record-links"' in own.content
+    assert other.context["links"] == [] and b'data-testid="record-links"' not in other.content
+    # Even by hand, the visit list of another subdistrict's community is empty for this user.
+    visits = client.get(reverse("inspections:list"), {"division": town.unit["B2"].code})
+    assert visits.status_code == 200
+    assert list(visits.context["object_list"]) == []
+    assert len(client.get(reverse("inspections:list"), {"division": town.unit["A2"].code}).context["object_list"]) == 10
+    # The link for their own community opens the week's visits.
+    link = dict(own.context["links"])
+    assert "date_after=2025-11-03" in next(iter(link.values()))
+
+
+def test_the_xlsx_reads_back_with_the_right_numbers(client, town):
+    client.force_login(town.admin)
+    response = client.get(f"{URL}download/xlsx/", QUERY)
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+
+    assert workbook.sheetnames == ["全区", "A街道", "B街道"]
+    district = workbook["全区"]
+    assert district.freeze_panes == "A2"
+    header = [cell.value for cell in district[1]]
+    assert header[:6] == ["区内排名", "街道内排名", "社区代码", "社区", "街道", "得分"]
+    lines = [[cell.value for cell in row] for row in district.iter_rows(min_row=2)]
+    assert [(line[3], line[0], line[5]) for line in lines] == [
+        ("B2社区", 1, 77.0),
+        ("A2社区", 2, 72.5),
+        ("A1社区", 3, 67.5),
+        ("B3社区", 4, 55.5),
+        ("A3社区", 5, 40.0),
+        ("B1社区", 6, 25.0),
+    ]
+    coverage = header.index("排查覆盖率(%)")
+    assert isinstance(lines[0][coverage], int | float) and lines[0][coverage] == 100
+    on_time = header.index("按期整改率(%)")
+    assert lines[0][on_time] is None  # B2 had nothing due
+    sub_b = [[cell.value for cell in row] for row in workbook["B街道"].iter_rows(min_row=2)]
+    assert [(line[3], line[1]) for line in sub_b] == [("B2社区", 1), ("B3社区", 2), ("B1社区", 3)]
+    assert workbook["A街道"].freeze_panes == "A2"
+
+
+def test_the_docx_bulletin_praises_names_and_tabulates(client, town):
+    client.force_login(town.admin)
+    response = client.get(f"{URL}download/docx/", QUERY)
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "周通报" in text
+    praise = next(p.text for p in document.paragraphs if p.text.startswith("通报表扬"))
+    criticism = next(p.text for p in document.paragraphs if p.text.startswith("通报批评"))
+    assert "B街道B2社区、A街道A2社区、A街道A1社区" in praise
+    assert "B街道B3社区、A街道A3社区、B街道B1社区" in criticism
+    table = document.tables[0]
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows[0] == ["区内排名", "社区", "街道", "得分", "名次变化"]
+    assert rows[1] == ["1", "B2社区", "B街道", "77.00", "+4"]
+    assert rows[6] == ["6", "B1社区", "B街道", "25.00", "-5"]
+
+
+def test_the_csv_matches_the_table(client, town):
+    client.force_login(town.admin)
+    response = client.get(f"{URL}download/csv/", QUERY)
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert lines[0][:3] == ["区内排名", "街道内排名", "社区代码"]
+    assert [(line[3], line[5]) for line in lines[1:]][:2] == [("B2社区", "77.0"), ("A2社区", "72.5")]
+
+
+def test_a_district_admin_publishes_from_the_page_once(client, town):
+    client.force_login(town.admin)
+    page = client.get(URL, QUERY)
+    assert b'data-testid="publish"' in page.content
+    response = client.post(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"})
+    assert response.status_code == 302
+    assert RankingWeek.objects.filter(district=town.district, week_start=WEEK).count() == 1
+    again = client.post(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"}, follow=True)
+    assert "已经发布" in again.content.decode()
+    assert RankingWeek.objects.count() == 1
+    page = client.get(URL, QUERY)
+    assert page.context["ranking"].published is not None
+    assert b'data-testid="publish"' not in page.content
+
+
+def test_a_subdistrict_admin_may_not_publish(client, town):
+    client.force_login(_member(town, "A", "subdistrict_admin", "a_admin2"))
+    response = client.post(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"})
+    assert response.status_code == 403
+    assert not RankingWeek.objects.exists()
+
+
+def test_a_bad_week_is_a_clear_error_not_a_crash(client, town):
+    client.force_login(town.admin)
+    response = client.get(URL, {"week": "next tuesday"}, follow=True)
+    assert response.status_code == 200
+    assert response.context["ranking"].week_start.weekday() == 0
+    assert list(response.context["messages"])
+
+
+def test_a_district_admin_sets_weights_from_the_page_and_others_only_read_them(client, town):
+    weights = {"coverage": 1, "night_checks": 0, "problems": 0, "on_time": 0, "rebounds": 0, "overdue": 0}
+    client.force_login(_member(town, "A", "subdistrict_admin", "a_admin3"))
+    assert client.get(f"{URL}weights/").context["form"] is None
+    assert client.post(f"{URL}weights/", {**weights, "conversion": 0}).status_code == 403
+
+    client.force_login(town.admin)
+    bad = client.post(f"{URL}weights/", {**weights, "conversion": 0.5})
+    assert bad.status_code == 200 and bad.context["form"].errors
+    assert client.post(f"{URL}weights/", {**weights, "conversion": 0, "note": "只看排查"}).status_code == 302
+    ranking = client.get(URL, QUERY).context["ranking"]
+    assert ranking.weights["coverage"] == 1
+    assert ranking.rows[0].score == pytest.approx(100)
