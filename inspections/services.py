@@ -204,11 +204,8 @@ def inspection_record(
     photos_attach(actor=actor, subject=inspection, division_code=inspection.division_code, photos=photos)
     household_coal_status_refresh(household)
     if inspection.found_coal:
-        # A banned place found with coal again: the ban has rebounded (反弹). A finding within the grace
-        # period is the enforcement visit itself, entered after the ban, not a rebound.
-        Ban.objects.current().filter(
-            household=household, banned_at__lt=started_at - REBOUND_GRACE, rebound_at=None
-        ).update(rebound_at=started_at)
+        # A banned place found with coal again: the ban has rebounded (反弹).
+        ban_rebounds_refresh(household)
     visit_recorded.send(sender=Inspection, actor=actor, inspection=inspection)
     audit_record(
         actor=actor,
@@ -263,11 +260,12 @@ def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection
 
 
 def ban_rebounds_refresh(household: Household) -> None:
-    """After a visit is voided, each rebounded ban of the place dates from the first finding still standing.
+    """Date each ban of the place from the first finding after it, whatever order the visits were entered in.
 
-    A ban whose only later finding was voided has not rebounded after all.
+    A finding within REBOUND_GRACE of the ban is the enforcement visit itself, not a rebound; a ban whose
+    only later finding was voided has not rebounded after all.
     """
-    for ban in Ban.objects.current().filter(household=household, rebound_at__isnull=False):
+    for ban in Ban.objects.current().filter(household=household):
         first = (
             Inspection.objects.current()
             .filter(household=household, outcome__in=Inspection.FOUND, started_at__gt=ban.banned_at + REBOUND_GRACE)

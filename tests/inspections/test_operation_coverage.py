@@ -87,3 +87,23 @@ def test_an_operations_team_is_drawn_from_its_own_units(people, erqi, wulibao, h
 
     with pytest.raises(ValidationError):
         operation_save(actor=people["wulibao_admin"], data=data, covered=[wulibao], team=[people["huaihelu_inspector"]])
+
+
+def test_a_ban_rebounds_from_the_earliest_later_finding_whatever_the_order_of_entry(
+    people, register, wulibao_community
+):
+    place = register("wulibao_admin", wulibao_community, kind="coal_sale_point", estate="", address="销售点")
+    now = timezone.now()
+    ban_record(
+        actor=people["wulibao_admin"], household=place, kind="sale_point", banned_at=now - datetime.timedelta(days=5)
+    )
+    later, earlier = now - datetime.timedelta(days=1), now - datetime.timedelta(days=3)
+
+    inspection_record(
+        actor=people["wulibao_inspector"], household=place, kind="recheck", outcome="loose_coal", started_at=later
+    )
+    inspection_record(  # an earlier night check, synced late from a phone
+        actor=people["wulibao_inspector"], household=place, kind="night_check", outcome="loose_coal", started_at=earlier
+    )
+
+    assert Ban.objects.get().rebound_at == earlier
