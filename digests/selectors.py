@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case
 from cases.selectors import case_figures
 from divisions.models import Division, Level
-from inspections.selectors import COMMUNITY_CODE_LENGTH, fieldwork_figures, inspections_in
+from inspections.selectors import fieldwork_figures, visits_by_unit
 
 BEST_AND_WORST = 3
 
@@ -28,15 +26,9 @@ def week_start(day: datetime.date) -> datetime.date:
 def community_week(division: Division, day: datetime.date) -> list[tuple[str, int]]:
     """Households checked per community of the division, Monday to `day`, most first; every community
     appears, those with nothing done too. Ties are broken by community code (stable)."""
-    counts = dict(
-        inspections_in([division.code], week_start(day), day)
-        .annotate(community=Substr("division_code", 1, COMMUNITY_CODE_LENGTH))
-        .values("community")
-        .annotate(n=Count("household", distinct=True))
-        .values_list("community", "n")
-    )
+    counts = visits_by_unit(codes=[division.code], start=week_start(day), end=day)
     communities = Division.objects.filter(code__startswith=division.code, level=Level.COMMUNITY, is_active=True)
-    rows = [(c.code, c.name, counts.get(c.code, 0)) for c in communities]
+    rows = [(c.code, c.name, counts.get(c.code, {}).get("households_checked", 0)) for c in communities]
     rows.sort(key=lambda row: (-row[2], row[0]))
     return [(name, n) for _code, name, n in rows]
 

@@ -52,6 +52,8 @@ ENTRY_ROLES: dict[str, frozenset[str]] = {
     "accountability": frozenset({DISTRICT_ADMIN, DISTRICT_LEADER, SUBDISTRICT_ADMIN}),
     # Digest channels (the work groups' robots) are configured by district and subdistrict administrators.
     "channel": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
+    # The weekly ranking's weights and publishing belong to the district coal office.
+    "ranking": frozenset({DISTRICT_ADMIN}),
     "household_void": frozenset({DISTRICT_ADMIN, SUBDISTRICT_ADMIN}),
     "membership": frozenset({DISTRICT_ADMIN}),
     "station": frozenset({DISTRICT_ADMIN}),

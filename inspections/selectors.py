@@ -101,6 +101,31 @@ def inspections_in(codes: list[str] | None, start=None, end=None) -> QuerySet[In
     return Inspection.objects.current().filter(codes_q(codes, "division_code"), _period("started_at", start, end))
 
 
+def visits_by_unit(
+    *,
+    codes: list[str] | None,
+    length: int = COMMUNITY_CODE_LENGTH,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> dict[str, dict]:
+    """fieldwork_figures' visit counts per unit, in one query: {unit code: {inspections, night_checks,
+    households_checked, households_with_coal_found}}, grouping by the first `length` digits of the division
+    code (12: communities, a grid's visits folding into its community; 9: subdistricts)."""
+    rows = (
+        inspections_in(codes, start, end)
+        .annotate(unit=Substr("division_code", 1, length))
+        .values("unit")
+        .annotate(
+            inspections=Count("pk"),
+            night_checks=Count("pk", filter=Q(is_night=True)),
+            households_checked=Count("household", distinct=True),
+            households_with_coal_found=Count("household", distinct=True, filter=Q(outcome__in=Inspection.FOUND)),
+        )
+        .order_by()
+    )
+    return {row.pop("unit"): row for row in rows}
+
+
 def fieldwork_figures(
     *, codes: list[str] | None, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> FieldworkFigures:

@@ -27,7 +27,7 @@ from divisions.models import Division, Level, MonitoringStation
 from divisions.scoping import codes_q, view_codes
 from households.models import CoalStatus, Household
 from inspections.models import Conversion, Inspection, Seizure
-from inspections.selectors import fieldwork_figures, inspections_in
+from inspections.selectors import fieldwork_figures, inspections_in, visits_by_unit
 
 # The code length of the units a scope's table shows (a grid's code extends its community's).
 CODE_LENGTH = {Level.SUBDISTRICT: 9, Level.COMMUNITY: 12}
@@ -80,18 +80,7 @@ def unit_rows(scope: Scope) -> list[dict]:
     if not units:
         return []
     prefix = Substr("division_code", 1, length)
-    visits = {
-        r["unit"]: r
-        for r in inspections_in(scope.codes)
-        .annotate(unit=prefix)
-        .values("unit")
-        .annotate(
-            visits=Count("pk"),
-            households_checked=Count("household", distinct=True),
-            households_with_coal_found=Count("household", distinct=True, filter=Q(outcome__in=Inspection.FOUND)),
-        )
-        .order_by()
-    }
+    visits = visits_by_unit(codes=scope.codes, length=length)
     pieces = dict(
         Seizure.objects.filter(
             codes_q(scope.codes, "division_code"),
@@ -129,7 +118,7 @@ def unit_rows(scope: Scope) -> list[dict]:
         rows.append(
             {
                 "unit": unit,
-                "visits": v.get("visits", 0),
+                "visits": v.get("inspections", 0),
                 "households_checked": v.get("households_checked", 0),
                 "households_with_coal_found": v.get("households_with_coal_found", 0),
                 "briquettes_pieces": pieces.get(unit.code) or Decimal(0),

@@ -25,11 +25,11 @@ from django.utils.translation import gettext_lazy
 from cases.models import Case, CaseEvent
 from coalgov.audit import audit_record
 from divisions.models import Division, Level
-from divisions.scoping import DISTRICT_ADMIN, grants, is_unrestricted
+from divisions.scoping import can_enter, grants, is_unrestricted
 from households.models import Household
-from inspections.models import Conversion, ConversionTarget, Inspection
+from inspections.models import Conversion, ConversionTarget
 from inspections.seasons import heating_season, season_bounds
-from inspections.selectors import COMMUNITY_CODE_LENGTH, local_bounds
+from inspections.selectors import COMMUNITY_CODE_LENGTH, local_bounds, visits_by_unit
 
 from .models import RankingRow, RankingWeek, WeightVersion
 
@@ -122,11 +122,7 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
     season_first, _season_last = season_bounds(season)
 
     households = _counts(_community(Household.objects.current().filter(prefix)), n=Count("pk"))
-    visits = _counts(
-        _community(Inspection.objects.current().filter(prefix, started_at__gte=lower, started_at__lt=upper)),
-        visited=Count("household", distinct=True),
-        night_checks=Count("pk", filter=Q(is_night=True)),
-    )
+    visits = visits_by_unit(codes=[district.code], start=week_start, end=week_end)
     cases = Case.objects.counted().filter(prefix)
     problems = _counts(
         _community(
@@ -186,7 +182,7 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
         code = community.code
         result[code] = {
             "households": households.get(code, {}).get("n", 0),
-            "visited": visits.get(code, {}).get("visited", 0),
+            "visited": visits.get(code, {}).get("households_checked", 0),
             "night_checks": visits.get(code, {}).get("night_checks", 0),
             "problems": problems.get(code, {}).get("n", 0),
             "due": due_counts.get(code, [0, 0])[0],
@@ -466,9 +462,8 @@ def ranking_districts(user) -> list[Division]:
 
 
 def is_district_admin(user, district: Division) -> bool:
-    if is_unrestricted(user):
-        return True
-    return any(g.role == DISTRICT_ADMIN and district.code.startswith(g.code) for g in grants(user))
+    """Whether the user may set the district's weights and publish its weeks (the scoping rule "ranking")."""
+    return can_enter(user, district, "ranking")
 
 
 # --- Writes -----------------------------------------------------------------------------------------------
