@@ -49,13 +49,13 @@ def populate(target: int) -> None:
             INSERT INTO households_household (
                 division_id, division_code, kind, estate, building, unit, room, address, head_name, phone,
                 unmanaged, no_gas_or_heating, elderly_alone, low_income, disabled, heating,
-                latitude, longitude, in_priority_zone, notes, void_reason, created_at, updated_at)
+                latitude, longitude, in_priority_zone, notes, void_reason, coal_status, created_at, updated_at)
             SELECT (%s::bigint[])[1 + g %% %s], (%s::text[])[1 + g %% %s],
                    CASE WHEN g %% 20 = 0 THEN 'street_shop' ELSE 'residence' END,
                    '小区' || (g / 997 %% 50), (g %% 12 + 1)::text, (g %% 4 + 1)::text, (g %% 600 + 101)::text,
                    '', '户主' || g, '138' || lpad((g %% 100000000)::text, 8, '0'),
                    g %% 3 = 0, g %% 4 = 0, g %% 50 = 0, g %% 40 = 0, g %% 70 = 0, 'coal',
-                   34.70 + (g %% 1000) / 10000.0, 113.60 + (g %% 997) / 10000.0, g %% 9 = 0, '', '',
+                   34.70 + (g %% 1000) / 10000.0, 113.60 + (g %% 997) / 10000.0, g %% 9 = 0, '', '', 'never',
                    now(), now()
             FROM generate_series(%s, %s - 1) AS g
             """,

@@ -18,6 +18,15 @@ class Level(models.TextChoices):
     GRID = "grid", _("Grid")
 
 
+# 410103006001: a community's code; a grid's code extends its community's, so its records fold into it.
+COMMUNITY_CODE_LENGTH = 12
+
+
+def community_code(code: str) -> str:
+    """The community a division code belongs to (a subdistrict's or district's own code stays as it is)."""
+    return code[:COMMUNITY_CODE_LENGTH]
+
+
 LEVEL_ORDER = [Level.PROVINCE, Level.CITY, Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID]
 
 

@@ -142,6 +142,19 @@ class Household(models.Model):
                 name="household_priority_station",
                 condition=models.Q(in_priority_zone=True),
             ),
+            # The dashboard's "coal found, not yet cleared": counted (in and out of the priority zones) from
+            # the index alone, and the latest ones for the map, however many households are registered.
+            models.Index(
+                fields=["division_code", "in_priority_zone"],
+                name="household_found_scope",
+                condition=models.Q(coal_status="found", voided_at__isnull=True),
+                opclasses=["varchar_pattern_ops", "bool_ops"],
+            ),
+            models.Index(
+                fields=["coal_status_at"],
+                name="household_found_latest",
+                condition=models.Q(coal_status="found", voided_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,3 +192,14 @@ class Household(models.Model):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+
+class RegisterCount(models.Model):
+    """How many current households a community has (a grid's count in its community's): the denominator of
+    the ranking's coverage, kept by households.services so the ranking never counts a million rows."""
+
+    code = models.CharField(max_length=20, unique=True)
+    households = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.households}"

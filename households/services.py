@@ -7,15 +7,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
+from coalgov.locks import REGISTER_COUNTS, xact_lock
 from divisions.geo import priority_station_for, zone_stations
-from divisions.models import Division, Level
-from divisions.scoping import ensure_can_enter
+from divisions.models import COMMUNITY_CODE_LENGTH, Division, Level, community_code
+from divisions.scoping import codes_q, ensure_can_enter
 
-from .models import Household
+from .models import Household, RegisterCount
 
 # The fields a person edits; the audit log compares these before and after every change.
 EDITABLE_FIELDS = [
@@ -71,6 +74,7 @@ def household_create(*, actor, data: dict[str, Any], client_uuid: uuid.UUID | No
     try:
         with transaction.atomic():
             household.save()
+            register_counts_refresh([household.division_code])
     except IntegrityError:
         # The same submission, sent twice at once, won the race in another request: answer with it.
         existing = Household.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
@@ -99,6 +103,7 @@ def household_update(*, actor, household: Household, data: dict[str, Any]) -> Ho
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"not editable: {name}")
         setattr(household, name, value)
+    moved_from = household.division_code
     if household.division_code != household.division.code:
         ensure_can_enter(actor, household.division, "household")
         _check_division(household.division)
@@ -109,6 +114,8 @@ def household_update(*, actor, household: Household, data: dict[str, Any]) -> Ho
     if not changes:
         return household
     household.save()
+    if household.division_code != moved_from:
+        register_counts_refresh([moved_from, household.division_code])
     audit_record(
         actor=actor,
         action="household.updated",
@@ -132,6 +139,7 @@ def household_void(*, actor, household: Household, reason: str) -> Household:
     household.voided_at = timezone.now()
     household.void_reason = reason
     household.save(update_fields=["voided_at", "void_reason", "updated_at"])
+    register_counts_refresh([household.division_code])
     audit_record(
         actor=actor,
         action="household.voided",
@@ -170,3 +178,33 @@ def _write_zones(households: list[Household]) -> int:
     with transaction.atomic():
         Household.objects.bulk_update(households, ["in_priority_zone", "priority_station"])
     return len(households)
+
+
+def register_counts_refresh(codes) -> None:
+    """Recount the current households of the communities of `codes`, inside the writing transaction
+    (under a per-community lock, so two registrations at once both count)."""
+    for code in sorted({community_code(code) for code in codes}):
+        xact_lock(REGISTER_COUNTS, code)
+        n = Household.objects.current().filter(division_code__startswith=code).count()
+        RegisterCount.objects.update_or_create(code=code, defaults={"households": n})
+
+
+@transaction.atomic
+def register_counts_rebuild(codes: list[str] | None = None) -> int:
+    """Recount every community under `codes` (None: all) set-wise, after households were written without
+    the services (an import). Returns the number of communities counted."""
+    if codes is not None:
+        codes = sorted({community_code(code) for code in codes})
+    counts = (
+        Household.objects.current()
+        .filter(codes_q(codes, "division_code"))
+        .annotate(community=Substr("division_code", 1, COMMUNITY_CODE_LENGTH))
+        .values("community")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("community", "n")
+    )
+    rows = [RegisterCount(code=code, households=n) for code, n in counts]
+    RegisterCount.objects.filter(codes_q(codes, "code")).delete()
+    RegisterCount.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)

@@ -444,3 +444,57 @@ class Publicity(Voidable):
 
     def __str__(self) -> str:
         return f"{self.division} {self.date} {self.get_kind_display()} ×{self.count}"
+
+
+class Rollup(models.Model):
+    """What one community's current visits add up to over a period (inspections.rollups keeps it).
+
+    `code` is the community's code: the first 12 digits of the visits' division codes, so a grid's visits
+    fold into its community. Distinct-household counts are distinct within the row's period only.
+    """
+
+    code = models.CharField(max_length=20)
+    inspections = models.PositiveIntegerField(default=0)
+    night_checks = models.PositiveIntegerField(default=0)
+    priority_zone_checks = models.PositiveIntegerField(default=0)
+    households_checked = models.PositiveIntegerField(default=0)
+    households_with_coal_found = models.PositiveIntegerField(default=0)
+    households_recovered = models.PositiveIntegerField(default=0)
+    briquettes_pieces = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    loose_coal_kg = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    stoves = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    charcoal_boxes = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(Rollup):
+    """A community's day (local date). The `first_*` columns count the households whose first visit (first
+    finding, first recovery) in the community fell on the day: their sum up to a date is the number of
+    distinct households checked by then, which per-day distinct counts cannot give."""
+
+    day = models.DateField()
+    first_checked = models.IntegerField(default=0)
+    first_found = models.IntegerField(default=0)
+    first_recovered = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code", "day"], name="dailyrollup_code_day")]
+        indexes = [models.Index(fields=["day"], name="dailyrollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.day}"
+
+
+class WeeklyRollup(Rollup):
+    """A community's week, Monday to Sunday (local dates): the weekly ranking's distinct households."""
+
+    week = models.DateField(help_text="The Monday.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code", "week"], name="weeklyrollup_code_week")]
+        indexes = [models.Index(fields=["week"], name="weeklyrollup_week")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.week}"

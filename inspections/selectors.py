@@ -12,15 +12,16 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from divisions.models import COMMUNITY_CODE_LENGTH
 from divisions.scoping import codes_q
 
-from .models import Ban, Conversion, Inspection, Publicity, Purchase, Seizure
+from .models import Ban, Conversion, DailyRollup, Inspection, Publicity, Purchase, Seizure, WeeklyRollup
+from .rollups import FIRSTS, seizure_counts, visit_counts
 
-COMMUNITY_CODE_LENGTH = 12  # 410103006001: a grid's code extends its community's
 EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2999, 12, 31)
 
 
@@ -101,6 +102,43 @@ def inspections_in(codes: list[str] | None, start=None, end=None) -> QuerySet[In
     return Inspection.objects.current().filter(codes_q(codes, "division_code"), _period("started_at", start, end))
 
 
+@dataclass(frozen=True)
+class RolledUp:
+    """Where a question's visit figures come from in the rollups: which rows, and which column holds the
+    distinct households of the period (`first_*` sums for "up to a date": each household counts once)."""
+
+    rows: QuerySet
+    distinct: dict[str, str]
+
+
+def rolled_up(codes: list[str] | None, start=None, end=None) -> RolledUp | None:
+    """The rollup rows answering visit figures for a scope and period, or None when they cannot: a scope
+    below a community (rows are per community), or a period that is neither "up to a date", one day nor
+    one Monday–Sunday week (distinct households do not add up across days)."""
+    if codes is not None and any(len(code) > COMMUNITY_CODE_LENGTH for code in codes):
+        return None
+    start, end = _day(start) if start else None, _day(end) if end else None
+    scope = codes_q(codes, "code")
+    same = {name: name for name in DISTINCT}
+    if start is None:
+        rows = DailyRollup.objects.filter(scope, **({"day__lte": min(end, LATEST)} if end else {}))
+        return RolledUp(rows, dict(zip(DISTINCT, FIRSTS, strict=True)))
+    if start == end:
+        return RolledUp(DailyRollup.objects.filter(scope, day=start), same)
+    if start.weekday() == 0 and end == start + datetime.timedelta(days=6):
+        return RolledUp(WeeklyRollup.objects.filter(scope, week=start), same)
+    return None
+
+
+DISTINCT = ("households_checked", "households_with_coal_found", "households_recovered")
+ADDITIVE = ("inspections", "night_checks", "priority_zone_checks")
+AMOUNTS = ("briquettes_pieces", "loose_coal_kg", "stoves", "charcoal_boxes")
+
+
+def _rollup_sums(rolled: RolledUp, names: tuple[str, ...] = ADDITIVE + DISTINCT + AMOUNTS) -> dict:
+    return {name: Sum(rolled.distinct.get(name, name), default=Decimal(0) if name in AMOUNTS else 0) for name in names}
+
+
 def visits_by_unit(
     *,
     codes: list[str] | None,
@@ -109,21 +147,73 @@ def visits_by_unit(
     end: datetime.date | None = None,
 ) -> dict[str, dict]:
     """fieldwork_figures' visit counts per unit, in one query: {unit code: {inspections, night_checks,
-    households_checked, households_with_coal_found}}, grouping by the first `length` digits of the division
-    code (12: communities, a grid's visits folding into its community; 9: subdistricts)."""
-    rows = (
-        inspections_in(codes, start, end)
+    households_checked, households_with_coal_found, briquettes_pieces}}, grouping by the first `length`
+    digits of the division code (12: communities, a grid's visits folding into its community; 9:
+    subdistricts). From the rollups where they answer the period, from the visits otherwise."""
+    names = ("inspections", "night_checks", "households_checked", "households_with_coal_found")
+    rolled = rolled_up(codes, start, end) if length <= COMMUNITY_CODE_LENGTH else None
+    if rolled is not None:
+        rows = (
+            rolled.rows.annotate(unit=Substr("code", 1, length))
+            .values("unit")
+            .annotate(**_rollup_sums(rolled, (*names, "briquettes_pieces")))
+            .order_by()
+        )
+        return {row.pop("unit"): row for row in rows}
+    counts = visit_counts()
+    result = {
+        row.pop("unit"): row
+        for row in inspections_in(codes, start, end)
         .annotate(unit=Substr("division_code", 1, length))
         .values("unit")
-        .annotate(
-            inspections=Count("pk"),
-            night_checks=Count("pk", filter=Q(is_night=True)),
-            households_checked=Count("household", distinct=True),
-            households_with_coal_found=Count("household", distinct=True, filter=Q(outcome__in=Inspection.FOUND)),
-        )
+        .annotate(**{name: counts[name] for name in names})
         .order_by()
+    }
+    pieces = (
+        _seizures_in(codes, start, end)
+        .annotate(unit=Substr("division_code", 1, length))
+        .values("unit")
+        .annotate(n=seizure_counts()["briquettes_pieces"])
+        .order_by()
+        .values_list("unit", "n")
     )
-    return {row.pop("unit"): row for row in rows}
+    for unit, n in pieces:
+        result.setdefault(unit, dict.fromkeys(names, 0))["briquettes_pieces"] = n
+    for row in result.values():
+        row.setdefault("briquettes_pieces", Decimal(0))
+    return result
+
+
+def _seizures_in(codes: list[str] | None, start=None, end=None) -> QuerySet[Seizure]:
+    return Seizure.objects.filter(
+        codes_q(codes, "division_code"),
+        _period("inspection__started_at", start, end),
+        inspection__voided_at__isnull=True,
+    )
+
+
+def _visit_figures(codes: list[str] | None, start, end) -> dict:
+    """The figures counted from visits and what they took away: from the rollups when they answer."""
+    rolled = rolled_up(codes, start, end)
+    if rolled is not None:
+        # Named apart from the columns: a filter on `inspections` must see the column, not the sum.
+        sums = {f"total_{name}": total for name, total in _rollup_sums(rolled).items()}
+        figures = rolled.rows.aggregate(
+            **sums, communities_checked=Count("code", distinct=True, filter=Q(inspections__gt=0))
+        )
+        return {name.removeprefix("total_"): value for name, value in figures.items()}
+    visits = inspections_in(codes, start, end)
+    communities = (
+        visits.annotate(community=Substr("division_code", 1, COMMUNITY_CODE_LENGTH))
+        .values("community")
+        .distinct()
+        .count()
+    )
+    return {
+        **visits.aggregate(**visit_counts()),
+        **_seizures_in(codes, start, end).aggregate(**seizure_counts()),
+        "communities_checked": communities,
+    }
 
 
 def fieldwork_figures(
@@ -131,35 +221,6 @@ def fieldwork_figures(
 ) -> FieldworkFigures:
     """Every field-work figure for a scope and period, in a fixed handful of queries."""
     scope = codes_q(codes, "division_code")
-    visits = inspections_in(codes, start, end)
-    found = Q(outcome__in=Inspection.FOUND)
-    v = visits.aggregate(
-        inspections=Count("pk"),
-        night_checks=Count("pk", filter=Q(is_night=True)),
-        priority_zone_checks=Count("pk", filter=Q(in_priority_zone=True)),
-        households_checked=Count("household", distinct=True),
-        households_with_coal_found=Count("household", distinct=True, filter=found),
-    )
-    communities = (
-        visits.annotate(community=Substr("division_code", 1, COMMUNITY_CODE_LENGTH))
-        .values("community")
-        .distinct()
-        .count()
-    )
-    seized = Seizure.objects.filter(
-        scope, _period("inspection__started_at", start, end), inspection__voided_at__isnull=True
-    )
-    s = seized.aggregate(
-        households_recovered=Count(
-            "inspection__household",
-            distinct=True,
-            filter=Q(item__in=[Seizure.Item.LOOSE_COAL, Seizure.Item.BRIQUETTE]),
-        ),
-        briquettes_pieces=Sum("quantity", filter=Q(item=Seizure.Item.BRIQUETTE), default=Decimal(0)),
-        loose_coal_kg=Sum("quantity", filter=Q(item=Seizure.Item.LOOSE_COAL), default=Decimal(0)),
-        stoves=Sum("quantity", filter=Q(item=Seizure.Item.STOVE), default=Decimal(0)),
-        charcoal_boxes=Sum("quantity", filter=Q(item=Seizure.Item.CHARCOAL), default=Decimal(0)),
-    )
     b = (
         Ban.objects.current()
         .filter(scope)
@@ -189,4 +250,25 @@ def fieldwork_figures(
         .filter(scope, _period("date", start, end, dates=True))
         .aggregate(n=Sum("count", default=0))["n"]
     )
-    return FieldworkFigures(**v, communities_checked=communities, **s, **b, **p, **c, publicity=publicity)
+    return FieldworkFigures(**_visit_figures(codes, start, end), **b, **p, **c, publicity=publicity)
+
+
+def visits_by_day(*, codes: list[str] | None, start: datetime.date, end: datetime.date) -> dict[datetime.date, dict]:
+    """Visits, night checks and households where coal was found, per local day of a period:
+    {day: {inspections, night_checks, households_with_coal_found}} (days with nothing are absent)."""
+    names = ("inspections", "night_checks", "households_with_coal_found")
+    if rolled_up(codes, start, start) is not None:  # a scope the rollups answer: one row per community-day
+        rows = (
+            DailyRollup.objects.filter(codes_q(codes, "code"), day__gte=start, day__lte=end)
+            .values("day")
+            .annotate(**{name: Sum(name) for name in names})
+        )
+    else:
+        counts = visit_counts()
+        rows = (
+            inspections_in(codes, start, end)
+            .annotate(day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
+            .values("day")
+            .annotate(**{name: counts[name] for name in names})
+        )
+    return {row.pop("day"): row for row in rows.order_by()}

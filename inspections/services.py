@@ -27,6 +27,7 @@ from households.models import Kind as HouseholdKind
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
 from .photos import CheckedPhoto, photos_attach
+from .rollups import rollups_visit_changed
 from .seasons import is_season
 from .signals import visit_recorded, visit_voided
 
@@ -202,6 +203,7 @@ def inspection_record(
         for s in seizures
     )
     photos_attach(actor=actor, subject=inspection, division_code=inspection.division_code, photos=photos)
+    rollups_visit_changed(inspection)
     household_coal_status_refresh(household)
     if inspection.found_coal:
         # A banned place found with coal again: the ban has rebounded (反弹).
@@ -246,6 +248,7 @@ def _void(*, actor, record, reason: str, division: Division, action: str) -> Non
 def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection:
     """Void a visit entered in error; the household's coal status is derived again without it."""
     inspection = Inspection.objects.select_for_update().select_related("household__division").get(pk=inspection.pk)
+    already_voided = inspection.is_voided
     _void(
         actor=actor,
         record=inspection,
@@ -253,6 +256,8 @@ def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection
         division=inspection.household.division,
         action="inspection.voided",
     )
+    if not already_voided:
+        rollups_visit_changed(inspection, voided=True)
     household_coal_status_refresh(inspection.household)
     ban_rebounds_refresh(inspection.household)
     visit_voided.send(sender=Inspection, actor=actor, inspection=inspection)

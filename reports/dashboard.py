@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr, TruncDate
+from django.db.models import Count
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +26,8 @@ from cases.selectors import case_figures
 from divisions.models import Division, Level, MonitoringStation
 from divisions.scoping import codes_q, view_codes
 from households.models import CoalStatus, Household
-from inspections.models import Conversion, Inspection, Seizure
-from inspections.selectors import fieldwork_figures, inspections_in, visits_by_unit
+from inspections.models import Conversion
+from inspections.selectors import fieldwork_figures, visits_by_day, visits_by_unit
 
 # The code length of the units a scope's table shows (a grid's code extends its community's).
 CODE_LENGTH = {Level.SUBDISTRICT: 9, Level.COMMUNITY: 12}
@@ -70,7 +70,7 @@ def dashboard_scope(user, division_code: str | None = None) -> Scope:
 
 
 def unit_rows(scope: Scope) -> list[dict]:
-    """One row per subdistrict (or community) in scope, in five queries however many units there are."""
+    """One row per subdistrict (or community) in scope, in four queries however many units there are."""
     if scope.row_level is None:
         return []
     length = CODE_LENGTH[scope.row_level]
@@ -81,18 +81,6 @@ def unit_rows(scope: Scope) -> list[dict]:
         return []
     prefix = Substr("division_code", 1, length)
     visits = visits_by_unit(codes=scope.codes, length=length)
-    pieces = dict(
-        Seizure.objects.filter(
-            codes_q(scope.codes, "division_code"),
-            inspection__voided_at__isnull=True,
-            item=Seizure.Item.BRIQUETTE,
-        )
-        .annotate(unit=prefix)
-        .values("unit")
-        .annotate(n=Sum("quantity"))
-        .order_by()
-        .values_list("unit", "n")
-    )
     conversions = dict(
         Conversion.objects.current()
         .filter(codes_q(scope.codes, "division_code"), status=Conversion.Status.COMPLETED)
@@ -121,7 +109,7 @@ def unit_rows(scope: Scope) -> list[dict]:
                 "visits": v.get("inspections", 0),
                 "households_checked": v.get("households_checked", 0),
                 "households_with_coal_found": v.get("households_with_coal_found", 0),
-                "briquettes_pieces": pieces.get(unit.code) or Decimal(0),
+                "briquettes_pieces": v.get("briquettes_pieces", Decimal(0)),
                 "conversions_completed": conversions.get(unit.code, 0),
                 "overdue_cases": overdue.get(unit.code, 0),
             }
@@ -133,21 +121,10 @@ def daily_trend(scope: Scope, today: datetime.date | None = None, days: int = TR
     """Visits, night checks and households where coal was found, by local day over the last `days` days."""
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=days - 1)
-    by_day = {
-        r["day"]: r
-        for r in inspections_in(scope.codes, first, today)
-        .annotate(day=TruncDate("started_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(
-            visits=Count("pk"),
-            night_checks=Count("pk", filter=Q(is_night=True)),
-            coal_found=Count("household", distinct=True, filter=Q(outcome__in=Inspection.FOUND)),
-        )
-        .order_by()
-    }
+    by_day = visits_by_day(codes=scope.codes, start=first, end=today)
     dates = [first + datetime.timedelta(days=n) for n in range(days)]
-    names = ("visits", "night_checks", "coal_found")
-    series = {name: [by_day.get(d, {}).get(name, 0) for d in dates] for name in names}
+    names = {"visits": "inspections", "night_checks": "night_checks", "coal_found": "households_with_coal_found"}
+    series = {name: [by_day.get(d, {}).get(column, 0) for d in dates] for name, column in names.items()}
     return {
         "dates": [f"{d:%m-%d}" for d in dates],
         "series": [

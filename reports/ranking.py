@@ -26,7 +26,7 @@ from cases.models import Case, CaseEvent
 from coalgov.audit import audit_record
 from divisions.models import Division, Level
 from divisions.scoping import can_enter, grants, is_unrestricted
-from households.models import Household
+from households.models import RegisterCount
 from inspections.models import Conversion, ConversionTarget
 from inspections.seasons import heating_season, season_bounds
 from inspections.selectors import COMMUNITY_CODE_LENGTH, local_bounds, visits_by_unit
@@ -121,7 +121,7 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
     season = heating_season(week_end)
     season_first, _season_last = season_bounds(season)
 
-    households = _counts(_community(Household.objects.current().filter(prefix)), n=Count("pk"))
+    households = dict(RegisterCount.objects.filter(code__startswith=district.code).values_list("code", "households"))
     visits = visits_by_unit(codes=[district.code], start=week_start, end=week_end)
     cases = Case.objects.counted().filter(prefix)
     problems = _counts(
@@ -181,7 +181,7 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
     for community in communities:
         code = community.code
         result[code] = {
-            "households": households.get(code, {}).get("n", 0),
+            "households": households.get(code, 0),
             "visited": visits.get(code, {}).get("households_checked", 0),
             "night_checks": visits.get(code, {}).get("night_checks", 0),
             "problems": problems.get(code, {}).get("n", 0),

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from divisions.models import Division, Membership
 from households.models import Household
+from households.services import register_counts_refresh
 
 User = get_user_model()
 
@@ -29,10 +30,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):
-    """A household in 五里堡街道's first community unless told otherwise; bypasses the service."""
+    """A household in 五里堡街道's first community unless told otherwise; bypasses the service (but keeps
+    the community's household count, as the service does)."""
 
     class Meta:
         model = Household
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        household = super()._create(model_class, *args, **kwargs)
+        register_counts_refresh([household.division_code])
+        return household
 
     division = factory.LazyFunction(lambda: Division.objects.filter(parent__code="410103006").first())
     division_code = factory.LazyAttribute(lambda o: o.division.code)

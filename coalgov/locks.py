@@ -1,0 +1,16 @@
+"""Transaction-scoped advisory locks: serialise one kind of write per key without a row to lock."""
+
+from django.db import connection
+
+# Namespaces (the first key of pg_advisory_xact_lock), one per kind of derived data.
+VISIT_ROLLUPS = 7310
+REGISTER_COUNTS = 7311
+
+
+def xact_lock(namespace: int, key: str) -> None:
+    """Hold a lock on (namespace, key) until the transaction ends (PostgreSQL; SQLite has one writer at a
+    time anyway). Take it before reading what you will recount: reads after it see every commit of the
+    writers that held it before."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [namespace, key])

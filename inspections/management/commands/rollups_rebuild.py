@@ -1,0 +1,31 @@
+"""Recompute the rollups (visits per community and day/week, households per community) from the records.
+
+The services keep them current as records are written; run this after writing visits or households any
+other way (an import, a restore of part of a database, the benchmark's generator).
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from households.services import register_counts_rebuild
+from inspections.rollups import rollups_rebuild
+
+
+class Command(BaseCommand):
+    help = "Recompute the daily/weekly visit rollups and the household counts per community from the records."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--division", action="append", help="Only the communities under this code (repeatable); default: all."
+        )
+
+    def handle(self, *args, **options):
+        codes = options["division"] or None
+        started = time.perf_counter()
+        daily, weekly = rollups_rebuild(codes)
+        communities = register_counts_rebuild(codes)
+        self.stdout.write(
+            f"{daily} daily and {weekly} weekly rows, {communities} communities' household counts "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
