@@ -172,18 +172,25 @@ class Household(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    LABEL_FIELDS = ("pk", "estate", "building", "unit", "room", "address")
+
     @property
     def label(self) -> str:
         """The address as people write it: 小区 3号楼2单元501, or the street address for a shop."""
-        parts = [self.estate]
-        if self.building:
-            parts.append(f"{self.building}号楼" if self.building.isdigit() else self.building)
-        if self.unit:
-            parts.append(f"{self.unit}单元" if self.unit.isdigit() else self.unit)
-        if self.room:
-            parts.append(self.room)
-        text = "".join(parts) or self.address
-        return text or f"#{self.pk}"
+        return self.label_of(*(getattr(self, name) for name in self.LABEL_FIELDS))
+
+    @staticmethod
+    def label_of(pk, estate: str, building: str, unit: str, room: str, address: str) -> str:
+        """`label` from the fields alone, for lists read with values_list (the dashboard's map)."""
+        parts = [estate]
+        if building:
+            parts.append(f"{building}号楼" if building.isdigit() else building)
+        if unit:
+            parts.append(f"{unit}单元" if unit.isdigit() else unit)
+        if room:
+            parts.append(room)
+        text = "".join(parts) or address
+        return text or f"#{pk}"
 
     @property
     def is_vulnerable(self) -> bool:

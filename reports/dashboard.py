@@ -144,9 +144,12 @@ def map_data(scope: Scope, limit: int | None = None) -> dict:
         .filter(codes_q(scope.codes, "division_code"), coal_status=CoalStatus.FOUND, latitude__isnull=False)
         .order_by("-coal_status_at", "-pk")
     )
-    rows = list(found[: limit + 1])
+    # Plain tuples and one reverse(): two thousand model instances and URL reversals cost more than the query.
+    fields = (*Household.LABEL_FIELDS, "latitude", "longitude", "in_priority_zone")
+    rows = list(found.values_list(*fields)[: limit + 1])
     capped = len(rows) > limit
     rows = rows[:limit]
+    detail = reverse("households:detail", args=[0]).removesuffix("0/")
     stations = list(MonitoringStation.objects.filter(has_priority_zone=True).order_by("code"))
     in_scope = set(
         Household.objects.current()
@@ -158,14 +161,14 @@ def map_data(scope: Scope, limit: int | None = None) -> dict:
     return {
         "households": [
             {
-                "id": h.pk,
-                "lat": float(h.latitude),
-                "lng": float(h.longitude),
-                "label": h.label,
-                "url": h.get_absolute_url(),
-                "zone": h.in_priority_zone,
+                "id": row[0],
+                "lat": float(lat),
+                "lng": float(lng),
+                "label": Household.label_of(*row),
+                "url": f"{detail}{row[0]}/",
+                "zone": zone,
             }
-            for h in rows
+            for *row, lat, lng, zone in rows
         ],
         "capped": capped,
         "limit": limit,

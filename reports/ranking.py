@@ -256,6 +256,12 @@ class CommunityRow:
     def indicator_values(self) -> list[float | None]:
         return [self.values.get(k) for k in KEYS]
 
+    @property
+    def indicator_cells(self) -> list[str]:
+        """The values as the table shows them (two decimals, — for none), formatted once here rather than
+        by a template filter per cell: the district's table has over a thousand cells."""
+        return ["—" if v is None else f"{v:.2f}" for v in self.indicator_values]
+
     def contributions(self, weights: dict) -> list[dict]:
         """Each indicator's value, normalised value, weight and contribution (weight × normalised)."""
         return [
