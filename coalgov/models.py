@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "channel.updated": _("digest channel changed"),
     "delivery.resent": _("digest sent again"),
     "accountability.recorded": _("accountability measure recorded"),
+    "ledger.requested": _("ledger export requested"),
 }
 
 

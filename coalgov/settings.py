@@ -147,6 +147,8 @@ CELERY_BEAT_SCHEDULE = {
             minute=os.environ.get("CASE_DEADLINE_CHECK_AT", "06:00").split(":")[1],
         ),
     },
+    "expire-ledger-exports": {"task": "reports.tasks.expire_ledger_exports", "schedule": 3600.0},
+    "resume-stuck-ledger-exports": {"task": "reports.tasks.resume_stuck_ledger_exports", "schedule": 300.0},
 }
 
 # --- Authentication ----------------------------------------------------------------------------
@@ -255,6 +257,11 @@ PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
 PHOTO_MAX_SIDE = 2048
 PHOTO_THUMBNAIL_SIDE = 320
 
+# Importing households from a spreadsheet on the register page: the largest file and the most rows one
+# request checks and writes (a community's register; a district's goes through `manage.py import_households`).
+HOUSEHOLD_IMPORT_MAX_BYTES = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+HOUSEHOLD_IMPORT_MAX_ROWS = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_ROWS", "20000"))
+
 # Cases: days to the default deadline by severity, the 回头看 re-checks after closing, and whether coal
 # found by a night check opens a case for the place's community.
 CASE_DEADLINE_DAYS = {"serious": 2, "normal": 5, "minor": 10}
@@ -278,3 +285,10 @@ ROBOT_PART_INTERVAL_SECONDS = float(os.environ.get("ROBOT_PART_INTERVAL_SECONDS"
 DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
 # A re-check visit may come this many days before the re-check is due and still count as it.
 RECHECK_EARLY_DAYS = int(os.environ.get("RECHECK_EARLY_DAYS", "3"))
+
+# Ledger exports (台账, reports/ledgers.py): how long a built file is kept before beat removes it, how long a
+# worker holds an export it is building (renewed as rows are written; a dead worker's export is resumed
+# after it), and how many exports one user may have waiting or being built at once.
+LEDGER_KEEP_DAYS = int(os.environ.get("LEDGER_KEEP_DAYS", "7"))
+LEDGER_LEASE_SECONDS = int(os.environ.get("LEDGER_LEASE_SECONDS", "300"))
+LEDGER_MAX_PENDING = int(os.environ.get("LEDGER_MAX_PENDING", "3"))

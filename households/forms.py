@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division, Level
@@ -49,3 +50,23 @@ class HouseholdForm(forms.ModelForm):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        help_text=_(
+            "The first row names the columns: 社区代码 (required), 类型, 小区, 楼栋, 单元, 房号, 地址, 户主, 联系电话 …"
+        ),
+    )
+    dry_run = forms.BooleanField(label=_("Only check the file; register nothing"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Give a .xlsx or .csv file."))
+        if upload.size > settings.HOUSEHOLD_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": settings.HOUSEHOLD_IMPORT_MAX_BYTES // 2**20}
+            )
+        return upload

@@ -6,6 +6,7 @@ app_name = "households"
 urlpatterns = [
     path("", views.HouseholdListView.as_view(), name="list"),
     path("new/", views.HouseholdCreateView.as_view(), name="create"),
+    path("import/", views.HouseholdImportView.as_view(), name="import"),
     path("<int:pk>/", views.HouseholdDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.HouseholdUpdateView.as_view(), name="update"),
     path("<int:pk>/void/", views.HouseholdVoidView.as_view(), name="void"),

@@ -1,5 +1,9 @@
 """Register pages: thin — scope, filter, validate, call the service."""
 
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +21,8 @@ from inspections.services import BAN_PLACES
 
 from . import services
 from .filtersets import HouseholdFilterSet
-from .forms import HouseholdForm, VoidForm
+from .forms import HouseholdForm, ImportForm, VoidForm
+from .imports import households_import
 from .models import Household
 
 
@@ -175,3 +180,47 @@ class HouseholdVoidView(ScopedHouseholdAction, FormView):
                 actor=self.request.user, household=self.household, reason=form.cleaned_data["reason"]
             ),
         )
+
+
+class HouseholdImportView(LoginRequiredMixin, FormView):
+    """Register a community's households from a spreadsheet: every row checked, nothing written if any is
+    wrong (the errors are listed by line), nothing registered twice."""
+
+    form_class = ImportForm
+    template_name = "households/household_import.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "max_rows": settings.HOUSEHOLD_IMPORT_MAX_ROWS}
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_enter_somewhere(request.user, "household"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{suffix}"
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            try:
+                result = households_import(
+                    actor=self.request.user,
+                    path=path,
+                    dry_run=form.cleaned_data["dry_run"],
+                    max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS,
+                    source=upload.name,
+                )
+            except ValidationError as exc:
+                form.add_error("file", exc)
+                return self.form_invalid(form)
+        if result.error_count or form.cleaned_data["dry_run"]:
+            return self.render_to_response(self.get_context_data(form=form, result=result))
+        messages.success(
+            self.request,
+            _("%(created)s households registered; %(skipped)s already registered were skipped.")
+            % {"created": result.created, "skipped": result.skipped},
+        )
+        return redirect("households:list")

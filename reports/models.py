@@ -3,6 +3,8 @@
 A published week is frozen: its RankingRows keep each community's inputs, indicator values, normalised
 values, score and ranks as they were when it was published, whatever is recorded afterwards.
 An unpublished week is not stored at all: it is computed from the records whenever it is asked for.
+
+Ledger exports (台账): a user's request for a unit's records over a period as an .xlsx, and its progress.
 """
 
 from django.conf import settings
@@ -97,3 +99,90 @@ class RankingRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.community_name} {self.rank_in_district}"
+
+
+class LedgerExportQuerySet(ScopedQuerySet):
+    """An export is seen only by the user who asked for it, and only while its unit is in their jurisdiction."""
+
+    scope_field = "division_code"
+
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return super().visible_to(user).filter(requested_by=user)
+
+    def pending(self):
+        return self.filter(status__in=[LedgerExport.Status.QUEUED, LedgerExport.Status.RUNNING])
+
+
+class LedgerExport(models.Model):
+    """A ledger (台账) of a unit for a period: an .xlsx with the sheets the user chose, built in the background.
+
+    The file is stored under MEDIA_ROOT/ledgers/ with a random name and served only through the download view,
+    to the user who asked. Beat removes it after LEDGER_KEEP_DAYS (status expired); the row stays.
+    `attempts` counts claims: a worker writes progress and the result only while its claim is the latest.
+    """
+
+    class Sheet(models.TextChoices):
+        HOUSEHOLDS = "households", _("Household register")
+        INSPECTIONS = "inspections", _("Visits")
+        SEIZURES = "seizures", _("Taken away")
+        PURCHASES = "purchases", _("Purchases")
+        CASES = "cases", _("Cases")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being built")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    division = models.ForeignKey(Division, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=20, editable=False)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    sheets = models.JSONField(_("sheets"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(upload_to="ledgers/", max_length=200, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("file size"), default=0, editable=False)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(default=0, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = LedgerExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ledger export")
+        verbose_name_plural = _("ledger exports")
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="ledger_export_mine")]
+
+    def __str__(self) -> str:
+        return f"{self.division_code} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:ledger", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, 100 * self.rows_done // self.rows_total)
+
+    @property
+    def sheet_labels(self) -> list[str]:
+        return [str(self.Sheet(key).label) for key in self.Sheet.values if key in self.sheets]

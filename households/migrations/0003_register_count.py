@@ -12,29 +12,37 @@ def counts_fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('divisions', '0001_initial'),
-        ('households', '0002_household_coal_status_household_coal_status_at'),
+        ("divisions", "0001_initial"),
+        ("households", "0002_household_coal_status_household_coal_status_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RegisterCount',
+            name="RegisterCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('households', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("households", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(condition=models.Q(('coal_status', 'found'), ('voided_at__isnull', True)), fields=['division_code', 'in_priority_zone'], name='household_found_scope', opclasses=['varchar_pattern_ops', 'bool_ops']),
+            model_name="household",
+            index=models.Index(
+                condition=models.Q(("coal_status", "found"), ("voided_at__isnull", True)),
+                fields=["division_code", "in_priority_zone"],
+                name="household_found_scope",
+                opclasses=["varchar_pattern_ops", "bool_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(condition=models.Q(('coal_status', 'found'), ('voided_at__isnull', True)), fields=['coal_status_at'], name='household_found_latest'),
+            model_name="household",
+            index=models.Index(
+                condition=models.Q(("coal_status", "found"), ("voided_at__isnull", True)),
+                fields=["coal_status_at"],
+                name="household_found_latest",
+            ),
         ),
         migrations.RunPython(counts_fill, migrations.RunPython.noop),
     ]

@@ -1,0 +1,539 @@
+"""What each sheet of a ledger (台账) holds: its Chinese name and headers, its rows as one `values_list` query,
+and how a row of that query becomes a row of cells.
+
+Rows are tuples straight from the database cursor, never model instances. Headers and the words in the cells
+are Chinese whatever the requester's language: the ledger is the office's document format, like the ranking's
+downloads. Choice values read as the pages say them in Chinese (the zh-hans catalogue).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+
+from cases.models import Case
+from divisions.models import Division, Level
+from divisions.scoping import covers, mask_phone, phone_codes
+from households.models import CoalStatus, Heating, Household, Kind
+from inspections.models import Inspection, Purchase, Seizure
+
+from .models import LedgerExport
+
+YES, NO = "是", "否"
+
+
+@functools.cache
+def _labels() -> dict[str, dict[str, str]]:
+    """Each choice's words in Chinese, as the pages say them (read once, after the catalogue is loaded)."""
+    choices = {
+        "kinds": Kind.choices,
+        "heating": Heating.choices,
+        "coal": CoalStatus.choices,
+        "visit_kinds": Inspection.Kind.choices,
+        "outcomes": Inspection.Outcome.choices,
+        "items": Seizure.Item.choices,
+        "methods": Seizure.Method.choices,
+        "purchase_items": Purchase.Item.choices,
+        "sources": Case.Source.choices,
+        "severities": Case.Severity.choices,
+        "case_statuses": Case.Status.choices,
+    }
+    with translation.override("zh-hans"):
+        return {key: {value: str(label) for value, label in pairs} for key, pairs in choices.items()}
+
+
+def address_label(estate: str, building: str, unit: str, room: str, address: str) -> str:
+    """The address as people write it (小区 3号楼2单元501), as `Household.label` makes it, from its columns."""
+    parts = [estate]
+    if building:
+        parts.append(f"{building}号楼" if building.isdigit() else building)
+    if unit:
+        parts.append(f"{unit}单元" if unit.isdigit() else unit)
+    if room:
+        parts.append(room)
+    return "".join(parts) or address
+
+
+@dataclass
+class Context:
+    """What every sheet's query and rows need: who asked, the unit, the period, and a few look-ups."""
+
+    export: LedgerExport
+    unit: Division
+    start: datetime.date
+    end: datetime.date
+    since: datetime.datetime  # the first moment of `start`, local time
+    until: datetime.datetime  # the first moment after `end`, local time
+    today: datetime.date
+    phones: list[str] | None  # roots where the requester sees full phone numbers (None: everywhere)
+    labels: dict[str, dict[str, str]]
+    places: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    _divisions: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, export: LedgerExport) -> Context:
+        midnight = datetime.time.min
+        since = timezone.make_aware(datetime.datetime.combine(export.start, midnight))
+        until = timezone.make_aware(datetime.datetime.combine(export.end + datetime.timedelta(days=1), midnight))
+        unit = export.division
+        # Every unit in the subtree and above it, by code: the 街道 / 社区 / 网格 of a row without a join.
+        above = [unit.code[:n] for n in range(1, len(unit.code))]
+        divisions = {
+            code: (name, level)
+            for code, name, level in Division.objects.filter(Q(code__startswith=unit.code) | Q(code__in=above))
+            .values_list("code", "name", "level")
+            .iterator(chunk_size=2000)
+        }
+        return cls(
+            export=export,
+            unit=unit,
+            start=export.start,
+            end=export.end,
+            since=since,
+            until=until,
+            today=timezone.localdate(),
+            phones=phone_codes(export.requested_by),
+            labels=_labels(),
+            _divisions=divisions,
+        )
+
+    def place(self, code: str) -> tuple[str, str, str]:
+        """(街道, 社区, 网格) names of the unit with this code; empty where it has none."""
+        found = self.places.get(code)
+        if found is None:
+            names = {Level.SUBDISTRICT: "", Level.COMMUNITY: "", Level.GRID: ""}
+            for n in range(1, len(code) + 1):
+                name, level = self._divisions.get(code[:n], ("", ""))
+                if level in names:
+                    names[level] = name
+            found = self.places[code] = (names[Level.SUBDISTRICT], names[Level.COMMUNITY], names[Level.GRID])
+        return found
+
+    def phone(self, phone: str, code: str) -> str:
+        if not phone or covers(self.phones, code):
+            return phone
+        return mask_phone(phone)
+
+    def user(self, first_name: str, username: str) -> str:
+        return first_name or username
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    title: str  # the worksheet's name
+    columns: list[tuple[str, int]]  # (header, width)
+    query: Callable[[Context], QuerySet]
+    row: Callable[[Context, tuple], list]
+    defines: str  # one line for the 说明 sheet: which records are in it
+
+
+def _in(queryset: QuerySet, context: Context) -> QuerySet:
+    """The unit's subtree, within what the requester may view."""
+    return queryset.visible_to(context.export.requested_by).filter(division_code__startswith=context.unit.code)
+
+
+HOUSEHOLD_ADDRESS = ["estate", "building", "unit", "room", "address"]
+
+
+# --- 住户 -------------------------------------------------------------------------------------------
+
+
+def _households(context: Context) -> QuerySet:
+    return (
+        _in(Household.objects.current(), context)
+        .filter(created_at__lt=context.until)
+        .order_by("division_code", "estate", "building", "unit", "room", "id")
+        .values_list(
+            "id",
+            "division_code",
+            *HOUSEHOLD_ADDRESS,
+            "kind",
+            "head_name",
+            "phone",
+            "unmanaged",
+            "no_gas_or_heating",
+            "elderly_alone",
+            "low_income",
+            "disabled",
+            "heating",
+            "in_priority_zone",
+            "priority_station__name",
+            "coal_status",
+            "latitude",
+            "longitude",
+            "created_at",
+        )
+    )
+
+
+def _household_row(c: Context, r: tuple) -> list:
+    pk, code, estate, building, unit, room, address, kind, head, phone, unmanaged, no_gas, elderly = r[:13]
+    low_income, disabled, heating, priority, station, coal, latitude, longitude, created_at = r[13:]
+    return [
+        pk,
+        *c.place(code),
+        estate,
+        building,
+        unit,
+        room,
+        address,
+        c.labels["kinds"].get(kind, kind),
+        head,
+        c.phone(phone, code),
+        unmanaged,
+        no_gas,
+        elderly,
+        low_income,
+        disabled,
+        c.labels["heating"].get(heating, heating),
+        priority,
+        station,
+        c.labels["coal"].get(coal, coal),
+        latitude,
+        longitude,
+        created_at,
+    ]
+
+
+# --- 检查记录 ----------------------------------------------------------------------------------------
+
+
+def _inspections(context: Context) -> QuerySet:
+    return (
+        _in(Inspection.objects.current(), context)
+        .filter(started_at__gte=context.since, started_at__lt=context.until)
+        .order_by("started_at", "id")
+        .values_list(
+            "id",
+            "started_at",
+            "division_code",
+            *(f"household__{name}" for name in HOUSEHOLD_ADDRESS),
+            "household__head_name",
+            "kind",
+            "outcome",
+            "is_night",
+            "in_priority_zone",
+            "operation__title",
+            "leaders",
+            "notes",
+            "recorded_by__first_name",
+            "recorded_by__username",
+        )
+    )
+
+
+def _inspection_row(c: Context, r: tuple) -> list:
+    pk, started_at, code, estate, building, unit, room, address, head, kind, outcome, night, priority = r[:13]
+    operation, leaders, notes, first_name, username = r[13:]
+    subdistrict, community, _grid = c.place(code)
+    return [
+        pk,
+        started_at,
+        subdistrict,
+        community,
+        estate,
+        building,
+        unit,
+        room,
+        address,
+        head,
+        c.labels["visit_kinds"].get(kind, kind),
+        c.labels["outcomes"].get(outcome, outcome),
+        night,
+        priority,
+        operation,
+        leaders,
+        notes,
+        c.user(first_name, username),
+    ]
+
+
+# --- 收缴 --------------------------------------------------------------------------------------------
+
+
+def _seizures(context: Context) -> QuerySet:
+    return (
+        _in(Seizure.objects.all(), context)
+        .filter(
+            inspection__voided_at__isnull=True,
+            inspection__started_at__gte=context.since,
+            inspection__started_at__lt=context.until,
+        )
+        .order_by("inspection__started_at", "inspection_id", "id")
+        .values_list(
+            "inspection_id",
+            "inspection__started_at",
+            "division_code",
+            *(f"inspection__household__{name}" for name in HOUSEHOLD_ADDRESS),
+            "inspection__household__head_name",
+            "inspection__kind",
+            "item",
+            "quantity",
+            "method",
+            "description",
+        )
+    )
+
+
+def _seizure_row(c: Context, r: tuple) -> list:
+    visit, started_at, code, estate, building, unit, room, address, head, kind, item, quantity, method, text = r
+    subdistrict, community, _grid = c.place(code)
+    return [
+        visit,
+        started_at,
+        subdistrict,
+        community,
+        estate,
+        building,
+        unit,
+        room,
+        address,
+        head,
+        c.labels["visit_kinds"].get(kind, kind),
+        c.labels["items"].get(item, item),
+        quantity,
+        c.labels["methods"].get(method, method),
+        text,
+    ]
+
+
+# --- 收购 --------------------------------------------------------------------------------------------
+
+
+def _purchases(context: Context) -> QuerySet:
+    return (
+        _in(Purchase.objects.current(), context)
+        .filter(purchased_on__gte=context.start, purchased_on__lte=context.end)
+        .order_by("purchased_on", "id")
+        .values_list(
+            "id",
+            "purchased_on",
+            "division_code",
+            *(f"household__{name}" for name in HOUSEHOLD_ADDRESS),
+            "household__head_name",
+            "item",
+            "quantity",
+            "unit_price",
+            "market_price",
+            "amount",
+            "inspection_id",
+            "notes",
+            "recorded_by__first_name",
+            "recorded_by__username",
+        )
+    )
+
+
+def _purchase_row(c: Context, r: tuple) -> list:
+    pk, day, code, estate, building, unit, room, address, head, item, quantity, price, market, amount = r[:14]
+    visit, notes, first_name, username = r[14:]
+    subdistrict, community, _grid = c.place(code)
+    return [
+        pk,
+        day,
+        subdistrict,
+        community,
+        estate,
+        building,
+        unit,
+        room,
+        address,
+        head,
+        c.labels["purchase_items"].get(item, item),
+        quantity,
+        price,
+        market,
+        amount,
+        visit,
+        notes,
+        c.user(first_name, username),
+    ]
+
+
+# --- 问题 --------------------------------------------------------------------------------------------
+# A tip-off's reporter (name and contact) is never read: it is not in the query.
+
+UNFINISHED = (Case.Status.OPEN, Case.Status.RECTIFYING)
+
+
+def _cases(context: Context) -> QuerySet:
+    return (
+        _in(Case.objects.current(), context)
+        .filter(opened_at__gte=context.since, opened_at__lt=context.until)
+        .order_by("opened_at", "id")
+        .values_list(
+            "id",
+            "opened_at",
+            "source",
+            "notice__number",
+            "responsible_unit__name",
+            "division_code",
+            *(f"household__{name}" for name in HOUSEHOLD_ADDRESS),
+            "title",
+            "description",
+            "severity",
+            "deadline",
+            "status",
+            "rebounds",
+            "closed_at",
+            "duplicate_of_id",
+            "escalated_to__name",
+        )
+    )
+
+
+def _case_row(c: Context, r: tuple) -> list:
+    pk, opened_at, source, notice, responsible, code, estate, building, unit, room, address = r[:11]
+    title, description, severity, deadline, status, rebounds, closed_at, duplicate_of, escalated_to = r[11:]
+    subdistrict, community, _grid = c.place(code)
+    return [
+        pk,
+        opened_at,
+        c.labels["sources"].get(source, source),
+        notice,
+        responsible,
+        subdistrict,
+        community,
+        address_label(estate or "", building or "", unit or "", room or "", address or ""),
+        title,
+        description,
+        c.labels["severities"].get(severity, severity),
+        deadline,
+        c.labels["case_statuses"].get(status, status),
+        status in UNFINISHED and deadline < c.today,
+        rebounds,
+        closed_at,
+        duplicate_of,
+        escalated_to,
+    ]
+
+
+ADDRESS_COLUMNS = [("小区", 16), ("楼栋", 6), ("单元", 6), ("房号", 8), ("地址", 20), ("户主", 10)]
+
+SHEETS: dict[str, Sheet] = {
+    LedgerExport.Sheet.HOUSEHOLDS: Sheet(
+        key=LedgerExport.Sheet.HOUSEHOLDS,
+        title="住户",
+        columns=[
+            ("编号", 8),
+            ("街道", 12),
+            ("社区", 14),
+            ("网格", 10),
+            *ADDRESS_COLUMNS[:5],
+            ("类型", 12),
+            ("户主", 10),
+            ("电话", 14),
+            ("无主管", 7),
+            ("无双气", 7),
+            ("独居老人", 8),
+            ("低保户", 7),
+            ("残疾人", 7),
+            ("取暖方式", 10),
+            ("重点区域", 8),
+            ("国控点", 14),
+            ("散煤状态", 14),
+            ("纬度", 11),
+            ("经度", 11),
+            ("登记时间", 18),
+        ],
+        query=_households,
+        row=_household_row,
+        defines="截止日期前登记、未作废的住户（当前信息）",
+    ),
+    LedgerExport.Sheet.INSPECTIONS: Sheet(
+        key=LedgerExport.Sheet.INSPECTIONS,
+        title="检查记录",
+        columns=[
+            ("编号", 9),
+            ("检查时间", 18),
+            ("街道", 12),
+            ("社区", 14),
+            *ADDRESS_COLUMNS,
+            ("检查类型", 10),
+            ("结果", 12),
+            ("夜查", 6),
+            ("重点区域", 8),
+            ("夜查行动", 20),
+            ("陪同领导", 14),
+            ("备注", 24),
+            ("录入人", 10),
+        ],
+        query=_inspections,
+        row=_inspection_row,
+        defines="检查时间在时间范围内、未作废的入户排查、夜查、回头看、督导抽查和联合执法记录",
+    ),
+    LedgerExport.Sheet.SEIZURES: Sheet(
+        key=LedgerExport.Sheet.SEIZURES,
+        title="收缴",
+        columns=[
+            ("检查编号", 9),
+            ("检查时间", 18),
+            ("街道", 12),
+            ("社区", 14),
+            *ADDRESS_COLUMNS,
+            ("检查类型", 10),
+            ("收缴物品", 18),
+            ("数量", 9),
+            ("处置方式", 10),
+            ("说明", 24),
+        ],
+        query=_seizures,
+        row=_seizure_row,
+        defines="时间范围内未作废的检查收缴的散煤、型煤、炉具、木炭等",
+    ),
+    LedgerExport.Sheet.PURCHASES: Sheet(
+        key=LedgerExport.Sheet.PURCHASES,
+        title="收购",
+        columns=[
+            ("编号", 8),
+            ("收购日期", 11),
+            ("街道", 12),
+            ("社区", 14),
+            *ADDRESS_COLUMNS,
+            ("收购物品", 18),
+            ("数量", 9),
+            ("收购单价（元）", 12),
+            ("市场价（元）", 12),
+            ("收购金额（元）", 12),
+            ("检查编号", 9),
+            ("备注", 24),
+            ("录入人", 10),
+        ],
+        query=_purchases,
+        row=_purchase_row,
+        defines="收购日期在时间范围内、未作废的困难群众存煤收购",
+    ),
+    LedgerExport.Sheet.CASES: Sheet(
+        key=LedgerExport.Sheet.CASES,
+        title="问题",
+        columns=[
+            ("编号", 8),
+            ("立案时间", 18),
+            ("问题来源", 10),
+            ("督导通报文号", 16),
+            ("责任单位", 14),
+            ("街道", 12),
+            ("社区", 14),
+            ("场所", 22),
+            ("问题", 30),
+            ("详细情况", 30),
+            ("严重程度", 8),
+            ("整改期限", 11),
+            ("状态", 14),
+            ("是否逾期", 8),
+            ("反弹次数", 8),
+            ("核查销号时间", 18),
+            ("重复问题（原问题编号）", 12),
+            ("升级至", 12),
+        ],
+        query=_cases,
+        row=_case_row,
+        defines="立案时间在时间范围内、未作废的问题（含重复问题）；群众举报人信息不导出",
+    ),
+}

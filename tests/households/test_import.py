@@ -1,0 +1,250 @@
+"""Importing a register from a spreadsheet: every row checked before anything is written, nothing twice."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
+
+from coalgov.models import AuditEvent
+from households.imports import households_import
+from households.models import Household, RegisterCount
+
+HEADER = [
+    "社区代码",
+    "类型",
+    "小区",
+    "楼栋",
+    "单元",
+    "房号",
+    "地址",
+    "户主",
+    "联系电话",
+    "独居老人",
+    "低保户",
+    "取暖方式",
+    "纬度",
+    "经度",
+]
+
+
+def xlsx(tmp_path, rows, name="台账.xlsx", header=HEADER):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture
+def rows(wulibao_community, wulibao_other_community):
+    return [
+        # Beside 河医大's station: in its 1,000 m priority zone.
+        [
+            wulibao_community.code,
+            "居民住户",
+            "龙亭小区",
+            3,
+            2,
+            501,
+            "",
+            "王大爷",
+            "13812345678",
+            "是",
+            "否",
+            "燃煤",
+            34.7526,
+            113.6417,
+        ],
+        [wulibao_community.code, "residence", "龙亭小区", 3, 2, 502, "", "李阿姨", "", "", "是", "coal", None, None],
+        [
+            wulibao_other_community.code,
+            "沿街门店",
+            "",
+            "",
+            "",
+            "",
+            "航海路12号",
+            "张老板",
+            "0371-66668888",
+            "否",
+            "否",
+            "",
+            None,
+            None,
+        ],
+    ]
+
+
+def test_a_spreadsheet_registers_its_households_once(
+    tmp_path, people, wulibao_community, wulibao_other_community, rows
+):
+    path = xlsx(tmp_path, rows)
+    result = households_import(actor=people["wulibao_admin"], path=path)
+
+    assert (result.rows, result.created, result.skipped, result.errors) == (3, 3, 0, [])
+    wang = Household.objects.get(head_name="王大爷")
+    assert (wang.estate, wang.building, wang.unit, wang.room, wang.label) == (
+        "龙亭小区",
+        "3",
+        "2",
+        "501",
+        "龙亭小区3号楼2单元501",
+    )
+    assert (wang.elderly_alone, wang.low_income, wang.heating, wang.kind) == (True, False, "coal", "residence")
+    assert wang.in_priority_zone and wang.priority_station.code == "1323A"
+    assert Household.objects.get(head_name="张老板").kind == "street_shop"
+    assert RegisterCount.objects.get(code=wulibao_community.code).households == 2
+    assert RegisterCount.objects.get(code=wulibao_other_community.code).households == 1
+    # Each household's history starts with its import.
+    event = AuditEvent.objects.for_object(wang).get()
+    assert (event.action, event.actor, event.reason) == (
+        "household.created",
+        people["wulibao_admin"],
+        "从 台账.xlsx 导入",
+    )
+
+    again = households_import(actor=people["wulibao_admin"], path=path)
+    assert (again.created, again.skipped) == (0, 3)
+    assert Household.objects.count() == 3
+
+
+def test_one_wrong_row_and_nothing_is_registered(tmp_path, people, wulibao_community, huaihelu_community, rows):
+    bad = [
+        ["410103999999", "居民住户", "龙亭小区", 1, 1, 101, "", "", "", "", "", "", None, None],  # no such community
+        [huaihelu_community.code, "居民住户", "淮河小区", 1, 1, 101, "", "", "", "", "", "", None, None],  # not theirs
+        [wulibao_community.code, "居民住户", "龙亭小区", 1, 1, 102, "", "", "12345", "", "", "", None, None],  # phone
+        [wulibao_community.code, "居民住户", "龙亭小区", 1, 1, 103, "", "", "", "也许", "", "", None, None],  # yes/no
+        [wulibao_community.code, "居民住户", "", "", "", "", "", "无名", "", "", "", "", None, None],  # no address
+        [wulibao_community.code, "别墅", "龙亭小区", 1, 1, 104, "", "", "", "", "", "", None, None],  # kind
+        [wulibao_community.code, "居民住户", "龙亭小区", 1, 1, 105, "", "", "", "", "", "", "北纬", 113.6],  # latitude
+    ]
+    path = xlsx(tmp_path, rows + bad)
+    result = households_import(actor=people["wulibao_admin"], path=path)
+
+    assert result.created == 0 and result.error_count == 7
+    assert Household.objects.count() == 0 and AuditEvent.objects.count() == 0
+    text = "\n".join(result.errors)
+    for line, words in (
+        (5, "410103999999"),
+        (6, "不在您的管辖范围"),
+        (7, "联系电话：请输入 11 位手机号码"),
+        (8, "也许"),
+        (9, "小区"),
+        (10, "别墅"),
+        (11, "经纬度必须是数字"),
+    ):
+        assert f"第{line}行" in text and words in text, (line, words, text)
+
+
+def test_a_csv_with_a_byte_order_mark_and_a_dry_run(tmp_path, people, wulibao_community):
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "\ufeff社区代码,小区,楼栋,单元,房号\n" + f"{wulibao_community.code},铁路新村,1,1,101\n" * 1, encoding="utf-8"
+    )
+    dry = households_import(actor=people["wulibao_admin"], path=path, dry_run=True)
+    assert (dry.rows, dry.created, dry.error_count) == (1, 0, 0) and not Household.objects.exists()
+    households_import(actor=people["wulibao_admin"], path=path)
+    assert Household.objects.get().label == "铁路新村1号楼1单元101"
+
+
+def test_a_file_that_is_not_a_register(tmp_path, people):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    no_codes = tmp_path / "no-codes.csv"
+    no_codes.write_text("小区,房号\n龙亭小区,101\n", encoding="utf-8")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello", encoding="utf-8")
+    for path, message in ((empty, "文件是空的"), (no_codes, "社区代码"), (text, ".xlsx 或 .csv")):
+        with pytest.raises(CommandError, match=message):
+            call_command("import_households", str(path), "--user", "wulibao_admin", stdout=io.StringIO())
+    assert not Household.objects.exists()
+
+
+def test_the_command_lists_errors_and_refuses(tmp_path, people, huaihelu_community):
+    path = xlsx(tmp_path, [[huaihelu_community.code, "", "淮河小区", 1, 1, 101, "", "", "", "", "", "", None, None]])
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 1 rows are wrong"):
+        call_command("import_households", str(path), "--user", "wulibao_admin", stderr=errors, stdout=io.StringIO())
+    assert "第2行" in errors.getvalue()
+    out = io.StringIO()
+    call_command("import_households", str(path), "--user", "qu_admin", stdout=out)
+    assert "registered 1" in out.getvalue() and Household.objects.count() == 1
+
+
+def test_a_large_file_is_written_in_batches(tmp_path, people, wulibao_community):
+    rows = [
+        [wulibao_community.code, "", "大院", n // 100, 1, n, "", "", "", "", "", "", None, None] for n in range(5000)
+    ]
+    path = xlsx(tmp_path, rows)
+    with CaptureQueriesContext(connection) as queries:
+        result = households_import(actor=people["qu_admin"], path=path)
+    assert result.created == 5000
+    assert len(queries) < 40  # batches of 2,000, not a query per household
+    assert RegisterCount.objects.get(code=wulibao_community.code).households == 5000
+
+
+def upload(path, name=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name or path.name, path.read_bytes())
+
+
+def test_the_register_page_imports_a_communitys_spreadsheet(tmp_path, client_as, wulibao_community, rows):
+    client = client_as("wulibao_admin")
+    assert "从表格导入" in client.get("/households/").content.decode()
+    path = xlsx(tmp_path, rows)
+    checked = client.post("/households/import/", {"file": upload(path), "dry_run": "on"})
+    assert "文件无误" in checked.content.decode() and not Household.objects.exists()
+
+    response = client.post("/households/import/", {"file": upload(path)}, follow=True)
+    assert response.redirect_chain[-1][0] == "/households/"
+    assert "已登记 3 户" in response.content.decode()
+    assert Household.objects.count() == 3
+    assert AuditEvent.objects.filter(reason="从 台账.xlsx 导入").count() == 3
+
+
+def test_the_register_page_lists_the_wrong_rows_and_registers_nothing(tmp_path, client_as, huaihelu_community, rows):
+    path = xlsx(
+        tmp_path, [*rows, [huaihelu_community.code, "", "淮河小区", 1, 1, 101, "", "", "", "", "", "", None, None]]
+    )
+    response = client_as("wulibao_admin").post("/households/import/", {"file": upload(path)})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "第5行" in page and "不在您的管辖范围" in page and "未登记任何住户" in page
+    assert not Household.objects.exists()
+
+
+def test_the_register_page_refuses_files_it_cannot_take(tmp_path, client_as, settings, wulibao_community, rows):
+    client = client_as("wulibao_admin")
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a workbook", encoding="utf-8")
+    notes = tmp_path / "notes.pdf"
+    notes.write_bytes(b"%PDF-1.4")
+    for path, message in ((fake, "无法作为 Excel 工作簿"), (notes, ".xlsx 或 .csv")):
+        response = client.post("/households/import/", {"file": upload(path)})
+        assert message in response.content.decode(), path
+    settings.HOUSEHOLD_IMPORT_MAX_ROWS = 2
+    response = client.post("/households/import/", {"file": upload(xlsx(tmp_path, rows))})
+    assert "超过 2 行" in response.content.decode()
+    settings.HOUSEHOLD_IMPORT_MAX_BYTES = 100
+    response = client.post("/households/import/", {"file": upload(xlsx(tmp_path, rows))})
+    assert "大于" in response.content.decode()
+    assert not Household.objects.exists()
+
+
+def test_a_csv_saved_by_excel_on_chinese_windows_is_read_as_gbk(tmp_path, client_as, wulibao_community):
+    path = tmp_path / "住户.csv"
+    path.write_bytes(f"社区代码,小区,楼栋,房号,户主\n{wulibao_community.code},铁路新村,2,301,赵师傅\n".encode("gbk"))
+    client_as("wulibao_admin").post("/households/import/", {"file": upload(path)})
+    assert Household.objects.get().head_name == "赵师傅"
+
+
+@pytest.mark.parametrize("username", ["nobody", "qu_leader"])
+def test_only_those_who_register_households_may_import(client_as, username):
+    assert client_as(username).get("/households/import/").status_code == 403
