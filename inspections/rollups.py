@@ -78,8 +78,10 @@ def _recount(model, period_field: str, code: str, first: datetime.date, days: in
     visits = Inspection.objects.current().filter(
         division_code__startswith=code, started_at__gte=lower, started_at__lt=upper
     )
+    # Scoped through the visit's code: the visits' (division_code, started_at) index finds them, and each
+    # visit's seizures by its key (the seizure's own copy of the code has no index worth keeping).
     seizures = Seizure.objects.filter(
-        division_code__startswith=code,
+        inspection__division_code__startswith=code,
         inspection__voided_at__isnull=True,
         inspection__started_at__gte=lower,
         inspection__started_at__lt=upper,

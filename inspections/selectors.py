@@ -186,7 +186,7 @@ def visits_by_unit(
 
 def _seizures_in(codes: list[str] | None, start=None, end=None) -> QuerySet[Seizure]:
     return Seizure.objects.filter(
-        codes_q(codes, "division_code"),
+        codes_q(codes, "inspection__division_code"),  # the visits' index, as in rollups._recount
         _period("inspection__started_at", start, end),
         inspection__voided_at__isnull=True,
     )

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -279,6 +279,22 @@ class _SheetWriter:
         self.rows += 1
 
 
+def _all_of(queryset):
+    """The queryset's rows, streamed through a server-side cursor. PostgreSQL plans a cursor for its first
+    10 % of rows by default (`cursor_tuple_fraction`), which for a community's ledger picks walking the
+    whole district's visits in time order; every row will be read, so plan for all of them."""
+    if connection.vendor != "postgresql":
+        yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
+
+
 def _progress(export: LedgerExport, **fields) -> None:
     """Record progress and renew the lease, while the claim is still this build's."""
     updated = LedgerExport.objects.filter(pk=export.pk, attempts=export.attempts).update(
@@ -346,7 +362,7 @@ def ledger_build(
     try:
         for sheet, queryset in plan:
             writer, count = _SheetWriter(workbook, sheet, limit=sheet_rows), 0
-            for row in queryset.iterator(chunk_size=CHUNK_SIZE):
+            for row in _all_of(queryset):
                 writer.append(sheet.row(context, row))
                 count += 1
                 done += 1
