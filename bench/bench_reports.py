@@ -9,7 +9,8 @@ for each question, the median time of the Django page or function beside the tim
     createdb -h 127.0.0.1 -U postgres coalgov_bench_reports
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/coalgov_bench_reports .venv/bin/python bench/bench_reports.py
 
-The line "… counted from the visits" is the same totals without the rollups: what they save.
+The lines "… counted from the visits" answer the dashboard's totals and the ranking's week without the rollups,
+straight from the visits: what the rollups save.
 """
 
 import argparse
@@ -36,6 +37,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models.functions import Substr  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -201,6 +203,17 @@ def main() -> None:
         visits.aggregate(**visit_counts())
         _seizures_in([district.code]).aggregate(**seizure_counts())
 
+    def week_counted_from_visits():
+        week = default_week()
+        counts = visit_counts()
+        list(
+            inspections_in([district.code], week, week + datetime.timedelta(days=6))
+            .annotate(unit=Substr("division_code", 1, 12))
+            .values("unit")
+            .annotate(**counts)
+            .order_by()
+        )
+
     questions = [
         ("dashboard, district", page(qu, "/dashboard/")),
         ("dashboard, subdistrict user", page(jiedao, "/dashboard/")),
@@ -211,6 +224,7 @@ def main() -> None:
         ("digest text, district", lambda: digest_text(district, yesterday)),
         ("digest text, subdistrict", lambda: digest_text(subdistrict, yesterday)),
         ("district totals counted from the visits", counted_from_visits),
+        ("ranking's week counted from the visits", week_counted_from_visits),
     ]
     print(f"{'question':40} {'Django ms':>10} {'bare SQL ms':>12} {'ratio':>6} {'queries':>8}")
     for label, run in questions:

@@ -14,11 +14,13 @@ import codecs
 import csv
 import datetime
 import functools
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -29,9 +31,10 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from coalgov.audit import changes_between, snapshot
+from coalgov.locks import REGISTER_COUNTS, xact_lock
 from coalgov.models import AuditEvent
 from divisions.geo import zone_stations
-from divisions.models import Division, Level
+from divisions.models import Division, Level, community_code
 from divisions.scoping import covers, entry_codes
 
 from .models import Heating, Household, Kind
@@ -64,6 +67,7 @@ HEADERS = {
 BOOLEANS = ("unmanaged", "no_gas_or_heating", "elderly_alone", "low_income", "disabled")
 TRUE, FALSE = {"是", "有", "y", "yes", "true", "1", "√"}, {"否", "无", "n", "no", "false", "0", ""}
 ADDRESS_KEY = ("estate", "building", "unit", "room", "address")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and newlines are text; the rest is not
 
 
 @dataclass
@@ -90,6 +94,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
         try:
             rows = workbook.worksheets[0].iter_rows(values_only=True)
             yield from _mapped(rows)
+        except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            # A workbook damaged past its first bytes fails while its rows are read.
+            raise ValidationError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
         finally:
             workbook.close()
     elif path.suffix.lower() == ".csv":
@@ -98,6 +105,8 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
                 yield from _mapped(csv.reader(handle))
         except UnicodeDecodeError as exc:
             raise ValidationError(_("The file is neither UTF-8 nor GBK text.")) from exc
+        except csv.Error as exc:  # a cell over the csv module's limit, a stray NUL byte …
+            raise ValidationError(_("The file could not be read as CSV text.")) from exc
     else:
         raise ValidationError(_("Give a .xlsx or .csv file."))
 
@@ -116,13 +125,17 @@ def _csv_encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
+class DateCell(str):
+    """A cell the spreadsheet holds as a date: in a text column it is Excel's doing (3-501 became a date)."""
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a spreadsheet's 501.0 is room 501
     if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
+        return DateCell(value.isoformat())
     return str(value).strip()
 
 
@@ -134,8 +147,14 @@ def _mapped(rows) -> Iterator[tuple[int, dict]]:
     if "division" not in columns:
         raise ValidationError(_("The first row must name the columns, including 社区代码 (the community's code)."))
     for line, row in enumerate(rows, start=2):
-        values = {name: _text(value) for name, value in zip(columns, row, strict=False) if name}
-        if any(values.values()):
+        values: dict[str, str] = {}
+        for name, value in zip(columns, row, strict=False):
+            text = _text(value)
+            # Columns that name the same field (户主 and 经营者): the first one filled wins; of a community's
+            # and a grid's code, the grid's, which is longer and extends the community's.
+            if name and text and (not values.get(name) or (name == "division" and len(text) > len(values[name]))):
+                values[name] = text
+        if values:
             yield line, values
 
 
@@ -158,6 +177,18 @@ def _choice(value: str, model_choices: type, default: str) -> str | None:
 
 def _household(values: dict, divisions: dict[str, Division], entry, actor, result: ImportResult, line: int):
     """An unsaved Household from a row, or None after recording why it cannot be one."""
+    for name, value in values.items():
+        label = Household._meta.get_field(name).verbose_name
+        if isinstance(value, DateCell):
+            result.error(
+                line,
+                _("%(field)s is a date in the spreadsheet (%(value)s): format the column as text")
+                % {"field": label, "value": value[:10]},
+            )
+            return None
+        if CONTROL.search(value):
+            result.error(line, _("%(field)s contains control characters") % {"field": label})
+            return None
     division = divisions.get(values.get("division", ""))
     if division is None:
         result.error(line, _("no community or grid with code %(code)s") % {"code": values.get("division") or "—"})
@@ -214,11 +245,8 @@ def households_import(
     path = Path(path)
     entry = entry_codes(actor, "household")  # once: asked per row it would be a query per row
     divisions = {d.code: d for d in Division.objects.filter(level__in=[Level.COMMUNITY, Level.GRID], is_active=True)}
-    registered = set(Household.objects.current().values_list("division_code", *ADDRESS_KEY).iterator(chunk_size=10000))
-    registered = {(code, *(part.strip() for part in parts)) for code, *parts in registered}
 
-    def households(result: ImportResult):
-        seen = set()
+    def households(result: ImportResult) -> Iterator[Household]:
         for line, values in _rows(path):
             result.rows += 1
             if max_rows is not None and result.rows > max_rows:
@@ -226,54 +254,76 @@ def households_import(
                     _("The file has more than %(n)s rows: split it, or ask an operator to import it.") % {"n": max_rows}
                 )
             household = _household(values, divisions, entry, actor, result, line)
-            if household is None:
-                continue
-            key = _key(household)
-            if key in registered or key in seen:
-                result.skipped += 1
-                continue
-            seen.add(key)
-            yield household
+            if household is not None:
+                yield household
 
     checked = ImportResult()
-    sum(1 for _ in households(checked))  # the first pass only checks
-    if dry_run or checked.error_count or checked.rows == checked.skipped:
+    communities = {community_code(h.division_code) for h in households(checked)}  # the first pass checks
+    if checked.error_count:
         return checked
-    return _write(actor, households(ImportResult()), checked, source=source or path.name)
+    with transaction.atomic():
+        # Two imports of one file at once: the second waits here, then finds the first's households.
+        for code in sorted(communities):
+            xact_lock(REGISTER_COUNTS, code)
+        written = _register(actor, households(ImportResult()), communities, source=source or path.name, dry_run=dry_run)
+        if dry_run:
+            transaction.set_rollback(True)
+    written.rows, written.error_count, written.errors = checked.rows, 0, []
+    return written
 
 
-@transaction.atomic
-def _write(actor, households, checked: ImportResult, *, source: str) -> ImportResult:
+def _registered(communities: set[str]) -> set[tuple]:
+    """The address keys of the current households of the file's communities (not the whole city's)."""
+    keys = set()
+    for code in communities:
+        rows = (
+            Household.objects.current()
+            .filter(division_code__startswith=code)
+            .values_list("division_code", *ADDRESS_KEY)
+        )
+        keys.update((division_code, *(part.strip() for part in parts)) for division_code, *parts in rows.iterator())
+    return keys
+
+
+def _register(actor, households: Iterator[Household], communities: set[str], *, source: str, dry_run: bool):
+    """Write the households not yet registered, in batches; count those skipped."""
+    result = ImportResult()
+    registered = _registered(communities)
     stations = zone_stations()
     content_type = ContentType.objects.get_for_model(Household)
-    codes = set()
     batch: list[Household] = []
 
     def flush():
-        Household.objects.bulk_create(batch)
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                actor=actor,
-                action="household.created",
-                content_type=content_type,
-                object_id=str(h.pk),
-                object_repr=str(h)[:200],
-                division_code=h.division_code,
-                changes=changes_between({}, snapshot(h, AUDITED_FIELDS)),
-                reason=_("Imported from %(file)s") % {"file": source},
+        if not dry_run:
+            Household.objects.bulk_create(batch)
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    actor=actor,
+                    action="household.created",
+                    content_type=content_type,
+                    object_id=str(h.pk),
+                    object_repr=str(h)[:200],
+                    division_code=h.division_code,
+                    changes=changes_between({}, snapshot(h, AUDITED_FIELDS)),
+                    reason=_("Imported from %(file)s") % {"file": source},
+                )
+                for h in batch
             )
-            for h in batch
-        )
-        checked.created += len(batch)
+        result.created += len(batch)
         batch.clear()
 
     for household in households:
+        key = _key(household)
+        if key in registered:  # registered before, or earlier in this file
+            result.skipped += 1
+            continue
+        registered.add(key)
         _place(household, stations)
-        codes.add(household.division_code)
         batch.append(household)
         if len(batch) >= BATCH:
             flush()
     if batch:
         flush()
-    register_counts_refresh(codes)
-    return checked
+    if not dry_run:
+        register_counts_refresh(communities)
+    return result

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -195,6 +195,10 @@ def register_counts_rebuild(codes: list[str] | None = None) -> int:
     the services (an import). Returns the number of communities counted."""
     if codes is not None:
         codes = sorted({community_code(code) for code in codes})
+    if connection.vendor == "postgresql":
+        # A registration committing meanwhile waits for the recount instead of being overwritten by it.
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {RegisterCount._meta.db_table} IN EXCLUSIVE MODE")
     counts = (
         Household.objects.current()
         .filter(codes_q(codes, "division_code"))

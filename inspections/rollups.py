@@ -138,11 +138,11 @@ def rollups_rebuild(codes: list[str] | None = None) -> tuple[int, int]:
         # A grid's rows are its community's: rebuild whole communities.
         codes = sorted({community_code(code) for code in codes})
     if connection.vendor == "postgresql":
-        # Writers wait (their rollup step) until the rebuild is in; readers carry on with the old rows.
+        # Writers wait (at their rollup step) until the rebuild is in; readers carry on with the old rows.
+        # EXCLUSIVE, not SHARE ROW EXCLUSIVE: that one lets a writer's SELECT … FOR UPDATE lock a row the
+        # rebuild is about to delete, and the two deadlock.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"LOCK TABLE {DailyRollup._meta.db_table}, {WeeklyRollup._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
-            )
+            cursor.execute(f"LOCK TABLE {DailyRollup._meta.db_table}, {WeeklyRollup._meta.db_table} IN EXCLUSIVE MODE")
     zone = timezone.get_current_timezone()
     visits = Inspection.objects.current().filter(codes_q(codes, "division_code"))
     seizures = Seizure.objects.filter(codes_q(codes, "division_code"), inspection__voided_at__isnull=True)

@@ -73,6 +73,14 @@ def wulibao_other_community(wulibao):
 
 
 @pytest.fixture
+def grid(wulibao_community):
+    """A grid of the community worker's community (二七区's data has none): its records fold into the community."""
+    return Division.objects.create(
+        code=wulibao_community.code + "001", name="一网格", level="grid", parent=wulibao_community
+    )
+
+
+@pytest.fixture
 def huaihelu_community(huaihelu):
     return huaihelu.children.order_by("code").first()
 

@@ -148,7 +148,7 @@ def test_a_csv_with_a_byte_order_mark_and_a_dry_run(tmp_path, people, wulibao_co
         "\ufeff社区代码,小区,楼栋,单元,房号\n" + f"{wulibao_community.code},铁路新村,1,1,101\n" * 1, encoding="utf-8"
     )
     dry = households_import(actor=people["wulibao_admin"], path=path, dry_run=True)
-    assert (dry.rows, dry.created, dry.error_count) == (1, 0, 0) and not Household.objects.exists()
+    assert (dry.rows, dry.created, dry.error_count) == (1, 1, 0) and not Household.objects.exists()  # would be
     households_import(actor=people["wulibao_admin"], path=path)
     assert Household.objects.get().label == "铁路新村1号楼1单元101"
 
@@ -248,3 +248,83 @@ def test_a_csv_saved_by_excel_on_chinese_windows_is_read_as_gbk(tmp_path, client
 @pytest.mark.parametrize("username", ["nobody", "qu_leader"])
 def test_only_those_who_register_households_may_import(client_as, username):
     assert client_as(username).get("/households/import/").status_code == 403
+
+
+def test_columns_naming_the_same_field_keep_the_filled_one(tmp_path, people, wulibao_community, grid):
+    header = ["社区代码", "网格代码", "小区", "房号", "户主", "经营者"]
+    path = xlsx(
+        tmp_path,
+        [
+            [wulibao_community.code, "", "龙亭小区", 101, "王大爷", ""],
+            [wulibao_community.code, grid.code, "龙亭小区", 102, "", "李老板"],
+        ],
+        header=header,
+    )
+    result = households_import(actor=people["wulibao_admin"], path=path)
+    assert (result.created, result.errors) == (2, [])
+    assert Household.objects.get(room="101").head_name == "王大爷"
+    second = Household.objects.get(room="102")
+    assert (second.head_name, second.division_code) == ("李老板", grid.code)
+
+
+def test_cells_excel_turned_into_dates_or_control_characters_are_refused(tmp_path, people, wulibao_community):
+    import datetime
+
+    # 3-501 typed into a cell Excel formats as a date.
+    dated = xlsx(
+        tmp_path, [[wulibao_community.code, "", "龙亭小区", 3, 2, datetime.datetime(2003, 5, 1), *[""] * 6, None, None]]
+    )
+    result = households_import(actor=people["wulibao_admin"], path=dated)
+    assert result.errors == ["第2行：户号在表格中是日期（2003-05-01）：请把该列设为文本格式"]
+    control = tmp_path / "control.csv"
+    control.write_text(f"社区代码,小区,户主\n{wulibao_community.code},龙亭小区,王\x07大爷\n", encoding="utf-8")
+    result = households_import(actor=people["wulibao_admin"], path=control)
+    assert result.errors == ["第2行：户主/经营者含有控制字符"]
+    assert not Household.objects.exists()
+
+
+def test_damaged_files_get_a_clear_error(tmp_path, client_as, wulibao_community, rows):
+    import zipfile
+
+    good = xlsx(tmp_path, rows)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
+    huge = tmp_path / "huge.csv"
+    huge.write_text(f"社区代码,备注\n{wulibao_community.code},{'很' * 200_000}\n", encoding="utf-8")
+    client = client_as("wulibao_admin")
+    for path, message in ((broken, "无法作为 Excel 工作簿"), (huge, "无法作为 CSV")):
+        response = client.post("/households/import/", {"file": upload(path)})
+        assert response.status_code == 200 and message in response.content.decode(), path
+    assert not Household.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's advisory locks")
+def test_the_same_file_imported_twice_at_once_registers_each_household_once(
+    transactional_db, tmp_path, people, wulibao_community, rows
+):
+    import threading
+
+    path = xlsx(tmp_path, rows)
+    start, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            start.wait()
+            results.append(households_import(actor=people["wulibao_admin"], path=path))
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted((r.created, r.skipped) for r in results) == [(0, 3), (3, 0)]
+    assert Household.objects.count() == 3
+    assert RegisterCount.objects.get(code=wulibao_community.code).households == 2

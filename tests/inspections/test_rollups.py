@@ -13,7 +13,6 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import Substr
 
-from divisions.models import Division, Level
 from households.models import RegisterCount
 from households.services import household_create, household_update, household_void, register_counts_rebuild
 from inspections.models import DailyRollup, Inspection, WeeklyRollup
@@ -82,14 +81,6 @@ def assert_same_as_rebuilt():
     kept = rows(DailyRollup, "day"), rows(WeeklyRollup, "week")
     rollups_rebuild()
     assert (rows(DailyRollup, "day"), rows(WeeklyRollup, "week")) == kept
-
-
-@pytest.fixture
-def grid(wulibao_community):
-    """A grid of the community: its visits fold into the community's rows."""
-    return Division.objects.create(
-        code=wulibao_community.code + "001", name="一网格", level=Level.GRID, parent=wulibao_community
-    )
 
 
 def test_a_random_winter_of_visits_and_voids_adds_up_as_the_visits_do(
@@ -269,3 +260,49 @@ def test_two_visits_in_one_community_at_the_same_moment_both_count(
     day = DailyRollup.objects.get(code=wulibao_community.code, day=MONDAY)
     assert (day.inspections, day.households_checked, day.first_checked) == (2, 2, 2)
     assert WeeklyRollup.objects.get(code=wulibao_community.code, week=MONDAY).households_checked == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's table locks")
+def test_a_visit_recorded_during_a_rebuild_waits_for_it_and_counts(
+    transactional_db, people, household_in, wulibao_community
+):
+    home = household_in(wulibao_community)
+    admin = people["qu_admin"]
+    inspection_record(actor=admin, household=home, kind="survey", outcome="no_coal", started_at=at(MONDAY, 20))
+    rebuilt, release, errors = threading.Event(), threading.Event(), []
+
+    def rebuild():
+        try:
+            with transaction.atomic():
+                rollups_rebuild()
+                rebuilt.set()
+                release.wait(10)  # the rebuild's transaction still open
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def record():
+        try:
+            inspection_record(
+                actor=admin, household=home, kind="survey", outcome="loose_coal", started_at=at(MONDAY, 22)
+            )
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    rebuilder = threading.Thread(target=rebuild)
+    rebuilder.start()
+    assert rebuilt.wait(10)
+    recorder = threading.Thread(target=record)
+    recorder.start()
+    recorder.join(1)
+    assert recorder.is_alive(), "the visit's rollup step should wait for the rebuild"
+    release.set()
+    rebuilder.join(10)
+    recorder.join(10)
+
+    assert errors == []
+    day = DailyRollup.objects.get(code=wulibao_community.code, day=MONDAY)
+    assert (day.inspections, day.households_checked, day.households_with_coal_found, day.first_checked) == (2, 1, 1, 1)

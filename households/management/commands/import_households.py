@@ -42,6 +42,5 @@ class Command(BaseCommand):
             )
         verb = "would register" if options["dry_run"] else "registered"
         self.stdout.write(
-            f"{result.rows} rows: {verb} {result.created if not options['dry_run'] else result.rows - result.skipped}, "
-            f"{result.skipped} already registered (skipped)."
+            f"{result.rows} rows: {verb} {result.created}, {result.skipped} already registered (skipped)."
         )
