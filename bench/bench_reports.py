@@ -17,7 +17,6 @@ import argparse
 import datetime
 import os
 import re
-import statistics
 import sys
 import time
 import tracemalloc
@@ -32,6 +31,7 @@ import django
 
 django.setup()
 
+from bench_households import median_ms  # noqa: E402
 from bench_households import populate as populate_households  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -125,16 +125,6 @@ def populate_visits(target: int) -> None:
     started = time.perf_counter()
     call_command("rollups_rebuild", verbosity=0)
     print(f"rollups_rebuild: {time.perf_counter() - started:.0f} s", flush=True)
-
-
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm caches and the connection
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def bare_sql(run) -> tuple[list[str], callable]:

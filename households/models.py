@@ -181,7 +181,8 @@ class Household(models.Model):
 
     @staticmethod
     def label_of(pk, estate: str, building: str, unit: str, room: str, address: str) -> str:
-        """`label` from the fields alone, for lists read with values_list (the dashboard's map)."""
+        """`label` from the fields alone, for rows read with values_list (the dashboard's map, the ledgers);
+        with no pk, an empty address is an empty label."""
         parts = [estate]
         if building:
             parts.append(f"{building}号楼" if building.isdigit() else building)
@@ -190,7 +191,7 @@ class Household(models.Model):
         if room:
             parts.append(room)
         text = "".join(parts) or address
-        return text or f"#{pk}"
+        return text or (f"#{pk}" if pk is not None else "")
 
     @property
     def is_vulnerable(self) -> bool:

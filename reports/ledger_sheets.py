@@ -47,18 +47,6 @@ def _labels() -> dict[str, dict[str, str]]:
         return {key: {value: str(label) for value, label in pairs} for key, pairs in choices.items()}
 
 
-def address_label(estate: str, building: str, unit: str, room: str, address: str) -> str:
-    """The address as people write it (小区 3号楼2单元501), as `Household.label` makes it, from its columns."""
-    parts = [estate]
-    if building:
-        parts.append(f"{building}号楼" if building.isdigit() else building)
-    if unit:
-        parts.append(f"{unit}单元" if unit.isdigit() else unit)
-    if room:
-        parts.append(room)
-    return "".join(parts) or address
-
-
 @dataclass
 class Context:
     """What every sheet's query and rows need: who asked, the unit, the period, and a few look-ups."""
@@ -400,7 +388,7 @@ def _case_row(c: Context, r: tuple) -> list:
         responsible,
         subdistrict,
         community,
-        address_label(estate or "", building or "", unit or "", room or "", address or ""),
+        Household.label_of(None, estate or "", building or "", unit or "", room or "", address or ""),
         title,
         description,
         c.labels["severities"].get(severity, severity),
