@@ -49,7 +49,7 @@ from inspections.models import Inspection  # noqa: E402
 from inspections.rollups import rollups_visit_changed, seizure_counts, visit_counts  # noqa: E402
 from inspections.selectors import _seizures_in, inspections_in  # noqa: E402
 from inspections.services import SeizureInput, inspection_record  # noqa: E402
-from reports.ranking import default_week  # noqa: E402
+from reports.ranking import default_week, week_monday  # noqa: E402
 
 DAYS = 120  # a winter
 
@@ -181,6 +181,7 @@ def main() -> None:
     subdistrict = Division.objects.get(code="410103006")  # 五里堡街道
     community = Division.objects.filter(level=Level.COMMUNITY, code__startswith=subdistrict.code).order_by("code")[0]
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    wednesday = week_monday(yesterday) - datetime.timedelta(days=5)
     print(
         f"\n{Household.objects.count():,} households, {Inspection.objects.count():,} visits; "
         f"ranking week {default_week()}, digest of {yesterday}\n"
@@ -213,6 +214,8 @@ def main() -> None:
         ("ranking .xlsx download", page(qu, "/units/ranking/download/xlsx/")),
         ("digest text, district", lambda: digest_text(district, yesterday)),
         ("digest text, subdistrict", lambda: digest_text(subdistrict, yesterday)),
+        # Midweek, the digest's "week so far" (Monday to yesterday) is not a rollup period: counted from the visits.
+        ("digest text, district, a Wednesday", lambda: digest_text(district, wednesday)),
         ("district totals counted from the visits", counted_from_visits),
         ("ranking's week counted from the visits", week_counted_from_visits),
     ]
