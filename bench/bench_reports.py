@@ -18,8 +18,8 @@ import datetime
 import os
 import re
 import sys
+import threading
 import time
-import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
@@ -254,14 +254,20 @@ def record_visit(community: Division) -> None:
     print(f"\nrecording a visit with a seizure: {with_step:.1f} ms, of which the rollup step {step:.1f} ms")
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def ledger(community: Division, subdistrict: Division) -> None:
-    """A ledger export built as the worker builds it: rows, time, and the peak of traced memory."""
+    """A ledger export built as the worker builds it — rows, time, resident memory added at its peak — beside
+    streaming the same rows out of PostgreSQL with the same queries and writing no workbook."""
     from reports.ledgers import ledger_build
     from reports.models import LedgerExport
 
     user = get_user_model().objects.get(username="bench_qu_admin")
     today = timezone.localdate()
-    print(f"\n{'ledger export (.xlsx)':40} {'rows':>10} {'seconds':>8} {'rows/s':>8} {'peak MB':>8}")
+    print(f"\n{'ledger export (.xlsx)':30} {'rows':>9} {'Django s':>9} {'bare SQL s':>10} {'rows/s':>7} {'+RSS MB':>8}")
     for unit in (community, subdistrict):
         export = LedgerExport.objects.create(
             requested_by=user,
@@ -271,13 +277,41 @@ def ledger(community: Division, subdistrict: Division) -> None:
             end=today,
             sheets=list(LedgerExport.Sheet.values),
         )
-        tracemalloc.start()
+        before, peak, done = rss_mb(), [0.0], threading.Event()
+
+        def sample(peak=peak, done=done):
+            while not done.wait(0.05):
+                peak[0] = max(peak[0], rss_mb())
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            rows = ledger_build(export)
+            seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        selects = [
+            re.sub(r"^DECLARE .*? CURSOR WITH HOLD FOR ", "", q["sql"])
+            for q in captured.captured_queries
+            if q["sql"].startswith("DECLARE")
+        ]
         started = time.perf_counter()
-        rows = ledger_build(export)
-        seconds = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(f"{unit.name:40} {rows:10,d} {seconds:8.1f} {rows / seconds:8,.0f} {peak / 2**20:8.1f}", flush=True)
+        with transaction.atomic():  # a server-side cursor lives in a transaction
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")  # as ledger_build plans them
+            for n, sql in enumerate(selects):
+                with connection.connection.cursor(name=f"bench_ledger_{n}") as cursor:
+                    cursor.itersize = 2000
+                    cursor.execute(sql)
+                    for _row in cursor:
+                        pass
+        sql_seconds = time.perf_counter() - started
+        print(
+            f"{unit.name[:14]:30} {rows:9,d} {seconds:9.1f} {sql_seconds:10.1f} {rows / seconds:7,.0f} "
+            f"{max(peak[0] - before, 0):8.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
