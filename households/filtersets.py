@@ -2,7 +2,7 @@ import math
 
 import django_filters
 from django import forms
-from django.db.models import F, FloatField, Q
+from django.db.models import F, FloatField, OrderBy, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -75,9 +75,14 @@ class HouseholdFilterSet(UnitFilterSet):
         # confirmable by searching for it.
         user = getattr(self.request, "user", None)
         by_phone = Q(phone=value) & codes_q(phone_codes(user), "division_code")
-        return queryset.filter(
+        found = queryset.filter(
             Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value) | by_phone
         )
+        # Newest first, but not by walking the primary key: PostgreSQL cannot estimate how few rows a
+        # '%text%' matches, and for a rare name it would read the whole register backwards looking for the
+        # first 50 (0.5 s at a million households). Ordering by an expression makes it find the matches
+        # through the trigram indexes and sort them (docs/households.md).
+        return found.order_by(OrderBy(F("id") + 0, descending=True))
 
     def filter_vulnerable(self, queryset, name, value):
         condition = Q(elderly_alone=True) | Q(low_income=True) | Q(disabled=True)

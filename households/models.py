@@ -150,6 +150,9 @@ class Household(models.Model):
                 condition=models.Q(coal_status="found", voided_at__isnull=True),
                 opclasses=["varchar_pattern_ops", "bool_ops"],
             ),
+            # The register's search matches a full phone number exactly (for those who see numbers); with
+            # the trigram indexes of migration 0004 the whole search is index-driven (docs/households.md).
+            models.Index(fields=["phone"], name="household_phone"),
             models.Index(
                 fields=["coal_status_at"],
                 name="household_found_latest",
