@@ -149,6 +149,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-ledger-exports": {"task": "reports.tasks.expire_ledger_exports", "schedule": 3600.0},
     "resume-stuck-ledger-exports": {"task": "reports.tasks.resume_stuck_ledger_exports", "schedule": 300.0},
+    "sweep-orphan-photos": {"task": "inspections.tasks.sweep_orphan_photos", "schedule": crontab(hour=4, minute=0)},
 }
 
 # --- Authentication ----------------------------------------------------------------------------

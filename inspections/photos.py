@@ -7,6 +7,7 @@ including EXIF, whose GPS position is read first and kept on the Photo row.
 
 from __future__ import annotations
 
+import datetime
 import io
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -125,3 +128,34 @@ def photos_attach(*, actor, subject: models.Model, division_code: str, photos: l
         photo.save()
         stored.append(photo)
     return stored
+
+
+PHOTO_DIRECTORY = "photos"
+
+
+def photos_sweep_orphans(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
+    """Delete the photo files that no Photo row names and that were written more than `older_than` ago.
+
+    A submission writes its photo files inside its transaction; if the transaction then fails (a database
+    error, a lost race), the rows are gone and the files stay. Files younger than `older_than` are left
+    alone: they may belong to a transaction still open. Returns the number of files deleted.
+    """
+    known = set()
+    for image, thumbnail in Photo.objects.values_list("image", "thumbnail").iterator(chunk_size=10000):
+        known.update((image, thumbnail))
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    folders = [PHOTO_DIRECTORY]
+    while folders:
+        folder = folders.pop()
+        try:
+            subfolders, files = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        folders.extend(f"{folder}/{name}" for name in subfolders)
+        for name in files:
+            path = f"{folder}/{name}"
+            if path not in known and default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted
