@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division, Level
 from households.models import Household
-from inspections.forms import PhotosField
+from inspections.forms import PhotosField, date_widget
 
 from .models import Accountability, Case, SupervisionNotice
 from .services import ProblemInput
@@ -41,7 +41,7 @@ class NoticeForm(forms.Form):
 
     division = forms.ModelChoiceField(label=_("Receiving unit"), queryset=Division.objects.none())
     number = forms.CharField(label=_("Number"), max_length=60)
-    issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = forms.DateField(label=_("Issued on"), widget=date_widget())
     level = forms.ChoiceField(label=_("Issued by"), choices=SupervisionNotice.Level.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -118,7 +118,7 @@ class CaseOpenForm(forms.Form):
     deadline = forms.DateField(
         label=_("Deadline"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_widget(),
         help_text=_("Leave empty for the default of the severity."),
     )
     household = forms.ModelChoiceField(
@@ -147,7 +147,7 @@ class NoteForm(forms.Form):
 
 
 class DeadlineForm(forms.Form):
-    deadline = forms.DateField(label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("New deadline"), widget=date_widget())
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
@@ -160,7 +160,7 @@ class AccountabilityForm(forms.Form):
     unit = UnitField(label=_("Unit"), queryset=Division.objects.none())
     person = forms.CharField(label=_("Person held responsible"), max_length=100, required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    decided_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(label=_("Date"), widget=date_widget())
     cases = forms.ModelMultipleChoiceField(
         label=_("Cases"), queryset=Case.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division, Level
+from inspections.forms import date_widget
 
 from .models import Channel
 
@@ -36,7 +37,7 @@ class ChannelForm(forms.ModelForm):
 
 class DigestPreviewForm(forms.Form):
     division = forms.ModelChoiceField(label=_("Unit"), queryset=Division.objects.none(), to_field_name="code")
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=date_widget())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division, Level
+from inspections.forms import date_widget
 
 from .ledgers import check_request
 from .models import LedgerExport
@@ -11,8 +12,8 @@ from .models import LedgerExport
 class PeriodForm(forms.Form):
     """An inclusive range of local dates; either side may stay open (the whole history by default)."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=date_widget())
+    end = forms.DateField(label=_("To"), required=False, widget=date_widget())
 
     def clean(self):
         cleaned = super().clean()
@@ -34,8 +35,8 @@ class LedgerForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a unit within your jurisdiction.")},
     )
     # ISO dates: the browser's date input takes no other format (zh-hans would render 2026/11/01).
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(label=_("From"), widget=date_widget())
+    end = forms.DateField(label=_("To"), widget=date_widget())
     sheets = forms.MultipleChoiceField(
         label=_("Sheets"),
         choices=LedgerExport.Sheet.choices,

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from digests import services
 from digests.models import Delivery
@@ -66,3 +67,10 @@ def test_the_test_message_button_shows_the_services_answer(client_as, wecom, cha
     bad.refresh_from_db()
     assert len(wecom.received) == 1 and "五里堡街道" in wecom.texts[0]
     assert "93000" in bad.status and "93000" not in good.status
+
+
+def test_the_date_box_shows_yesterday_in_the_form_a_date_input_takes(client_as):
+    """In Chinese, Django writes a date as 2026/11/28, which an <input type=date> throws away."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    page = client_as("wulibao_admin").get("/digests/").content.decode()
+    assert f'type="date" name="date" value="{yesterday:%Y-%m-%d}"' in page
