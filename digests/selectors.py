@@ -14,19 +14,16 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 from cases.selectors import case_figures
 from divisions.models import Division, Level
+from inspections.rollups import week_monday
 from inspections.selectors import fieldwork_figures, visits_by_unit
 
 BEST_AND_WORST = 3
 
 
-def week_start(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
-
-
 def community_week(division: Division, day: datetime.date) -> list[tuple[str, int]]:
     """Households checked per community of the division, Monday to `day`, most first; every community
     appears, those with nothing done too. Ties are broken by community code (stable)."""
-    counts = visits_by_unit(codes=[division.code], start=week_start(day), end=day)
+    counts = visits_by_unit(codes=[division.code], start=week_monday(day), end=day)
     communities = Division.objects.filter(code__startswith=division.code, level=Level.COMMUNITY, is_active=True)
     rows = [(c.code, c.name, counts.get(c.code, {}).get("households_checked", 0)) for c in communities]
     rows.sort(key=lambda row: (-row[2], row[0]))

@@ -28,6 +28,7 @@ from divisions.models import Division, Level
 from divisions.scoping import can_enter, grants, is_unrestricted
 from households.models import RegisterCount
 from inspections.models import Conversion, ConversionTarget
+from inspections.rollups import week_monday
 from inspections.seasons import heating_season, season_bounds
 from inspections.selectors import COMMUNITY_CODE_LENGTH, local_bounds, visits_by_unit
 
@@ -81,10 +82,6 @@ SCORE_DIGITS = 6  # scores equal to this many decimals are a tie
 
 def praise_count() -> int:
     return getattr(settings, "RANKING_PRAISE_COUNT", 3)
-
-
-def week_monday(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
 
 
 def default_week(today: datetime.date | None = None) -> datetime.date:
