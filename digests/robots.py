@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class RobotError(Exception):
@@ -69,6 +70,13 @@ def mention_room(robot: Robot) -> int:
     return 0
 
 
+def wecom_mention_part(robot: Robot) -> str | None:
+    """The text of the extra last message that @s a WeCom channel's mobile numbers, or None if it has none."""
+    if robot.kind == "wecom" and any(m.isdigit() for m in robot.mention):
+        return _("Please read the supervision digest above.")
+    return None
+
+
 def _hmac_b64(key: str, message: str) -> str:
     return base64.b64encode(hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()).decode()
 
@@ -77,8 +85,12 @@ def _request(robot: Robot, text: str, *, title: str, part: int, parts: int, firs
     mobiles = [m for m in robot.mention if m.isdigit()]
     users = [m for m in robot.mention if not m.isdigit()]
     if robot.kind == "wecom":
-        content = text + ("\n" + " ".join(f"<@{u}>" for u in users) if first and users else "")
         url = f"{robot.base}/cgi-bin/webhook/send?{urllib.parse.urlencode({'key': robot.key})}"
+        if mobiles and part == parts:
+            # WeCom's markdown can @ user ids only; mobile numbers are @-ed by a text message, sent last
+            # (`wecom_mention_part` adds it to a digest's parts).
+            return url, {"msgtype": "text", "text": {"content": text, "mentioned_mobile_list": mobiles}}
+        content = text + ("\n" + " ".join(f"<@{u}>" for u in users) if first and users else "")
         return url, {"msgtype": "markdown", "markdown": {"content": content}}
     if robot.kind == "dingtalk":
         timestamp = str(int(time.time() * 1000))

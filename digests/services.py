@@ -37,8 +37,10 @@ def robot_for(channel: Channel) -> robots.Robot:
 
 
 def digest_parts(digest: Digest, channel: Channel) -> list[str]:
-    limit = robots.MESSAGE_LIMITS[channel.kind] - robots.mention_room(robot_for(channel))
-    return split_parts(digest.text, limit)
+    robot = robot_for(channel)
+    parts = split_parts(digest.text, robots.MESSAGE_LIMITS[channel.kind] - robots.mention_room(robot))
+    mention = robots.wecom_mention_part(robot)
+    return [*parts, mention] if mention else parts
 
 
 def digest_get_or_build(*, division: Division, date: datetime.date) -> Digest:
