@@ -185,7 +185,9 @@ def test_a_large_file_is_written_in_batches(tmp_path, people, wulibao_community)
     with CaptureQueriesContext(connection) as queries:
         result = households_import(actor=people["qu_admin"], path=path)
     assert result.created == 5000
-    assert len(queries) < 40  # batches of 2,000, not a query per household
+    # Batches of 2,000, not a query per household: about 20 queries on PostgreSQL; SQLite's limit on a
+    # statement's parameters splits each batch further (about 200).
+    assert len(queries) < (40 if connection.vendor == "postgresql" else 500)
     assert RegisterCount.objects.get(code=wulibao_community.code).households == 5000
 
 
