@@ -111,11 +111,16 @@ class RolledUp:
     distinct: dict[str, str]
 
 
+def _whole_communities(codes: list[str] | None) -> bool:
+    """Whether a scope is made of whole communities (or larger), as the rollups' rows are."""
+    return codes is None or all(len(code) <= COMMUNITY_CODE_LENGTH for code in codes)
+
+
 def rolled_up(codes: list[str] | None, start=None, end=None) -> RolledUp | None:
     """The rollup rows answering visit figures for a scope and period, or None when they cannot: a scope
     below a community (rows are per community), or a period that is neither "up to a date", one day nor
     one Monday–Sunday week (distinct households do not add up across days)."""
-    if codes is not None and any(len(code) > COMMUNITY_CODE_LENGTH for code in codes):
+    if not _whole_communities(codes):
         return None
     start, end = _day(start) if start else None, _day(end) if end else None
     scope = codes_q(codes, "code")
@@ -257,7 +262,7 @@ def visits_by_day(*, codes: list[str] | None, start: datetime.date, end: datetim
     """Visits, night checks and households where coal was found, per local day of a period:
     {day: {inspections, night_checks, households_with_coal_found}} (days with nothing are absent)."""
     names = ("inspections", "night_checks", "households_with_coal_found")
-    if rolled_up(codes, start, start) is not None:  # a scope the rollups answer: one row per community-day
+    if _whole_communities(codes):  # one rollup row per community and day
         rows = (
             DailyRollup.objects.filter(codes_q(codes, "code"), day__gte=start, day__lte=end)
             .values("day")

@@ -21,6 +21,7 @@ from divisions.models import Division, Level
 from divisions.scoping import covers, mask_phone, phone_codes
 from households.models import CoalStatus, Heating, Household, Kind
 from inspections.models import Inspection, Purchase, Seizure
+from inspections.selectors import local_bounds
 
 from .models import LedgerExport
 
@@ -65,9 +66,7 @@ class Context:
 
     @classmethod
     def of(cls, export: LedgerExport) -> Context:
-        midnight = datetime.time.min
-        since = timezone.make_aware(datetime.datetime.combine(export.start, midnight))
-        until = timezone.make_aware(datetime.datetime.combine(export.end + datetime.timedelta(days=1), midnight))
+        since, until = local_bounds(export.start, export.end)
         unit = export.division
         # Every unit in the subtree and above it, by code: the 街道 / 社区 / 网格 of a row without a join.
         above = [unit.code[:n] for n in range(1, len(unit.code))]

@@ -42,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from coalgov.audit import audit_record
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
+from inspections.services import EARLIEST
 
 from .ledger_sheets import NO, SHEETS, YES, Context, Sheet
 from .models import LedgerExport
@@ -49,7 +50,6 @@ from .models import LedgerExport
 logger = logging.getLogger(__name__)
 
 MAX_DAYS = 366
-EARLIEST = datetime.date(1990, 1, 1)
 PROGRESS_EVERY = 5000  # rows between two progress UPDATEs (each also renews the lease)
 CHUNK_SIZE = 2000  # rows fetched from the database at a time
 MAX_SHEET_ROWS = 1_048_576  # Excel's limit, header included: a longer sheet continues on 检查记录（2）…

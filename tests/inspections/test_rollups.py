@@ -65,7 +65,8 @@ def rolled(codes, start=None, end=None) -> dict:
     return {name: figures[name] for name in VISIT_FIGURES}
 
 
-def rows(model, period):
+def rows(model):
+    """The model's rows as tuples, without the all-zero rows a void leaves (a rebuild writes none)."""
     fields = [f.name for f in model._meta.fields if f.name != "id"]
     return sorted(
         (
@@ -78,9 +79,9 @@ def rows(model, period):
 
 def assert_same_as_rebuilt():
     """What the services kept equals what a rebuild from the visits writes."""
-    kept = rows(DailyRollup, "day"), rows(WeeklyRollup, "week")
+    kept = rows(DailyRollup), rows(WeeklyRollup)
     rollups_rebuild()
-    assert (rows(DailyRollup, "day"), rows(WeeklyRollup, "week")) == kept
+    assert (rows(DailyRollup), rows(WeeklyRollup)) == kept
 
 
 def test_a_random_winter_of_visits_and_voids_adds_up_as_the_visits_do(
