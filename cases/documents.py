@@ -84,6 +84,18 @@ def follow_up_rows(case: Case) -> list[tuple[str, str]]:
     ]
 
 
+def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
+    """The case's timeline as the follow-up sheet lists it: when, who ("系统" for the morning task), what."""
+    return [
+        (
+            f"{timezone.localtime(event.at):%Y-%m-%d %H:%M}",
+            event.actor_name,
+            f"{event.get_action_display()}{'：' + event.note if event.note else ''}",
+        )
+        for event in case.events.all()
+    ]
+
+
 def rectification_notice_docx(case: Case) -> bytes:
     context = notice_context(case)
     document = _document()
@@ -108,6 +120,13 @@ def follow_up_sheet_docx(case: Case) -> bytes:
     table.style = "Table Grid"
     for row, (label, value) in zip(table.rows, rows, strict=True):
         row.cells[0].text, row.cells[1].text = label, _text(value)
+    events = follow_up_events(case)
+    document.add_paragraph("督办记录")
+    timeline = document.add_table(rows=len(events), cols=3)
+    timeline.style = "Table Grid"
+    for row, values in zip(timeline.rows, events, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = _text(value)
     paragraph = document.add_paragraph(f"{issuing_office(case)}　{timezone.localdate():%Y年%m月%d日}")
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return _bytes(document)

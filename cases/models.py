@@ -19,6 +19,13 @@ from households.models import Household
 from inspections.models import Inspection, Photo
 
 
+def actor_name(user) -> str:
+    """A user's display name, or "system" for steps the periodic tasks take (actor is None)."""
+    if user is None:
+        return str(_("system"))
+    return user.first_name or user.username
+
+
 class CaseQuerySet(ScopedQuerySet):
     scope_field = "division_code"
 
@@ -222,6 +229,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def actor_name(self) -> str:
+        """Who took the step, as pages and documents show it; the morning task's steps have no user."""
+        return actor_name(self.actor)
 
 
 class Recheck(models.Model):

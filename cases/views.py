@@ -80,7 +80,9 @@ class CaseDetailView(ScopedMixin, DetailView):
     def get_context_data(self, forms=None, **kwargs):
         context = super().get_context_data(**kwargs)
         case, forms = self.object, forms or {}
-        context["steps"] = {name: forms.get(name) or self.STEPS[name][0]() for name in self.steps(case)}
+        # Each step's form has its own prefix, so two forms on the page never share an id (id_note, id_reason)
+        # and every label points at its own field.
+        context["steps"] = {name: forms.get(name) or self.STEPS[name][0](prefix=name) for name in self.steps(case)}
         # The reporter of a tip-off is kept private: only those who verify the case see the contact.
         context["show_reporter"] = services.can_verify(self.request.user, case)
         return context
@@ -92,7 +94,7 @@ class CaseDetailView(ScopedMixin, DetailView):
             return HttpResponse(status=400)
         if step not in self.steps(case):
             raise PermissionDenied
-        form = self.STEPS[step][0](request.POST, request.FILES)
+        form = self.STEPS[step][0](request.POST, request.FILES, prefix=step)
         if form.is_valid():
             try:
                 self.run(step, case, form.cleaned_data)
@@ -205,7 +207,8 @@ class CaseDocumentView(LoginRequiredMixin, View):
     kind = "notice"
 
     def get(self, request, pk):
-        case = get_object_or_404(_cases().visible_to(request.user), pk=pk)
+        events = Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
+        case = get_object_or_404(_cases().prefetch_related(events).visible_to(request.user), pk=pk)
         if request.GET.get("format") == "docx":
             build = documents.rectification_notice_docx if self.kind == "notice" else documents.follow_up_sheet_docx
             response = HttpResponse(
@@ -214,5 +217,10 @@ class CaseDocumentView(LoginRequiredMixin, View):
             name = "整改通知书" if self.kind == "notice" else "督办单"
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{name}-{case.pk}.docx')}"
             return response
-        context = {"case": case, "notice": documents.notice_context(case), "rows": documents.follow_up_rows(case)}
+        context = {
+            "case": case,
+            "notice": documents.notice_context(case),
+            "rows": documents.follow_up_rows(case),
+            "events": documents.follow_up_events(case),
+        }
         return render(request, f"cases/print_{self.kind}.html", context)

@@ -112,5 +112,12 @@ class AuditEvent(models.Model):
         raise ValueError("Audit events are append-only.")
 
     @property
+    def actor_name(self) -> str:
+        """Who made the change, as pages show it; the periodic tasks' changes have no user ("system")."""
+        if self.actor is None:
+            return str(_("system"))
+        return self.actor.first_name or self.actor.username
+
+    @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))

@@ -90,16 +90,20 @@ def test_the_responsible_community_reports_rectified_with_a_photo_and_the_subdis
     case = notice_case()
     worker = client_as("wulibao_worker")
 
-    no_photo = worker.post(case.get_absolute_url(), {"step": "rectify", "note": "已清理"})
+    no_photo = worker.post(case.get_absolute_url(), {"step": "rectify", "rectify-note": "已清理"})
     assert no_photo.status_code == 400
-    fake = worker.post(case.get_absolute_url(), {"step": "rectify", "note": "已清理", "photos": [_text_file()]})
+    fake = worker.post(
+        case.get_absolute_url(), {"step": "rectify", "rectify-note": "已清理", "rectify-photos": [_text_file()]}
+    )
     assert fake.status_code == 400
     case.refresh_from_db()
     assert case.status == Case.Status.OPEN
 
-    done = worker.post(case.get_absolute_url(), {"step": "rectify", "note": "已清理", "photos": [jpeg()]})
+    done = worker.post(
+        case.get_absolute_url(), {"step": "rectify", "rectify-note": "已清理", "rectify-photos": [jpeg()]}
+    )
     assert done.status_code == 302
-    closed = client_as("wulibao_admin").post(case.get_absolute_url(), {"step": "close", "note": "核查属实"})
+    closed = client_as("wulibao_admin").post(case.get_absolute_url(), {"step": "close", "close-note": "核查属实"})
     assert closed.status_code == 302
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
