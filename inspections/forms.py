@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.dates import PLANNING_AHEAD, date_validator
 from divisions.models import Division, Level
 from divisions.scoping import codes_q, entry_codes
 from households.models import Household
@@ -52,6 +53,12 @@ def date_widget() -> forms.DateInput:
 
 def notes_widget() -> forms.Textarea:
     return forms.Textarea(attrs={"rows": 3})
+
+
+def bound_dates(form: forms.BaseForm, *names: str, ahead=None) -> None:
+    """Refuse a far-off date on the form itself (year 1, year 9999), with the services' one rule and message."""
+    for name in names:
+        form.fields[name].validators.append(date_validator(ahead=ahead))
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -124,6 +131,7 @@ class InspectionForm(FieldworkForm):
     def __init__(self, *args, user, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["started_at"].initial = now_local
+        bound_dates(self, "started_at")
         # Operations the household can be part of: not voided, visible, organised by one of its units.
         code = household.division_code
         prefixes = [code[:n] for n in range(1, len(code) + 1)]
@@ -192,6 +200,7 @@ class OperationForm(ServiceValidatedForm):
         self.fields["division"].queryset = units.filter(level__in=[Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY])
         if not self.instance.pk:
             self.initial.setdefault("date", timezone.localdate())
+        bound_dates(self, "date", ahead=PLANNING_AHEAD)  # operations are planned ahead
         # Narrow the team and the covered units to the organising unit once it is known.
         organiser = self._organiser(units)
         roots = [organiser.code] if organiser else entry_codes(user, "operation")
@@ -264,6 +273,7 @@ class PurchaseForm(FieldworkForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("purchased_on", timezone.localdate())
+        bound_dates(self, "purchased_on")
         for name in ("quantity", "unit_price", "market_price"):
             self.fields[name].widget.attrs.update(inputmode="decimal", step="any")
 
@@ -283,6 +293,7 @@ class BanForm(FieldworkForm):
     def __init__(self, *args, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["banned_at"].initial = now_local
+        bound_dates(self, "banned_at")
         self.fields["departments"].queryset = Department.objects.filter(is_active=True)
         self.fields["departments"].required = False
         # The kind of ban follows from the kind of place; offer only that one when it is clear.
@@ -297,6 +308,10 @@ class ConversionForm(ServiceValidatedForm):
         model = Conversion
         fields = ["kind", "status", "completed_on", "notes"]
         widgets = {"completed_on": date_widget(), "notes": notes_widget()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self, "completed_on")
 
 
 class ConversionTargetForm(ServiceValidatedForm):
@@ -339,4 +354,5 @@ class PublicityForm(FieldworkForm):
             .select_related("parent")
         )
         self.initial.setdefault("date", timezone.localdate())
+        bound_dates(self, "date")
         self.fields["count"].widget.attrs["inputmode"] = "numeric"

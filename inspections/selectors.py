@@ -16,13 +16,12 @@ from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coalgov.dates import EARLIEST, LATEST
 from divisions.models import COMMUNITY_CODE_LENGTH
 from divisions.scoping import codes_q
 
 from .models import Ban, Conversion, DailyRollup, Inspection, Publicity, Purchase, Seizure, WeeklyRollup
 from .rollups import FIRSTS, seizure_counts, visit_counts
-
-EARLIEST, LATEST = datetime.date(1990, 1, 1), datetime.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)

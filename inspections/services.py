@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
+from coalgov.dates import EARLIEST, PLANNING_AHEAD, date_check  # noqa: F401 (EARLIEST: the ledgers import it here)
 from divisions.models import Division, Level
 from divisions.scoping import ensure_can_enter, grants
 from households.models import CoalStatus, Household
@@ -31,8 +32,6 @@ from .rollups import rollups_visit_changed
 from .seasons import is_season
 from .signals import visit_recorded, visit_voided
 
-# A phone's clock may run a little fast; a visit further in the future than this is refused.
-CLOCK_SKEW = datetime.timedelta(minutes=10)
 # Coal found at a banned place counts as a rebound only this long after the ban.
 REBOUND_GRACE = datetime.timedelta(hours=12)
 WHOLE_ITEMS = {Seizure.Item.BRIQUETTE, Seizure.Item.STOVE, Seizure.Item.CHARCOAL}
@@ -71,17 +70,8 @@ def _check_household(household: Household) -> None:
         raise ValidationError({"household": _("This household has been voided.")})
 
 
-EARLIEST = datetime.date(1990, 1, 1)  # before the campaign; a year-1 date is a typing slip
-
-
 def _check_not_future(value: datetime.datetime | datetime.date, field: str) -> None:
-    now = timezone.now()
-    late = value > now + CLOCK_SKEW if isinstance(value, datetime.datetime) else value > timezone.localdate(now)
-    if late:
-        raise ValidationError({field: _("This date is in the future.")})
-    day = value.date() if isinstance(value, datetime.datetime) else value
-    if day < EARLIEST:
-        raise ValidationError({field: _("This date is too far in the past.")})
+    date_check(value, field=field)
 
 
 def is_night(moment: datetime.datetime) -> bool:
@@ -308,6 +298,8 @@ def operation_save(
         ensure_can_enter(actor, operation.division, "operation")
         if operation.is_voided:
             raise ValidationError(_("A voided operation cannot be changed."))
+    if "date" in data:
+        date_check(data["date"], field="date", ahead=PLANNING_AHEAD)  # planned ahead, but not for decades
     covered = list(covered or (operation.covered.all() if operation is not None else ()))
     for unit in covered:
         if not unit.is_within(division):

@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from coalgov.api import DateTimeField
+from coalgov.dates import PLANNING_AHEAD, date_validator
+from coalgov.uploads import DeclaredCounts, photo_count_field, seizure_count_field
 from divisions.models import Division, Membership
 from households.models import Household
 
@@ -75,19 +77,24 @@ class JSONListField(serializers.ListField):
         return super().get_value(dictionary)
 
 
-class InspectionSerializer(serializers.ModelSerializer):
-    """A visit as the phone sends it: the household, what was found and taken, and photos."""
+class InspectionSerializer(DeclaredCounts, serializers.ModelSerializer):
+    """A visit as the phone sends it: the household, what was found and taken, and photos.
+
+    `photo_count` and `seizure_count`, when sent, must match the photos and seizure rows that arrived.
+    """
 
     client_uuid = serializers.UUIDField(required=False, allow_null=True)
     household = VisibleHouseholdField()
     household_label = serializers.CharField(source="household.label", read_only=True)
     operation = VisibleOperationField(required=False, allow_null=True)
-    started_at = DateTimeField(required=False)
+    started_at = DateTimeField(required=False, validators=[date_validator()])
     departments = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), many=True, required=False
     )
     seizures = JSONListField(child=SeizureSerializer(), required=False, write_only=True)
+    seizure_count = seizure_count_field()
     photos = PhotoSerializer(many=True, read_only=True)
+    photo_count = photo_count_field()
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -110,7 +117,9 @@ class InspectionSerializer(serializers.ModelSerializer):
             "latitude",
             "longitude",
             "seizures",
+            "seizure_count",
             "photos",
+            "photo_count",
             "recorded_by",
             "recorded_at",
             "voided_at",
@@ -200,6 +209,7 @@ class OperationSerializer(serializers.ModelSerializer):
             *RECORD_FIELDS,
         ]
         read_only_fields = RECORD_READ_ONLY
+        extra_kwargs = {"date": {"validators": [date_validator(ahead=PLANNING_AHEAD)]}}  # planned ahead
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("covered"):
@@ -214,7 +224,7 @@ class PurchaseSerializer(serializers.ModelSerializer):
     household = VisibleHouseholdField()
     household_label = serializers.CharField(source="household.label", read_only=True)
     inspection = VisibleInspectionField(required=False, allow_null=True)
-    purchased_on = serializers.DateField(required=False)
+    purchased_on = serializers.DateField(required=False, validators=[date_validator()])
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -238,17 +248,18 @@ class PurchaseSerializer(serializers.ModelSerializer):
         read_only_fields = [*RECORD_READ_ONLY, "amount"]
 
 
-class BanSerializer(serializers.ModelSerializer):
+class BanSerializer(DeclaredCounts, serializers.ModelSerializer):
     """A sale point shut, a storage point cleared or a stall moved on; `rebound_at` is set by later visits."""
 
     client_uuid = serializers.UUIDField(required=False, allow_null=True)
     household = VisibleHouseholdField()
     household_label = serializers.CharField(source="household.label", read_only=True)
-    banned_at = DateTimeField(required=False)
+    banned_at = DateTimeField(required=False, validators=[date_validator()])
     departments = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), many=True, required=False
     )
     photos = PhotoSerializer(many=True, read_only=True)
+    photo_count = photo_count_field()
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -266,6 +277,7 @@ class BanSerializer(serializers.ModelSerializer):
             "notes",
             "rebound_at",
             "photos",
+            "photo_count",
             *RECORD_FIELDS,
         ]
         read_only_fields = [*RECORD_READ_ONLY, "rebound_at"]
@@ -292,7 +304,7 @@ class ConversionSerializer(serializers.ModelSerializer):
             *RECORD_FIELDS,
         ]
         read_only_fields = RECORD_READ_ONLY
-        extra_kwargs = {"status": {"required": True}}
+        extra_kwargs = {"status": {"required": True}, "completed_on": {"validators": [date_validator()]}}
         validators = []  # one current conversion per household: a POST for a household updates it
 
 
@@ -318,14 +330,15 @@ class ConversionTargetSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PublicitySerializer(serializers.ModelSerializer):
+class PublicitySerializer(DeclaredCounts, serializers.ModelSerializer):
     """A unit's publicity work on a day: what, how many, where, with photos."""
 
     client_uuid = serializers.UUIDField(required=False, allow_null=True)
     division = VisibleDivisionField(help_text=gettext_lazy("Code of the unit."))
     division_name = serializers.CharField(source="division.name", read_only=True)
-    date = serializers.DateField(required=False)
+    date = serializers.DateField(required=False, validators=[date_validator()])
     photos = PhotoSerializer(many=True, read_only=True)
+    photo_count = photo_count_field()
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
@@ -342,6 +355,7 @@ class PublicitySerializer(serializers.ModelSerializer):
             "place",
             "notes",
             "photos",
+            "photo_count",
             *RECORD_FIELDS,
         ]
         read_only_fields = RECORD_READ_ONLY
