@@ -132,6 +132,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic work, written into django-celery-beat's tables when beat starts (times are Asia/Shanghai).
 CELERY_BEAT_SCHEDULE = {
+# Redis hands a task nobody acknowledged to another worker after the visibility timeout. A retry waiting for
+# its countdown is held unacknowledged by a live worker the whole time (the digest's backoff reaches 30
+# minutes, digests.robots.RETRY_MAX_SECONDS), so the timeout must outlast the longest countdown plus a run, or
+# the live worker's retry would be run twice. Work of a killed worker is not left to this timeout: deliveries
+# and ledger exports hold leases of minutes (DELIVERY_LEASE_SECONDS, LEDGER_LEASE_SECONDS) and beat's
+# resume_stuck_* tasks re-queue them when a lease runs out; the broker's own redelivery, two hours on, then
+# finds them done and does nothing (they are claimed before they run).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
     "send-daily-digests": {
         "task": "digests.tasks.send_daily_digests",
         "schedule": crontab(
@@ -287,6 +295,9 @@ DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
 # A re-check visit may come this many days before the re-check is due and still count as it.
 RECHECK_EARLY_DAYS = int(os.environ.get("RECHECK_EARLY_DAYS", "3"))
 
+# A failed part is retried after this many seconds, doubling each time (at most 30 minutes); after a rate
+# limit, never sooner than the robot's window (DingTalk: 10 minutes).
+DELIVERY_RETRY_SECONDS = int(os.environ.get("DELIVERY_RETRY_SECONDS", "30"))
 # Ledger exports (台账, reports/ledgers.py): how long a built file is kept before beat removes it, how long a
 # worker holds an export it is building (renewed as rows are written; a dead worker's export is resumed
 # after it), and how many exports one user may have waiting or being built at once.

@@ -7,6 +7,7 @@ digest, a unit page and (later) the dashboard give one answer to one question.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +46,9 @@ def digest_text(division: Division, day: datetime.date) -> str:
     codes = [division.code]
     f = fieldwork_figures(codes=codes, start=day, end=day)
     c = case_figures(codes=codes, start=day, end=day)
-    total = fieldwork_figures(codes=codes)
+    # The running totals as they stood at the end of the digest's day (a past date's digest must not carry
+    # what was done after it): the rollups' "up to a date" question, as the unit page asks with ?end=.
+    total = fieldwork_figures(codes=codes, end=day)
     lines = [
         "### " + _("%(unit)s daily supervision digest, %(date)s") % {"unit": division.name, "date": f"{day:%Y-%m-%d}"},
         "",
@@ -120,30 +123,39 @@ def digest_text(division: Division, day: datetime.date) -> str:
     return "\n".join(lines)
 
 
-def split_parts(text: str, limit: int, *, numbered: bool = True) -> list[str]:
-    """Split a digest into messages of at most `limit` UTF-8 bytes, at line boundaries.
+def split_parts(
+    text: str, limit: int, *, numbered: bool = True, measure: Callable[[str], int] | None = None
+) -> list[str]:
+    """Split a digest into messages of at most `limit` bytes, at line boundaries.
 
-    A table (consecutive lines starting with "|") stays whole when it fits in a message; a longer one is cut
-    between rows with its header repeated on each part. Parts are numbered （1/3）… when there are several.
+    `measure(part)` is the size the service counts against its limit (by default the UTF-8 bytes of the text;
+    for a robot, `robots.size`: the request body as sent). A table (consecutive lines starting with "|") stays
+    whole when it fits in a message; a longer one is cut between rows with its header repeated on each part.
+    Parts are numbered （1/3）… when there are several.
     """
-    room = limit - (len("（9999/9999）\n".encode()) if numbered else 0)
+    measure = measure or _utf8_size
+    prefix = "（9999/9999）\n" if numbered else ""  # room for the longest number a part may get
+
+    def fits(lines: list[str]) -> bool:
+        return measure(prefix + "\n".join(lines)) <= limit
+
     units: list[list[str]] = []  # lines that go into the same message
     for block in _blocks(text):
-        if _size(block) <= room:
+        if fits(block):
             units.append(block)
             continue
         head = block[:2] if block[0].startswith("|") and len(block) > 2 else []
         current = list(head)
         for row in block[len(head) :]:
-            for piece in _cut(row, room - _size(head) - 1 if head else room):
-                if current != head and _size([*current, piece]) > room:
+            for piece in _cut(row, lambda piece, head=head: fits([*head, piece])):
+                if current != head and not fits([*current, piece]):
                     units.append(current)
                     current = list(head)
                 current.append(piece)
         units.append(current)
     parts: list[list[str]] = []
     for unit in units:
-        if parts and _size(parts[-1] + unit) <= room:
+        if parts and fits(parts[-1] + unit):
             parts[-1] += unit
         else:
             parts.append(list(unit))
@@ -164,19 +176,25 @@ def _blocks(text: str) -> list[list[str]]:
     return blocks
 
 
-def _size(lines: list[str]) -> int:
-    return len("\n".join(lines).encode())
+def _utf8_size(text: str) -> int:
+    return len(text.encode())
 
 
-def _cut(line: str, room: int) -> list[str]:
-    """A line cut into pieces of at most `room` bytes, at character boundaries."""
-    pieces, current = [], ""
-    for char in line:
-        if len((current + char).encode()) > room:
-            pieces.append(current)
-            current = ""
-        current += char
-    return [*pieces, current]
+def _cut(line: str, fits: Callable[[str], bool]) -> list[str]:
+    """A line cut into the longest pieces that fit, at character boundaries (a binary search per piece:
+    measuring a robot's body is too dear to do per character)."""
+    pieces = []
+    while len(line) > 1 and not fits(line):
+        low, high = 1, len(line) - 1  # line[:low] is taken even if it does not fit, so each piece advances
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(line[:middle]):
+                low = middle
+            else:
+                high = middle - 1
+        pieces.append(line[:low])
+        line = line[low:]
+    return [*pieces, line]
 
 
 def digest_divisions() -> list[Division]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,9 +37,16 @@ def robot_for(channel: Channel) -> robots.Robot:
     )
 
 
+def digest_title(digest: Digest) -> str:
+    return _("%(unit)s daily digest %(date)s") % {"unit": digest.division.name, "date": digest.date}
+
+
 def digest_parts(digest: Digest, channel: Channel) -> list[str]:
-    robot = robot_for(channel)
-    parts = split_parts(digest.text, robots.MESSAGE_LIMITS[channel.kind] - robots.mention_room(robot))
+    """The messages a channel gets for a digest, each within the robot's limit on what is actually sent."""
+    robot, title = robot_for(channel), digest_title(digest)
+    parts = split_parts(
+        digest.text, robots.MESSAGE_LIMITS[channel.kind], measure=lambda text: robots.size(robot, text, title=title)
+    )
     mention = robots.wecom_mention_part(robot)
     return [*parts, mention] if mention else parts
 
@@ -84,8 +92,15 @@ def _claim(delivery_id: int) -> bool:
     return claimed == 1
 
 
+def _lease(seconds: float = 0) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(seconds=seconds + settings.DELIVERY_LEASE_SECONDS)
+
+
 def _finish(delivery: Delivery, status: str, error: str = "") -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(status=status, last_error=error[:500], claimed_until=None)
+    # A delivery left to retry keeps a lease: its worker is about to schedule the retry
+    # (delivery_retry_scheduled); if it dies first, the lease runs out and resume_stuck_deliveries takes over.
+    until = _lease() if status == Delivery.Status.RETRYING else None
+    Delivery.objects.filter(pk=delivery.pk).update(status=status, last_error=error[:500], claimed_until=until)
     channel_status = _("sent %(date)s") % {"date": delivery.digest.date} if status == Delivery.Status.SENT else error
     Channel.objects.filter(pk=delivery.channel_id).update(status=channel_status[:200])
 
@@ -101,7 +116,7 @@ def delivery_send(*, delivery_id: int) -> str:
     parts = digest_parts(delivery.digest, delivery.channel)
     Delivery.objects.filter(pk=delivery.pk).update(parts_total=len(parts))
     robot = robot_for(delivery.channel)
-    title = _("%(unit)s daily digest %(date)s") % {"unit": delivery.digest.division.name, "date": delivery.digest.date}
+    title = digest_title(delivery.digest)
     for index in range(delivery.parts_sent, len(parts)):
         if index > delivery.parts_sent:
             time.sleep(settings.ROBOT_PART_INTERVAL_SECONDS)
@@ -113,11 +128,16 @@ def delivery_send(*, delivery_id: int) -> str:
         except robots.Retryable as exc:
             _finish(delivery, Delivery.Status.RETRYING, str(exc))
             raise
-        lease = timezone.now() + datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-        Delivery.objects.filter(pk=delivery.pk).update(parts_sent=index + 1, claimed_until=lease)
+        Delivery.objects.filter(pk=delivery.pk).update(parts_sent=index + 1, claimed_until=_lease())
     Delivery.objects.filter(pk=delivery.pk).update(sent_at=timezone.now())
     _finish(delivery, Delivery.Status.SENT)
     return Delivery.Status.SENT
+
+
+def delivery_retry_scheduled(*, delivery_id: int, countdown: float) -> None:
+    """A retry is queued to run in `countdown` seconds: the lease runs to then and one lease beyond, so
+    resume_stuck_deliveries leaves the retry to its own time and takes over only if no worker ran it."""
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.RETRYING).update(claimed_until=_lease(countdown))
 
 
 def delivery_give_up(*, delivery_id: int, error: str) -> None:
@@ -128,9 +148,10 @@ def delivery_give_up(*, delivery_id: int, error: str) -> None:
 
 
 @transaction.atomic
-def delivery_resend(*, actor, delivery: Delivery) -> Delivery:
+def delivery_resend(*, actor, delivery: Delivery, enqueue: Callable[[int], object]) -> Delivery:
     """Send again by hand: a stopped or failed delivery resumes at its first part not yet taken;
-    a sent one is sent whole again (the administrator asked for it)."""
+    a sent one is sent whole again (the administrator asked for it). `enqueue(delivery_id)` queues the
+    sending (the caller passes the task: services never import tasks); it runs once this is committed."""
     ensure_can_enter(actor, delivery.channel.division, "channel")
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if (
@@ -144,9 +165,7 @@ def delivery_resend(*, actor, delivery: Delivery) -> Delivery:
     delivery.status, delivery.last_error = Delivery.Status.PENDING, ""
     delivery.save(update_fields=["status", "last_error", "parts_sent"])
     audit_record(actor=actor, action="delivery.resent", obj=delivery, division_code=delivery.division_code)
-    from .tasks import deliver  # tasks import services
-
-    transaction.on_commit(lambda: deliver.delay(delivery.pk))
+    transaction.on_commit(lambda: enqueue(delivery.pk))
     return delivery
 
 

@@ -1,3 +1,5 @@
+"""The digest's Celery tasks: thin wrappers around digests.services (tasks import services, never the reverse)."""
+
 import datetime
 import logging
 
@@ -17,7 +19,7 @@ STALE = datetime.timedelta(minutes=10)
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def deliver(self, delivery_id: int) -> str:
-    """Send one delivery; network trouble and rate limits retry with backoff within the robot's window."""
+    """Send one delivery; network trouble and rate limits retry with backoff, after the robot's window."""
     try:
         return services.delivery_send(delivery_id=delivery_id)
     except robots.Retryable as exc:
@@ -25,8 +27,8 @@ def deliver(self, delivery_id: int) -> str:
             services.delivery_give_up(delivery_id=delivery_id, error=str(exc))
             return Delivery.Status.FAILED
         kind = Delivery.objects.filter(pk=delivery_id).values_list("channel__kind", flat=True).first()
-        wait = robots.RATE_LIMIT_WAIT.get(kind, 60) if isinstance(exc, robots.RateLimited) else 0
-        countdown = max(wait, min(30 * 2**self.request.retries, 1800))
+        countdown = robots.retry_countdown(kind, self.request.retries, rate_limited=isinstance(exc, robots.RateLimited))
+        services.delivery_retry_scheduled(delivery_id=delivery_id, countdown=countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
@@ -37,18 +39,25 @@ def send_daily_digests(date: str | None = None) -> int:
     with transaction.atomic():
         deliveries = services.deliveries_prepare(date=day)
     for delivery in deliveries:
-        if delivery.status in (Delivery.Status.PENDING, Delivery.Status.RETRYING):
+        # A delivery that will retry has its retry scheduled (after the robot's window): queueing it now
+        # would send before that window ends. If its worker died, resume_stuck_deliveries takes it up.
+        if delivery.status == Delivery.Status.PENDING:
             deliver.delay(delivery.pk)
     return len(deliveries)
 
 
 @shared_task
 def resume_stuck_deliveries() -> int:
-    """Re-queue deliveries whose worker died mid-send (its lease ran out), and new ones whose task was lost.
-    A delivery is claimed before it is sent, so queueing one twice never sends it twice."""
+    """Re-queue every unfinished delivery whose lease ran out, and new ones whose task was lost.
+
+    Sending and will-retry deliveries hold a lease (`claimed_until`): renewed after each part while sending;
+    for a scheduled retry, running to the retry's time and one lease beyond. So a lease that ran out means the
+    worker holding it died (killed mid-send, or with the retry it was keeping), never that a retry is still
+    to come. A delivery is claimed before it is sent, so queueing one twice never sends it twice.
+    """
     now = timezone.now()
-    dead = Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
-    # A retrying delivery has its retry scheduled (after the robot's window): leave it to that.
+    unfinished = [Delivery.Status.SENDING, Delivery.Status.RETRYING]
+    dead = Q(status__in=unfinished, claimed_until__lt=now) | Q(status__in=unfinished, claimed_until__isnull=True)
     waiting = Q(status=Delivery.Status.PENDING, created_at__lt=now - STALE)
     ids = list(Delivery.objects.filter(dead | waiting).values_list("pk", flat=True))
     for pk in ids:

@@ -15,6 +15,7 @@ from . import services
 from .forms import ChannelForm, DigestPreviewForm
 from .models import Channel, Delivery, Digest
 from .selectors import digest_text, yesterday
+from .tasks import deliver
 
 
 class DigestView(LoginRequiredMixin, View):
@@ -44,7 +45,7 @@ class DeliveryListView(ScopedMixin, ListView):
         if not can_enter(request.user, delivery.channel.division, "channel"):
             raise PermissionDenied
         try:
-            services.delivery_resend(actor=request.user, delivery=delivery)
+            services.delivery_resend(actor=request.user, delivery=delivery, enqueue=deliver.delay)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

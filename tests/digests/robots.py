@@ -289,6 +289,7 @@ class RobotServer:
             self._failures.clear()
             self._hits.clear()
             self.delay = 0.0
+            getattr(self, "_throttled_until", {}).clear()
 
     @property
     def texts(self) -> list[str]:
@@ -444,6 +445,9 @@ class DingTalkServer(RobotServer):
 
     `keywords` maps access_token → words of which the message must contain one (DingTalk's 自定义关键词
     security setting); `require_json_content_type` refuses bodies not sent as application/json, as DingTalk does.
+    The request body, as sent (escapes and all), may be at most `MAX_BYTES` (460101 beyond). More than `limit`
+    messages in `window` (20 a minute) throttles the robot: every message is refused with 130101 for
+    `throttle` seconds (10 minutes, as DingTalk documents: 如果超过20条，会限流10分钟).
     """
 
     PATH = "/robot/send"
@@ -454,6 +458,8 @@ class DingTalkServer(RobotServer):
         self.tokens: dict[str, str | None] = {DINGTALK_TOKEN: DINGTALK_SECRET}
         self.keywords: dict[str, list[str]] = {}
         self.require_json_content_type = True
+        self.throttle = 600.0
+        self._throttled_until: dict[str, float] = {}
 
     def url(self, token: str = DINGTALK_TOKEN) -> str:
         """The webhook URL as DingTalk shows it; the sender adds `timestamp` and `sign`."""
@@ -506,9 +512,14 @@ class DingTalkServer(RobotServer):
         words = self.keywords.get(token)
         if words and not any(w in text or (title and w in title) for w in words):
             return self._error(310000, f"keywords not in content, more: [{DINGTALK_DOC}]", "no keyword")
-        if self._over_limit(token, [(self.limit, self.window)]):
+        throttled = time.monotonic() < self._throttled_until.get(token, 0.0)
+        if throttled or self._over_limit(token, [(self.limit, self.window)]):
+            if not throttled:
+                self._throttled_until[token] = time.monotonic() + self.throttle
             return self._error(
-                130101, f"send too fast, exceed {self.limit} times per minute", f"more than {self.limit}"
+                130101,
+                f"send too fast, exceed {self.limit} times per minute",
+                "throttled" if throttled else f"more than {self.limit}",
             )
         self._hit(token)
         at = body.get("at") if isinstance(body.get("at"), dict) else {}
@@ -527,12 +538,20 @@ class DingTalkServer(RobotServer):
 # Feishu ------------------------------------------------------------------------------------------------
 
 
+POST_TAGS = {"text": ("text",), "a": ("text", "href"), "at": ("user_id",), "img": ("image_key",)}
+POST_STYLES = {"bold", "underline", "lineThrough", "italic"}
+
+
 def _post_text(post: dict) -> tuple[str | None, str] | None:
-    """Title and plain text of a Feishu rich-text ("post") message, or None when it is malformed."""
+    """Title and plain text of a Feishu rich-text ("post") message, or None when it is malformed: a language
+    (zh_cn, en_us…) holding an optional string title and `content`, a list of paragraphs, each a list of
+    elements with a known `tag`, its required string fields, and `style` (if any) a list of known styles."""
     if not isinstance(post, dict) or not post:
         return None
     lang = post.get("zh_cn") or post.get("en_us") or next(iter(post.values()))
     if not isinstance(lang, dict) or not isinstance(lang.get("content"), list):
+        return None
+    if not isinstance(lang.get("title", ""), str):
         return None
     lines = []
     for paragraph in lang["content"]:
@@ -540,12 +559,17 @@ def _post_text(post: dict) -> tuple[str | None, str] | None:
             return None
         parts = []
         for element in paragraph:
-            if not isinstance(element, dict) or "tag" not in element:
+            if not isinstance(element, dict) or element.get("tag") not in POST_TAGS:
+                return None
+            if not all(isinstance(element.get(name), str) for name in POST_TAGS[element["tag"]]):
+                return None
+            style = element.get("style", [])
+            if not isinstance(style, list) or not set(style) <= POST_STYLES:
                 return None
             if element["tag"] == "at":
-                parts.append(f"@{element.get('user_name') or element.get('user_id', '')}")
-            else:
-                parts.append(str(element.get("text", "")))
+                parts.append(f"@{element.get('user_name') or element['user_id']}")
+            elif element["tag"] != "img":
+                parts.append(element["text"])
         lines.append("".join(parts))
     return lang.get("title"), "\n".join(lines)
 

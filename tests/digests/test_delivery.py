@@ -1,6 +1,7 @@
 """Delivering digests to real HTTP servers on 127.0.0.1 that speak each robot's protocol."""
 
 import datetime
+import json
 import threading
 import time
 
@@ -33,7 +34,8 @@ def test_each_robot_gets_the_digest_in_its_own_signed_format(request, kind, chan
     # WeCom's markdown cannot @ a mobile number: a short text message after the digest does.
     messages = 2 if kind == "wecom" else 1
     message, *mention = server.wait_for(messages)
-    assert message["text"].startswith("### 五里堡街道")
+    heading = "五里堡街道" if kind == "feishu" else "### 五里堡街道"  # Feishu gets rich text, not markdown
+    assert message["text"].startswith(heading)
     assert "共排查" in message["text"]
     if kind == "dingtalk":
         assert message["body"]["msgtype"] == "markdown" and message["at"]["atMobiles"] == ["13800001111"]
@@ -170,6 +172,45 @@ def test_a_long_digest_arrives_as_numbered_parts_each_within_the_limit(wecom, ch
     assert sum(t.count("楼道堆放散煤未清理第") for t in texts) == 300
 
 
+@pytest.mark.parametrize("kind", ["wecom", "dingtalk", "feishu"])
+def test_a_digest_of_300_overdue_cases_reaches_every_robot_whole(
+    request, kind, channel_for, wulibao, overdue_everywhere
+):
+    # The stand-ins refuse a body over the service's limit as sent (escapes and all), as the services do.
+    server = request.getfixturevalue(kind)
+    channel_for(server, wulibao, kind, mention="13800001111")
+
+    assert deliver_all() == ["sent"]
+
+    delivery = Delivery.objects.get()
+    assert delivery.parts_total > 1 and delivery.parts_sent == delivery.parts_total
+    assert all(r["accepted"] for r in server.requests)
+    assert len(server.received) == delivery.parts_total
+    assert sum(t.count("楼道堆放散煤未清理第") for t in server.texts) == 300
+    assert "共排查" in server.texts[-2 if kind == "wecom" else -1]
+    limit = {"wecom": None, "dingtalk": 20000, "feishu": 20 * 1024}[kind]
+    if limit:
+        assert all(len(r["raw"]) <= limit for r in server.requests)
+        # Sent as UTF-8: the parts are about half as many as with \\uXXXX escapes.
+        assert all("\\u" not in r["raw"].decode() for r in server.requests)
+
+
+def test_feishu_gets_rich_text_it_renders_not_raw_markdown(feishu, channel_for, wulibao, overdue_everywhere):
+    channel_for(feishu, wulibao, "feishu")
+
+    deliver_all()
+
+    first = feishu.received[0]
+    assert first["msgtype"] == "post" and first["title"].startswith("五里堡街道")
+    assert first["title"].endswith(f"（1/{len(feishu.received)}）")
+    for message in feishu.received:
+        assert "###" not in message["text"] and "**" not in message["text"] and "|" not in message["text"]
+    paragraphs = [p for m in feishu.received for p in m["body"]["content"]["post"]["zh_cn"]["content"]]
+    bold = [p[0]["text"] for p in paragraphs if p[0].get("style") == ["bold"]]
+    assert bold[0].startswith("五里堡街道")  # the heading
+    assert any("　" in line for line in bold)  # the overdue table's header row, its cells set apart
+
+
 def test_a_rate_limited_robot_gets_every_part_in_order_without_loss(wecom, channel_for, wulibao, overdue_everywhere):
     wecom.limit, wecom.window = 3, 1.0
     channel_for(wecom, wulibao, "wecom")
@@ -247,8 +288,38 @@ def test_the_digest_command_dry_run_sends_nothing(wecom, channel_for, wulibao):
     out = StringIO()
     call_command("send_daily_digest", "--date", DAY.isoformat(), "--dry-run", stdout=out)
 
-    assert "五里堡街道" in out.getvalue() and "wecom: 1 part(s)" in out.getvalue()
+    assert "五里堡街道" in out.getvalue() and "1 message(s)" in out.getvalue()
     assert wecom.received == [] and not Delivery.objects.exists()
+
+
+def test_the_dry_run_shows_every_message_as_sent_with_wecoms_mention_message(wecom, channel_for, wulibao):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    channel_for(wecom, wulibao, "wecom", mention="13800001111")
+    out = StringIO()
+    call_command("send_daily_digest", "--date", DAY.isoformat(), "--dry-run", stdout=out)
+    shown = out.getvalue()
+
+    assert "2 message(s)" in shown and "wecom 2/2" in shown
+    assert '"mentioned_mobile_list": ["13800001111"]' in shown and "请查看以上督查通报。" in shown
+    assert not Delivery.objects.exists()
+    # Sent for real, the group gets exactly the bodies the dry run showed.
+    deliver_all()
+    sent = [json.dumps(r["body"], ensure_ascii=False) for r in wecom.requests]
+    assert all(body in shown for body in sent) and len(sent) == 2
+
+
+def test_a_dry_run_with_no_channels_says_so_and_how_to_print_a_digest(erqi):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("send_daily_digest", "--date", DAY.isoformat(), "--dry-run", stdout=out)
+
+    assert "No active channel" in out.getvalue() and "--dry-run --division CODE" in out.getvalue()
 
 
 def test_an_unreachable_robots_key_never_appears_in_an_error(channel_for, wulibao, client_as):

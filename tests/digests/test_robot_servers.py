@@ -227,14 +227,28 @@ def test_dingtalk_refuses_a_message_over_20000_bytes(dingtalk):
     assert post(dingtalk_url(dingtalk), dingtalk_markdown("煤" * 6000))[1]["errcode"] == 0
 
 
-def test_dingtalk_rate_limit_trips_at_limit_plus_one_and_clears_after_the_window(dingtalk):
-    dingtalk.limit, dingtalk.window = 3, 0.3
+def test_dingtalk_rate_limit_trips_at_limit_plus_one_and_throttles_until_its_time_is_up(dingtalk):
+    dingtalk.limit, dingtalk.window, dingtalk.throttle = 3, 0.3, 0.8
     codes = [post(dingtalk_url(dingtalk), dingtalk_markdown(str(i)))[1]["errcode"] for i in range(4)]
     assert codes == [0, 0, 0, 130101]
     assert dingtalk.requests[-1]["answer"]["errmsg"].startswith("send too fast")
-    time.sleep(0.35)
+    time.sleep(0.35)  # the window is over, the throttle is not
+    assert post(dingtalk_url(dingtalk), dingtalk_markdown("too soon"))[1]["errcode"] == 130101
+    time.sleep(0.5)
     assert post(dingtalk_url(dingtalk), dingtalk_markdown("after"))[1]["errcode"] == 0
     assert len(dingtalk.received) == 4
+
+
+def test_dingtalk_throttles_for_ten_minutes_by_default(dingtalk):
+    assert dingtalk.throttle == 600.0
+
+
+def test_dingtalk_counts_the_body_as_sent_so_escaped_chinese_counts_six_bytes(dingtalk):
+    body = dingtalk_markdown("煤" * 4000)  # 12,000 bytes as UTF-8 JSON, 24,000 as \\uXXXX escapes
+    escaped = json.dumps(body).encode()
+
+    assert post(dingtalk_url(dingtalk), raw=escaped)[1]["errcode"] == 460101
+    assert post(dingtalk_url(dingtalk), body)[1]["errcode"] == 0
 
 
 def test_dingtalk_default_limit_is_20_a_minute(dingtalk):
@@ -313,6 +327,29 @@ def test_feishu_refuses_a_body_over_20_kb_with_http_400(feishu):
     status, answer = post(feishu.url(), feishu_body(feishu_text("x" * (20 * 1024))))
     assert (status, answer) == (400, {"code": 9499, "msg": "Bad Request", "data": {}})
     assert post(feishu.url(), feishu_body(feishu_text("x" * (20 * 1024 - 200))))[1]["code"] == 0
+
+
+def test_feishu_counts_the_body_as_sent_so_escaped_chinese_counts_six_bytes(feishu):
+    body = feishu_body(feishu_text("煤" * 4000))  # 12,000 bytes as UTF-8 JSON, 24,000 as \\uXXXX escapes
+
+    assert post(feishu.url(), raw=json.dumps(body).encode())[1]["code"] == 9499
+    assert post(feishu.url(), body)[1]["code"] == 0
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        [{"tag": "markdown", "text": "**x**"}],  # no such tag in a post
+        [{"tag": "text"}],  # text without its text
+        [{"tag": "a", "text": "link"}],  # a link without its href
+        [{"tag": "text", "text": "x", "style": ["heavy"]}],  # no such style
+        {"tag": "text", "text": "x"},  # a paragraph is a list of elements
+    ],
+)
+def test_feishu_refuses_a_malformed_post(feishu, paragraph):
+    msg = {"msg_type": "post", "content": {"post": {"zh_cn": {"title": "日报", "content": [paragraph]}}}}
+    assert post(feishu.url(), feishu_body(msg)) == (400, {"code": 9499, "msg": "Bad Request", "data": {}})
+    assert feishu.received == []
 
 
 def test_feishu_refuses_unknown_message_types(feishu):
