@@ -2,9 +2,12 @@ import datetime
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.dates import PLANNING_AHEAD, date_check, date_validator
 from divisions.models import Division, Level
 from households.models import Household
 from inspections.forms import PhotosField, date_widget
@@ -41,7 +44,7 @@ class NoticeForm(forms.Form):
 
     division = forms.ModelChoiceField(label=_("Receiving unit"), queryset=Division.objects.none())
     number = forms.CharField(label=_("Number"), max_length=60)
-    issued_on = forms.DateField(label=_("Issued on"), widget=date_widget())
+    issued_on = forms.DateField(label=_("Issued on"), widget=date_widget(), validators=[date_validator()])
     level = forms.ChoiceField(label=_("Issued by"), choices=SupervisionNotice.Level.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -97,6 +100,14 @@ class NoticeForm(forms.Form):
             except ValueError:
                 errors.append(_("Line %(n)s: the deadline is not a date (YYYY-MM-DD).") % {"n": number})
                 continue
+            try:
+                date_check(deadline, ahead=PLANNING_AHEAD)
+            except ValidationError as exc:
+                errors.append(_("Line %(line)s: %(message)s") % {"line": number, "message": exc.messages[0]})
+                continue
+            if deadline is not None and deadline < timezone.localdate():
+                errors.append(_("Line %(n)s: the deadline has already passed.") % {"n": number})
+                continue
             problems.append(ProblemInput(responsible_unit=unit, title=title, severity=severity, deadline=deadline))
         if errors:
             self.add_error("table", errors)
@@ -119,6 +130,7 @@ class CaseOpenForm(forms.Form):
         label=_("Deadline"),
         required=False,
         widget=date_widget(),
+        validators=[date_validator(ahead=PLANNING_AHEAD)],
         help_text=_("Leave empty for the default of the severity."),
     )
     household = forms.ModelChoiceField(
@@ -147,7 +159,9 @@ class NoteForm(forms.Form):
 
 
 class DeadlineForm(forms.Form):
-    deadline = forms.DateField(label=_("New deadline"), widget=date_widget())
+    deadline = forms.DateField(
+        label=_("New deadline"), widget=date_widget(), validators=[date_validator(ahead=PLANNING_AHEAD)]
+    )
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
@@ -160,7 +174,7 @@ class AccountabilityForm(forms.Form):
     unit = UnitField(label=_("Unit"), queryset=Division.objects.none())
     person = forms.CharField(label=_("Person held responsible"), max_length=100, required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    decided_on = forms.DateField(label=_("Date"), widget=date_widget())
+    decided_on = forms.DateField(label=_("Date"), widget=date_widget(), validators=[date_validator()])
     cases = forms.ModelMultipleChoiceField(
         label=_("Cases"), queryset=Case.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record
+from coalgov.dates import PLANNING_AHEAD, date_check
 from coalgov.models import AuditEvent
 from divisions.models import Division, Level
 from divisions.scoping import ENTRY_ROLES, can_enter, ensure_can_enter, grants, is_unrestricted
@@ -120,6 +121,7 @@ def case_open(
     if household is not None and not household.division_code.startswith(responsible_unit.code):
         raise ValidationError({"household": _("The place is not in the responsible unit.")})
     deadline = deadline or default_deadline(severity)
+    date_check(deadline, field="deadline", ahead=PLANNING_AHEAD)  # year 1 or 9999 is a typing slip
     if deadline < timezone.localdate():
         raise ValidationError({"deadline": _("The deadline has already passed.")})
     original = None
@@ -187,6 +189,14 @@ def notice_record(
         raise ValidationError({"number": _("A notice with this number has already been entered.")})
     if not problems:
         raise ValidationError({"problems": _("List at least one problem.")})
+    date_check(issued_on, field="issued_on")
+    for line, problem in enumerate(problems, start=1):
+        try:
+            date_check(problem.deadline, ahead=PLANNING_AHEAD)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"problems": _("Problem %(n)s: %(error)s") % {"n": line, "error": exc.messages[0]}}
+            ) from exc
     notice = SupervisionNotice(
         division=division,
         division_code=division.code,
@@ -338,6 +348,7 @@ def case_set_deadline(*, actor, case: Case, deadline: datetime.date, reason: str
     _require_status(case, Case.Status.OPEN, Case.Status.RECTIFYING, Case.Status.RECTIFIED)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the new deadline.")})
+    date_check(deadline, field="deadline", ahead=PLANNING_AHEAD)
     if deadline < timezone.localdate():
         raise ValidationError({"deadline": _("The deadline has already passed.")})
     old = case.deadline
@@ -587,6 +598,7 @@ def accountability_record(
         raise ValidationError({"unit": _("Measures are taken against a district, a subdistrict or a community.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason.")})
+    date_check(decided_on, field="decided_on")
     for case in cases:
         if not case.division_code.startswith(unit.code):
             raise ValidationError({"cases": _("Case #%(n)s is not the unit's.") % {"n": case.pk}})

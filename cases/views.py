@@ -23,6 +23,16 @@ from .forms import AccountabilityForm, CaseOpenForm, DeadlineForm, NoteForm, Not
 from .models import Accountability, Case, CaseEvent, SupervisionNotice
 
 
+def _add_errors(form, exc: ValidationError) -> None:
+    """A service's errors on the form: on their field when the form has it, otherwise above the form (a
+    notice's problem's deadline, say), never a crash on a field the form does not show."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _cases():
     return Case.objects.select_related("responsible_unit__parent", "household", "notice", "escalated_to")
 
@@ -99,7 +109,7 @@ class CaseDetailView(ScopedMixin, DetailView):
             try:
                 self.run(step, case, form.cleaned_data)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                _add_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(case)
@@ -138,7 +148,7 @@ class EntryRequiredMixin(LoginRequiredMixin):
         try:
             target = self.save(form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            _add_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
         return redirect(target)

@@ -1,8 +1,10 @@
 """Case pages: scoped like everything else, each step offered only to whom it belongs."""
 
+import datetime
 import io
 
 import pytest
+from django.utils import timezone
 from docx import Document
 
 from cases.models import Case, SupervisionNotice
@@ -14,7 +16,8 @@ pytestmark = pytest.mark.django_db
 def test_entering_a_notice_of_17_problems_by_pasting_a_table_opens_17_cases(client_as, wulibao, erqi):
     communities = list(wulibao.children.order_by("code")[:3])
     rows = [f"{communities[n % 3].name}\t楼道堆放散煤{n + 1}处\t{'严重' if n % 5 == 0 else '一般'}" for n in range(16)]
-    rows.append(f"{wulibao.code}，取缔无照散煤销售点不彻底，轻微，2099-01-10")
+    deadline = timezone.localdate() + datetime.timedelta(days=60)
+    rows.append(f"{wulibao.code}，取缔无照散煤销售点不彻底，轻微，{deadline.isoformat()}")
 
     response = client_as("qu_admin").post(
         "/cases/notices/new/",
@@ -32,7 +35,7 @@ def test_entering_a_notice_of_17_problems_by_pasting_a_table_opens_17_cases(clie
     notice = SupervisionNotice.objects.get()
     assert notice.cases.count() == 17
     assert notice.cases.filter(severity="serious").count() == 4
-    assert notice.cases.get(responsible_unit=wulibao).deadline.isoformat() == "2099-01-10"
+    assert notice.cases.get(responsible_unit=wulibao).deadline == deadline
 
 
 def test_a_bad_line_in_a_pasted_notice_names_the_line_and_saves_nothing(client_as, erqi, huaihelu):
