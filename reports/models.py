@@ -59,6 +59,13 @@ class RankingWeek(models.Model):
     subdistricts = models.JSONField(default=list)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    # A withdrawn publication stays, frozen, as the record of what was published and why it was taken back;
+    # the week may then be published again (a new row), so only one row per week is not withdrawn.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
 
     objects = RankingQuerySet.as_manager()
 
@@ -66,7 +73,13 @@ class RankingWeek(models.Model):
         ordering = ["-week_start", "district__code"]
         verbose_name = _("published ranking week")
         verbose_name_plural = _("published ranking weeks")
-        constraints = [models.UniqueConstraint(fields=["district", "week_start"], name="ranking_week_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "week_start"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="ranking_week_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.district} {self.week_start:%Y-%m-%d}"
@@ -76,7 +89,8 @@ class RankingWeek(models.Model):
 
 
 class RankingRow(models.Model):
-    """One community's line of a published week."""
+    """One community's line of a published week. A community without data that week (docs/ranking.md) has
+    no score and no ranks."""
 
     week = models.ForeignKey(RankingWeek, on_delete=models.CASCADE, related_name="rows")
     community_code = models.CharField(max_length=20)
@@ -86,13 +100,15 @@ class RankingRow(models.Model):
     inputs = models.JSONField(default=dict)
     values = models.JSONField(default=dict)
     normalised = models.JSONField(default=dict)
-    score = models.FloatField()
-    rank_in_subdistrict = models.PositiveIntegerField()
-    rank_in_district = models.PositiveIntegerField()
+    score = models.FloatField(null=True, blank=True)
+    rank_in_subdistrict = models.PositiveIntegerField(null=True, blank=True)
+    rank_in_district = models.PositiveIntegerField(null=True, blank=True)
     previous_rank_in_district = models.PositiveIntegerField(null=True, blank=True)
+    # The line's place in the table: equal scores share a rank, and the tie-break orders them.
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["week", "rank_in_district"]
+        ordering = ["week", "position", "rank_in_district", "community_code"]
         constraints = [
             models.UniqueConstraint(fields=["week", "community_code"], name="ranking_row_unique"),
         ]

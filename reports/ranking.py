@@ -11,7 +11,9 @@ ranks, the weights behind them, and publishing (freezing) a week. docs/ranking.m
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,10 +26,11 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseEvent
 from coalgov.audit import audit_record
+from coalgov.dates import EARLIEST
 from divisions.models import Division, Level
 from divisions.scoping import can_enter, grants, is_unrestricted
 from households.models import RegisterCount
-from inspections.models import Conversion, ConversionTarget
+from inspections.models import Ban, Conversion, ConversionTarget
 from inspections.rollups import week_monday
 from inspections.seasons import heating_season, season_bounds
 from inspections.selectors import COMMUNITY_CODE_LENGTH, local_bounds, visits_by_unit
@@ -87,6 +90,12 @@ def praise_count() -> int:
 def default_week(today: datetime.date | None = None) -> datetime.date:
     """The last complete week: the Monday before this week's Monday."""
     return week_monday(today or timezone.localdate()) - datetime.timedelta(days=7)
+
+
+def week_in_range(week_start: datetime.date, today: datetime.date | None = None) -> bool:
+    """Whether a week may be shown at all: from the campaign's earliest date (coalgov.dates) to this week.
+    Year 1 or 9999 is a slip (and would overflow on the way to UTC), a week to come has no records."""
+    return week_monday(EARLIEST) <= week_start <= week_monday(today or timezone.localdate())
 
 
 # --- Inputs: a fixed number of grouped queries ------------------------------------------------------
@@ -173,12 +182,26 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
         n=Count("pk"),
     )
     targets = dict(ConversionTarget.objects.filter(prefix, season=season).values_list("division_code", "households"))
+    # Places shut by a ban still standing at the week's end (not voided, not found trading again by then) are
+    # not households to survey; bans made in the week are work recorded in it (docs/ranking.md, "No data").
+    standing = Q(
+        voided_at__isnull=True,
+        banned_at__lt=upper,
+        household__voided_at__isnull=True,
+    ) & (Q(rebound_at__isnull=True) | Q(rebound_at__gte=upper))
+    bans = _counts(
+        _community(Ban.objects.filter(prefix)),
+        shut=Count("household", distinct=True, filter=standing),
+        made=Count("pk", filter=Q(voided_at__isnull=True, banned_at__gte=lower, banned_at__lt=upper)),
+    )
 
     result = {}
     for community in communities:
         code = community.code
         result[code] = {
             "households": households.get(code, 0),
+            "shut_places": bans.get(code, {}).get("shut", 0),
+            "bans": bans.get(code, {}).get("made", 0),
             "visited": visits.get(code, {}).get("households_checked", 0),
             "night_checks": visits.get(code, {}).get("night_checks", 0),
             "problems": problems.get(code, {}).get("n", 0),
@@ -193,12 +216,29 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
     return result
 
 
+def households_to_survey(inputs: dict) -> int:
+    """The households registered, less the places shut by a ban (weeks published before bans were counted
+    have no "shut_places": none)."""
+    return max(0, inputs["households"] - inputs.get("shut_places", 0))
+
+
+# Work recorded in the week (or a case overdue at its end) that gives a community data without households.
+WORK_KEYS = ("visited", "night_checks", "problems", "due", "rebounds", "overdue", "bans")
+
+
+def has_data(inputs: dict) -> bool:
+    """Whether a community is ranked for the week: it has households to survey, or any work recorded in the
+    week. A community with neither has nothing to score it on: 无数据, no rank, no praise, no criticism."""
+    return households_to_survey(inputs) > 0 or any(inputs.get(k) for k in WORK_KEYS)
+
+
 def indicator_values(inputs: dict) -> dict[str, float | None]:
     """The seven indicators from the raw counts; None where there is no denominator."""
-    households = inputs["households"]
+    households = households_to_survey(inputs)
     target = inputs["target"]
     return {
-        "coverage": 100 * inputs["visited"] / households if households else None,
+        # A shut place visited again (回头看) counts as visited but not as to survey: at most 100.
+        "coverage": min(100.0, 100 * inputs["visited"] / households) if households else None,
         "night_checks": 100 * inputs["night_checks"] / households if households else None,
         "problems": float(inputs["problems"]),
         "on_time": 100 * inputs["rectified_on_time"] / inputs["due"] if inputs["due"] else None,
@@ -237,15 +277,20 @@ class CommunityRow:
     inputs: dict
     values: dict
     normalised: dict = field(default_factory=dict)
-    score: float = 0.0
-    rank_in_subdistrict: int = 0
-    rank_in_district: int = 0
+    score: float | None = None
+    rank_in_subdistrict: int | None = None
+    rank_in_district: int | None = None
     previous_rank_in_district: int | None = None
 
     @property
+    def ranked(self) -> bool:
+        """False for a community without data this week (无数据): no score, no rank."""
+        return self.rank_in_district is not None
+
+    @property
     def movement(self) -> int | None:
-        """Places gained since last week (positive: up), None when there was no rank last week."""
-        if self.previous_rank_in_district is None:
+        """Places gained since last week (positive: up); None unless ranked both weeks."""
+        if self.previous_rank_in_district is None or self.rank_in_district is None:
             return None
         return self.previous_rank_in_district - self.rank_in_district
 
@@ -260,7 +305,10 @@ class CommunityRow:
         return ["—" if v is None else f"{v:.2f}" for v in self.indicator_values]
 
     def contributions(self, weights: dict) -> list[dict]:
-        """Each indicator's value, normalised value, weight and contribution (weight × normalised)."""
+        """Each indicator's value, normalised value, weight and contribution (weight × normalised); none
+        for a community without data."""
+        if not self.ranked:
+            return []
         return [
             {
                 "indicator": indicator,
@@ -277,16 +325,20 @@ class CommunityRow:
 class SubdistrictRow:
     code: str
     name: str
-    communities: int
-    mean_score: float
+    communities: int  # ranked ones: the mean is theirs
+    mean_score: float | None
     coverage: float | None
     overdue: int
-    rank: int = 0
+    rank: int | None = None
     previous_rank: int | None = None
 
     @property
+    def ranked(self) -> bool:
+        return self.rank is not None
+
+    @property
     def movement(self) -> int | None:
-        return None if self.previous_rank is None else self.previous_rank - self.rank
+        return None if self.previous_rank is None or self.rank is None else self.previous_rank - self.rank
 
     def as_dict(self) -> dict:
         return {
@@ -301,9 +353,10 @@ class Ranking:
     week_start: datetime.date
     weights: dict
     weight_version: WeightVersion | None
-    rows: list[CommunityRow]  # in district rank order
-    subdistricts: list[SubdistrictRow]  # in rank order
+    rows: list[CommunityRow]  # in district rank order, then those without data
+    subdistricts: list[SubdistrictRow]  # in rank order, then those without data
     published: RankingWeek | None = None
+    withdrawn: list[RankingWeek] = field(default_factory=list)  # earlier publications of the week, taken back
 
     @property
     def week_end(self) -> datetime.date:
@@ -313,30 +366,58 @@ class Ranking:
         return next((r for r in self.rows if r.code == code), None)
 
     def by_subdistrict(self) -> list[tuple[SubdistrictRow, list[CommunityRow]]]:
-        return [
-            (s, sorted((r for r in self.rows if r.subdistrict_code == s.code), key=lambda r: r.rank_in_subdistrict))
-            for s in self.subdistricts
-        ]
+        # self.rows is in table order already: a subdistrict's rows keep it.
+        return [(s, [r for r in self.rows if r.subdistrict_code == s.code]) for s in self.subdistricts]
 
     @property
+    def ranked_rows(self) -> list[CommunityRow]:
+        return [r for r in self.rows if r.ranked]
+
+    @property
+    def unranked_rows(self) -> list[CommunityRow]:
+        return [r for r in self.rows if not r.ranked]
+
+    @cached_property
     def praised(self) -> list[CommunityRow]:
-        return self.rows[: praise_count()]
+        """The communities ranked in the top N; a tie at the N-th place is praised together."""
+        return [r for r in self.ranked_rows if r.rank_in_district <= praise_count()]
 
-    @property
+    @cached_property
     def named(self) -> list[CommunityRow]:
-        """The bottom N, worst last; never a community that is also praised."""
+        """The communities ranked in the bottom N, worst last (a tie at the N-th place from the bottom is named
+        together); never one also praised, never one without data."""
         n = praise_count()
-        return self.rows[max(n, len(self.rows) - n) :]
+        ranked = self.ranked_rows
+        praised = {r.code for r in self.praised}
+        # A community's place counted from the bottom: 1 + how many ranked communities scored lower.
+        at_or_above = Counter(r.rank_in_district for r in ranked)
+        higher = 0
+        from_bottom = {}
+        for rank in sorted(at_or_above):
+            higher += at_or_above[rank]
+            from_bottom[rank] = 1 + len(ranked) - higher
+        return [r for r in ranked if r.code not in praised and from_bottom[r.rank_in_district] <= n]
 
 
 def _tie_key(score: float, coverage: float | None, overdue: float, code: str):
-    """Higher score, then higher survey coverage (none lowest), then fewer overdue cases, then code."""
+    """Higher score, then higher survey coverage (none lowest), then fewer overdue cases, then code: the order
+    of a table's lines. Equal scores share a rank whatever this order."""
     return (-round(score, SCORE_DIGITS), -(coverage if coverage is not None else -1.0), overdue, code)
 
 
+def competition_ranks(scores: list[float]) -> list[int]:
+    """Standard competition ranks of scores already in descending order: 1, 2, 2, 4 (equal to SCORE_DIGITS)."""
+    ranks: list[int] = []
+    for position, score in enumerate(scores, start=1):
+        same = ranks and round(score, SCORE_DIGITS) == round(scores[position - 2], SCORE_DIGITS)
+        ranks.append(ranks[-1] if same else position)
+    return ranks
+
+
 def compute(communities: list[Division], inputs: dict[str, dict], weights: dict) -> tuple[list, list]:
-    """Scores and ranks from the raw inputs: (community rows in district order, subdistrict rows in order)."""
-    rows = [
+    """Scores and ranks from the raw inputs: (community rows in district order, subdistrict rows in order).
+    Communities without data are left out of normalisation and ranks, and listed last, by code."""
+    everyone = [
         CommunityRow(
             code=c.code,
             name=c.name,
@@ -347,6 +428,8 @@ def compute(communities: list[Division], inputs: dict[str, dict], weights: dict)
         )
         for c in communities
     ]
+    rows = [r for r in everyone if has_data(r.inputs)]
+    unranked = sorted((r for r in everyone if not has_data(r.inputs)), key=lambda r: r.code)
     for indicator in INDICATORS:
         normalised = normalise([r.values[indicator.key] for r in rows], higher_is_better=indicator.higher_is_better)
         for row, value in zip(rows, normalised, strict=True):
@@ -355,30 +438,40 @@ def compute(communities: list[Division], inputs: dict[str, dict], weights: dict)
         row.score = sum(weights[k] * row.normalised[k] for k in KEYS)
 
     rows.sort(key=lambda r: _tie_key(r.score, r.values["coverage"], r.values["overdue"], r.code))
+    for row, rank in zip(rows, competition_ranks([r.score for r in rows]), strict=True):
+        row.rank_in_district = rank
     per_subdistrict: dict[str, list[CommunityRow]] = {}
-    for position, row in enumerate(rows, start=1):
-        row.rank_in_district = position
-        group = per_subdistrict.setdefault(row.subdistrict_code, [])
-        group.append(row)
-        row.rank_in_subdistrict = len(group)
+    for row in everyone:
+        per_subdistrict.setdefault(row.subdistrict_code, [])
+    for row in rows:
+        per_subdistrict[row.subdistrict_code].append(row)
+    for group in per_subdistrict.values():
+        for row, rank in zip(group, competition_ranks([r.score for r in group]), strict=True):
+            row.rank_in_subdistrict = rank
 
-    subdistricts = []
+    subdistricts, empty = [], []
+    names = {r.subdistrict_code: r.subdistrict_name for r in everyone}
     for code, group in per_subdistrict.items():
-        households = sum(r.inputs["households"] for r in group)
+        if not group:
+            empty.append(
+                SubdistrictRow(code=code, name=names[code], communities=0, mean_score=None, coverage=None, overdue=0)
+            )
+            continue
+        households = sum(households_to_survey(r.inputs) for r in group)
         subdistricts.append(
             SubdistrictRow(
                 code=code,
                 name=group[0].subdistrict_name,
                 communities=len(group),
                 mean_score=sum(r.score for r in group) / len(group),
-                coverage=100 * sum(r.inputs["visited"] for r in group) / households if households else None,
+                coverage=min(100.0, 100 * sum(r.inputs["visited"] for r in group) / households) if households else None,
                 overdue=sum(r.inputs["overdue"] for r in group),
             )
         )
     subdistricts.sort(key=lambda s: _tie_key(s.mean_score, s.coverage, s.overdue, s.code))
-    for position, s in enumerate(subdistricts, start=1):
-        s.rank = position
-    return rows, subdistricts
+    for s, rank in zip(subdistricts, competition_ranks([s.mean_score for s in subdistricts]), strict=True):
+        s.rank = rank
+    return rows + unranked, subdistricts + sorted(empty, key=lambda s: s.code)
 
 
 def current_weights(district: Division) -> tuple[dict, WeightVersion | None]:
@@ -401,7 +494,7 @@ def _from_published(week: RankingWeek) -> Ranking:
             rank_in_district=r.rank_in_district,
             previous_rank_in_district=r.previous_rank_in_district,
         )
-        for r in week.rows.order_by("rank_in_district")
+        for r in week.rows.all()  # in table order (RankingRow.Meta.ordering)
     ]
     subdistricts = [SubdistrictRow(**s) for s in week.subdistricts]
     return Ranking(
@@ -425,16 +518,33 @@ def _computed(district: Division, week_start: datetime.date, communities=None) -
 
 def ranking_for(*, district: Division, week_start: datetime.date) -> Ranking:
     """The ranking of a week: frozen if published, otherwise computed now (the same answer every time
-    the records are the same), with each rank's movement against the previous week."""
+    the records are the same), with each rank's movement against the previous week (only for a community
+    ranked in both). A publication withdrawn is listed with the week but no longer stands."""
     week_start = week_monday(week_start)
-    published = RankingWeek.objects.filter(district=district, week_start=week_start).select_related("district").first()
+    weeks = list(
+        RankingWeek.objects.filter(district=district, week_start=week_start)
+        .select_related("district", "published_by", "withdrawn_by")
+        .order_by("published_at", "pk")
+    )
+    withdrawn = [w for w in weeks if w.withdrawn_at is not None]
+    published = next((w for w in weeks if w.withdrawn_at is None), None)
     if published is not None:
-        return _from_published(published)
+        ranking = _from_published(published)
+        ranking.withdrawn = withdrawn
+        return ranking
     communities = communities_of(district)
     ranking = _computed(district, week_start, communities)
+    ranking.withdrawn = withdrawn
     previous_start = week_start - datetime.timedelta(days=7)
-    previous = RankingWeek.objects.filter(district=district, week_start=previous_start).first()
-    last = _from_published(previous) if previous else _computed(district, previous_start, communities)
+    previous = RankingWeek.objects.filter(
+        district=district, week_start=previous_start, withdrawn_at__isnull=True
+    ).first()
+    if previous is not None:
+        last = _from_published(previous)
+    elif week_in_range(previous_start, today=week_start):
+        last = _computed(district, previous_start, communities)
+    else:  # the week before the earliest: nothing to move against
+        last = Ranking(district, previous_start, ranking.weights, None, [], [])
     last_ranks = {r.code: r.rank_in_district for r in last.rows}
     last_sub = {s.code: s.rank for s in last.subdistricts}
     for row in ranking.rows:
@@ -514,7 +624,9 @@ def ranking_publish(*, actor, district: Division, week_start: datetime.date) -> 
         raise ValidationError({"week": _("The week has not ended yet.")})
     # Serialise publishers of the district: the second one waits, then finds the week published.
     Division.objects.select_for_update().filter(pk=district.pk).first()
-    if RankingWeek.objects.filter(district=district, week_start=week_start).exists():
+    if not week_in_range(week_start):
+        raise ValidationError({"week": _("There is no ranking for that week.")})
+    if RankingWeek.objects.filter(district=district, week_start=week_start, withdrawn_at__isnull=True).exists():
         raise ValidationError(
             {"week": _("The ranking of the week of %(week)s has already been published.") % {"week": week_start}}
         )
@@ -547,14 +659,46 @@ def ranking_publish(*, actor, district: Division, week_start: datetime.date) -> 
             rank_in_subdistrict=r.rank_in_subdistrict,
             rank_in_district=r.rank_in_district,
             previous_rank_in_district=r.previous_rank_in_district,
+            position=position,
         )
-        for r in ranking.rows
+        for position, r in enumerate(ranking.rows, start=1)
     )
     audit_record(
         actor=actor,
         action="ranking.published",
         obj=week,
         division_code=district.code,
-        changes={"week_start": [None, week_start.isoformat()], "communities": [None, len(ranking.rows)]},
+        changes={
+            "week_start": [None, week_start.isoformat()],
+            "communities": [None, len(ranking.rows)],
+            "ranked": [None, len(ranking.ranked_rows)],
+        },
+    )
+    return week
+
+
+@transaction.atomic
+def ranking_withdraw(*, actor, week: RankingWeek, reason: str) -> RankingWeek:
+    """Take back a published week (a mistake found after publishing): it stays on record, frozen, with who,
+    when and why, and the week is computed live again until it is published anew."""
+    if not is_district_admin(actor, week.district):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the published ranking is withdrawn.")})
+    week = RankingWeek.objects.select_for_update().get(pk=week.pk)
+    if week.withdrawn_at is not None:
+        raise ValidationError({"week": _("This publication has already been withdrawn.")})
+    week.withdrawn_at = timezone.now()
+    week.withdrawn_by = actor
+    week.withdraw_reason = reason
+    week.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    audit_record(
+        actor=actor,
+        action="ranking.withdrawn",
+        obj=week,
+        division_code=week.district.code,
+        changes={"withdrawn_at": [None, week.withdrawn_at.isoformat()]},
+        reason=reason,
     )
     return week

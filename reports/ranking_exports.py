@@ -24,6 +24,9 @@ HEADER = ["区内排名", "街道内排名", "社区代码", "社区", "街道",
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+NO_DATA = "无数据"  # a community without data that week: no rank, no score (docs/ranking.md)
+
+
 def _number(value):
     return None if value is None else round(value, 2)
 
@@ -32,8 +35,8 @@ def table_rows(ranking: Ranking, rows=None) -> list[list]:
     rows = ranking.rows if rows is None else rows
     return [
         [
-            r.rank_in_district,
-            r.rank_in_subdistrict,
+            r.rank_in_district if r.ranked else NO_DATA,
+            r.rank_in_subdistrict if r.ranked else NO_DATA,
             r.code,
             r.name,
             r.subdistrict_name,
@@ -101,7 +104,9 @@ def bulletin_paragraphs(ranking: Ranking) -> dict[str, str]:
             f"通报批评：本周综合得分位列全区后{len(ranking.named)}名的社区为{_names(ranking.named)}，"
             "予以通报批评，请所在街道督促整改。"
         )
-    return {"praise": praise, "criticism": criticism}
+    unranked = len(ranking.unranked_rows)
+    no_data = f"另有{unranked}个社区本周无登记户且无工作记录（无数据），不参与排名。" if unranked else ""
+    return {"praise": praise, "criticism": criticism, "no_data": no_data}
 
 
 def ranking_docx(ranking: Ranking) -> bytes:
@@ -117,13 +122,16 @@ def ranking_docx(ranking: Ranking) -> bytes:
     run.font.size = Pt(20)
     document.add_paragraph(_title(ranking))
     texts = bulletin_paragraphs(ranking)
-    for key in ("praise", "criticism"):
+    for key in ("praise", "criticism", "no_data"):
         if texts[key]:
             document.add_paragraph(texts[key])
     if ranking.subdistricts:
         document.add_paragraph(
             "街道排名（按所辖社区平均得分）："
-            + "；".join(f"{s.rank}.{s.name}（{s.mean_score:.2f}分）" for s in ranking.subdistricts)
+            + "；".join(
+                f"{s.rank}.{s.name}（{s.mean_score:.2f}分）" if s.ranked else f"{s.name}（{NO_DATA}）"
+                for s in ranking.subdistricts
+            )
             + "。"
         )
     columns = ["区内排名", "社区", "街道", "得分", "名次变化"]
@@ -133,10 +141,10 @@ def ranking_docx(ranking: Ranking) -> bytes:
         cell.text = text
     for r in ranking.rows:
         movement = "" if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
+        rank = str(r.rank_in_district) if r.ranked else NO_DATA
+        score = f"{r.score:.2f}" if r.ranked else "—"
         cells = table.add_row().cells
-        for cell, text in zip(
-            cells, [str(r.rank_in_district), r.name, r.subdistrict_name, f"{r.score:.2f}", movement], strict=True
-        ):
+        for cell, text in zip(cells, [rank, r.name, r.subdistrict_name, score, movement], strict=True):
             cell.text = text
     out = io.BytesIO()
     document.save(out)

@@ -8,6 +8,7 @@ to them are shown only for communities the user may view, and the lists they ope
 from __future__ import annotations
 
 import datetime
+import functools
 from urllib.parse import quote, urlencode
 
 from django import forms
@@ -20,13 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from divisions.models import Division, Level
 from divisions.scoping import can_view
 
 from . import ranking_exports
-from .models import WeightVersion
+from .models import RankingWeek, WeightVersion
 from .ranking import (
     INDICATORS,
     current_weights,
@@ -36,6 +36,8 @@ from .ranking import (
     ranking_districts,
     ranking_for,
     ranking_publish,
+    ranking_withdraw,
+    week_in_range,
     weights_set,
 )
 
@@ -52,38 +54,65 @@ def _district(request, districts: list[Division]) -> Division:
     raise Http404
 
 
-def _week(request) -> tuple[datetime.date, str | None]:
-    """The Monday of the asked week (any day of it will do); the last complete week by default."""
+class BadWeek(Exception):
+    """?week= is not a date: the views answer 400 with a page saying so."""
+
+
+def _week(request) -> datetime.date:
+    """The Monday of the asked week (any day of it will do); the last complete week by default.
+    Not a date: BadWeek (400); a week before the campaign or after this one: 404, as for a week never held."""
     text = request.GET.get("week") or request.POST.get("week")
     if not text:
-        return default_week(), None
+        return default_week()
     try:
         day = datetime.date.fromisoformat(text.strip())
-    except ValueError:
-        return default_week(), _("“%(text)s” is not a date (YYYY-MM-DD): showing the last complete week.") % {
-            "text": text[:20]
-        }
-    return day - datetime.timedelta(days=day.weekday()), None
+    except ValueError as exc:
+        raise BadWeek(text[:20]) from exc
+    try:
+        week_start = day - datetime.timedelta(days=day.weekday())
+    except OverflowError as exc:
+        raise Http404 from exc
+    if not week_in_range(week_start):
+        raise Http404
+    return week_start
+
+
+def _week_checked(view):
+    """Answer a ?week= that is not a date with a 400 page that says so (never a 500)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadWeek as exc:
+            return render(request, "reports/ranking_bad_week.html", {"text": str(exc)}, status=400)
+
+    return wrapped
 
 
 def _context(request):
     districts = ranking_districts(request.user)
     district = _district(request, districts)
-    week_start, error = _week(request)
-    return districts, district, week_start, error
+    return districts, district, _week(request)
 
 
 def _query(district: Division, week_start: datetime.date) -> str:
     return urlencode({"district": district.code, "week": week_start.isoformat()})
 
 
+def _may_publish(user, district: Division, result) -> bool:
+    return result.published is None and is_district_admin(user, district) and result.week_end < timezone.localdate()
+
+
 @login_required
+@_week_checked
 def ranking(request):
-    districts, district, week_start, error = _context(request)
-    if error:
-        messages.error(request, error)
+    districts, district, week_start = _context(request)
     result = ranking_for(district=district, week_start=week_start)
     query = _query(district, week_start)
+    previous_week = week_start - datetime.timedelta(days=7)
+    next_week = week_start + datetime.timedelta(days=7)
+    is_admin = is_district_admin(request.user, district)
     return render(
         request,
         "reports/ranking.html",
@@ -92,11 +121,10 @@ def ranking(request):
             "district": district,
             "ranking": result,
             "query": query,
-            "previous_week": (week_start - datetime.timedelta(days=7)).isoformat(),
-            "next_week": (week_start + datetime.timedelta(days=7)).isoformat(),
-            "can_publish": result.published is None
-            and is_district_admin(request.user, district)
-            and result.week_end < timezone.localdate(),
+            "previous_week": previous_week.isoformat() if week_in_range(previous_week) else None,
+            "next_week": next_week.isoformat() if week_in_range(next_week) else None,
+            "can_publish": _may_publish(request.user, district, result),
+            "can_withdraw": result.published is not None and is_admin,
             "praise_count": praise_count(),
             "indicators": INDICATORS,
         },
@@ -104,9 +132,10 @@ def ranking(request):
 
 
 @login_required
+@_week_checked
 def ranking_explain(request, code: str):
     """How a community's score is made: each indicator's value, weight and contribution."""
-    _districts, district, week_start, _error = _context(request)
+    _districts, district, week_start = _context(request)
     result = ranking_for(district=district, week_start=week_start)
     row = result.row(code)
     if row is None:
@@ -146,22 +175,77 @@ def ranking_explain(request, code: str):
     )
 
 
+def _back(district: Division, week_start: datetime.date):
+    return redirect(f"{reverse('reports:ranking')}?{_query(district, week_start)}")
+
+
 @login_required
-@require_POST
+@_week_checked
 def ranking_publish_view(request):
-    _districts, district, week_start, error = _context(request)
-    if error:
-        messages.error(request, error)
-    else:
+    """GET: what publishing the week will freeze, and a button to confirm; POST with confirm=yes: publish.
+    The confirmation is a page of its own, so it works without JavaScript."""
+    _districts, district, week_start = _context(request)
+    if not is_district_admin(request.user, district):
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
             ranking_publish(actor=request.user, district=district, week_start=week_start)
-        except PermissionDenied:
-            raise
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("The ranking of the week has been published."))
-    return redirect(f"{reverse('reports:ranking')}?{_query(district, week_start)}")
+        return _back(district, week_start)
+    result = ranking_for(district=district, week_start=week_start)
+    if not _may_publish(request.user, district, result):
+        messages.error(
+            request,
+            _("This week cannot be published: it is published already or has not ended yet.")
+            if result.published or result.week_end >= timezone.localdate()
+            else _("You may not publish this week."),
+        )
+        return _back(district, week_start)
+    return render(
+        request,
+        "reports/ranking_publish.html",
+        {"district": district, "ranking": result, "query": _query(district, week_start)},
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why it is withdrawn"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Shown with the week to everyone who sees the ranking."),
+    )
+
+
+@login_required
+@_week_checked
+def ranking_withdraw_view(request):
+    """A district administrator takes back the week's publication, with a reason (a page, then POST)."""
+    _districts, district, week_start = _context(request)
+    if not is_district_admin(request.user, district):
+        raise PermissionDenied
+    week = RankingWeek.objects.filter(district=district, week_start=week_start, withdrawn_at__isnull=True).first()
+    if week is None:
+        messages.error(request, _("This week is not published: there is nothing to withdraw."))
+        return _back(district, week_start)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ranking_withdraw(actor=request.user, week=week, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The publication has been withdrawn; the week may be published again."))
+            return _back(district, week_start)
+    return render(
+        request,
+        "reports/ranking_withdraw.html",
+        {"district": district, "week": week, "form": form, "query": _query(district, week_start)},
+        status=400 if form.errors else 200,
+    )
 
 
 FORMATS = {
@@ -172,10 +256,11 @@ FORMATS = {
 
 
 @login_required
+@_week_checked
 def ranking_download(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
-    _districts, district, week_start, _error = _context(request)
+    _districts, district, week_start = _context(request)
     result = ranking_for(district=district, week_start=week_start)
     build, content_type = FORMATS[fmt]
     response = HttpResponse(build(result), content_type=content_type)
@@ -200,7 +285,8 @@ class WeightsForm(forms.Form):
 @login_required
 def ranking_weights(request):
     """The district's weights: the ones that apply, their history, and (for district administrators) a change."""
-    _districts, district, _week_start, _error = _context(request)
+    districts = ranking_districts(request.user)
+    district = _district(request, districts)
     weights, version = current_weights(district)
     may_change = is_district_admin(request.user, district)
     form = WeightsForm(initial=weights)

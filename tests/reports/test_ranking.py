@@ -34,6 +34,7 @@ from django.test.utils import CaptureQueriesContext
 
 from coalgov.models import AuditEvent
 from divisions.models import Division, Level
+from inspections.models import Ban
 from reports.models import RankingRow, RankingWeek
 from reports.ranking import (
     DEFAULT_WEIGHTS,
@@ -43,10 +44,11 @@ from reports.ranking import (
     normalise,
     ranking_for,
     ranking_publish,
+    ranking_withdraw,
     weights_set,
 )
 
-from ..factories import MembershipFactory, UserFactory
+from ..factories import HouseholdFactory, MembershipFactory, UserFactory
 from .conftest import WEEK, at
 
 # In the order coverage, night_checks, problems, on_time, rebounds, overdue, conversion.
@@ -150,7 +152,7 @@ def _inputs(*, visited=0, overdue=0, night_checks=0):
     }
 
 
-def test_a_tie_goes_to_higher_coverage_then_fewer_overdue_then_code():
+def test_equal_scores_share_a_rank_and_a_tie_is_listed_by_higher_coverage_then_fewer_overdue_then_code():
     weights = {**dict.fromkeys(DEFAULT_WEIGHTS, 0.0), "coverage": 0.5, "overdue": 0.5}
     # X: coverage 100 (norm 100), 1 overdue (norm 0) → 50. Y: coverage 0, no overdue → 50. Tie: X first.
     communities = [_community("419901001002", "Y"), _community("419901001001", "X")]
@@ -159,7 +161,7 @@ def test_a_tie_goes_to_higher_coverage_then_fewer_overdue_then_code():
         {"419901001001": _inputs(visited=10, overdue=1), "419901001002": _inputs(visited=0, overdue=0)},
         weights,
     )
-    assert [(r.name, r.score, r.rank_in_district) for r in rows] == [("X", 50.0, 1), ("Y", 50.0, 2)]
+    assert [(r.name, r.score, r.rank_in_district) for r in rows] == [("X", 50.0, 1), ("Y", 50.0, 1)]
 
     # All scores equal (night checks weigh everything and are all equal) and coverage equal:
     # fewer overdue first, then the code.
@@ -172,6 +174,22 @@ def test_a_tie_goes_to_higher_coverage_then_fewer_overdue_then_code():
     )
     assert [r.code for r in rows] == ["419901001002", "419901001003", "419901001001"]
     assert {r.score for r in rows} == {50.0}
+    assert [r.rank_in_district for r in rows] == [1, 1, 1]
+
+
+def test_ranks_are_standard_competition_ranks_in_the_district_and_the_subdistrict():
+    weights = {**dict.fromkeys(DEFAULT_WEIGHTS, 0.0), "coverage": 1.0}
+    visited = {"419901001001": 10, "419901001002": 5, "419901001003": 5, "419901002001": 0}
+    communities = [_community(c, c[-4:], sub=c[:9]) for c in visited]
+    rows, subs = compute(communities, {c: _inputs(visited=v) for c, v in visited.items()}, weights)
+    assert [(r.code, r.score, r.rank_in_district) for r in rows] == [
+        ("419901001001", 100.0, 1),
+        ("419901001002", 50.0, 2),
+        ("419901001003", 50.0, 2),
+        ("419901002001", 0.0, 4),
+    ]
+    assert [r.rank_in_subdistrict for r in rows] == [1, 2, 2, 1]
+    assert [(s.code, s.rank) for s in subs] == [("419901001", 1), ("419901002", 2)]
 
 
 def test_the_newest_weight_version_applies_and_bad_weights_change_nothing(town):
@@ -250,3 +268,132 @@ def test_the_publish_command(town):
     assert RankingWeek.objects.get().week_start == WEEK
     with pytest.raises(CommandError, match="已经发布"):
         call_command("ranking_publish", district=town.district.code, week="2025-11-06", user="town_admin")
+
+
+# --- Communities without data ----------------------------------------------------------------------------
+
+
+def _add_community(town, name, sub="A"):
+    n = len([k for k in town.unit if k.startswith(sub)]) + 1
+    parent = town.sub[sub]
+    town.unit[name] = Division.objects.create(
+        code=f"{parent.code}00{n}", name=f"{name}社区", level=Level.COMMUNITY, parent=parent
+    )
+    town.households[name] = []
+    return town.unit[name]
+
+
+def _ban(town, name, when, *, rebound=None):
+    household = HouseholdFactory(division=town.unit[name], kind="coal_sale_point", estate="", address="某路1号")
+    town.households[name].append(household)
+    return Ban.objects.create(
+        household=household,
+        division_code=household.division_code,
+        kind=Ban.Kind.SALE_POINT,
+        banned_at=when,
+        rebound_at=rebound,
+        recorded_by=town.admin,
+    )
+
+
+def test_communities_with_nothing_to_survey_and_no_work_are_no_data_not_ranked_praised_or_named(town):
+    _add_community(town, "A4")  # nothing registered, nothing recorded
+    _add_community(town, "B4", sub="B")
+    _ban(town, "B4", at("2025-10-20"))  # its only record: a sale point shut before the week
+
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+
+    rows = _by_name(town, ranking)
+    assert not rows["A4"].ranked and not rows["B4"].ranked
+    assert rows["A4"].score is None and rows["B4"].rank_in_district is None
+    assert rows["B4"].inputs["households"] == 1 and rows["B4"].inputs["shut_places"] == 1
+    # The six with data keep the hand-computed scores and ranks; the two without come last.
+    assert [r.code for r in ranking.rows] == [town.unit[n].code for n in [*EXPECTED_DISTRICT_ORDER, "A4", "B4"]]
+    assert [r.rank_in_district for r in ranking.rows] == [1, 2, 3, 4, 5, 6, None, None]
+    assert {n: rows[n].score for n in EXPECTED_SCORES} == pytest.approx(EXPECTED_SCORES)
+    assert [r.name for r in ranking.named] == ["B3社区", "A3社区", "B1社区"]
+    assert [s.communities for s in ranking.subdistricts] == [3, 3]
+    assert rows["B4"].movement is None and rows["B4"].contributions(ranking.weights) == []
+
+
+def test_a_place_shut_in_the_week_is_work_and_one_found_trading_again_is_to_survey_again(town):
+    _add_community(town, "A4")
+    _ban(town, "A4", at("2025-11-05"))  # shut in the week: work recorded, nothing left to survey
+    _add_community(town, "B4", sub="B")
+    _ban(town, "B4", at("2025-10-01"), rebound=at("2025-10-15"))  # trading again: a household to survey
+
+    rows = _by_name(town, ranking_for(district=town.district, week_start=WEEK))
+
+    assert rows["A4"].ranked and rows["A4"].values["coverage"] is None
+    assert rows["B4"].ranked and rows["B4"].values["coverage"] == 0
+    assert rows["B4"].normalised["coverage"] == 0  # the worst coverage of the district
+
+
+def test_movement_is_shown_only_between_weeks_the_community_was_ranked(town):
+    _add_community(town, "A4")
+    town.homes("A4", 0)
+    town.case("A4", source="spot_check", opened="2025-11-04")  # its first record, in the week
+
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    rows = _by_name(town, ranking)
+
+    assert rows["A4"].ranked and rows["A4"].previous_rank_in_district is None and rows["A4"].movement is None
+    last = ranking_for(district=town.district, week_start=WEEK - datetime.timedelta(days=7))
+    assert not _by_name(town, last)["A4"].ranked
+    assert rows["B2"].movement == 4  # the others move as before
+
+
+def test_a_tie_at_the_praised_place_is_praised_together_and_never_also_named(town, settings):
+    weights_set(actor=town.admin, district=town.district, weights={**dict.fromkeys(DEFAULT_WEIGHTS, 0), "overdue": 1})
+    # Overdue: A3 and B1 one each (score 0), everyone else none (100).
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    assert [r.rank_in_district for r in ranking.rows] == [1, 1, 1, 1, 5, 5]
+    assert {r.name for r in ranking.praised} == {"A1社区", "A2社区", "B2社区", "B3社区"}
+    assert {r.name for r in ranking.named} == {"A3社区", "B1社区"}
+
+
+# --- Withdrawing a publication ----------------------------------------------------------------------------
+
+
+def test_a_district_admin_withdraws_a_published_week_with_a_reason_and_publishes_it_again(town):
+    first = ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    with pytest.raises(ValidationError):
+        ranking_withdraw(actor=town.admin, week=first, reason="  ")
+    subdistrict_admin = MembershipFactory(user=UserFactory(), division=town.sub["A"], role="subdistrict_admin").user
+    with pytest.raises(PermissionDenied):
+        ranking_withdraw(actor=subdistrict_admin, week=first, reason="错")
+    first.refresh_from_db()
+    assert first.withdrawn_at is None
+
+    ranking_withdraw(actor=town.admin, week=first, reason="B1社区的走访漏录，补录后重新发布")
+
+    event = AuditEvent.objects.get(action="ranking.withdrawn", object_id=str(first.pk))
+    assert "补录" in event.reason
+    for i in range(10):
+        town.visit("B1", i, at("2025-11-06"))
+    live = ranking_for(district=town.district, week_start=WEEK)
+    assert live.published is None
+    assert [w.withdraw_reason for w in live.withdrawn] == ["B1社区的走访漏录，补录后重新发布"]
+    assert _by_name(town, live)["B1"].values["coverage"] == 100
+
+    again = ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    assert again.pk != first.pk
+    shown = ranking_for(district=town.district, week_start=WEEK)
+    assert shown.published == again and [w.pk for w in shown.withdrawn] == [first.pk]
+    assert _by_name(town, shown)["B1"].values["coverage"] == 100
+    with pytest.raises(ValidationError):
+        ranking_withdraw(actor=town.admin, week=first, reason="again")
+    # The next week moves against the publication that stands.
+    following = ranking_for(district=town.district, week_start=WEEK + datetime.timedelta(days=7))
+    assert {r.code: r.previous_rank_in_district for r in following.rows} == {
+        r.community_code: r.rank_in_district for r in again.rows.all()
+    }
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "1989-12-31", "2999-01-01", "someday"])
+def test_the_publish_command_refuses_a_week_out_of_range_or_garbage_clearly(town, week):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("ranking_publish", district=town.district.code, week=week, user="town_admin")
+    assert not RankingWeek.objects.exists()

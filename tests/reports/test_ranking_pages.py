@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from divisions.models import Division, Level
 from reports.models import RankingWeek
+from reports.ranking import ranking_publish
 
 from ..factories import MembershipFactory, UserFactory
 from .conftest import WEEK
@@ -141,14 +142,22 @@ def test_the_csv_matches_the_table(client, town):
     assert [(line[3], line[5]) for line in lines[1:]][:2] == [("B2社区", "77.0"), ("A2社区", "72.5")]
 
 
-def test_a_district_admin_publishes_from_the_page_once(client, town):
+def test_a_district_admin_publishes_from_the_page_once_after_confirming(client, town):
     client.force_login(town.admin)
     page = client.get(URL, QUERY)
     assert b'data-testid="publish"' in page.content
-    response = client.post(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"})
+    # The button opens a confirmation page (no JavaScript needed); a POST without the confirmation publishes nothing.
+    confirm = client.get(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"})
+    assert confirm.status_code == 200
+    html = confirm.content.decode()
+    assert 'data-testid="confirm-publish"' in html and "B街道B2社区、A街道A2社区、A街道A1社区" in html
+    unconfirmed = client.post(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"})
+    assert unconfirmed.status_code == 200 and not RankingWeek.objects.exists()
+    form = {"district": town.district.code, "week": "2025-11-03", "confirm": "yes"}
+    response = client.post(f"{URL}publish/", form)
     assert response.status_code == 302
     assert RankingWeek.objects.filter(district=town.district, week_start=WEEK).count() == 1
-    again = client.post(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"}, follow=True)
+    again = client.post(f"{URL}publish/", form, follow=True)
     assert "已经发布" in again.content.decode()
     assert RankingWeek.objects.count() == 1
     page = client.get(URL, QUERY)
@@ -156,19 +165,96 @@ def test_a_district_admin_publishes_from_the_page_once(client, town):
     assert b'data-testid="publish"' not in page.content
 
 
-def test_a_subdistrict_admin_may_not_publish(client, town):
+def test_a_subdistrict_admin_may_not_publish_or_withdraw(client, town):
     client.force_login(_member(town, "A", "subdistrict_admin", "a_admin2"))
-    response = client.post(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"})
-    assert response.status_code == 403
+    form = {"district": town.district.code, "week": "2025-11-03", "confirm": "yes"}
+    assert client.get(f"{URL}publish/", form).status_code == 403
+    assert client.post(f"{URL}publish/", form).status_code == 403
+    assert not RankingWeek.objects.exists()
+    ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    assert client.post(f"{URL}withdraw/", {**form, "reason": "不对"}).status_code == 403
+    assert RankingWeek.objects.get().withdrawn_at is None
+
+
+def test_a_district_admin_withdraws_a_week_with_a_reason_shown_on_the_week_and_publishes_it_again(client, town):
+    ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    client.force_login(town.admin)
+    page = client.get(URL, QUERY)
+    assert b'data-testid="withdraw"' in page.content and b'data-testid="publish"' not in page.content
+    form = {"district": town.district.code, "week": "2025-11-03"}
+    assert client.get(f"{URL}withdraw/", form).status_code == 200
+
+    empty = client.post(f"{URL}withdraw/", {**form, "reason": " "})
+    assert empty.status_code == 400 and empty.context["form"].errors
+    assert RankingWeek.objects.get().withdrawn_at is None
+
+    done = client.post(f"{URL}withdraw/", {**form, "reason": "A1社区走访漏录"}, follow=True)
+    assert "已撤回发布" in done.content.decode()
+    inspector = _member(town, "B", "inspector", "b_inspector")
+    client.force_login(inspector)
+    page = client.get(URL, QUERY)
+    assert page.context["ranking"].published is None
+    assert "A1社区走访漏录" in page.content.decode() and b'data-testid="withdrawals"' in page.content
+    assert b'data-testid="withdraw"' not in page.content
+
+    client.force_login(town.admin)
+    assert b'data-testid="publish"' in client.get(URL, QUERY).content
+    client.post(f"{URL}publish/", {**form, "confirm": "yes"})
+    assert RankingWeek.objects.filter(withdrawn_at__isnull=True).count() == 1
+    assert RankingWeek.objects.count() == 2
+
+
+def test_a_week_that_is_not_a_date_is_a_clear_400_page(client, town):
+    client.force_login(town.admin)
+    for path in (URL, f"{URL}{town.unit['A1'].code}/", f"{URL}download/xlsx/", f"{URL}publish/", f"{URL}withdraw/"):
+        response = client.get(path, {"week": "next tuesday"})
+        assert response.status_code == 400, path
+        assert "不是日期" in response.content.decode()
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "1989-12-31", "2999-06-01"])
+def test_a_week_far_in_the_past_or_future_is_404_on_every_page_and_download(client, town, week):
+    client.force_login(town.admin)
+    paths = [URL, f"{URL}{town.unit['A1'].code}/", f"{URL}publish/", f"{URL}withdraw/"]
+    paths += [f"{URL}download/{fmt}/" for fmt in ("xlsx", "docx", "csv")]
+    for path in paths:
+        assert client.get(path, {"week": week}).status_code == 404, path
+    assert client.post(f"{URL}publish/", {"week": week, "confirm": "yes"}).status_code == 404
     assert not RankingWeek.objects.exists()
 
 
-def test_a_bad_week_is_a_clear_error_not_a_crash(client, town):
+def test_communities_without_data_show_as_no_data_in_the_table_and_every_download(client, town):
+    parent = town.sub["B"]
+    Division.objects.create(code=f"{parent.code}004", name="空社区", level=Level.COMMUNITY, parent=parent)
     client.force_login(town.admin)
-    response = client.get(URL, {"week": "next tuesday"}, follow=True)
-    assert response.status_code == 200
-    assert response.context["ranking"].week_start.weekday() == 0
-    assert list(response.context["messages"])
+
+    page = client.get(URL, QUERY)
+    html = page.content.decode()
+    row = re.search(r'<tr data-code="419901002004"[^>]*>(.*?)</tr>', html, re.S)[1]
+    assert "无数据" in row and 'data-testid="no-data-note"' in html
+    assert "空社区" not in re.search(r'data-testid="named">(.*?)</div>', html, re.S)[1]
+    explain = client.get(f"{URL}419901002004/", QUERY)
+    assert explain.status_code == 200 and "本周未参与排名" in explain.content.decode()
+
+    lines = list(csv.reader(io.StringIO(client.get(f"{URL}download/csv/", QUERY).content.decode("utf-8-sig"))))
+    assert lines[-1][:6] == ["无数据", "无数据", "419901002004", "空社区", "B街道", ""]
+    workbook = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", QUERY).content))
+    assert [c.value for c in workbook["全区"][8]][:4] == ["无数据", "无数据", "419901002004", "空社区"]
+    document = Document(io.BytesIO(client.get(f"{URL}download/docx/", QUERY).content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "另有1个社区本周无登记户且无工作记录" in text and "空社区" not in text
+    assert [cell.text for cell in document.tables[0].rows[-1].cells][:2] == ["无数据", "空社区"]
+
+
+def test_the_english_ui_joins_names_with_a_comma_not_the_chinese_mark(client, town):
+    client.force_login(town.admin)
+    client.cookies["django_language"] = "en"
+    html = client.get(URL, QUERY).content.decode()
+    praised = re.search(r'data-testid="praised">(.*?)</div>', html, re.S)[1]
+    assert "Praised" in praised and "B街道B2社区, A街道A2社区, A街道A1社区" in praised and "、" not in praised
+    del client.cookies["django_language"]
+    html = client.get(URL, QUERY).content.decode()
+    assert "B街道B2社区、A街道A2社区、A街道A1社区" in re.search(r'data-testid="praised">(.*?)</div>', html, re.S)[1]
 
 
 def test_a_district_admin_sets_weights_from_the_page_and_others_only_read_them(client, town):

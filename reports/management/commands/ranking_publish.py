@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from divisions.models import Division, Level
-from reports.ranking import default_week, ranking_publish, week_monday
+from reports.ranking import default_week, ranking_publish, week_in_range, week_monday
 
 
 class Command(BaseCommand):
@@ -29,6 +29,10 @@ class Command(BaseCommand):
             week = week_monday(datetime.date.fromisoformat(options["week"])) if options["week"] else default_week()
         except ValueError as exc:
             raise CommandError("--week is a date, YYYY-MM-DD.") from exc
+        except OverflowError as exc:  # the week of 0001-01-01 starts before the calendar does
+            raise CommandError(f"No ranking for the week of {options['week']}.") from exc
+        if not week_in_range(week):
+            raise CommandError(f"No ranking for the week of {options['week']}.")
         try:
             published = ranking_publish(actor=user, district=district, week_start=week)
         except PermissionDenied as exc:
