@@ -119,3 +119,33 @@ def test_a_channels_key_and_secret_are_never_shown_again(client_as, wulibao):
 @pytest.mark.parametrize("username", ["wulibao_inspector", "huaihelu_inspector", "qu_leader", "nobody"])
 def test_channels_are_for_district_and_subdistrict_administrators(client_as, username):
     assert client_as(username).get("/digests/channels/").status_code == 403
+
+
+def test_a_past_days_running_totals_are_those_up_to_that_day_as_the_unit_page_gives_them(
+    client_as, people, register, wulibao, wulibao_community
+):
+    day = datetime.date(2016, 12, 14)
+
+    def night_check(on, pieces):
+        inspection_record(
+            actor=people["wulibao_inspector"],
+            household=register("wulibao_admin", wulibao_community, room=f"{on:%m%d}"),
+            kind="night_check",
+            outcome="loose_coal",
+            started_at=timezone.make_aware(datetime.datetime.combine(on, datetime.time(21, 0))),
+            seizures=[SeizureInput("briquette", pieces, "confiscated")],
+        )
+
+    night_check(day - datetime.timedelta(days=3), 20)
+    night_check(day, 5)
+    night_check(day + datetime.timedelta(days=1), 400)  # after the digest's day: not in its totals
+
+    text = digest_text(wulibao, day)
+    unit_page = client_as("wulibao_inspector").get(f"/units/{wulibao.code}/", {"end": day.isoformat()})
+    up_to_day = unit_page.context["figures"].sentence()
+
+    assert "散煤25块" in up_to_day
+    assert text.endswith(up_to_day)
+    assert fieldwork_figures(codes=[wulibao.code]).sentence() not in text  # not the campaign's final totals
+    page = client_as("wulibao_inspector").get("/digests/", {"division": wulibao.code, "date": day.isoformat()})
+    assert page.context["text"].endswith(up_to_day)

@@ -26,7 +26,7 @@ def test_beat_s_morning_task_delivers_through_the_worker_once(worker, wecom, fei
     feishu.wait_for(1, timeout=30)
     send_daily_digests.delay(DAY.isoformat())  # beat firing twice, or an operator re-running it
 
-    assert wecom.texts[0].startswith("### 五里堡街道") and feishu.texts[0].startswith("### 淮河路街道")
+    assert wecom.texts[0].startswith("### 五里堡街道") and feishu.texts[0].startswith("淮河路街道")
     time.sleep(2)  # time for a second delivery to arrive, were there one
     assert (len(wecom.received), len(feishu.received)) == (1, 1)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
@@ -79,3 +79,56 @@ def test_a_worker_killed_mid_send_leaves_the_digest_to_be_resumed_not_lost(
     deduplicated = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]
     assert deduplicated == parts
     assert len(texts) - len(parts) <= 1
+
+
+def test_a_retry_whose_worker_was_killed_is_resumed_when_its_time_has_passed_and_not_before(
+    start_worker, wecom, channel_for, wulibao
+):
+    from django.utils import timezone
+
+    from digests.tasks import resume_stuck_deliveries
+
+    channel_for(wecom, wulibao, "wecom")
+    wecom.fail_next(1, status=502)  # the first try fails: the delivery will retry in 3 s
+    times = {"DELIVERY_LEASE_SECONDS": "2", "DELIVERY_RETRY_SECONDS": "3"}
+    first = start_worker(**times)
+
+    send_daily_digests.delay(DAY.isoformat())
+    deadline = time.monotonic() + 30
+    while True:  # until the retry is scheduled: its lease runs to the retry's time and one lease beyond
+        delivery = Delivery.objects.first()
+        if (
+            delivery
+            and delivery.status == "retrying"
+            and delivery.claimed_until > timezone.now() + datetime.timedelta(seconds=2.5)
+        ):
+            break
+        assert time.monotonic() < deadline, delivery and (delivery.status, delivery.claimed_until)
+        time.sleep(0.05)
+    first.kill()  # SIGKILL while it holds the scheduled retry: the retry dies with it
+    first.wait(timeout=10)
+    start_worker(**times)
+
+    assert resume_stuck_deliveries() == 0  # the retry's time has not come: leave it alone
+    time.sleep(3.5)  # the retry's time has passed, but the lease's grace has not
+    assert wecom.received == [] and resume_stuck_deliveries() == 0
+    while timezone.now() <= Delivery.objects.get().claimed_until:
+        time.sleep(0.1)
+
+    assert resume_stuck_deliveries() == 1
+    wecom.wait_for(1, timeout=30)
+    deadline = time.monotonic() + 30
+    while Delivery.objects.get().status != "sent":
+        assert time.monotonic() < deadline, Delivery.objects.get().status
+        time.sleep(0.2)
+    time.sleep(1)
+    assert len(wecom.received) == 1 and Delivery.objects.get().attempts == 2
+
+
+def test_the_broker_never_hands_a_waiting_retry_to_a_second_worker():
+    from coalgov.celery import app
+    from digests import robots
+
+    # A retry waits unacknowledged for its countdown; Redis must not think its worker dead meanwhile.
+    timeout = app.conf.broker_transport_options["visibility_timeout"]
+    assert timeout > robots.RETRY_MAX_SECONDS + 2 * settings.DELIVERY_LEASE_SECONDS
