@@ -39,6 +39,79 @@ def case_units(user):
     )
 
 
+# How people shorten a unit's official name in a notice: 建新南街社区 for 建新南街社区居民委员会, 尖岗村 for
+# 尖岗村委会. Longest first, so that 社区居民管理委员会 is not read as 社区 + 居民管理委员会.
+COMMUNITY_SUFFIXES = (
+    "社区居民管理委员会",
+    "社区居民委员会",
+    "社区管理委员会",
+    "社区委员会",
+    "社区居委会",
+    "拟居委会",
+    "居民委员会",
+    "居委会",
+)
+VILLAGE_SUFFIXES = ("村民委员会", "村委会")
+SEPARATORS = re.compile(r"[\s·•/\-—]+")
+
+
+def unit_names(unit: Division) -> set[str]:
+    """The names a unit goes by in notices: its official name and the short forms people write."""
+    names = {unit.name}
+    if unit.level == Level.SUBDISTRICT:
+        names |= {f"{unit.name}办事处", f"{unit.name}办"}
+    for suffix in COMMUNITY_SUFFIXES:
+        if unit.name.endswith(suffix):
+            base = unit.name.removesuffix(suffix)
+            names |= {f"{base}社区", f"{base}社区居委会", f"{base}社区居民委员会", f"{base}居委会"}
+            break
+    for suffix in VILLAGE_SUFFIXES:
+        if unit.name.endswith(suffix):
+            base = unit.name.removesuffix(suffix)
+            names |= {f"{base}村", f"{base}村委会", f"{base}村民委员会"}
+            break
+    return names
+
+
+def _unit_label(unit: Division) -> str:
+    return f"{unit.parent.name}{unit.name}（{unit.code}）" if unit.level != Level.SUBDISTRICT else unit.name
+
+
+class UnitNames:
+    """Find the unit a notice means by what it says: a 12-digit code, the official name, or a short name
+    (建新南街社区), with or without the subdistrict (and district) in front (五里堡街道建新南街社区)."""
+
+    def __init__(self, units, within: Division):
+        self.by_code = {unit.code: unit for unit in units}
+        self.by_name: dict[str, list[Division]] = {}
+        for unit in self.by_code.values():  # units come with their parent (select_related)
+            parent = unit.parent if unit.level != Level.SUBDISTRICT else None
+            for name in unit_names(unit):
+                self._add(name, unit)
+                for prefix in unit_names(parent) if parent else ():
+                    self._add(prefix + name, unit)
+        # A notice may name the whole path: 郑州市二七区五里堡街道…; what is above the notice's unit adds nothing.
+        self.prefixes = sorted({a.name for a in within.ancestors()} | {within.name}, key=len, reverse=True)
+
+    def _add(self, name: str, unit: Division) -> None:
+        found = self.by_name.setdefault(name, [])
+        if unit not in found:
+            found.append(unit)
+
+    def find(self, text: str) -> list[Division]:
+        """The units `text` may mean: none, one, or several (an ambiguous name)."""
+        if text in self.by_code:
+            return [self.by_code[text]]
+        name = SEPARATORS.sub("", text)
+        stripped = True
+        while stripped:
+            stripped = False
+            for prefix in self.prefixes:
+                if name.startswith(prefix) and name != prefix:
+                    name, stripped = name.removeprefix(prefix), True
+        return self.by_name.get(name, [])
+
+
 class NoticeForm(forms.Form):
     """A supervision notice and its problems: typed into rows, or pasted as a table from a document."""
 
@@ -52,7 +125,8 @@ class NoticeForm(forms.Form):
         label=_("Problems"),
         widget=forms.Textarea(attrs={"rows": 10, "placeholder": "五里堡街道\t楼道堆放散煤\t严重\t2017-01-10"}),
         help_text=_(
-            "One problem per line: responsible unit (name or code), problem, and optionally severity "
+            "One problem per line: responsible unit (its name as written, e.g. 建新南街社区 or 五里堡街道建新南街社区, "
+            "or its code), problem, and optionally severity "
             "(严重 / 一般 / 轻微) and deadline (YYYY-MM-DD), separated by tabs or commas — a table copied from "
             "a document or spreadsheet pastes as it is."
         ),
@@ -70,10 +144,7 @@ class NoticeForm(forms.Form):
         division, table = cleaned.get("division"), cleaned.get("table", "")
         if division is None or not table:
             return cleaned
-        units = {u.code: u for u in case_units(self.user).filter(code__startswith=division.code)}
-        by_name = {}
-        for unit in units.values():
-            by_name.setdefault(unit.name, []).append(unit)
+        units = UnitNames(case_units(self.user).filter(code__startswith=division.code), within=division)
         problems, errors = [], []
         for number, line in enumerate(table.splitlines(), start=1):
             if not line.strip():
@@ -81,13 +152,20 @@ class NoticeForm(forms.Form):
             cells = [c.strip() for c in re.split(r"\t|,|，", line)]
             cells += [""] * (4 - len(cells))
             unit_text, title, severity_text, deadline_text = cells[:4]
-            unit = units.get(unit_text) or (by_name.get(unit_text) or [None])[0]
-            if unit is None or len(by_name.get(unit_text, [])) > 1:
+            candidates = units.find(unit_text)
+            if len(candidates) > 1:
+                errors.append(
+                    _("Line %(n)s: %(unit)s may mean %(candidates)s; put the subdistrict in front or give the code.")
+                    % {"n": number, "unit": unit_text, "candidates": "、".join(_unit_label(c) for c in candidates)}
+                )
+                continue
+            if not candidates:
                 errors.append(
                     _("Line %(n)s: no unit %(unit)s that you may assign in %(division)s.")
                     % {"n": number, "unit": unit_text, "division": division.name}
                 )
                 continue
+            unit = candidates[0]
             if not title:
                 errors.append(_("Line %(n)s: the problem is missing.") % {"n": number})
                 continue
