@@ -72,3 +72,24 @@ def test_the_dashboard_draws_its_chart_and_map(page, live_server, findings, scre
     assert "淮河苑" not in page.content()
     assert_styled(page)
     screenshot(page, "dashboard-desktop")
+
+
+def test_the_map_names_its_stations_without_hovering_and_explains_itself_in_chinese(
+    page, live_server, findings, settings
+):
+    settings.MAP_TILE_URL = ""
+    sign_in(page, live_server, "wulibao_inspector", households=1)
+    page.goto(f"{live_server.url}/dashboard/")
+    map_ = page.get_by_test_id("map")
+    # 河医大's name is on the map as a permanent label, visible before any hover or tap.
+    label = map_.locator(".leaflet-tooltip.station-label", has_text="河医大")
+    expect(label).to_be_visible()
+    # The legend says what the red markers, the station dots and the blue circles are.
+    legend = map_.get_by_test_id("map-legend")
+    expect(legend).to_be_visible()
+    expect(legend).to_contain_text("发现散煤尚未清零")
+    expect(legend).to_contain_text("监测站点")
+    expect(legend).to_contain_text("重点区域")
+    # Leaflet's zoom buttons speak the page's language.
+    expect(map_.locator("a.leaflet-control-zoom-in")).to_have_attribute("title", "放大")
+    expect(map_.locator("a.leaflet-control-zoom-out")).to_have_attribute("title", "缩小")
