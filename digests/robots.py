@@ -168,12 +168,17 @@ def _measured(robot: Robot, body: dict) -> int:
     return len(encode(body))
 
 
-def preview(robot: Robot, text: str, *, title: str, part: int = 1, parts: int = 1) -> tuple[int, str]:
-    """What `send` would post, for a dry run: its size as the service counts it, and the body (the
-    signature left out: it would let anyone who saw the output post to the group for an hour)."""
+WECOM_TEXT_LIMIT = 2048  # WeCom's text message (the @-mention message): content ≤ 2048 bytes
+
+
+def preview(robot: Robot, text: str, *, title: str, part: int = 1, parts: int = 1) -> tuple[int, int, str]:
+    """What `send` would post, for a dry run: its size as the service counts it, the service's limit for it,
+    and the body (the signature left out: it would let anyone who saw the output post to the group for an
+    hour)."""
     _url, body = _request(robot, text, title=title, part=part, parts=parts, first=part == 1)
+    limit = WECOM_TEXT_LIMIT if body.get("msgtype") == "text" and robot.kind == "wecom" else MESSAGE_LIMITS[robot.kind]
     shown = {k: ("…" if k == "sign" else v) for k, v in body.items()}
-    return _measured(robot, body), json.dumps(shown, ensure_ascii=False)
+    return _measured(robot, body), limit, json.dumps(shown, ensure_ascii=False)
 
 
 RATE_LIMIT_CODES = {"wecom": {45009}, "dingtalk": {130101, 410100}, "feishu": {11232}}

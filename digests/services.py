@@ -3,7 +3,9 @@
 A delivery is claimed with a conditional UPDATE (healthchecks' pattern): only the worker whose UPDATE
 changed the row sends. Each part's success is saved before the next is sent, so a resumed delivery starts
 at the first part not yet taken. The claim is a lease: a worker killed mid-send stops renewing it, and the
-delivery becomes claimable again when it runs out (resume_stuck_deliveries re-queues it).
+delivery becomes claimable again when it runs out (resume_stuck_deliveries re-queues it). A delivery left to
+retry holds a lease too, to its retry's time and one lease beyond: a worker killed while it kept the retry
+is found the same way, and a retry still to come is left alone.
 """
 
 from __future__ import annotations

@@ -382,7 +382,11 @@ class RobotServer:
 
 
 class WeComServer(RobotServer):
-    """企业微信群机器人. `keys` are the valid webhook keys. 20 messages a key a minute."""
+    """企业微信群机器人. `keys` are the valid webhook keys. 20 messages a key a minute (45009 beyond).
+
+    WeCom limits the content, not the body: markdown.content ≤ 4096 and text.content ≤ 2048 UTF-8 bytes
+    (40058 beyond), as its document says.
+    """
 
     PATH = "/cgi-bin/webhook/send"
     MAX_BYTES = {"markdown": 4096, "text": 2048}
@@ -579,6 +583,8 @@ class FeishuServer(RobotServer):
 
     Rate limits: `limit` per `window` (100 a minute) and `burst_limit` per `burst_window` (5 a second).
     `keywords` maps token → words of which the message must contain one (飞书 自定义关键词).
+    The request body, as sent (escapes and all), may be at most `MAX_BYTES` (20 KB): HTTP 400, code 9499
+    beyond. A rich-text `post` is checked element by element (`_post_text`); a malformed one is a 9499 too.
     """
 
     PREFIX = "/open-apis/bot/v2/hook/"

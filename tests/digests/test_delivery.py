@@ -302,7 +302,7 @@ def test_the_dry_run_shows_every_message_as_sent_with_wecoms_mention_message(wec
     call_command("send_daily_digest", "--date", DAY.isoformat(), "--dry-run", stdout=out)
     shown = out.getvalue()
 
-    assert "2 message(s)" in shown and "wecom 2/2" in shown
+    assert "2 message(s)" in shown and "wecom 2/2: 30 of 2048 bytes" in shown  # WeCom's text message limit
     assert '"mentioned_mobile_list": ["13800001111"]' in shown and "请查看以上督查通报。" in shown
     assert not Delivery.objects.exists()
     # Sent for real, the group gets exactly the bodies the dry run showed.

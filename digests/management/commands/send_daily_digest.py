@@ -73,9 +73,8 @@ class Command(BaseCommand):
                 digests[channel.division_id] = digest
             robot, title = services.robot_for(channel), services.digest_title(digest)
             parts = services.digest_parts(digest, channel)
-            limit = robots.MESSAGE_LIMITS[channel.kind]
             self.stdout.write(f"== {channel} → {channel.division.name} {day}: {len(parts)} message(s)")
             for number, text in enumerate(parts, start=1):
-                size, body = robots.preview(robot, text, title=title, part=number, parts=len(parts))
+                size, limit, body = robots.preview(robot, text, title=title, part=number, parts=len(parts))
                 self.stdout.write(f"-- {channel.kind} {number}/{len(parts)}: {size} of {limit} bytes")
                 self.stdout.write(body)
