@@ -132,9 +132,20 @@ HOUSEHOLD_ADDRESS = ["estate", "building", "unit", "room", "address"]
 
 
 def _households(context: Context) -> QuerySet:
+    # A household visited in the period belongs in its ledger even when it was registered later: a campaign
+    # entered after the fact registers the households and records the visits of weeks ago on the same day.
+    visited = (
+        Inspection.objects.current()
+        .filter(
+            division_code__startswith=context.unit.code,
+            started_at__gte=context.since,
+            started_at__lt=context.until,
+        )
+        .values("household_id")
+    )
     return (
         _in(Household.objects.current(), context)
-        .filter(created_at__lt=context.until)
+        .filter(Q(created_at__lt=context.until) | Q(pk__in=visited))
         .order_by("division_code", "estate", "building", "unit", "room", "id")
         .values_list(
             "id",
@@ -431,7 +442,7 @@ SHEETS: dict[str, Sheet] = {
         ],
         query=_households,
         row=_household_row,
-        defines="截止日期前登记、未作废的住户（当前信息）",
+        defines="截止日期前登记或在时间范围内被检查过、未作废的住户（当前信息）",
     ),
     LedgerExport.Sheet.INSPECTIONS: Sheet(
         key=LedgerExport.Sheet.INSPECTIONS,

@@ -294,6 +294,27 @@ def test_the_sheets_hold_the_periods_current_records_of_the_unit_with_numbers_an
     assert export.size == ledgers.ledger_path(export).stat().st_size
 
 
+def test_a_past_periods_ledger_lists_the_households_visited_then_though_registered_later(
+    people, register, wulibao, wulibao_community, media
+):
+    """A campaign entered after the fact: households registered today, their visits dated weeks ago."""
+    start, end = today() - datetime.timedelta(days=30), today() - datetime.timedelta(days=20)
+    visited = register("wulibao_admin", wulibao_community, estate="补录小区", room="301", head_name="补录户")
+    register("wulibao_admin", wulibao_community, estate="补录小区", room="302", head_name="未检查户")
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=visited,
+        kind="survey",
+        outcome="no_coal",
+        started_at=local(today() - datetime.timedelta(days=25)),
+    )
+
+    workbook = workbook_of(build(request_export(people, "wulibao_admin", wulibao, start, end)))
+
+    assert column(workbook["住户"], "户主") == ["补录户"]  # visited in the period; the other registered after it
+    assert column(workbook["检查记录"], "户主") == ["补录户"]
+
+
 def test_a_tip_offs_reporter_is_never_in_the_ledger(people, data, wulibao, media):
     export = build(request_export(people, "qu_admin", wulibao, data.start, data.end))
 
