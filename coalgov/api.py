@@ -7,6 +7,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .uploads import IncompleteUpload, IncompleteUploadError
+
 
 class ScopedViewSet(viewsets.GenericViewSet):
     """Every queryset is cut to the requesting user's jurisdiction; objects outside it answer 404."""
@@ -43,7 +45,12 @@ class DateTimeField(serializers.DateTimeField):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model validation errors raised by services, as 400 with field messages."""
+    """DRF's handler, plus model validation errors raised by services, as 400 with field messages.
+
+    A request body cut off mid-upload (see coalgov/uploads.py) is 400 with code "incomplete_upload".
+    """
+    if isinstance(exc, IncompleteUpload):
+        exc = IncompleteUploadError()
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
     return drf_exception_handler(exc, context)

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "coalgov.middleware.ChosenLanguageMiddleware",
+    # Before anything reads a request body (the CSRF check, the forms, the API's parsers): a body cut off
+    # mid-upload is refused whole instead of parsed as if it were complete.
+    "coalgov.uploads.CompleteUploadMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -2,6 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coalgov.uploads import DeclaredCounts, photo_count_field
 from divisions.models import Division, Level
 from households.models import Household
 
@@ -123,6 +124,12 @@ class SupervisionNoticeSerializer(serializers.ModelSerializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RectifySerializer(DeclaredCounts, NoteSerializer):
+    """A rectification: a note and `photos` (files); `photo_count`, when sent, must match what arrived."""
+
+    photo_count = photo_count_field()
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from .serializers import (
     DeadlineSerializer,
     NoteSerializer,
     ReasonSerializer,
+    RectifySerializer,
     SupervisionNoticeSerializer,
 )
 
@@ -58,7 +59,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def start(self, request, pk=None):
         return self._step(lambda case, data: services.case_start(actor=request.user, case=case, note=data["note"]))
 
-    @extend_schema(request=NoteSerializer, responses=CaseSerializer)
+    @extend_schema(request=RectifySerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def rectify(self, request, pk=None):
         try:
@@ -66,7 +67,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"photos": exc.messages}) from exc
         return self._step(
-            lambda case, data: services.case_rectify(actor=request.user, case=case, note=data["note"], photos=photos)
+            lambda case, data: services.case_rectify(actor=request.user, case=case, note=data["note"], photos=photos),
+            RectifySerializer,
         )
 
     @extend_schema(request=NoteSerializer, responses=CaseSerializer)

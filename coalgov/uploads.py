@@ -1,0 +1,203 @@
+"""Uploads that arrived whole, or not at all.
+
+A phone that loses its signal mid-upload leaves the server a body shorter than its Content-Length. Django
+parses what came as if it were everything: the photo being sent is cut short or dropped, the fields after it
+are missing, and the record is stored. The phone's resend then meets that record through its `client_uuid`
+and is answered 200, so what was cut off is lost for good.
+
+So every request body is read through `CompleteBody`, installed by `CompleteUploadMiddleware` before anything
+reads it (the API's parsers, the HTML forms, the CSRF check): reading it raises `IncompleteUpload` when the
+client stops before its Content-Length, or when a multipart body ends without its closing boundary. It is one
+check for every request under any WSGI server (gunicorn, runserver), and it streams: nothing is buffered
+beyond what Django's parsers already do.
+
+A phone may also say what it attached (`photo_count`, `seizure_count`); `DeclaredCounts` refuses a
+submission whose parts do not match. Both refusals are a 400 with `code` "incomplete_upload", which the
+phone page takes as "keep the entry and send it again"; nothing is stored.
+"""
+
+import logging
+
+from django.core.exceptions import BadRequest
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+
+logger = logging.getLogger(__name__)
+
+CODE = "incomplete_upload"
+MESSAGE = gettext_lazy("The upload was incomplete (the connection was cut). Nothing was stored: please send it again.")
+
+
+class IncompleteUpload(BadRequest):
+    """The request body ended before its Content-Length, or a multipart body before its closing boundary.
+
+    A BadRequest, so wherever it escapes (the CSRF check reads the form before any view) Django answers
+    400, never 500; and not an OSError or MultiPartParserError, so neither Django nor DRF turns it into
+    an empty form or a generic parse error that would hide what happened.
+    """
+
+
+class IncompleteUploadError(APIException):
+    """The API's refusal: 400 {"code": "incomplete_upload", "detail": "…"}; the phone keeps the entry."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = CODE
+
+    def __init__(self):
+        # A dict detail is the response body as it is: `code` beside `detail`, as the phone reads it.
+        super().__init__({"code": CODE, "detail": str(MESSAGE)})
+
+
+class CompleteBody:
+    """A request's body stream that refuses to end early.
+
+    Wraps Django's LimitedStream (which stops at Content-Length but takes an early end of the input as the
+    end of the body). An empty read before `limit` bytes, or a connection error, means the client went
+    away: `IncompleteUpload`, again on every later read. For multipart bodies the closing delimiter
+    `--boundary--` must have been seen by the time the last byte is read.
+    """
+
+    def __init__(self, stream, limit: int, boundary: bytes | None):
+        self._stream = stream
+        self.limit = limit
+        self.read_bytes = 0
+        self.incomplete = False
+        self._closing = b"--" + boundary + b"--" if boundary else None
+        self._closed_seen = self._closing is None
+        self._tail = b""
+
+    def _refuse(self, reason: str):
+        if not self.incomplete:
+            logger.warning("Incomplete request body (%s): %d of %d bytes", reason, self.read_bytes, self.limit)
+        self.incomplete = True
+        raise IncompleteUpload(str(MESSAGE))
+
+    def _take(self, call, size):
+        if self.incomplete:
+            self._refuse("read again")
+        try:
+            data = call(size)
+        except OSError:
+            self._refuse("connection error")
+        self.read_bytes += len(data)
+        if not self._closed_seen and data:
+            # The delimiter may straddle two reads: look at the end of the previous one too.
+            window = self._tail + data
+            self._closed_seen = self._closing in window
+            self._tail = window[-(len(self._closing) - 1) :]
+        if self.read_bytes < self.limit and not data and size != 0:
+            self._refuse("ended early")
+        if self.read_bytes >= self.limit and not self._closed_seen:
+            self._refuse("no closing boundary")
+        return data
+
+    def read(self, size=-1, /):
+        if size is None or size < 0:
+            # Everything that is left: one read of a LimitedStream may come back short before the end.
+            chunks = []
+            while self.read_bytes < self.limit:
+                chunks.append(self._take(self._stream.read, self.limit - self.read_bytes))
+            return b"".join(chunks)
+        return self._take(self._stream.read, size)
+
+    def readline(self, size=-1, /):
+        return self._take(self._stream.readline, size)
+
+    def close(self):
+        close = getattr(self._stream, "close", None)
+        if close:
+            close()
+
+
+def wants_json(request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def incomplete_response(request) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"code": CODE, "detail": str(MESSAGE)}, status=400)
+    return HttpResponse(str(MESSAGE), status=400, content_type="text/plain; charset=utf-8")
+
+
+class CompleteUploadMiddleware:
+    """Reads every request body through `CompleteBody`; an incomplete one is answered 400 incomplete_upload.
+
+    Placed before anything that reads the body. The refusal may surface anywhere the body is read — in a
+    DRF parser (answered by the API's exception handler), in a form view, or in the CSRF check before the
+    view — so the answer is made here, the same for all: JSON for the API and for pages asked for JSON,
+    a plain message otherwise.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        body = None
+        stream = getattr(request, "_stream", None)
+        limit = _content_length(request)
+        if stream is not None and limit > 0:
+            boundary = None
+            if request.content_type == "multipart/form-data":
+                boundary = request.content_params.get("boundary", "").encode("ascii", "replace") or None
+            body = request._stream = CompleteBody(stream, limit, boundary)
+        response = self.get_response(request)
+        if body is not None and body.incomplete and response.status_code >= 400:
+            return incomplete_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, IncompleteUpload):
+            return incomplete_response(request)
+        return None
+
+
+def _content_length(request) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+class DeclaredCounts:
+    """Serializer mixin: `photo_count` and `seizure_count`, when sent, must match what arrived.
+
+    The phone says how many photos it attached and how many seizure rows `seizures` holds; a body that
+    parsed but lost parts (a proxy, a client bug) is refused as incomplete rather than stored short.
+    The serializer declares the fields it takes; both are optional, for clients that do not send them.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        photo_count = attrs.pop("photo_count", None)
+        seizure_count = attrs.pop("seizure_count", None)
+        if photo_count is not None and photo_count != len(self._photos_received()):
+            raise IncompleteUploadError()
+        if seizure_count is not None and seizure_count != len(attrs.get("seizures") or []):
+            raise IncompleteUploadError()
+        return attrs
+
+    def _photos_received(self):
+        data = self.initial_data
+        files = data.getlist("photos") if hasattr(data, "getlist") else []
+        return [f for f in files if isinstance(f, UploadedFile)]
+
+
+def photo_count_field():
+    return serializers.IntegerField(min_value=0, required=False, write_only=True, help_text=PHOTO_COUNT_HELP)
+
+
+def seizure_count_field():
+    return serializers.IntegerField(min_value=0, required=False, write_only=True, help_text=SEIZURE_COUNT_HELP)
+
+
+PHOTO_COUNT_HELP = gettext_lazy(
+    "Number of files sent as `photos`. Optional; when sent and different from what arrived, the submission is "
+    "refused with 400 and code `incomplete_upload`, and nothing is stored."
+)
+SEIZURE_COUNT_HELP = gettext_lazy(
+    "Number of rows in `seizures`. Optional; when sent and different from what arrived, the submission is "
+    "refused with 400 and code `incomplete_upload`, and nothing is stored."
+)
