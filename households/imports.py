@@ -25,12 +25,13 @@ from xml.etree.ElementTree import ParseError
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from coalgov.audit import changes_between, snapshot
+from coalgov.dates import date_check
 from coalgov.locks import REGISTER_COUNTS, xact_lock
 from coalgov.models import AuditEvent
 from divisions.geo import zone_stations
@@ -63,6 +64,9 @@ HEADERS = {
     **dict.fromkeys(("纬度", "latitude"), "latitude"),
     **dict.fromkeys(("经度", "longitude"), "longitude"),
     **dict.fromkeys(("备注", "notes"), "notes"),
+    # The day the household was registered on paper (a campaign entered after the fact): stored as its
+    # created_at, the register's 登记时间, so the ledgers and counts date it as registered then.
+    **dict.fromkeys(("登记日期", "登记时间", "registered_on", "created_at"), "created_at"),
 }
 BOOLEANS = ("unmanaged", "no_gas_or_heating", "elderly_alone", "low_income", "disabled")
 TRUE, FALSE = {"是", "有", "y", "yes", "true", "1", "√"}, {"否", "无", "n", "no", "false", "0", ""}
@@ -129,6 +133,22 @@ class DateCell(str):
     """A cell the spreadsheet holds as a date: in a text column it is Excel's doing (3-501 became a date)."""
 
 
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def _registered_on(value: str) -> datetime.date | None:
+    """The 登记日期 cell as a date: a spreadsheet's date cell, or text in one of DATE_FORMATS; None if neither."""
+    text = value.strip()
+    if isinstance(value, DateCell):
+        text = text[:10]
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -179,7 +199,7 @@ def _household(values: dict, divisions: dict[str, Division], entry, actor, resul
     """An unsaved Household from a row, or None after recording why it cannot be one."""
     for name, value in values.items():
         label = Household._meta.get_field(name).verbose_name
-        if isinstance(value, DateCell):
+        if isinstance(value, DateCell) and name != "created_at":
             result.error(
                 line,
                 _("%(field)s is a date in the spreadsheet (%(value)s): format the column as text")
@@ -217,8 +237,24 @@ def _household(values: dict, divisions: dict[str, Division], entry, actor, resul
     except InvalidOperation:
         result.error(line, _("latitude and longitude must be numbers"))
         return None
+    registered_at = None
+    if values.get("created_at"):
+        day = _registered_on(values["created_at"])
+        if day is None:
+            result.error(
+                line,
+                _("registration date %(value)s is not a date (YYYY-MM-DD)") % {"value": values["created_at"][:20]},
+            )
+            return None
+        try:
+            date_check(day)  # not in the future, not before the campaign: the project's one bound on dates
+        except ValidationError as exc:
+            result.error(line, _("registration date: %(message)s") % {"message": " ".join(exc.messages)})
+            return None
+        registered_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     household = Household(division=division, division_code=division.code, kind=kind, heating=heating, **data)
     household.created_by = actor
+    household.registered_at = registered_at  # written as created_at after the insert (auto_now_add sets now)
     try:
         # Foreign keys are known good (looked up above); validating them would be a query per row.
         household.clean_fields(exclude=["client_uuid", "division", "created_by", "priority_station"])
@@ -296,6 +332,11 @@ def _register(actor, households: Iterator[Household], communities: set[str], *, 
     def flush():
         if not dry_run:
             Household.objects.bulk_create(batch)
+            dated = [h for h in batch if h.registered_at is not None]
+            for h in dated:
+                h.created_at = h.registered_at
+            if dated:  # one UPDATE per batch: created_at is auto_now_add, so the insert wrote now
+                Household.objects.bulk_update(dated, ["created_at"])
             AuditEvent.objects.bulk_create(
                 AuditEvent(
                     actor=actor,

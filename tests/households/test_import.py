@@ -330,3 +330,78 @@ def test_the_same_file_imported_twice_at_once_registers_each_household_once(
     assert sorted((r.created, r.skipped) for r in results) == [(0, 3), (3, 0)]
     assert Household.objects.count() == 3
     assert RegisterCount.objects.get(code=wulibao_community.code).households == 2
+
+
+def test_a_registration_date_column_dates_the_households_registration(tmp_path, people, wulibao_community):
+    import datetime
+
+    from django.utils import timezone
+
+    header = ["社区代码", "小区", "房号", "户主", "登记日期"]
+    path = xlsx(
+        tmp_path,
+        [
+            [wulibao_community.code, "龙亭小区", 101, "王大爷", "2025-11-03"],
+            [wulibao_community.code, "龙亭小区", 102, "李阿姨", datetime.datetime(2025, 10, 20)],  # an Excel date cell
+            [wulibao_community.code, "龙亭小区", 103, "张师傅", "2025年9月1日"],
+            [wulibao_community.code, "龙亭小区", 104, "赵大姐", ""],  # none: registered now
+        ],
+        header=header,
+    )
+    result = households_import(actor=people["wulibao_admin"], path=path)
+    assert (result.created, result.errors) == (4, [])
+    registered = {h.head_name: timezone.localtime(h.created_at) for h in Household.objects.all()}
+    assert registered["王大爷"].date() == datetime.date(2025, 11, 3)
+    assert registered["李阿姨"].date() == datetime.date(2025, 10, 20)
+    assert registered["张师傅"].date() == datetime.date(2025, 9, 1)
+    assert registered["赵大姐"].date() == timezone.localdate()
+
+
+def test_a_registration_date_in_the_future_before_1990_or_not_a_date_is_a_row_error(
+    tmp_path, people, wulibao_community
+):
+    import datetime
+
+    from django.utils import timezone
+
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    header = ["社区代码", "小区", "房号", "登记日期"]
+    path = xlsx(
+        tmp_path,
+        [
+            [wulibao_community.code, "龙亭小区", 101, tomorrow],
+            [wulibao_community.code, "龙亭小区", 102, "0001-01-01"],
+            [wulibao_community.code, "龙亭小区", 103, "上个月"],
+            [wulibao_community.code, "龙亭小区", 104, "2025-11-03"],
+        ],
+        header=header,
+    )
+    result = households_import(actor=people["wulibao_admin"], path=path)
+    assert result.errors == [
+        "第2行：登记日期：不能填写未来的日期。",
+        "第3行：登记日期：日期过早，请检查。",
+        "第4行：登记日期“上个月”不是日期（YYYY-MM-DD）",
+    ]
+    assert not Household.objects.exists()
+    with pytest.raises(CommandError):
+        call_command("import_households", str(path), user="wulibao_admin")
+    assert not Household.objects.exists()
+
+
+def test_the_register_page_imports_registration_dates_and_refuses_a_future_one(tmp_path, client_as, wulibao_community):
+    import datetime
+
+    from django.utils import timezone
+
+    client = client_as("wulibao_admin")
+    assert 'data-testid="import-registration-date"' in client.get("/households/import/").content.decode()
+    header = ["社区代码", "小区", "房号", "登记日期"]
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    wrong = xlsx(tmp_path, [[wulibao_community.code, "龙亭小区", 101, future]], name="错.xlsx", header=header)
+    response = client.post("/households/import/", {"file": upload(wrong)})
+    assert "第2行：登记日期：不能填写未来的日期。" in response.content.decode()
+    assert not Household.objects.exists()
+
+    right = xlsx(tmp_path, [[wulibao_community.code, "龙亭小区", 101, "2025-11-03"]], header=header)
+    client.post("/households/import/", {"file": upload(right)})
+    assert timezone.localtime(Household.objects.get().created_at).date() == datetime.date(2025, 11, 3)
