@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
+from cases.models import Case
 from coalgov.audit import readable_changes
 from coalgov.models import AuditEvent
 from coalgov.views import ScopedFilterView, ScopedMixin
@@ -74,6 +75,14 @@ class HouseholdDetailView(ScopedMixin, DetailView):
         context["history"] = _history(household, user)
         context["parent_visible"] = household.division.parent is not None and can_view(user, household.division.parent)
         context.update(_fieldwork(household, user))
+        # The place's cases, open and closed, so whoever visits knows what is still to be fixed there.
+        context["cases"] = (
+            Case.objects.visible_to(user)
+            .current()
+            .filter(household=household)
+            .select_related("responsible_unit", "escalated_to")
+            .order_by("-opened_at", "-id")
+        )
         return context
 
 
@@ -90,7 +99,7 @@ def _fieldwork(household: Household, user) -> dict:
     enters = not household.is_voided and can_enter(user, household.division, "fieldwork")
     return {
         "visits": visits,
-        "bans": Ban.objects.visible_to(user).filter(household=household),
+        "bans": Ban.objects.visible_to(user).filter(household=household).prefetch_related("departments"),
         "purchases": Purchase.objects.visible_to(user).filter(household=household),
         "conversion": Conversion.objects.visible_to(user).current().filter(household=household).first(),
         "can_record_visit": not household.is_voided and can_enter(user, household.division, "inspection"),
