@@ -132,9 +132,6 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Periodic work, written into django-celery-beat's tables when beat starts (times are Asia/Shanghai).
-CELERY_BEAT_SCHEDULE = {
 # Redis hands a task nobody acknowledged to another worker after the visibility timeout. A retry waiting for
 # its countdown is held unacknowledged by a live worker the whole time (the digest's backoff reaches 30
 # minutes, digests.robots.RETRY_MAX_SECONDS), so the timeout must outlast the longest countdown plus a run, or
@@ -143,6 +140,9 @@ CELERY_BEAT_SCHEDULE = {
 # resume_stuck_* tasks re-queue them when a lease runs out; the broker's own redelivery, two hours on, then
 # finds them done and does nothing (they are claimed before they run).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic work, written into django-celery-beat's tables when beat starts (times are Asia/Shanghai).
+CELERY_BEAT_SCHEDULE = {
     "send-daily-digests": {
         "task": "digests.tasks.send_daily_digests",
         "schedule": crontab(
@@ -295,12 +295,12 @@ ROBOT_TIMEOUT_SECONDS = float(os.environ.get("ROBOT_TIMEOUT_SECONDS", "15"))
 ROBOT_PART_INTERVAL_SECONDS = float(os.environ.get("ROBOT_PART_INTERVAL_SECONDS", "3.1"))
 # A worker holds a delivery this long per part; one that dies mid-send leaves it to be resumed after.
 DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
-# A re-check visit may come this many days before the re-check is due and still count as it.
-RECHECK_EARLY_DAYS = int(os.environ.get("RECHECK_EARLY_DAYS", "3"))
-
 # A failed part is retried after this many seconds, doubling each time (at most 30 minutes); after a rate
 # limit, never sooner than the robot's window (DingTalk: 10 minutes).
 DELIVERY_RETRY_SECONDS = int(os.environ.get("DELIVERY_RETRY_SECONDS", "30"))
+# A re-check visit may come this many days before the re-check is due and still count as it.
+RECHECK_EARLY_DAYS = int(os.environ.get("RECHECK_EARLY_DAYS", "3"))
+
 # Ledger exports (台账, reports/ledgers.py): how long a built file is kept before beat removes it, how long a
 # worker holds an export it is building (renewed as rows are written; a dead worker's export is resumed
 # after it), and how many exports one user may have waiting or being built at once.
