@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -108,12 +109,34 @@ def _strings() -> dict:
         "online": _("Online"),
         "offline": _("Offline"),
         "attempts": _("tried %(n)s times"),
+        "busy": _("The server is busy; will try again later."),
+        "incomplete": _("The upload was cut off; will send it again."),
+        "building": _("Building %(n)s"),
+        "stairwell": _("Stairwell %(n)s"),
+        "not_night": _(
+            "%(time)s is outside the night window (%(start)s–%(end)s): this visit will not count as a night check."
+        ),
+        "other_sign_in": _(
+            "This page was saved on this phone for an earlier sign-in. Open it once with a signal to use it offline."
+        ),
     }
+
+
+def _sign_in_mark(request) -> str:
+    """A mark of this sign-in, which the page checks against the phone's cookies when it opens offline.
+
+    Django gives the browser a new CSRF cookie at every sign-in (and the page sets it: `get_token`), so a
+    copy of the page saved by the service worker for an earlier sign-in — perhaps another inspector's, on
+    a phone passed on — no longer matches, and is not shown. A hash: the cookie's value is not repeated.
+    """
+    get_token(request)
+    return hashlib.sha256(request.META["CSRF_COOKIE"].encode()).hexdigest()
 
 
 def _config(request) -> dict:
     return {
         "user": request.user.get_username(),
+        "signIn": _sign_in_mark(request),
         "urls": {
             "households": reverse("api:household-list"),
             "inspections": reverse("api:inspection-list"),
@@ -122,7 +145,8 @@ def _config(request) -> dict:
             "login": f"{reverse('login')}?{urlencode({'next': reverse('field:page')})}",
         },
         "csrfCookie": settings.CSRF_COOKIE_NAME,
-        "night": {"start": settings.NIGHT_START, "end": settings.NIGHT_END},
+        # The server's rule for "at night" (services.is_night): this window, in the server's time zone.
+        "night": {"start": settings.NIGHT_START, "end": settings.NIGHT_END, "timeZone": settings.TIME_ZONE},
         "photoMaxBytes": settings.PHOTO_MAX_BYTES,
         "photoMaxSide": settings.PHOTO_MAX_SIDE,
         "noSeizureOutcomes": [str(o) for o in NO_SEIZURE_OUTCOMES],

@@ -61,16 +61,36 @@
     return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
   }
 
-  function minutesOf(text) {
-    const [hours, minutes] = text.split(":").map(Number);
-    return hours * 60 + (minutes || 0);
+  function secondsOf(text) {
+    const [hours, minutes, seconds] = text.split(":").map(Number);
+    return hours * 3600 + (minutes || 0) * 60 + (seconds || 0);
   }
 
-  // The night window may wrap midnight (22:00–06:00), as on the server.
+  // The hours, minutes and seconds of a moment on the server's clock (its TIME_ZONE), which is where it
+  // decides "at night"; the phone's own zone is used only if the browser does not know that one.
+  function serverClock(date) {
+    try {
+      const parts = new Intl.DateTimeFormat("en-GB", {
+        timeZone: config.night.timeZone,
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+        hourCycle: "h23",
+      }).formatToParts(date);
+      const part = (type) => Number(parts.find((p) => p.type === type).value);
+      return { hours: part("hour"), minutes: part("minute"), seconds: part("second") };
+    } catch (error) {
+      return { hours: date.getHours(), minutes: date.getMinutes(), seconds: date.getSeconds() };
+    }
+  }
+
+  // The server's rule (inspections.services.is_night), exactly: start <= t < end, or, when the window
+  // wraps midnight (22:00–06:00), start <= t or t < end; an empty window (start == end) is never night.
   function isNight(date) {
-    const now = date.getHours() * 60 + date.getMinutes();
-    const start = minutesOf(config.night.start);
-    const end = minutesOf(config.night.end);
+    const time = serverClock(date);
+    const now = time.hours * 3600 + time.minutes * 60 + time.seconds + date.getMilliseconds() / 1000;
+    const start = secondsOf(config.night.start);
+    const end = secondsOf(config.night.end);
     return start > end ? now >= start || now < end : now >= start && now < end;
   }
 
@@ -88,6 +108,24 @@
     const pattern = new RegExp(`(?:^|;\\s*)${config.csrfCookie}=([^;]+)`);
     const match = document.cookie.match(pattern);
     return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // A fresh CSRF cookie from the server (the page sets it), for a token gone stale while the phone was
+  // offline. A plain fetch, not a navigation: the service worker lets it through to the network.
+  async function refreshToken() {
+    try {
+      const response = await fetch(config.urls.page, { credentials: "same-origin", cache: "no-store" });
+      if (response.ok && !response.redirected) askWorker("refresh");
+    } catch (error) {
+      // No signal: the entry waits.
+    }
+    return csrfToken();
+  }
+
+  function askWorker(type) {
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type });
+    }
   }
 
   function naturalCompare(a, b) {
@@ -191,22 +229,25 @@
       form.append("longitude", entry.longitude);
     }
     form.append("seizures", JSON.stringify(entry.seizures || []));
+    // What the phone attached, so that the server can tell a cut-off upload from a whole one.
+    form.append("seizure_count", String((entry.seizures || []).length));
+    form.append("photo_count", String((entry.photos || []).length));
     for (const photo of entry.photos || []) form.append("photos", photo.blob, photo.name);
     return form;
   }
 
-  // One POST of an entry, without any lock: {status, data}; status 0 when the network failed.
-  async function post(entry) {
+  // One POST of an entry, without any lock: {status, data, retryAfter}; status 0 when the network failed.
+  async function post(entry, token) {
     let response;
     try {
       response = await fetch(config.urls.inspections, {
         method: "POST",
         body: formFor(entry),
         credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        headers: { "X-CSRFToken": token || csrfToken(), Accept: "application/json" },
       });
     } catch (error) {
-      return { status: 0, data: null };
+      return { status: 0, data: null, retryAfter: 0 };
     }
     let data = null;
     try {
@@ -214,7 +255,24 @@
     } catch (error) {
       data = null;
     }
-    return { status: response.status, data };
+    return { status: response.status, data, retryAfter: retryAfterMs(response.headers.get("Retry-After")) };
+  }
+
+  // Retry-After in seconds or as an HTTP date; at most an hour, so a wrong header cannot park an entry.
+  function retryAfterMs(value) {
+    if (!value) return 0;
+    const seconds = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+    return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 3600 * 1000) : 0;
+  }
+
+  // An answer that says "not now" rather than "not this": the entry waits and is sent again.
+  // 400 with code incomplete_upload: the server got a cut-off upload and stored nothing.
+  function retryReason(status, data) {
+    if (status === 0) return T.no_connection;
+    if (status === 503 || status === 429) return T.busy;
+    if (status === 400 && data && data.code === "incomplete_upload") return T.incomplete;
+    if (status >= 500 || status === 408) return T.server_error;
+    return "";
   }
 
   function messages(value) {
@@ -243,7 +301,17 @@
     if (!entry) return "gone"; // sent meanwhile (another tab, an earlier attempt)
     if (entry.user !== config.user) return "other-user";
     const attempt = { attempts: (entry.attempts || 0) + 1, last_attempt_at: Date.now() };
-    const { status, data } = await post(entry);
+    let token = csrfToken();
+    let { status, data, retryAfter } = await post(entry, token);
+    if (status === 403) {
+      // Perhaps a CSRF token gone stale while offline (the page may have come from the phone's cache):
+      // fetch a fresh one, and try once more only if it did change.
+      const fresh = await refreshToken();
+      if (fresh && fresh !== token) {
+        token = fresh;
+        ({ status, data, retryAfter } = await post(entry, token));
+      }
+    }
     if (status === 200 || status === 201) {
       await outbox.markSent(id, {
         client_uuid: id,
@@ -257,9 +325,10 @@
       });
       return "sent";
     }
-    if (status === 0 || status >= 500 || status === 408 || status === 429) {
-      await outbox.update(id, { ...attempt, status: "waiting", error: status === 0 ? T.no_connection : T.server_error });
-      return "retry";
+    const reason = retryReason(status, data);
+    if (reason) {
+      await outbox.update(id, { ...attempt, status: "waiting", error: reason, retry_at: Date.now() + retryAfter });
+      return status === 0 ? "retry" : "later";
     }
     const error = status === 401 ? T.signed_out : errorText(data) || `HTTP ${status}`;
     await outbox.update(id, { ...attempt, status: "failed", error });
@@ -284,8 +353,9 @@
     }
   }
 
-  // Send everything of this user that is waiting, oldest first; stop at the first sign of no signal.
-  async function sync() {
+  // Send everything of this user that is waiting, oldest first; stop at the first sign of no signal or
+  // of a busy server. Entries the server asked to wait (Retry-After) wait, unless `now` ("Send now").
+  async function sync(now) {
     let entries = [];
     try {
       entries = await outbox.all();
@@ -294,12 +364,13 @@
     }
     const waiting = entries
       .filter((entry) => entry.user === config.user && entry.status !== "failed")
+      .filter((entry) => now === true || !entry.retry_at || entry.retry_at <= Date.now())
       .sort((a, b) => a.saved_at - b.saved_at);
     const results = [];
     for (const entry of waiting) {
       const result = await sendEntry(entry.client_uuid);
       results.push(result);
-      if (result === "retry") break;
+      if (result === "retry" || result === "later") break;
     }
     if (results.includes("sent")) toast(T.sent_ok);
     renderOutbox();
@@ -424,9 +495,30 @@
     $("finder-status").textContent = text || "";
   }
 
+  const DATA_CACHE = "field-data"; // the service worker's cache of household lists (sw.js)
+
+  // A household list from the server. Once the service worker controls the page it keeps a copy of each
+  // list itself; before that (the first visit, while it installs) the page stores the copy in the same
+  // cache, so that a phone closed right after its first visit still opens its lists without a signal.
   async function fetchJson(url) {
-    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    const controlled = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+    const store = !controlled && window.caches && url.startsWith(config.urls.households);
+    let response;
+    try {
+      response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    } catch (error) {
+      const cached = store ? await caches.match(url, { cacheName: DATA_CACHE, ignoreVary: true }) : null;
+      if (!cached) throw error;
+      response = cached;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (store && !response.redirected) {
+      const copy = response.clone();
+      caches
+        .open(DATA_CACHE)
+        .then((cache) => cache.put(url, copy))
+        .catch(() => undefined);
+    }
     return response.json();
   }
 
@@ -478,15 +570,28 @@
   }
 
   function levelLabel(level, value) {
-    if (level === "building" && /^\d+$/.test(value)) return `${value}号楼`;
-    if (level === "unit" && /^\d+$/.test(value)) return `${value}单元`;
+    if (level === "building" && /^\d+$/.test(value)) return fmt(T.building, { n: value });
+    if (level === "unit" && /^\d+$/.test(value)) return fmt(T.stairwell, { n: value });
     return value;
   }
 
+  // A choice redraws the buttons; focus goes to the first of the new ones, where the chosen one was,
+  // not back to the top of the page.
   function setPath(path) {
     state.path = path;
     localStorage.setItem(PATH_KEY, JSON.stringify({ community: state.community, path }));
     renderChoices();
+    focusChoice(null);
+  }
+
+  // Focus the button of this household if it is there, else the first choice (or the last crumb).
+  function focusChoice(householdId) {
+    const box = $("choices");
+    const target =
+      (householdId !== null && box.querySelector(`[data-household="${householdId}"]`)) ||
+      box.querySelector("button") ||
+      $("path").querySelector("button:last-child");
+    if (target) target.focus();
   }
 
   function householdButton(household, text, detail) {
@@ -529,6 +634,20 @@
   }
 
   function renderChoices() {
+    const box = $("choices");
+    // Redrawing replaces the buttons: the one that had the focus gets it back.
+    const focused = box.contains(document.activeElement) ? document.activeElement : null;
+    const key = focused && (focused.dataset.household || `${focused.dataset.level}:${focused.dataset.value}`);
+    drawChoices();
+    if (key) {
+      const again = Array.from(box.querySelectorAll("button")).find(
+        (b) => (b.dataset.household || `${b.dataset.level}:${b.dataset.value}`) === key
+      );
+      if (again) again.focus();
+    }
+  }
+
+  function drawChoices() {
     renderPath();
     const box = $("choices");
     if (state.mode !== "walk") {
@@ -664,8 +783,26 @@
     $("visit-time").textContent = fmt(T.visit_at, { time: clock(state.startedAt) });
     $("finder").hidden = true;
     $("visit").hidden = false;
+    updateNightWarning();
     window.scrollTo(0, 0);
+    $("chosen-label").focus({ preventScroll: true });
     locateQuietly();
+  }
+
+  // A night check entered for a moment outside the night window is stored as a visit "not at night":
+  // it does not count as a night check. Said before it is saved, with the server's own window.
+  function updateNightWarning() {
+    const warn = $("night-warning");
+    const show = Boolean(state.startedAt) && $("kind").value === "night_check" && !isNight(state.startedAt);
+    if (show) {
+      const time = serverClock(state.startedAt);
+      warn.textContent = fmt(T.not_night, {
+        time: `${pad(time.hours)}:${pad(time.minutes)}`,
+        start: config.night.start,
+        end: config.night.end,
+      });
+    }
+    warn.hidden = !show;
   }
 
   // The visit's position, only if the phone already allows it (no prompt in the middle of a visit).
@@ -706,11 +843,14 @@
     $("submit").disabled = false;
   }
 
+  // Back to the doors, with the focus on the one just recorded (or changed from).
   function backToFinder() {
+    const chosen = state.chosen;
     state.chosen = null;
     $("visit").hidden = true;
     $("finder").hidden = false;
     renderChoices();
+    focusChoice(chosen ? chosen.id : null);
   }
 
   function outcome() {
@@ -858,6 +998,7 @@
     const result = await sendEntry(entry.client_uuid);
     if (result === "sent") toast(T.sent_ok);
     else if (result === "retry") toast(T.kept_offline);
+    else if (result === "later") toast(((await outbox.get(entry.client_uuid)) || {}).error || T.busy);
     else if (result === "failed") toast(T.not_accepted);
   }
 
@@ -878,6 +1019,7 @@
     $("search").addEventListener("input", onSearch);
     $("nearby").addEventListener("click", nearby);
     $("change-household").addEventListener("click", backToFinder);
+    $("kind").addEventListener("change", updateNightWarning);
     $("visit").addEventListener("submit", submit);
     for (const radio of document.querySelectorAll("input[name=outcome]")) radio.addEventListener("change", updateSeizures);
     for (const input of document.querySelectorAll("#seizures input[data-item]")) {
@@ -886,8 +1028,9 @@
     $("photos").addEventListener("change", (event) => addPhotos(event.target));
     $("album").addEventListener("change", (event) => addPhotos(event.target));
     $("send-now").addEventListener("click", async () => {
-      const results = await sync();
+      const results = await sync(true);
       if (results.includes("retry")) toast(T.no_connection);
+      else if (results.includes("later")) toast(T.busy);
     });
     $("sign-out").addEventListener("submit", () => {
       // Nothing of this user's lists stays readable offline after signing out.
@@ -899,6 +1042,8 @@
 
     window.addEventListener("online", () => {
       renderNetwork();
+      // The page may have come from the phone's cache: have a fresh copy (config, CSRF token) kept.
+      askWorker("refresh");
       sync();
     });
     window.addEventListener("offline", renderNetwork);
@@ -909,12 +1054,15 @@
     setInterval(() => sync(), RETRY_MS);
     renderNetwork();
 
+    let forgotten = Promise.resolve();
     if ("serviceWorker" in navigator) {
       // A phone passed to another inspector: drop the lists the previous one left for offline use.
+      // Only the lists: this page is the new inspector's own and stays, to open without a signal.
       const previous = localStorage.getItem(USER_KEY);
-      if (previous !== null && previous !== String(config.user) && navigator.serviceWorker.controller) {
-        navigator.serviceWorker.controller.postMessage({ type: "forget" });
+      if (previous !== null && previous !== String(config.user)) {
+        if (window.caches) forgotten = caches.delete(DATA_CACHE).catch(() => undefined);
         localStorage.removeItem(PATH_KEY);
+        localStorage.removeItem(COMMUNITY_KEY);
       }
       localStorage.setItem(USER_KEY, String(config.user));
       navigator.serviceWorker.register(config.urls.sw, { scope: config.urls.page }).catch(() => undefined);
@@ -940,12 +1088,57 @@
       path = [];
     }
     select.value = code;
-    renderOutbox().then(() => loadCommunity(code, path));
+    Promise.all([forgotten, renderOutbox()]).then(() => loadCommunity(code, path));
     sync();
   }
 
-  // For the browser tests and for debugging on a phone: the queue and the sender.
-  window.coalgovField = { outbox, post, sendEntry, sync, newUuid };
+  // Whether this page was made for the sign-in the phone has now. Online it always is; offline the page
+  // may be a copy the service worker saved for an earlier sign-in (Django gives a new CSRF cookie at each
+  // one), perhaps another inspector's: such a copy is not shown, and nothing is recorded under its name.
+  async function sameSignIn() {
+    if (!config.signIn || !(window.crypto && crypto.subtle && window.TextEncoder)) return true;
+    const cookie = csrfToken();
+    if (!cookie) return false;
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(cookie));
+    const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+    return hex === config.signIn;
+  }
 
-  start();
+  function refuseStaleCopy() {
+    $("user-menu").hidden = true;
+    document.querySelector("main").replaceChildren(
+      el("div", { className: "alert alert-warning mt-2", role: "alert", "data-testid": "stale-page" }, T.other_sign_in)
+    );
+    renderNetwork();
+    window.addEventListener("offline", renderNetwork);
+    // With a signal the server has the right page (or the sign-in page): once the worker has a fresh
+    // copy, open it; until then keep asking every few seconds.
+    const reopen = async () => {
+      renderNetwork();
+      if (!navigator.onLine) return;
+      const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (!worker) return window.location.reload();
+      const fresh = await new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event) => resolve(Boolean(event.data && event.data.fresh));
+        worker.postMessage({ type: "refresh" }, [channel.port2]);
+        setTimeout(() => resolve(false), 10000);
+      });
+      if (fresh) window.location.reload();
+      else setTimeout(reopen, 3000);
+    };
+    window.addEventListener("online", reopen);
+    reopen();
+  }
+
+  // For the browser tests and for debugging on a phone: the queue and the sender.
+  window.coalgovField = { outbox, post, sendEntry, sync, newUuid, isNight };
+
+  sameSignIn()
+    .catch(() => false)
+    .then((same) => {
+      document.body.classList.add("field-ready");
+      if (same) start();
+      else refuseStaleCopy();
+    });
 })();

@@ -1,9 +1,12 @@
 /* Service worker of the phone page (scope /field/). Rendered by Django: see inspections/phone_views.py.
  *
  * - The page shell (the /field/ page and its static files) is cached when the worker installs.
- * - The page itself: network first, the cached copy when there is no signal (or it is too slow).
+ * - The page itself: network first, the cached copy when there is no signal (or it is too slow). The copy
+ *   is this sign-in's (its config, CSRF token and a mark of the sign-in): the page refuses to show a copy
+ *   saved for an earlier sign-in, and asks for a fresh one ("refresh") whenever the signal returns.
  * - Static files: from the cache, which is replaced whenever one of them changes (VERSION).
- * - Household lists (GET /api/v1/households/…): network first, the last copy fetched when offline.
+ * - Household lists (GET /api/v1/households/…): network first, the last copy fetched when offline. The page
+ *   stores the lists it fetched itself before this worker controlled it (the first visit) in the same cache.
  * - Everything else, and every POST, goes to the network untouched: submissions are queued by the page
  *   itself (IndexedDB), never by this worker, so a visit is never sent from two places.
  */
@@ -46,8 +49,15 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  // The page asks for this when the user signs out: nothing of theirs stays readable offline.
-  if (event.data && event.data.type === "forget") event.waitUntil(forget());
+  const type = event.data && event.data.type;
+  // The user signs out: nothing of theirs stays readable offline.
+  if (type === "forget") event.waitUntil(forget());
+  // Back online, or the page was shown from the cache: keep a fresh copy (this sign-in's config and
+  // CSRF token) for the next time it opens without a signal.
+  // The answer (whether a fresh page is now kept) goes back on the message's port, if it has one.
+  if (type === "refresh") {
+    event.waitUntil(refreshPage().then((fresh) => event.ports[0] && event.ports[0].postMessage({ fresh })));
+  }
 });
 
 self.addEventListener("fetch", (event) => {
@@ -72,6 +82,20 @@ async function forget() {
   await caches.delete(DATA_CACHE);
   const cache = await caches.open(SHELL_CACHE);
   await cache.delete(SHELL.page);
+}
+
+async function refreshPage() {
+  try {
+    const response = await fetch(SHELL.page, { credentials: "same-origin", cache: "reload" });
+    if (isPage(response)) {
+      await (await caches.open(SHELL_CACHE)).put(SHELL.page, response);
+      return true;
+    }
+    if (response.redirected && new URL(response.url).pathname === SHELL.login) await forget();
+    return true; // signed out: opening the page now leads to the sign-in page
+  } catch (error) {
+    return false; // still no signal: the copy there is kept
+  }
 }
 
 async function pageFirst(event) {

@@ -307,3 +307,181 @@ def test_nearby_and_search_find_the_door_and_the_visit_keeps_the_phones_position
     assert (inspection.household, inspection.kind, inspection.outcome) == (door, "survey", "no_coal")
     assert (float(inspection.latitude), float(inspection.longitude)) == (34.75, 113.65)
     assert not inspection.seizures.exists()
+
+
+CACHED_URLS = """async () => {
+    const urls = [];
+    for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
+    }
+    return urls;
+}"""
+
+
+def inspections_table(household):
+    """What the server stored for this door: the rows a user would see in the visits table."""
+    return list(Inspection.objects.filter(household=household).values_list("kind", "outcome", "recorded_by__username"))
+
+
+def test_a_phone_that_opened_the_page_once_opens_it_cold_without_signal_and_sends_the_visit_once_back_online(
+    open_phone, live_server, register, wulibao_community, jpeg_file, screenshot
+):
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "1", "101")]
+    context, traffic, first = open_phone(expect_offline_failures=True)
+    posts = []
+    context.on(
+        "response", lambda r: posts.append(r.status) if r.request.method == "POST" and INSPECTIONS in r.url else None
+    )
+
+    # Online, once: the worker installs (caching the shell), the community's doors are fetched; then the
+    # page is closed without waiting for the worker to take it over.
+    sign_in(first, live_server, "wulibao_inspector", households=6)
+    first.goto(f"{live_server.url}/field/")
+    first.get_by_test_id("community").select_option(wulibao_community.code)
+    expect(first.locator('[data-level="estate"]')).to_have_count(2)
+    first.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    first.close()
+
+    # No signal at all, and a new page: the phone page opens from the phone alone, with its styles,
+    # config (the Chinese strings, the user) and the community's doors.
+    context.set_offline(True)
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}/field/")
+    assert response is not None and response.from_service_worker
+    assert_styled_phone(page)
+    expect(page.get_by_test_id("network-status")).to_have_text("离线")
+    expect(page.get_by_test_id("community")).to_have_value(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "1", door)
+    page.get_by_test_id("kind").select_option("night_check")
+    fill_in(page, "loose_coal", {"loose_coal": ("12.5", "confiscated")}, jpeg_file())
+    page.get_by_test_id("submit").tap()
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-state", "waiting")
+    screenshot(page, "phone-cold-offline-waiting")
+    assert posts == []
+
+    # The night passed and the CSRF cookie went stale meanwhile: the first answer is 403, the page fetches
+    # a fresh token and sends again. Exactly one record, with its photo and seizure.
+    context.clear_cookies(name="csrftoken")
+    context.set_offline(False)
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    expect(page.get_by_test_id("outbox-count")).to_have_text("0")
+    assert inspections_table(door) == [("night_check", "loose_coal", "wulibao_inspector")]
+    inspection = Inspection.objects.get(household=door)
+    assert list(inspection.seizures.values_list("item", "method")) == [("loose_coal", "confiscated")]
+    assert Photo.objects.filter(object_id=inspection.pk).count() == 1
+    assert posts == [403, 201]
+    traffic.failures.remove(f"{live_server.url}{INSPECTIONS}: 403")  # the stale token's answer, expected
+    page.evaluate("coalgovField.sync(true)")
+    assert posts == [403, 201]
+    assert inspections_table(door) == [("night_check", "loose_coal", "wulibao_inspector")]
+
+
+def test_a_phone_passed_to_another_inspector_shows_nothing_of_the_previous_one_offline(
+    open_phone, live_server, register, wulibao_community, wulibao_other_community
+):
+    context, _traffic, page = open_phone(expect_offline_failures=True)
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_other_community.code)
+    expect(page.get_by_test_id("finder-status")).to_have_text("住户：0 户")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    other_list = f"division={wulibao_other_community.code}"
+    wait_until(page, f"() => ({CACHED_URLS})().then(urls => urls.some(u => u.includes('{other_list}')))")
+    inspector_name = page.get_by_test_id("user-menu").inner_text()
+
+    # Someone else signs in on this phone, and opens the phone page before there is a signal: the copy kept
+    # for the inspector is not shown (their name, communities and lists), nor can anything be recorded.
+    sign_in(page, live_server, "wulibao_worker", households=6)
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/field/")
+    expect(page.get_by_test_id("stale-page")).to_be_visible()
+    expect(page.get_by_test_id("user-menu")).to_be_hidden()
+    expect(page.get_by_test_id("community")).to_have_count(0)
+    assert inspector_name not in page.locator("body").inner_text()
+
+    # With a signal the page is theirs, and the inspector's lists are dropped from the phone.
+    context.set_offline(False)
+    expect(page.get_by_test_id("community")).to_have_value(wulibao_community.code)
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    assert not [url for url in page.evaluate(CACHED_URLS) if other_list in url]
+
+    # And their own copy stays, to open cold without a signal.
+    page.close()
+    context.set_offline(True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/field/")
+    expect(page.get_by_test_id("community")).to_have_value(wulibao_community.code)
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)
+    expect(page.get_by_test_id("stale-page")).to_have_count(0)
+
+
+def without_photos(body: bytes, content_type: str) -> bytes:
+    """The multipart body with its photo parts cut out, as when the connection drops in the middle."""
+    boundary = b"--" + content_type.split("boundary=")[1].encode()
+    parts = body.split(boundary)
+    return boundary.join(part for part in parts if b'name="photos"' not in part)
+
+
+def test_a_cut_off_upload_and_a_busy_server_keep_the_entry_to_send_again_later(
+    open_phone, live_server, register, wulibao_community, jpeg_file
+):
+    doors, _shop = register
+    door = doors[("龙亭小区", "13", "1", "201")]
+    _context, traffic, page = open_phone()
+    sent = []  # (status, body) of every submission that reached the server or its stand-in
+    answers = iter(["cut off", "busy"])
+
+    def upload(route, request):
+        answer = next(answers, "whole")
+        body = request.post_data_buffer
+        if answer == "busy":
+            # The server in an outage (its error page answers 503 with Retry-After), for this one request.
+            sent.append((503, body))
+            route.fulfill(status=503, headers={"Retry-After": "120"}, json={"detail": "Service unavailable"})
+        elif answer == "cut off":
+            # The photo never arrived: the real server compares it with photo_count and stores nothing.
+            route.continue_(post_data=without_photos(body, request.headers["content-type"]))
+        else:
+            route.continue_()
+
+    page.on(
+        "response",
+        lambda r: sent.append((r.status, None)) if r.request.method == "POST" and INSPECTIONS in r.url else None,
+    )
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.route(f"**{INSPECTIONS}", upload)
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "13", "1", door)
+    fill_in(page, "loose_coal", {"briquette": (8, "voluntary"), "stove": (1, "destroyed")}, jpeg_file())
+    page.get_by_test_id("submit").tap()
+
+    # Cut off: kept, waiting, and said so in Chinese; not "not accepted".
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-state", "waiting")
+    expect(item.get_by_test_id("outbox-error")).to_contain_text("上传中断，稍后重试")
+    assert not Inspection.objects.exists()
+
+    # The server is busy: kept again, "稍后重试", and not sent again before Retry-After has passed.
+    page.get_by_test_id("send-now").tap()
+    expect(item.get_by_test_id("outbox-error")).to_contain_text("服务器繁忙，稍后重试")
+    expect(page.get_by_test_id("toast")).to_contain_text("稍后重试")
+    expect(item).to_have_attribute("data-state", "waiting")
+    assert page.evaluate("coalgovField.sync()") == []
+    busy_body = next(body for status, body in sent if status == 503)
+    assert b'name="photo_count"\r\n\r\n1\r\n' in busy_body
+    assert b'name="seizure_count"\r\n\r\n2\r\n' in busy_body
+
+    # Later, "Send now": the whole entry arrives, once.
+    page.get_by_test_id("send-now").tap()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    inspection = Inspection.objects.get()
+    assert inspection.household == door
+    assert inspection.seizures.count() == 2
+    assert Photo.objects.filter(object_id=inspection.pk).count() == 1
+    assert [status for status, _body in sent] == [400, 503, 503, 201]
+    for status in (400, 503):
+        traffic.failures.remove(f"{live_server.url}{INSPECTIONS}: {status}")

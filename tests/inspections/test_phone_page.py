@@ -1,5 +1,6 @@
 """The phone page (/field/), its service worker and manifest, and the register's `near` filter it uses."""
 
+import hashlib
 import json
 from decimal import Decimal
 
@@ -32,7 +33,22 @@ def test_an_inspector_gets_the_page_with_the_communities_of_their_subdistrict(cl
     config = config_of(response)
     assert config["user"] == "wulibao_inspector"
     assert config["urls"]["inspections"] == "/api/v1/inspections/"
-    assert config["night"] == {"start": "22:00", "end": "06:00"}
+    assert config["night"] == {"start": "22:00", "end": "06:00", "timeZone": "Asia/Shanghai"}
+
+
+def test_the_page_carries_a_mark_of_the_sign_in_that_changes_when_someone_signs_in_again(client, people, wulibao):
+    # The mark is the hash of the CSRF cookie the page sets; Django gives a new one at every sign-in, so a
+    # copy of the page kept on the phone for an earlier sign-in can tell it is not for the current one.
+    client.post("/login/", {"username": "wulibao_inspector", "password": "pw"})
+    first = client.get("/field/")
+    assert config_of(first)["signIn"] == hashlib.sha256(first.cookies["csrftoken"].value.encode()).hexdigest()
+    assert config_of(client.get("/field/"))["signIn"] == config_of(first)["signIn"]  # same sign-in, same mark
+
+    client.post("/login/", {"username": "wulibao_worker", "password": "pw"})  # the phone passed on
+    again = client.get("/field/")
+    assert config_of(again)["user"] == "wulibao_worker"
+    assert config_of(again)["signIn"] != config_of(first)["signIn"]
+    assert config_of(again)["signIn"] == hashlib.sha256(again.cookies["csrftoken"].value.encode()).hexdigest()
 
 
 def test_a_community_worker_gets_only_their_community(client_as, wulibao_community, wulibao_other_community):
