@@ -3,6 +3,9 @@
 The page and the API share one FilterSet, so every case is asked of both and must answer the same.
 """
 
+import datetime
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -120,3 +123,66 @@ def test_the_register_page_keeps_the_filters_on_the_next_page(client_as, househo
 
     assert f"division={wulibao.code}&amp;page=2" in first.content.decode()
     assert len(first.context["object_list"]) + len(second.context["object_list"]) == 55
+
+
+@pytest.fixture
+def coal_book(people, register_book):
+    """The flat had coal found last week and still has it; the elderly woman's was found, then cleared."""
+    from django.utils import timezone
+
+    from inspections.services import inspection_record
+
+    now = timezone.now()
+
+    def visit(household, outcome, days_ago):
+        inspection_record(
+            actor=people["wulibao_inspector"],
+            household=household,
+            kind="survey",
+            outcome=outcome,
+            started_at=now - datetime.timedelta(days=days_ago),
+        )
+
+    visit(register_book["flat"], "loose_coal", 7)
+    visit(register_book["elderly"], "loose_coal", 7)
+    visit(register_book["elderly"], "no_coal", 2)
+    visit(register_book["bathhouse"], "no_coal", 2)  # checked, never found: still "never"
+    return register_book
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("found", ["flat"]),
+        ("cleared", ["elderly"]),
+        ("never", ["bathhouse", "disabled", "stall"]),
+    ],
+)
+def test_the_coal_status_filter_on_the_page_and_the_api(client_as, api_as, coal_book, status, expected):
+    assert found(client_as, api_as, "qu_admin", {"coal_status": status}) == ids(coal_book, *expected)
+
+
+def test_an_unknown_coal_status_is_a_clear_error_in_the_api_and_filters_nothing_on_the_page(
+    client_as, api_as, coal_book
+):
+    api = api_as("qu_admin").get(API_LIST, {"coal_status": "burning"})
+    assert api.status_code == 400 and "coal_status" in api.json()
+    page = client_as("qu_admin").get(reverse("households:list"), {"coal_status": "burning"})
+    assert page.status_code == 200
+    assert "coal_status" in page.context["filter"].form.errors
+
+
+def test_the_coal_status_filter_stays_inside_the_jurisdiction(client_as, api_as, coal_book):
+    assert found(client_as, api_as, "huaihelu_inspector", {"coal_status": "found"}) == set()
+
+
+def test_the_register_page_shows_each_households_coal_status(client_as, coal_book):
+    response = client_as("qu_admin").get(reverse("households:list"))
+    html = response.content.decode()
+
+    assert "散煤状态" in html  # the column and the filter
+    for name, status in (("flat", "found"), ("elderly", "cleared"), ("bathhouse", "never")):
+        row = re.search(rf'<a href="/households/{coal_book[name].pk}/">.*?</tr>', html, re.S)[0]
+        assert f'data-coal-status="{status}"' in row, name
+    shown = {h.pk: h.get_coal_status_display() for h in response.context["object_list"]}
+    assert shown[coal_book["flat"].pk] == "已发现，未清零"
