@@ -11,6 +11,7 @@ urlpatterns = [
     path("", report_views.home, name="home"),
     path("dashboard/", report_dashboard.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("audit/", views.AuditLogView.as_view(), name="audit-log"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -27,3 +28,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Pages get a Chinese page in the site's layout, the API JSON; an outage of the database or storage is a 503.
+handler500 = "coalgov.views.server_error"

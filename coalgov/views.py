@@ -1,11 +1,17 @@
 """Shared views: the scoped base classes every page builds on, and the health check."""
 
+import logging
+import sys
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template import loader
+from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 
 from divisions.scoping import Role, has_role
@@ -79,6 +85,52 @@ def healthz(request):
             checks[name] = f"error: {exc.__class__.__name__}"
             healthy = False
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+# How long a client should wait before trying again when the database or the file storage is down; the phone
+# page retries on its own after a 5xx.
+RETRY_AFTER_SECONDS = 30
+logger = logging.getLogger(__name__)
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """A database that does not answer (refused, dropped, gone) or storage that cannot be written (full,
+    read-only, unmounted): the request was fine and may well work in a moment, so the answer is 503."""
+    return isinstance(exc, OperationalError | InterfaceError | OSError)
+
+
+def server_error(request):
+    """handler500: a Chinese page in the site's layout, JSON under /api/; 503 with Retry-After for an outage.
+
+    Django calls it inside the `except` that caught the error, so sys.exc_info() says what failed. It renders
+    without the request's context: the context processors and the layout's menu would read the session and
+    the user from the database, which may be the very thing that is down.
+    """
+    unavailable = is_outage(sys.exc_info()[1])
+    status = 503 if unavailable else 500
+    message = (
+        _("The system is briefly unavailable (the database or file storage does not answer). Try again in a moment.")
+        if unavailable
+        else _("Something went wrong on the server. The error has been recorded; try again later.")
+    )
+    if request.path_info.startswith("/api/"):
+        body = {"code": "unavailable" if unavailable else "server_error", "detail": message}
+        response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    else:
+        try:
+            response = HttpResponse(loader.render_to_string("500.html", {"unavailable": unavailable}))
+        except Exception:  # the error page itself failed: say it plainly rather than not at all
+            logger.exception("The error page could not be rendered")
+            response = HttpResponse(message, content_type="text/plain; charset=utf-8")
+    response.status_code = status
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def favicon(request):
+    """/favicon.ico, which browsers and bookmark tools ask for whatever the page links: the static one."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.ico"))
 
 
 class AuditLogView(ScopedFilterView):
