@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from households.models import Household
 from inspections.models import Inspection, Photo, Seizure
+from inspections.services import is_night
 
 from .conftest import PHONE
 from .test_sign_in import BOOTSTRAP_SUCCESS, sign_in
@@ -485,3 +486,56 @@ def test_a_cut_off_upload_and_a_busy_server_keep_the_entry_to_send_again_later(
     assert [status for status, _body in sent] == [400, 503, 503, 201]
     for status in (400, 503):
         traffic.failures.remove(f"{live_server.url}{INSPECTIONS}: {status}")
+
+
+def test_the_phone_decides_at_night_exactly_as_the_server_does_whatever_the_phones_own_time_zone(
+    open_context, live_server, people, wulibao_community
+):
+    context, _traffic = open_context(**PHONE, timezone_id="Europe/London")  # a phone set to another zone
+    page = context.new_page()
+    sign_in(page, live_server, "wulibao_worker", households=0)
+    page.goto(f"{live_server.url}/field/")
+    # Both edges of the window, either side of midnight, and midday; in the server's zone, to the second.
+    for local_time in ["21:59:59", "22:00:00", "23:59:59", "00:00:00", "05:59:59", "06:00:00", "12:00:00"]:
+        clock_time = datetime.time.fromisoformat(local_time)
+        moment = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), clock_time))
+        phone = page.evaluate("iso => coalgovField.isNight(new Date(iso))", moment.isoformat())
+        assert phone == is_night(moment), local_time
+
+
+def test_a_night_check_entered_by_day_says_before_saving_that_it_will_not_count_as_one(
+    open_phone, live_server, register, wulibao_community, settings
+):
+    settings.NIGHT_START, settings.NIGHT_END = "23:30", "04:00"  # the window is the server's setting
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    _context, _traffic, page = open_phone()
+    page.clock.set_fixed_time(last_midnight().replace(hour=23, minute=0) - datetime.timedelta(days=1))
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+
+    # 23:00 is night by the default window, not by this one: a survey, and no warning until 夜查 is chosen.
+    expect(page.get_by_test_id("kind")).to_have_value("survey")
+    warning = page.get_by_test_id("night-warning")
+    expect(warning).to_be_hidden()
+    page.get_by_test_id("kind").select_option("night_check")
+    expect(warning).to_be_visible()
+    expect(warning).to_have_text("23:00 不在夜间时段（23:30–04:00）内：这次走访不会计为夜查。")
+    page.get_by_test_id("kind").select_option("survey")
+    expect(warning).to_be_hidden()
+
+    # Saved as 夜查 anyway: stored, and not at night, as the warning said.
+    page.get_by_test_id("kind").select_option("night_check")
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    inspection = Inspection.objects.get()
+    assert (inspection.kind, inspection.is_night) == ("night_check", False)
+
+    # Past the window's start, the same choice says nothing.
+    page.clock.set_fixed_time(last_midnight().replace(hour=23, minute=45) - datetime.timedelta(days=1))
+    page.locator(f'[data-household="{door.pk}"]').tap()
+    expect(page.get_by_test_id("kind")).to_have_value("night_check")
+    expect(warning).to_be_hidden()
