@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= 1
+PORT ?= 8000
 
 .PHONY: run test install lint messages clean
 
@@ -17,13 +18,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.package-lock.json
 
-## Migrate, load 二七区, the stations and the demo data, and serve http://127.0.0.1:8000
+## Migrate, load 二七区, the stations and the demo data, and serve http://127.0.0.1:8000 (`PORT=8001 make run`: another port)
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_divisions
 	$(PY) manage.py load_stations
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, SQLite otherwise
 test: install
