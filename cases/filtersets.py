@@ -54,8 +54,9 @@ class SupervisionNoticeFilterSet(UnitFilterSet):
 class AccountabilityFilterSet(UnitFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Measure"), choices=Accountability.Kind.choices, empty_label=ANY)
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Accountability.Level.choices, empty_label=ANY)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Accountability.Status.choices, empty_label=ANY)
     decided_on = django_filters.DateFromToRangeFilter(label=_("Date"))
 
     class Meta:
         model = Accountability
-        fields = ["kind", "level", "division", "decided_on"]
+        fields = ["kind", "level", "status", "division", "decided_on"]

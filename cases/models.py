@@ -140,6 +140,8 @@ class Case(models.Model):
         related_name="+",
         editable=False,
     )
+    # The escalated unit's own deadline: still overdue after it, the case goes one level further up.
+    escalation_due = models.DateField(_("escalated deadline"), null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),
@@ -262,8 +264,26 @@ class Recheck(models.Model):
         return f"{self.case} {self.due_on}"
 
 
+class AccountabilityQuerySet(CaseQuerySet):
+    def confirmed(self):
+        """Measures in force: recorded by a person, or proposed by the morning task and confirmed."""
+        return self.filter(status=Accountability.Status.CONFIRMED)
+
+    def proposed(self):
+        return self.filter(status=Accountability.Status.PROPOSED)
+
+
 class Accountability(models.Model):
-    """A measure of the three-level accountability mechanism (区、镇办、社区三级督导问责)."""
+    """A measure of the three-level accountability mechanism (区、镇办、社区三级督导问责).
+
+    People record measures directly; the morning task proposes them (repeated overdue cases, rebounds) for the
+    district office to confirm or dismiss with a reason.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed, awaiting the district's decision")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
 
     class Kind(models.TextChoices):
         PRAISE = "praise", _("Praise notice")
@@ -284,10 +304,18 @@ class Accountability(models.Model):
     reason = models.TextField(_("reason"))
     decided_on = models.DateField(_("date"))
     cases = models.ManyToManyField(Case, verbose_name=_("cases"), blank=True, related_name="accountability")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: proposed by the morning task.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    decision_note = models.TextField(_("reason for the decision"), blank=True, editable=False)
 
-    objects = CaseQuerySet.as_manager()
+    objects = AccountabilityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-decided_on", "-id"]

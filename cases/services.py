@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -354,8 +355,9 @@ def case_set_deadline(*, actor, case: Case, deadline: datetime.date, reason: str
     old = case.deadline
     case.deadline = deadline
     if case.overdue_since and deadline >= timezone.localdate():
-        case.overdue_since = None
-    case.save(update_fields=["deadline", "overdue_since"])
+        # Given time again: no longer overdue, and no further escalation until it is overdue again.
+        case.overdue_since = case.escalation_due = None
+    case.save(update_fields=["deadline", "overdue_since", "escalation_due"])
     _event(
         case,
         actor=actor,
@@ -557,7 +559,8 @@ def cases_check_deadlines(*, today: datetime.date | None = None) -> dict[str, in
             above = case.responsible_unit.parent
             if case.escalated_to_id is None and above is not None:
                 case.escalated_to = above
-            case.save(update_fields=["overdue_since", "escalated_to"])
+            case.escalation_due = _escalation_due(case.escalated_to, today)
+            case.save(update_fields=["overdue_since", "escalated_to", "escalation_due"])
             _event(case, actor=None, action=CaseEvent.Action.OVERDUE, from_status=case.status)
             _notify(case, case.responsible_unit, Notification.Kind.OVERDUE, case.deadline)
             if case.escalated_to is not None:
@@ -570,7 +573,47 @@ def cases_check_deadlines(*, today: datetime.date | None = None) -> dict[str, in
                 )
                 _notify(case, case.escalated_to, Notification.Kind.ESCALATED, case.deadline)
             done["overdue"] += 1
+    done["escalated"] = _escalate_further(due, today)
+    done["proposed"] = accountability_propose(today=today)
     return done
+
+
+def _escalation_due(unit: Division | None, today: datetime.date) -> datetime.date | None:
+    """The escalated unit's deadline; none once the case has reached the district (the top of the three)."""
+    if unit is None or unit.level == Level.DISTRICT:
+        return None
+    return today + datetime.timedelta(days=settings.CASE_ESCALATION_DAYS)
+
+
+def _escalate_further(due, today: datetime.date) -> int:
+    """Still overdue after the escalated deadline: one more level up (community → subdistrict → district).
+
+    The claim filters on `escalation_due < today` and the step moves it past today (or clears it at the
+    district), so a second run the same morning, or a second worker, finds nothing to do."""
+    escalated = 0
+    waiting = due.filter(overdue_since__isnull=False, escalation_due__lt=today, escalated_to__isnull=False)
+    for pk in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            case = (
+                waiting.select_for_update(skip_locked=True, of=("self",))
+                .select_related("escalated_to__parent")
+                .filter(pk=pk)
+                .first()
+            )
+            if case is None:
+                continue
+            above = case.escalated_to.parent if case.escalated_to.level != Level.DISTRICT else None
+            if above is None:
+                case.escalation_due = None
+                case.save(update_fields=["escalation_due"])
+                continue
+            case.escalated_to = above
+            case.escalation_due = _escalation_due(above, today)
+            case.save(update_fields=["escalated_to", "escalation_due"])
+            _event(case, actor=None, action=CaseEvent.Action.ESCALATED, from_status=case.status, note=above.name)
+            _notify(case, above, Notification.Kind.ESCALATED, today)
+            escalated += 1
+    return escalated
 
 
 ACCOUNTABILITY_LEVELS = {
@@ -620,5 +663,123 @@ def accountability_record(
         division_code=unit.code,
         changes={"kind": [None, kind], "person": [None, person]},
         reason=reason,
+    )
+    return record
+
+
+def _proposal_rules() -> list[tuple[str, str]]:
+    return [(Accountability.Kind.CRITICISM, "overdue"), (Accountability.Kind.INTERVIEW, "rebounds")]
+
+
+def _unproposed(kind: str, rule: str, today: datetime.date, unit_code: str | None = None):
+    """The cases a rule counts that no measure of `kind` (proposed, confirmed or dismissed) covers yet:
+    a case is proposed once for each kind, so a dismissed proposal does not come back every morning."""
+    cases = Case.objects.counted().exclude(accountability__kind=kind)
+    if unit_code is not None:
+        cases = cases.filter(division_code=unit_code)
+    if rule == "overdue":
+        since = today - datetime.timedelta(days=settings.ACCOUNTABILITY_WINDOW_DAYS)
+        return cases.filter(overdue_since__gte=since)
+    return cases.filter(rebounds__gt=0)
+
+
+def accountability_propose(*, today: datetime.date | None = None) -> int:
+    """Propose measures the district office then confirms or dismisses (the morning task's last step):
+
+    - criticism (通报批评) of a unit with ACCOUNTABILITY_OVERDUE_CASES cases overdue within
+      ACCOUNTABILITY_WINDOW_DAYS;
+    - an interview (约谈) of a unit whose cases rebounded ACCOUNTABILITY_REBOUNDS times.
+
+    Each unit is locked while its proposal is made and the cases are linked to it, so a second run (or a
+    second worker) finds them covered and proposes nothing more.
+    """
+    today = today or timezone.localdate()
+    thresholds = {"overdue": settings.ACCOUNTABILITY_OVERDUE_CASES, "rebounds": settings.ACCOUNTABILITY_REBOUNDS}
+    proposed = 0
+    for kind, rule in _proposal_rules():
+        counted = Count("pk") if rule == "overdue" else Sum("rebounds")
+        units = (
+            _unproposed(kind, rule, today)
+            .values("responsible_unit")
+            .annotate(n=counted)
+            .filter(n__gte=thresholds[rule])
+            .values_list("responsible_unit", flat=True)
+        )
+        for unit_id in list(units):
+            with transaction.atomic():
+                unit = Division.objects.select_for_update().get(pk=unit_id)
+                cases = list(_unproposed(kind, rule, today, unit.code).order_by("id"))
+                n = len(cases) if rule == "overdue" else sum(case.rebounds for case in cases)
+                if n < thresholds[rule] or unit.level not in ACCOUNTABILITY_LEVELS:
+                    continue
+                numbers = "、".join(f"#{case.pk}" for case in cases)
+                if rule == "overdue":
+                    reason = _("%(n)s cases overdue within %(days)s days: %(cases)s") % {
+                        "n": n,
+                        "days": settings.ACCOUNTABILITY_WINDOW_DAYS,
+                        "cases": numbers,
+                    }
+                else:
+                    reason = _("Coal found again %(n)s times after cases were closed: %(cases)s") % {
+                        "n": n,
+                        "cases": numbers,
+                    }
+                record = Accountability.objects.create(
+                    kind=kind,
+                    level=ACCOUNTABILITY_LEVELS[unit.level],
+                    unit=unit,
+                    division_code=unit.code,
+                    reason=reason,
+                    decided_on=today,
+                    status=Accountability.Status.PROPOSED,
+                )
+                record.cases.set(cases)
+                audit_record(
+                    actor=None,
+                    action="accountability.proposed",
+                    obj=record,
+                    division_code=unit.code,
+                    changes={"kind": [None, kind], "cases": [None, [case.pk for case in cases]]},
+                    reason=reason,
+                )
+                proposed += 1
+    return proposed
+
+
+def can_decide(actor, record: Accountability) -> bool:
+    """A proposed measure is the district office's to confirm or dismiss."""
+    if is_unrestricted(actor):
+        return True
+    return any(
+        len(grant.code) <= DISTRICT_CODE_LENGTH
+        and record.division_code.startswith(grant.code)
+        and grant.role in ENTRY_ROLES["accountability"]
+        for grant in grants(actor)
+    )
+
+
+@transaction.atomic
+def accountability_decide(*, actor, record: Accountability, confirm: bool, note: str = "") -> Accountability:
+    """Confirm a proposed measure (it then counts as recorded, dated today) or dismiss it, with a reason."""
+    record = Accountability.objects.select_for_update().get(pk=record.pk)
+    if not can_decide(actor, record):
+        raise PermissionDenied
+    if record.status != Accountability.Status.PROPOSED:
+        raise ValidationError(_("This measure has already been decided."))
+    if not confirm and not note.strip():
+        raise ValidationError({"note": _("Give the reason for dismissing it.")})
+    before = record.status
+    record.status = Accountability.Status.CONFIRMED if confirm else Accountability.Status.DISMISSED
+    record.decided_by, record.decision_note = actor, note
+    if confirm:
+        record.decided_on = timezone.localdate()
+    record.save(update_fields=["status", "decided_by", "decision_note", "decided_on"])
+    audit_record(
+        actor=actor,
+        action="accountability.confirmed" if confirm else "accountability.dismissed",
+        obj=record,
+        division_code=record.division_code,
+        changes={"status": [before, record.status]},
+        reason=note,
     )
     return record

@@ -14,4 +14,5 @@ urlpatterns = [
     path("notices/<int:pk>/", views.NoticeDetailView.as_view(), name="notice-detail"),
     path("accountability/", views.AccountabilityListView.as_view(), name="accountability"),
     path("accountability/new/", views.AccountabilityCreateView.as_view(), name="accountability-create"),
+    path("accountability/<int:pk>/decide/", views.AccountabilityDecideView.as_view(), name="accountability-decide"),
 ]

@@ -197,8 +197,35 @@ class AccountabilityListView(ScopedFilterView):
     template_name = "cases/accountability_list.html"
 
     def get_context_data(self, **kwargs):
-        can_record = may_enter_somewhere(self.request.user, "accountability")
-        return {**super().get_context_data(**kwargs), "can_record": can_record}
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_record"] = may_enter_somewhere(user, "accountability")
+        # The proposals on this page the user may confirm or dismiss (the district office).
+        context["decidable"] = {
+            record.pk
+            for record in context["object_list"]
+            if record.status == Accountability.Status.PROPOSED and services.can_decide(user, record)
+        }
+        return context
+
+
+class AccountabilityDecideView(LoginRequiredMixin, View):
+    """Confirm or dismiss (with a reason) a measure the morning task proposed."""
+
+    def post(self, request, pk):
+        record = get_object_or_404(Accountability.objects.visible_to(request.user), pk=pk)
+        decision = request.POST.get("decision")
+        if decision not in ("confirm", "dismiss"):
+            return HttpResponse(status=400)
+        try:
+            services.accountability_decide(
+                actor=request.user, record=record, confirm=decision == "confirm", note=request.POST.get("note", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("cases:accountability")
 
 
 class AccountabilityCreateView(EntryRequiredMixin, FormView):

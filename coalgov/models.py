@@ -55,6 +55,9 @@ ACTION_LABELS = {
     "channel.updated": _("digest channel changed"),
     "delivery.resent": _("digest sent again"),
     "accountability.recorded": _("accountability measure recorded"),
+    "accountability.proposed": _("accountability measure proposed"),
+    "accountability.confirmed": _("proposed accountability measure confirmed"),
+    "accountability.dismissed": _("proposed accountability measure dismissed"),
     "ledger.requested": _("ledger export requested"),
 }
 

@@ -279,6 +279,13 @@ HOUSEHOLD_IMPORT_MAX_ROWS = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_ROWS", "200
 CASE_DEADLINE_DAYS = {"serious": 2, "normal": 5, "minor": 10}
 RECHECK_DAYS = [int(d) for d in os.environ.get("RECHECK_DAYS", "7,30").split(",")]
 CASES_FROM_FINDINGS = env_bool("CASES_FROM_FINDINGS", True)
+# Three-level escalation: an escalated case still overdue this many days later goes one level further up.
+CASE_ESCALATION_DAYS = int(os.environ.get("CASE_ESCALATION_DAYS", "3"))
+# Accountability the morning task proposes to the district office: criticism of a unit with this many cases
+# overdue within the window, an interview of a unit whose cases rebounded this many times.
+ACCOUNTABILITY_OVERDUE_CASES = int(os.environ.get("ACCOUNTABILITY_OVERDUE_CASES", "3"))
+ACCOUNTABILITY_WINDOW_DAYS = int(os.environ.get("ACCOUNTABILITY_WINDOW_DAYS", "90"))
+ACCOUNTABILITY_REBOUNDS = int(os.environ.get("ACCOUNTABILITY_REBOUNDS", "2"))
 
 # The weekly ranking: how many communities at the top are praised and at the bottom named.
 RANKING_PRAISE_COUNT = int(os.environ.get("RANKING_PRAISE_COUNT", "3"))

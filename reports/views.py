@@ -110,6 +110,7 @@ def unit(request, code: str):
         "can_set_target": division.level == Level.COMMUNITY and can_enter(user, division, "fieldwork_void"),
         "cases": case_figures(codes=[division.code], start=start, end=end),
         "accountability": Accountability.objects.visible_to(user)
+        .confirmed()
         .filter(division_code__startswith=division.code)
         .select_related("unit")[:10],
     }

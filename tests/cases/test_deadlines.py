@@ -61,7 +61,7 @@ def test_a_case_rectified_before_its_deadline_is_not_made_overdue(people, notice
         case = notice_case(deadline=datetime.date(2017, 1, 10))
         case_rectify(actor=people["wulibao_worker"], case=case, note="已清理", photos=evidence)
     with time_machine.travel(at("2017-01-20"), tick=False):
-        assert cases_check_deadlines() == {"reminded": 0, "overdue": 0}
+        assert cases_check_deadlines() == {"reminded": 0, "overdue": 0, "escalated": 0, "proposed": 0}
 
 
 def test_a_new_deadline_is_audited_with_who_and_from_what_to_what(people, notice_case):
