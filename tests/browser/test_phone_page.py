@@ -539,3 +539,110 @@ def test_a_night_check_entered_by_day_says_before_saving_that_it_will_not_count_
     page.locator(f'[data-household="{door.pk}"]').tap()
     expect(page.get_by_test_id("kind")).to_have_value("night_check")
     expect(warning).to_be_hidden()
+
+
+# The WCAG contrast ratio of each visible button's text against what lies behind it (the first ancestor
+# with an opaque background), computed from the colours the browser actually uses.
+CONTRASTS = """selector => {
+    const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+    const luminance = ([r, g, b]) => {
+        const linear = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        const [R, G, B] = [r, g, b].map(linear);
+        return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+    };
+    const behind = (node) => {
+        for (let e = node; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length < 4 || c[3] === 1) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+    };
+    return [...document.querySelectorAll(selector)].filter(e => e.offsetParent !== null && e.textContent.trim())
+        .map(e => {
+            const [a, b] = [luminance(rgb(getComputedStyle(e).color)), luminance(behind(e))];
+            return [e.dataset.testid || e.textContent.trim(), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+        });
+}"""
+# Visible controls smaller than 44 × 44 px (inputs hidden behind their label buttons are not targets).
+TARGETS = """() => [...document.querySelectorAll("button, a.btn, label.btn, select, input")]
+    .filter(e => e.offsetParent !== null && !e.matches(".btn-check, .visually-hidden, [type=hidden]"))
+    .map(e => {
+        const r = e.getBoundingClientRect();
+        return [e.dataset.testid || e.textContent.trim() || e.id, r.width, r.height];
+    })
+    .filter(([name, w, h]) => w < 44 || h < 44)"""
+
+
+def test_the_phone_page_reads_well_at_night_for_everyone(open_phone, live_server, people, register, wulibao_community):
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    people["wulibao_inspector"].first_name = "欧阳娜仁高娃·巴特尔其其格"  # a long name in the header
+    people["wulibao_inspector"].save()
+    _context, _traffic, page = open_phone()
+    page.clock.set_fixed_time(last_midnight())
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+
+    # Names read aloud begin with what is shown (label in name).
+    expect(page.get_by_role("button", name=re.compile(r"^欧阳娜仁高娃·巴特尔其其格 菜单$"))).to_be_visible()
+    expect(page.get_by_role("link", name="0 待发送")).to_be_visible()
+
+    # Keyboard: each choice leaves the focus on the next choices, not at the top of the page.
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    page.locator('[data-level="estate"][data-value="龙亭小区"]').focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.dataset.level") == "building"
+    page.keyboard.press("Enter")  # the first building: 3号楼
+    assert page.evaluate("document.activeElement.dataset.level") == "unit"
+    page.locator('[data-level="unit"][data-value="2"]').focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.dataset.household") == str(door.pk)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("chosen-household")).to_be_focused()
+
+    # The answer buttons and every other button: at least 4.5:1 in the dark theme, unchosen and chosen;
+    # every target at least 44 × 44 px.
+    contrasts = page.evaluate(CONTRASTS, ".btn")
+    assert any(name == "outcome-loose_coal" for name, _ratio in contrasts)
+    assert [(name, round(ratio, 2)) for name, ratio in contrasts if ratio < 4.5] == []
+    page.get_by_test_id("outcome-loose_coal").tap()
+    page.get_by_test_id("outcome-no_coal").tap()
+    assert page.evaluate("document.activeElement.id") == "outcome-no_coal"  # the focus stays on the choice
+    assert [(n, round(r, 2)) for n, r in page.evaluate(CONTRASTS, ".field-outcomes .btn") if r < 4.5] == []
+    assert page.evaluate(TARGETS) == []
+
+    # The photo buttons show where the keyboard is, though the inputs behind them are hidden.
+    page.get_by_test_id("notes").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "photos"
+    outline = page.get_by_test_id("take-photo").evaluate(
+        "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
+    )
+    assert outline == "solid 3px"
+    assert page.get_by_test_id("from-album").evaluate("e => getComputedStyle(e).outlineStyle") == "none"
+
+    # At 200 % text nothing scrolls sideways, the header with its long name included.
+    page.locator("#change-household").tap()
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    wide = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(wide) <= 0
+    page.locator(f'[data-household="{door.pk}"]').tap()
+    assert page.evaluate(wide) <= 0
+
+
+def test_the_english_phone_page_says_nothing_in_chinese_of_its_own(
+    open_phone, live_server, register, wulibao_community
+):
+    context, _traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    host = live_server.url.split("//")[1].split(":")[0]
+    context.add_cookies([{"name": "django_language", "value": "en", "domain": host, "path": "/"}])
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    page.locator('[data-level="estate"][data-value="龙亭小区"]').tap()
+    expect(page.locator('[data-level="building"]').first).to_contain_text("Building 3")
+    page.locator('[data-level="building"][data-value="3"]').tap()
+    expect(page.locator('[data-level="unit"]').first).to_contain_text("Stairwell 1")
+    expect(page.get_by_test_id("path")).to_contain_text("Building 3")
+    shown = page.get_by_test_id("finder").inner_text()
+    assert "号楼" not in shown and "单元" not in shown
