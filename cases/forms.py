@@ -3,12 +3,14 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.dates import PLANNING_AHEAD, date_check, date_validator
 from divisions.models import Division, Level
+from households.filtersets import HouseholdFilterSet
 from households.models import Household
 from inspections.forms import PhotosField, date_widget
 
@@ -211,20 +213,69 @@ class CaseOpenForm(forms.Form):
         validators=[date_validator(ahead=PLANNING_AHEAD)],
         help_text=_("Leave empty for the default of the severity."),
     )
+    place = forms.CharField(
+        label=_("Find the place"),
+        required=False,
+        max_length=100,
+        help_text=_("Type part of the address or the name of the household or operator, then pick it below."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-household-search": "/api/v1/households/"}),
+    )
     household = forms.ModelChoiceField(
-        label=_("Place (household number)"),
+        label=_("Place"),
         queryset=Household.objects.none(),
         required=False,
-        widget=forms.NumberInput,
-        help_text=_("The register number of the place, if it is registered."),
+        help_text=_("Only registered places within your jurisdiction; leave empty if the place is not registered."),
     )
     reporter_name = forms.CharField(label=_("Reporter"), max_length=50, required=False)
     reporter_contact = forms.CharField(label=_("Reporter's contact (kept private)"), max_length=50, required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    MATCHES = 20
+    field_order = ["source", "place", "household", "responsible_unit"]
+
+    def full_clean(self):
+        if self.is_bound and "find" in self.data:
+            # Only searching for the place: nothing is checked or saved yet, so no field shows an error.
+            self._errors, self.cleaned_data = ErrorDict(), {}
+            return
+        super().full_clean()
+
+    def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_unit"].queryset = case_units(user)
-        self.fields["household"].queryset = Household.objects.visible_to(user).current()
+        self.fields["responsible_unit"].required = False  # a picked place brings its community
+        places = Household.objects.visible_to(user).current().select_related("division")
+        self.fields["household"].queryset = places
+        # The list offers only what the search found (and the place already picked), never the whole register:
+        # without JavaScript the "Find" button searches on the server; with it, static/js/household-picker.js
+        # fills the same list from the households API as one types.
+        matches = []
+        if self.is_bound:
+            text = (self.data.get(self.add_prefix("place")) or "").strip()
+            if text:
+                found = HouseholdFilterSet(data={"q": text}, queryset=places, request=request).qs
+                matches = list(found[: self.MATCHES])
+            picked = self.data.get(self.add_prefix("household"))
+            if picked and str(picked).isdigit() and all(str(h.pk) != str(picked) for h in matches):
+                matches += list(places.filter(pk=picked))
+        self.no_match = self.is_bound and bool(self.data.get(self.add_prefix("place"))) and not matches
+        self.fields["household"].widget.choices = [("", _("— none —"))] + [(h.pk, place_label(h)) for h in matches]
+
+    def clean(self):
+        cleaned = super().clean()
+        household, unit = cleaned.get("household"), cleaned.get("responsible_unit")
+        if unit is None and household is not None:
+            unit = self.fields["responsible_unit"].queryset.filter(pk=household.division_id).first()
+            cleaned["responsible_unit"] = unit
+        if unit is None and "responsible_unit" not in self.errors:
+            self.add_error("responsible_unit", _("Choose the responsible unit, or pick a place in your units."))
+        cleaned.pop("place", None)
+        return cleaned
+
+
+def place_label(household: Household) -> str:
+    """How a place is offered in the list: its address, who lives or trades there, and its community."""
+    who = f" · {household.head_name}" if household.head_name else ""
+    return f"{household.label}{who} · {household.division.name}"
 
 
 class RectifyForm(forms.Form):

@@ -159,6 +159,15 @@ class CaseOpenView(EntryRequiredMixin, FormView):
     form_class = CaseOpenForm
     template_name = "cases/case_form.html"
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def post(self, request, *args, **kwargs):
+        if "find" in request.POST:
+            # The "Find" button (no JavaScript): show the places found, save nothing.
+            return self.render_to_response(self.get_context_data(form=self.get_form(), searched=True))
+        return super().post(request, *args, **kwargs)
+
     def save(self, data):
         return services.case_open(actor=self.request.user, **data)
 

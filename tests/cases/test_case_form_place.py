@@ -1,0 +1,86 @@
+"""A case is raised against a place found by its address or name within the user's jurisdiction, never by
+typing an internal number; without JavaScript the form's "Find" button searches on the server."""
+
+import re
+
+import pytest
+
+from cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def places(register, wulibao_community, huaihelu_community):
+    """Two 五里堡 places and one of 淮河路 with the same estate name."""
+    return {
+        "mine": register("wulibao_admin", wulibao_community, estate="龙亭小区", room="501", head_name="王建国"),
+        "neighbour": register("wulibao_admin", wulibao_community, estate="龙亭小区", room="502", head_name="李秀英"),
+        "theirs": register("qu_admin", huaihelu_community, estate="龙亭小区", room="601", head_name="赵德胜"),
+    }
+
+
+def _options(html: str) -> list[str]:
+    select = re.search(r'<select name="household".*?</select>', html, re.S).group(0)
+    return [value for value in re.findall(r'<option value="(\d*)"', select) if value]
+
+
+def test_the_form_asks_for_an_address_or_name_not_a_number_and_lists_no_places_before_a_search(client_as, places):
+    html = client_as("wulibao_admin").get("/cases/new/").content.decode()
+
+    assert 'type="number"' not in html
+    assert 'name="place"' in html and "data-household-search" in html
+    assert _options(html) == []
+    assert "js/household-picker.js" in html
+
+
+def test_find_lists_the_places_matching_an_address_within_the_jurisdiction_and_saves_nothing(client_as, places):
+    response = client_as("wulibao_admin").post("/cases/new/", {"place": "龙亭", "find": "1"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert sorted(_options(html)) == sorted([str(places["mine"].pk), str(places["neighbour"].pk)])
+    assert "王建国" in html and "赵德胜" not in html
+    assert "is-invalid" not in html  # searching is not submitting: no field is marked wrong
+    assert not Case.objects.exists()
+
+
+def test_find_by_the_head_of_household(client_as, places):
+    html = client_as("wulibao_admin").post("/cases/new/", {"place": "李秀英", "find": "1"}).content.decode()
+
+    assert _options(html) == [str(places["neighbour"].pk)]
+
+
+def test_a_search_that_finds_nothing_says_so_in_chinese(client_as, places):
+    html = client_as("wulibao_admin").post("/cases/new/", {"place": "不存在的小区", "find": "1"}).content.decode()
+
+    assert _options(html) == []
+    assert "没有找到" in html
+
+
+def test_a_picked_place_opens_the_case_for_its_community(client_as, places, wulibao_community):
+    response = client_as("wulibao_admin").post(
+        "/cases/new/",
+        {"source": "tip_off", "place": "龙亭", "household": places["mine"].pk, "title": "烧散煤", "severity": "normal"},
+    )
+
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.household == places["mine"] and case.responsible_unit == wulibao_community
+
+
+def test_a_place_outside_the_jurisdiction_cannot_be_picked_even_by_its_number(client_as, places):
+    response = client_as("wulibao_admin").post(
+        "/cases/new/", {"source": "tip_off", "household": places["theirs"].pk, "title": "烧散煤", "severity": "normal"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["household"]
+    assert not Case.objects.exists()
+
+
+def test_without_a_place_the_responsible_unit_is_required_with_a_clear_message(client_as, places):
+    response = client_as("wulibao_admin").post("/cases/new/", {"source": "tip_off", "title": "烧散煤"})
+
+    assert response.context["form"].errors["responsible_unit"] == ["请选择责任单位，或在您的单位内选择地点。"]
+    assert not Case.objects.exists()
