@@ -147,8 +147,8 @@ class AccountabilitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Accountability
-        fields = ["id", "kind", "level", "unit", "person", "reason", "decided_on", "cases"]
-        read_only_fields = ["level"]
+        fields = ["id", "kind", "level", "unit", "person", "reason", "decided_on", "cases", "status", "decision_note"]
+        read_only_fields = ["level", "status", "decision_note"]
         extra_kwargs = {"decided_on": {"required": False}}
 
     def get_fields(self):

@@ -113,7 +113,11 @@ class SupervisionNoticeViewSet(
 
 
 class AccountabilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
-    """Praise, criticism, interviews and other measures, against units within the caller's jurisdiction."""
+    """Praise, criticism, interviews and other measures, against units within the caller's jurisdiction.
+
+    Measures the morning task proposes (`status` "proposed") are confirmed or dismissed (`note`: the reason,
+    required to dismiss) by the district office: POST …/{id}/confirm/ or …/{id}/dismiss/.
+    """
 
     queryset = Accountability.objects.select_related("unit").prefetch_related("cases")
     serializer_class = AccountabilitySerializer
@@ -121,3 +125,22 @@ class AccountabilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
 
     def perform_create(self, serializer):
         serializer.instance = services.accountability_record(actor=self.request.user, **serializer.validated_data)
+
+    def _decide(self, confirm: bool):
+        record = self.get_object()  # 404 outside the jurisdiction
+        payload = NoteSerializer(data=self.request.data)
+        payload.is_valid(raise_exception=True)
+        record = services.accountability_decide(
+            actor=self.request.user, record=record, confirm=confirm, note=payload.validated_data["note"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
+
+    @extend_schema(request=NoteSerializer, responses=AccountabilitySerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._decide(confirm=True)
+
+    @extend_schema(request=NoteSerializer, responses=AccountabilitySerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        return self._decide(confirm=False)

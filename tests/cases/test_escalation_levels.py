@@ -214,3 +214,20 @@ def test_only_the_district_office_decides_a_proposal(client_as, proposal, userna
     assert response.status_code == status
     proposal.refresh_from_db()
     assert proposal.status == Accountability.Status.PROPOSED
+
+
+def test_the_api_lists_a_proposal_and_the_district_office_dismisses_it_with_a_reason(api_as, proposal):
+    listed = api_as("qu_admin").get("/api/v1/accountability/", {"status": "proposed"}).json()["results"]
+    assert [(r["id"], r["status"]) for r in listed] == [(proposal.pk, "proposed")]
+
+    no_reason = api_as("qu_admin").post(f"/api/v1/accountability/{proposal.pk}/dismiss/", {}, format="json")
+    assert no_reason.status_code == 400 and no_reason.json()["note"] == ["请填写驳回理由。"]
+    assert api_as("wulibao_admin").post(f"/api/v1/accountability/{proposal.pk}/confirm/").status_code == 403
+    assert api_as("huaihelu_inspector").post(f"/api/v1/accountability/{proposal.pk}/confirm/").status_code == 404
+
+    dismissed = api_as("qu_admin").post(
+        f"/api/v1/accountability/{proposal.pk}/dismiss/", {"note": "已整改到位"}, format="json"
+    )
+
+    assert dismissed.status_code == 200
+    assert dismissed.json()["status"] == "dismissed" and dismissed.json()["decision_note"] == "已整改到位"
