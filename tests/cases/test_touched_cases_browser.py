@@ -1,0 +1,57 @@
+"""In a real browser: a case the morning task made overdue and escalated opens for everyone concerned, shows the
+system's steps as 系统, and is rectified (with a photo) and closed through its page."""
+
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import expect
+
+from cases.models import Case
+from cases.tasks import check_case_deadlines
+from tests.browser import conftest as browser_fixtures
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+# The browser fixtures live with the browser tests; this module uses them for the case page.
+chromium_path, browser = browser_fixtures.chromium_path, browser_fixtures.browser
+open_context = browser_fixtures.open_context
+
+
+def _as(open_context, live_server, username):
+    context, _traffic = open_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    sign_in(tab, live_server, username, households=0)
+    return tab
+
+
+def test_an_escalated_case_is_rectified_and_closed_in_the_browser(open_context, live_server, notice_case, tmp_path):
+    case = notice_case()
+    Case.objects.filter(pk=case.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))
+    check_case_deadlines.apply().get()
+    photo = tmp_path / "after.jpg"
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 20)).save(out, "JPEG")
+    photo.write_bytes(out.getvalue())
+
+    worker = _as(open_context, live_server, "wulibao_worker")
+    worker.goto(f"{live_server.url}{case.get_absolute_url()}")
+    expect(worker.get_by_test_id("timeline")).to_contain_text("系统")
+    rectify = worker.get_by_test_id("step-rectify")
+    rectify.get_by_label("整改情况").fill("已清理楼道散煤")
+    rectify.get_by_label("佐证照片").set_input_files(str(photo))
+    rectify.get_by_role("button", name="提交").click()
+    expect(worker.get_by_test_id("case-status")).to_have_text("已整改待核查")
+
+    admin = _as(open_context, live_server, "wulibao_admin")
+    admin.goto(f"{live_server.url}{case.get_absolute_url()}")
+    close = admin.get_by_test_id("step-close")
+    close.get_by_label("备注").fill("核查属实")
+    close.get_by_role("button", name="提交").click()
+
+    expect(admin.get_by_test_id("case-status")).to_have_text("已核查销号")
+    admin.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
+    expect(admin.get_by_test_id("follow-up-events")).to_contain_text("系统")
