@@ -197,12 +197,7 @@ def ranking_publish_view(request):
         return _back(district, week_start)
     result = ranking_for(district=district, week_start=week_start)
     if not _may_publish(request.user, district, result):
-        messages.error(
-            request,
-            _("This week cannot be published: it is published already or has not ended yet.")
-            if result.published or result.week_end >= timezone.localdate()
-            else _("You may not publish this week."),
-        )
+        messages.error(request, _("This week cannot be published: it is published already or has not ended yet."))
         return _back(district, week_start)
     return render(
         request,
