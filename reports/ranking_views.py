@@ -239,7 +239,6 @@ def ranking_withdraw_view(request):
         request,
         "reports/ranking_withdraw.html",
         {"district": district, "week": week, "form": form, "query": _query(district, week_start)},
-        status=400 if form.errors else 200,
     )
 
 
