@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import AuditEvent
@@ -45,12 +46,16 @@ def audit_record(
     changes: dict[str, list[Any]] | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    # The record's name is written with the labels in the source language, whatever the writer's language,
+    # and translated for each reader (AuditEvent.object_label). Changes hold codes, translated the same way.
+    with translation.override(None):
+        name = str(obj)[:200]
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_repr=name,
         division_code=division_code,
         changes=changes or {},
         reason=reason,

@@ -1,9 +1,40 @@
 import django_filters
+from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .filters import ANY, UnitFilterSet
 from .models import ACTION_LABELS, AuditEvent
+
+# The kinds of record the services audit (audit_record's `obj`), offered in the log's "kind of record" filter.
+AUDITED = {
+    "auth": ["user"],
+    "divisions": ["membership", "monitoringstation"],
+    "households": ["household"],
+    "inspections": ["inspection", "nightoperation", "purchase", "ban", "conversion", "conversiontarget", "publicity"],
+    "cases": ["case", "supervisionnotice", "accountability"],
+    "digests": ["channel", "delivery"],
+    "reports": ["weightversion", "rankingweek", "ledgerexport"],
+}
+
+
+def audited_kinds(request=None):
+    audited = Q()
+    for app_label, models in AUDITED.items():
+        audited |= Q(app_label=app_label, model__in=models)
+    return ContentType.objects.filter(audited).order_by("app_label", "model")
+
+
+class KindOfRecordField(forms.ModelChoiceField):
+    """A kind of record by its name in the reader's language (住户), not Django's "Households | 住户"."""
+
+    def label_from_instance(self, obj: ContentType) -> str:
+        return str(obj.name)
+
+
+class KindOfRecordFilter(django_filters.ModelChoiceFilter):
+    field_class = KindOfRecordField
 
 
 class AuditEventFilterSet(UnitFilterSet):
@@ -11,11 +42,7 @@ class AuditEventFilterSet(UnitFilterSet):
 
     actor = django_filters.CharFilter(label=_("User"), field_name="actor__username", lookup_expr="iexact")
     action = django_filters.ChoiceFilter(label=_("Action"), choices=list(ACTION_LABELS.items()), empty_label=ANY)
-    content_type = django_filters.ModelChoiceFilter(
-        label=_("Kind of record"),
-        queryset=ContentType.objects.filter(app_label__in=["households", "inspections", "divisions", "auth"]),
-        empty_label=ANY,
-    )
+    content_type = KindOfRecordFilter(label=_("Kind of record"), queryset=audited_kinds, empty_label=ANY)
     object_id = django_filters.CharFilter(label=_("Record number"))
     at = django_filters.DateFromToRangeFilter(label=_("Date"), field_name="at__date")
 

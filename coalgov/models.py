@@ -1,9 +1,13 @@
 """Shared models: the audit log that every service writes in the same transaction as its change."""
 
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from divisions.scoping import ScopedQuerySet
@@ -51,6 +55,7 @@ ACTION_LABELS = {
     "notice.recorded": _("supervision notice entered"),
     "ranking.published": _("weekly ranking published"),
     "ranking.weights_set": _("ranking weights changed"),
+    "ranking.withdrawn": _("published ranking taken back"),
     "channel.created": _("digest channel added"),
     "channel.updated": _("digest channel changed"),
     "delivery.resent": _("digest sent again"),
@@ -60,6 +65,30 @@ ACTION_LABELS = {
     "accountability.dismissed": _("proposed accountability measure dismissed"),
     "ledger.requested": _("ledger export requested"),
 }
+
+
+def choice_labels(model: type[models.Model]) -> list:
+    """The (lazy) choice labels a record's name may show: its own fields' and those of the records it points to
+    (a delivery's name shows its channel's kind)."""
+    labels = []
+    for field in model._meta.fields:
+        fields = [field, *(field.related_model._meta.fields if field.is_relation and field.related_model else ())]
+        labels += [label for f in fields if f.choices for _value, label in f.flatchoices]
+    return labels
+
+
+@lru_cache(maxsize=512)
+def _translator(model: type[models.Model], language: str) -> Callable[[str], str] | None:
+    """How a record's stored name (written with the source-language labels) reads in `language`, the current one."""
+    with translation.override(None):
+        sources = {str(label): label for label in choice_labels(model)}
+    pairs = {source: str(label) for source, label in sources.items() if source and source != str(label)}
+    if not pairs:
+        return None
+    # Whole words only, longest first: "Night check" before "Night", and never inside another English word.
+    words = "|".join(re.escape(source) for source in sorted(pairs, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![A-Za-z])(?:{words})(?![A-Za-z])")
+    return lambda text: pattern.sub(lambda match: pairs[match.group(0)], text)
 
 
 class AuditEventQuerySet(ScopedQuerySet):
@@ -124,3 +153,11 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def object_label(self) -> str:
+        """The record's name in the reader's language: it is stored with the source-language labels
+        (coalgov.audit.audit_record), so a change entered in English reads in Chinese and the other way round."""
+        model = self.content_type.model_class()
+        translate = _translator(model, translation.get_language()) if model is not None else None
+        return translate(self.object_repr) if translate else self.object_repr
