@@ -9,11 +9,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import AuditEvent
+
+# What services record beside the record's own fields (a notice's number of problems, a user's full name).
+CHANGE_LABELS = {
+    "problems": gettext_lazy("Problems"),
+    "full_name": gettext_lazy("Full name"),
+    "communities": gettext_lazy("Communities"),
+    "ranked": gettext_lazy("Communities ranked"),
+    "rebounds": gettext_lazy("rebounds"),
+    "level": gettext_lazy("level"),
+}
 
 
 def _plain(value: Any) -> Any:
@@ -72,6 +84,14 @@ def _readable(field: models.Field | None, value: Any) -> Any:
     return value
 
 
+def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    """The model's field of that name, many-to-many ones too (an accountability measure's cases)."""
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        return None
+
+
 def readable_changes(
     model: type[models.Model] | None, changes: dict[str, list[Any]], *, hide: Callable[[str, Any], Any] | None = None
 ) -> list[tuple[str, Any, Any]]:
@@ -79,14 +99,13 @@ def readable_changes(
 
     A field that was empty and stays empty or false (most of a newly created record) is left out.
     """
-    fields = {f.name: f for f in model._meta.fields} if model is not None else {}
     rows = []
     for name, (old, new) in changes.items():
         if old in (None, "") and new in (None, "", False):
             continue
         if hide is not None:
             old, new = hide(name, old), hide(name, new)
-        field = fields.get(name)
-        label = field.verbose_name if field is not None else name
+        field = _field(model, name)
+        label = getattr(field, "verbose_name", None) or CHANGE_LABELS.get(name, name)
         rows.append((label, _readable(field, old), _readable(field, new)))
     return rows

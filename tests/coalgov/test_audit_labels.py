@@ -106,3 +106,34 @@ def test_names_written_in_chinese_before_are_rewritten_to_read_in_either_languag
     assert old.object_repr == f"{SHUT_EN} {sale_point.label}"
     assert names_in_log(browser(people["qu_admin"])) == [f"{SHUT_ZH} {sale_point.label}"] * 2
     assert names_in_log(browser(people["qu_admin"], "en")) == [f"{SHUT_EN} {sale_point.label}"] * 2
+
+
+def test_what_services_record_beside_a_records_fields_is_labelled_in_chinese_not_by_its_key(
+    client_as, people, wulibao, wulibao_community
+):
+    from cases.services import ProblemInput, notice_record
+    from divisions.services import user_create
+
+    user_create(
+        actor=people["qu_admin"],
+        username="wulibao_new",
+        full_name="王新",
+        password="x-long-password-1",
+        division=wulibao,
+        role="inspector",
+    )
+    notice_record(
+        actor=people["qu_admin"],
+        division=wulibao,
+        number="二七督〔2016〕1号",
+        issued_on=timezone.localdate(),
+        level="district",
+        title="督导通报",
+        problems=[ProblemInput(responsible_unit=wulibao_community, title="楼道堆放散煤")],
+    )
+
+    rows = client_as("qu_admin").get(URL).context["rows"]
+    labels = {str(label) for _event, changes in rows for label, _old, _new in changes}
+
+    assert {"姓名", "问题清单"} <= labels
+    assert not {"full_name", "problems"} & labels
