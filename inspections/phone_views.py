@@ -38,6 +38,12 @@ SHELL_STATIC = [
     "css/site.css",
     "css/field.css",
     "js/field.js",
+    # field.js's ES modules (the page's import map names them); all cached, or the page would not start offline.
+    "js/field/common.js",
+    "js/field/queue.js",
+    "js/field/offline.js",
+    "js/field/pickers.js",
+    "js/field/forms.js",
 ]
 
 # What a visit may take away, as the phone asks for it: item, short label, unit, default method, step.

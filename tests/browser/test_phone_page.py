@@ -348,9 +348,15 @@ def test_a_phone_that_opened_the_page_once_opens_it_cold_without_signal_and_send
     # config (the Chinese strings, the user) and the community's doors.
     context.set_offline(True)
     page = context.new_page()
+    modules = []
+    page.on("response", lambda r: modules.append(r) if "/static/js/field" in r.url else None)
     response = page.goto(f"{live_server.url}/field/")
     assert response is not None and response.from_service_worker
     assert_styled_phone(page)
+    # field.js and its five ES modules, all from the worker's cache.
+    expect(page.get_by_test_id("community")).to_have_value(wulibao_community.code)
+    assert len(modules) == 6
+    assert all(r.ok and r.from_service_worker for r in modules)
     expect(page.get_by_test_id("network-status")).to_have_text("离线")
     expect(page.get_by_test_id("community")).to_have_value(wulibao_community.code)
     walk_to(page, "龙亭小区", "3", "1", door)

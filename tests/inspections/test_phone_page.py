@@ -75,6 +75,17 @@ def test_the_service_worker_is_public_javascript_that_caches_the_shell(client):
     body = response.content.decode()
     for url in ["/static/js/field.js", "/static/css/field.css", "/static/vendor/bootstrap/css/bootstrap.min.css"]:
         assert url in body
+
+
+def test_the_service_worker_caches_every_module_of_the_pages_import_map(client_as, client):
+    html = client_as("wulibao_inspector").get("/field/").content.decode()
+    start = html.index('<script type="importmap">') + len('<script type="importmap">')
+    modules = json.loads(html[start : html.index("</script>", start)])["imports"]
+    assert sorted(modules) == ["field/common", "field/forms", "field/offline", "field/pickers", "field/queue"]
+
+    body = client.get("/field/sw.js").content.decode()
+    # Every module field.js imports, or the page would not start without a signal.
+    assert all(f'"{url}"' in body for url in modules.values())
     assert '"page": "/field/"' in body
     assert '"/api/v1/households/"' in body
 

@@ -1,0 +1,157 @@
+/* The phone page's shared parts: its config (from the page), the translated strings, small helpers, the
+ * state of the screen. See docs/phone.md.
+ */
+
+export const config = JSON.parse(document.getElementById("field-config").textContent);
+export const T = config.strings;
+export const $ = (id) => document.getElementById(id);
+export const LEVELS = ["estate", "building", "unit", "room"];
+export const RETRY_MS = 30000;
+export const NEAR_M = 300;
+export const LOCATE_WAIT_MS = 2000;
+export const COMMUNITY_KEY = "coalgov-field-community";
+export const PATH_KEY = "coalgov-field-path";
+export const USER_KEY = "coalgov-field-user";
+
+// ---------------------------------------------------------------- small helpers
+
+export function fmt(text, values) {
+  return text.replace(/%\((\w+)\)s/g, (match, key) => (key in values ? String(values[key]) : match));
+}
+
+export function el(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "className") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) {
+      node.append(child instanceof Node ? child : String(child));
+    }
+  }
+  return node;
+}
+
+export function pad(number) {
+  return String(Math.abs(number)).padStart(2, "0");
+}
+
+// 2024-01-15T00:20:05+08:00: the phone's local time with its offset, as the API expects.
+export function isoWithOffset(date) {
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
+    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
+  );
+}
+
+export function clock(value) {
+  const date = new Date(value);
+  return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function secondsOf(text) {
+  const [hours, minutes, seconds] = text.split(":").map(Number);
+  return hours * 3600 + (minutes || 0) * 60 + (seconds || 0);
+}
+
+// The hours, minutes and seconds of a moment on the server's clock (its TIME_ZONE), which is where it
+// decides "at night"; the phone's own zone is used only if the browser does not know that one.
+export function serverClock(date) {
+  try {
+    const parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: config.night.timeZone,
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(date);
+    const part = (type) => Number(parts.find((p) => p.type === type).value);
+    return { hours: part("hour"), minutes: part("minute"), seconds: part("second") };
+  } catch (error) {
+    return { hours: date.getHours(), minutes: date.getMinutes(), seconds: date.getSeconds() };
+  }
+}
+
+// The server's rule (inspections.services.is_night), exactly: start <= t < end, or, when the window
+// wraps midnight (22:00–06:00), start <= t or t < end; an empty window (start == end) is never night.
+export function isNight(date) {
+  const time = serverClock(date);
+  const now = time.hours * 3600 + time.minutes * 60 + time.seconds + date.getMilliseconds() / 1000;
+  const start = secondsOf(config.night.start);
+  const end = secondsOf(config.night.end);
+  return start > end ? now >= start || now < end : now >= start && now < end;
+}
+
+export function newUuid() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  // Plain-HTTP intranets have no randomUUID; getRandomValues is there everywhere.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function csrfToken() {
+  const pattern = new RegExp(`(?:^|;\\s*)${config.csrfCookie}=([^;]+)`);
+  const match = document.cookie.match(pattern);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// A fresh CSRF cookie from the server (the page sets it), for a token gone stale while the phone was
+// offline. A plain fetch, not a navigation: the service worker lets it through to the network.
+export async function refreshToken() {
+  try {
+    const response = await fetch(config.urls.page, { credentials: "same-origin", cache: "no-store" });
+    if (response.ok && !response.redirected) askWorker("refresh");
+  } catch (error) {
+    // No signal: the entry waits.
+  }
+  return csrfToken();
+}
+
+export function askWorker(type) {
+  if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage({ type });
+  }
+}
+
+export function naturalCompare(a, b) {
+  return String(a).localeCompare(String(b), "zh-Hans-CN", { numeric: true });
+}
+
+export function metres(lat1, lon1, lat2, lon2) {
+  const dy = (lat2 - lat1) * 110540;
+  const dx = (lon2 - lon1) * 111320 * Math.cos((lat1 * Math.PI) / 180);
+  return Math.sqrt(dx * dx + dy * dy);
+}
+
+let toastTimer = null;
+export function toast(text) {
+  const box = $("toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (box.hidden = true), 4000);
+}
+
+export const state = {
+  community: "",
+  households: [],
+  path: [],
+  mode: "walk", // walk | search | nearby
+  results: [],
+  chosen: null,
+  startedAt: null,
+  uuid: null,
+  position: null,
+  locating: null,
+  photos: [],
+  visited: new Set(), // doors recorded from this phone (sent, or waiting to be): ticked in the lists
+};

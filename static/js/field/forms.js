@@ -1,0 +1,252 @@
+/* Recording the visit: the form, its checks, the photos, and saving it to the queue. */
+import {
+  $,
+  config,
+  T,
+  LOCATE_WAIT_MS,
+  fmt,
+  pad,
+  el,
+  isoWithOffset,
+  clock,
+  serverClock,
+  isNight,
+  newUuid,
+  toast,
+  state,
+} from "field/common";
+import { outbox, sendEntry, renderOutbox } from "field/queue";
+import { focusChoice, renderChoices } from "field/pickers";
+
+// ---------------------------------------------------------------- recording the visit
+
+// The moment the inspector picks the door is the time of the visit; the entry gets its uuid now.
+export function choose(household) {
+  state.chosen = household;
+  state.startedAt = new Date();
+  state.uuid = newUuid();
+  resetVisit();
+  $("kind").value = isNight(state.startedAt) ? "night_check" : "survey";
+  $("chosen-label").textContent = household.label;
+  $("chosen-detail").textContent = [household.division_name, household.head_name].filter(Boolean).join(" · ");
+  $("visit-time").textContent = fmt(T.visit_at, { time: clock(state.startedAt) });
+  $("finder").hidden = true;
+  $("visit").hidden = false;
+  updateNightWarning();
+  window.scrollTo(0, 0);
+  $("chosen-label").focus({ preventScroll: true });
+  locateQuietly();
+}
+
+// A night check entered for a moment outside the night window is stored as a visit "not at night":
+// it does not count as a night check. Said before it is saved, with the server's own window.
+export function updateNightWarning() {
+  const warn = $("night-warning");
+  const show = Boolean(state.startedAt) && $("kind").value === "night_check" && !isNight(state.startedAt);
+  if (show) {
+    const time = serverClock(state.startedAt);
+    warn.textContent = fmt(T.not_night, {
+      time: `${pad(time.hours)}:${pad(time.minutes)}`,
+      start: config.night.start,
+      end: config.night.end,
+    });
+  }
+  warn.hidden = !show;
+}
+
+// The visit's position, only if the phone already allows it (no prompt in the middle of a visit).
+// Submitting waits for it a moment (LOCATE_WAIT_MS) if it has not come yet.
+export function locateQuietly() {
+  state.position = null;
+  state.locating = null;
+  if (!navigator.geolocation || !navigator.permissions) return;
+  const uuid = state.uuid;
+  state.locating = navigator.permissions
+    .query({ name: "geolocation" })
+    .then((permission) => {
+      if (permission.state !== "granted") return;
+      return new Promise((resolve) =>
+        navigator.geolocation.getCurrentPosition(
+          (position) => {
+            if (state.uuid === uuid) {
+              state.position = { latitude: position.coords.latitude, longitude: position.coords.longitude };
+            }
+            resolve();
+          },
+          () => resolve(),
+          { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 }
+        )
+      );
+    })
+    .catch(() => undefined);
+}
+
+export function resetVisit() {
+  $("visit").reset();
+  for (const select of document.querySelectorAll("#seizures select")) select.value = select.dataset.default;
+  for (const photo of state.photos) URL.revokeObjectURL(photo.url);
+  state.photos = [];
+  renderPhotos();
+  showError("");
+  updateSeizures();
+  $("submit").disabled = false;
+}
+
+// Back to the doors, with the focus on the one just recorded (or changed from).
+export function backToFinder() {
+  const chosen = state.chosen;
+  state.chosen = null;
+  $("visit").hidden = true;
+  $("finder").hidden = false;
+  renderChoices();
+  focusChoice(chosen ? chosen.id : null);
+}
+
+export function outcome() {
+  const checked = document.querySelector("input[name=outcome]:checked");
+  return checked ? checked.value : "";
+}
+
+// Nothing can be taken away from a door nobody opened; a method is asked for only once there is a quantity.
+export function updateSeizures() {
+  $("seizures").hidden = config.noSeizureOutcomes.includes(outcome());
+  for (const input of document.querySelectorAll("#seizures input[data-item]")) {
+    $(`method-${input.dataset.item}`).hidden = !input.value && !input.validity.badInput;
+  }
+}
+
+export function showError(text) {
+  $("visit-error").textContent = text;
+  $("visit-error").hidden = !text;
+  if (text) $("visit-error").scrollIntoView({ block: "center" });
+}
+
+export function seizures() {
+  if (config.noSeizureOutcomes.includes(outcome())) return { list: [] };
+  const list = [];
+  for (const input of document.querySelectorAll("#seizures input[data-item]")) {
+    const raw = input.value.trim();
+    if (!raw && !input.validity.badInput) continue;
+    const item = input.dataset.item;
+    const quantity = Number(raw);
+    if (!raw || !Number.isFinite(quantity) || quantity <= 0) return { error: T.quantity_positive };
+    if (config.items[item].whole && !Number.isInteger(quantity)) {
+      return { error: fmt(T.whole_numbers, { item: config.items[item].label }) };
+    }
+    list.push({ item, quantity: raw, method: $(`method-${item}`).value });
+  }
+  return { list };
+}
+
+// ---------------------------------------------------------------- photos
+
+export async function addPhotos(input) {
+  for (const file of Array.from(input.files)) {
+    try {
+      const blob = file.size > config.photoMaxBytes ? await shrink(file) : file;
+      state.photos.push({ name: file.name || "photo.jpg", blob, url: URL.createObjectURL(blob) });
+    } catch (error) {
+      showError(fmt(T.photo_unreadable, { name: file.name }));
+    }
+  }
+  input.value = "";
+  renderPhotos();
+}
+
+// A photo larger than the server accepts is re-encoded smaller on the phone.
+export async function shrink(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, config.photoMaxSide / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("encode"))), "image/jpeg", 0.85)
+  );
+}
+
+export function renderPhotos() {
+  $("photo-previews").replaceChildren(
+    ...state.photos.map((photo, index) =>
+      el(
+        "figure",
+        { "data-testid": "photo-preview" },
+        el("img", { src: photo.url, alt: photo.name }),
+        el(
+          "button",
+          {
+            type: "button",
+            className: "btn btn-danger btn-sm rounded-circle",
+            "aria-label": T.remove_photo,
+            onclick: () => {
+              URL.revokeObjectURL(photo.url);
+              state.photos.splice(index, 1);
+              renderPhotos();
+            },
+          },
+          "×"
+        )
+      )
+    )
+  );
+}
+
+export async function submit(event) {
+  event.preventDefault();
+  if (!state.chosen) return showError(T.choose_household);
+  if (!outcome()) return showError(T.choose_outcome);
+  const taken = seizures();
+  if (taken.error) return showError(taken.error);
+  $("submit").disabled = true;
+  if (state.locating) await Promise.race([state.locating, new Promise((resolve) => setTimeout(resolve, LOCATE_WAIT_MS))]);
+  const position = state.position;
+  let photos;
+  try {
+    // Copies of the bytes: the queue must not depend on the camera's file staying where it was.
+    photos = await Promise.all(
+      state.photos.map(async (photo) => ({
+        name: photo.name,
+        blob: new Blob([await photo.blob.arrayBuffer()], { type: photo.blob.type || "image/jpeg" }),
+      }))
+    );
+  } catch (error) {
+    $("submit").disabled = false;
+    return showError(T.not_saved);
+  }
+  const entry = {
+    client_uuid: state.uuid,
+    user: config.user,
+    saved_at: Date.now(),
+    household: state.chosen.id,
+    household_label: state.chosen.label,
+    community: state.community,
+    kind: $("kind").value,
+    outcome: outcome(),
+    started_at: isoWithOffset(state.startedAt),
+    notes: $("notes").value.trim(),
+    latitude: position ? position.latitude.toFixed(6) : null,
+    longitude: position ? position.longitude.toFixed(6) : null,
+    seizures: taken.list,
+    photos,
+    status: "waiting",
+    error: "",
+    attempts: 0,
+  };
+  try {
+    await outbox.put(entry);
+  } catch (error) {
+    $("submit").disabled = false;
+    return showError(T.not_saved);
+  }
+  resetVisit();
+  backToFinder();
+  toast(T.saved);
+  await renderOutbox();
+  renderChoices();
+  const result = await sendEntry(entry.client_uuid);
+  if (result === "sent") toast(T.sent_ok);
+  else if (result === "retry") toast(T.kept_offline);
+  else if (result === "later") toast(((await outbox.get(entry.client_uuid)) || {}).error || T.busy);
+  else if (result === "failed") toast(T.not_accepted);
+}

@@ -1,0 +1,328 @@
+/* The queue on the phone: entries in IndexedDB until the server has them, sent once each, and the lists
+ * of what is waiting and what was sent. See docs/phone.md, "The queue on the phone".
+ */
+import { $, config, T, fmt, el, clock, csrfToken, refreshToken, toast, state } from "field/common";
+
+// ---------------------------------------------------------------- the queue on the phone (IndexedDB)
+
+export const outbox = (function () {
+  let opening = null;
+
+  function db() {
+    if (!opening) {
+      opening = new Promise((resolve, reject) => {
+        const request = indexedDB.open("coalgov-field", 1);
+        request.onupgradeneeded = () => {
+          const database = request.result;
+          if (!database.objectStoreNames.contains("outbox")) {
+            database.createObjectStore("outbox", { keyPath: "client_uuid" });
+          }
+          if (!database.objectStoreNames.contains("sent")) {
+            database.createObjectStore("sent", { keyPath: "client_uuid" });
+          }
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => {
+          opening = null;
+          reject(request.error);
+        };
+      });
+    }
+    return opening;
+  }
+
+  // Run one request in a transaction; resolve with its result once the transaction has committed.
+  function run(stores, mode, action) {
+    return db().then(
+      (database) =>
+        new Promise((resolve, reject) => {
+          const transaction = database.transaction(stores, mode);
+          const request = action(transaction);
+          transaction.oncomplete = () => resolve(request ? request.result : undefined);
+          transaction.onerror = () => reject(transaction.error);
+          transaction.onabort = () => reject(transaction.error);
+        })
+    );
+  }
+
+  return {
+    all: () => run("outbox", "readonly", (t) => t.objectStore("outbox").getAll()),
+    get: (id) => run("outbox", "readonly", (t) => t.objectStore("outbox").get(id)),
+    put: (entry) => run("outbox", "readwrite", (t) => t.objectStore("outbox").put(entry)),
+    remove: (id) => run("outbox", "readwrite", (t) => t.objectStore("outbox").delete(id)),
+    // Change some fields of an entry still in the queue; resolves undefined if it is gone.
+    update: (id, changes) =>
+      run("outbox", "readwrite", (t) => {
+        const store = t.objectStore("outbox");
+        const request = store.get(id);
+        request.onsuccess = () => {
+          if (request.result) store.put(Object.assign(request.result, changes));
+        };
+        return request;
+      }),
+    // Out of the queue and into the "sent" list, in one transaction.
+    markSent: (id, summary) =>
+      run(["outbox", "sent"], "readwrite", (t) => {
+        t.objectStore("outbox").delete(id);
+        t.objectStore("sent").put(summary);
+      }),
+    sent: () => run("sent", "readonly", (t) => t.objectStore("sent").getAll()),
+    forgetSent: (id) => run("sent", "readwrite", (t) => t.objectStore("sent").delete(id)),
+  };
+})();
+
+// ---------------------------------------------------------------- sending
+
+export const inFlight = new Set();
+
+export function formFor(entry) {
+  const form = new FormData();
+  for (const name of ["client_uuid", "household", "kind", "outcome", "started_at", "notes"]) {
+    form.append(name, entry[name] === null || entry[name] === undefined ? "" : entry[name]);
+  }
+  if (entry.latitude !== null && entry.latitude !== undefined) {
+    form.append("latitude", entry.latitude);
+    form.append("longitude", entry.longitude);
+  }
+  form.append("seizures", JSON.stringify(entry.seizures || []));
+  // What the phone attached, so that the server can tell a cut-off upload from a whole one.
+  form.append("seizure_count", String((entry.seizures || []).length));
+  form.append("photo_count", String((entry.photos || []).length));
+  for (const photo of entry.photos || []) form.append("photos", photo.blob, photo.name);
+  return form;
+}
+
+// One POST of an entry, without any lock: {status, data, retryAfter}; status 0 when the network failed.
+export async function post(entry, token) {
+  let response;
+  try {
+    response = await fetch(config.urls.inspections, {
+      method: "POST",
+      body: formFor(entry),
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token || csrfToken(), Accept: "application/json" },
+    });
+  } catch (error) {
+    return { status: 0, data: null, retryAfter: 0 };
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (error) {
+    data = null;
+  }
+  return { status: response.status, data, retryAfter: retryAfterMs(response.headers.get("Retry-After")) };
+}
+
+// Retry-After in seconds or as an HTTP date; at most an hour, so a wrong header cannot park an entry.
+export function retryAfterMs(value) {
+  if (!value) return 0;
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 3600 * 1000) : 0;
+}
+
+// An answer that says "not now" rather than "not this": the entry waits and is sent again.
+// 400 with code incomplete_upload: the server got a cut-off upload and stored nothing.
+export function retryReason(status, data) {
+  if (status === 0) return T.no_connection;
+  if (status === 503 || status === 429) return T.busy;
+  if (status === 400 && data && data.code === "incomplete_upload") return T.incomplete;
+  if (status >= 500 || status === 408) return T.server_error;
+  return "";
+}
+
+export function messages(value) {
+  if (value === null || value === undefined) return [];
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(messages);
+  if (typeof value === "object") return Object.values(value).flatMap(messages);
+  return [String(value)];
+}
+
+// The server's refusal, in its own words: "Photos: x.jpg is not a JPEG, PNG or WebP photo."
+export function errorText(data) {
+  if (!data || typeof data !== "object") return "";
+  if (typeof data.detail === "string") return data.detail;
+  return Object.entries(data)
+    .map(([field, value]) => {
+      const label = config.fields[field];
+      const text = messages(value).join(" ");
+      return label && field !== "non_field_errors" ? `${label}: ${text}` : text;
+    })
+    .join("；");
+}
+
+export async function deliver(id) {
+  const entry = await outbox.get(id);
+  if (!entry) return "gone"; // sent meanwhile (another tab, an earlier attempt)
+  if (entry.user !== config.user) return "other-user";
+  const attempt = { attempts: (entry.attempts || 0) + 1, last_attempt_at: Date.now() };
+  let token = csrfToken();
+  let { status, data, retryAfter } = await post(entry, token);
+  if (status === 403) {
+    // Perhaps a CSRF token gone stale while offline (the page may have come from the phone's cache):
+    // fetch a fresh one, and try once more only if it did change.
+    const fresh = await refreshToken();
+    if (fresh && fresh !== token) {
+      token = fresh;
+      ({ status, data, retryAfter } = await post(entry, token));
+    }
+  }
+  if (status === 200 || status === 201) {
+    await outbox.markSent(id, {
+      client_uuid: id,
+      user: entry.user,
+      household: entry.household,
+      household_label: entry.household_label,
+      outcome: entry.outcome,
+      started_at: entry.started_at,
+      record: data && data.id,
+      sent_at: Date.now(),
+    });
+    return "sent";
+  }
+  const reason = retryReason(status, data);
+  if (reason) {
+    await outbox.update(id, { ...attempt, status: "waiting", error: reason, retry_at: Date.now() + retryAfter });
+    return status === 0 ? "retry" : "later";
+  }
+  const error = status === 401 ? T.signed_out : errorText(data) || `HTTP ${status}`;
+  await outbox.update(id, { ...attempt, status: "failed", error });
+  return "failed";
+}
+
+// Send one queued entry, unless it is already on its way (in this tab, or in another one).
+export async function sendEntry(id) {
+  if (inFlight.has(id)) return "busy";
+  inFlight.add(id);
+  renderOutbox();
+  try {
+    if (navigator.locks && navigator.locks.request) {
+      return await navigator.locks.request(`coalgov-field-send-${id}`, { ifAvailable: true }, (lock) =>
+        lock ? deliver(id) : "busy"
+      );
+    }
+    return await deliver(id);
+  } finally {
+    inFlight.delete(id);
+    renderOutbox();
+  }
+}
+
+// Send everything of this user that is waiting, oldest first; stop at the first sign of no signal or
+// of a busy server. Entries the server asked to wait (Retry-After) wait, unless `now` ("Send now").
+export async function sync(now) {
+  let entries = [];
+  try {
+    entries = await outbox.all();
+  } catch (error) {
+    return [];
+  }
+  const waiting = entries
+    .filter((entry) => entry.user === config.user && entry.status !== "failed")
+    .filter((entry) => now === true || !entry.retry_at || entry.retry_at <= Date.now())
+    .sort((a, b) => a.saved_at - b.saved_at);
+  const results = [];
+  for (const entry of waiting) {
+    const result = await sendEntry(entry.client_uuid);
+    results.push(result);
+    if (result === "retry" || result === "later") break;
+  }
+  if (results.includes("sent")) toast(T.sent_ok);
+  renderOutbox();
+  return results;
+}
+
+export async function retry(id) {
+  await outbox.update(id, { status: "waiting", error: "" });
+  const result = await sendEntry(id);
+  if (result === "sent") toast(T.sent_ok);
+  return result;
+}
+
+export async function discard(id) {
+  if (inFlight.has(id) || !window.confirm(T.confirm_delete)) return;
+  await outbox.remove(id);
+  renderOutbox();
+}
+
+// ---------------------------------------------------------------- the lists of what is waiting and sent
+
+let renderCount = 0;
+export async function renderOutbox() {
+  const token = ++renderCount;
+  let entries = [];
+  let sent = [];
+  try {
+    [entries, sent] = await Promise.all([outbox.all(), outbox.sent()]);
+  } catch (error) {
+    return;
+  }
+  if (token !== renderCount) return;
+  entries.sort((a, b) => a.saved_at - b.saved_at);
+  $("outbox-count").textContent = entries.length;
+  $("outbox-badge-count").textContent = entries.length;
+  $("outbox-empty").hidden = entries.length > 0;
+  $("outbox-list").replaceChildren(...entries.map(outboxItem));
+  const mine = sent
+    .filter((item) => item.user === config.user)
+    .sort((a, b) => b.sent_at - a.sent_at)
+    .slice(0, 20);
+  $("sent-list").replaceChildren(...mine.map(sentItem));
+  // Doors recorded from this phone (sent, or waiting to be): ticked in the lists.
+  state.visited = new Set([...entries.filter((e) => e.status !== "failed"), ...mine].map((item) => item.household));
+  // Forget sent summaries older than a week.
+  const week = Date.now() - 7 * 24 * 3600 * 1000;
+  sent.filter((item) => item.sent_at < week).forEach((item) => outbox.forgetSent(item.client_uuid));
+}
+
+export function outboxItem(entry) {
+  const sending = inFlight.has(entry.client_uuid);
+  const state = sending ? "sending" : entry.status;
+  let badge;
+  if (entry.user !== config.user) badge = el("span", { className: "badge text-bg-secondary" }, T.waiting);
+  else if (sending) badge = el("span", { className: "badge text-bg-info" }, T.sending);
+  else if (entry.status === "failed") badge = el("span", { className: "badge text-bg-danger" }, T.failed);
+  else badge = el("span", { className: "badge text-bg-warning" }, T.waiting);
+  const note =
+    entry.user !== config.user
+      ? fmt(T.other_user, { user: entry.user })
+      : entry.error + (entry.attempts > 1 ? ` (${fmt(T.attempts, { n: entry.attempts })})` : "");
+  const actions = [];
+  if (entry.status === "failed" && entry.user === config.user && !sending) {
+    actions.push(
+      el("button", { type: "button", className: "btn btn-sm btn-outline-light", onclick: () => retry(entry.client_uuid), "data-testid": "retry" }, T.retry),
+      el("button", { type: "button", className: "btn btn-sm btn-outline-danger", onclick: () => discard(entry.client_uuid), "data-testid": "delete" }, T.delete)
+    );
+  }
+  if (entry.status === "failed" && entry.error === T.signed_out) {
+    actions.push(el("a", { className: "btn btn-sm btn-link", href: config.urls.login }, "→"));
+  }
+  return el(
+    "li",
+    { className: "list-group-item", "data-testid": "outbox-item", "data-uuid": entry.client_uuid, "data-state": state },
+    el(
+      "div",
+      { className: "d-flex justify-content-between gap-2" },
+      el("span", { className: "fw-semibold" }, entry.household_label),
+      badge
+    ),
+    el(
+      "div",
+      { className: "small text-body-secondary" },
+      `${clock(entry.started_at)} · ${config.kinds[entry.kind] || entry.kind} · ${config.outcomes[entry.outcome] || entry.outcome}`,
+      entry.photos && entry.photos.length ? ` · ${fmt(T.photo_count, { n: entry.photos.length })}` : ""
+    ),
+    note ? el("div", { className: entry.status === "failed" ? "small text-danger-emphasis" : "small", "data-testid": "outbox-error" }, note) : null,
+    actions.length ? el("div", { className: "d-flex gap-2 mt-1" }, actions) : null
+  );
+}
+
+export function sentItem(item) {
+  return el(
+    "li",
+    { className: "list-group-item px-0", "data-testid": "sent-item", "data-uuid": item.client_uuid },
+    el("span", { className: "text-success me-1" }, "✓"),
+    `${T.sent} · ${item.household_label} · ${config.outcomes[item.outcome] || item.outcome} · ${clock(item.started_at)}`
+  );
+}
