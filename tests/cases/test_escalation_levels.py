@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import Accountability, Case, CaseEvent, Notification
 from cases.services import case_rectify, case_set_deadline, cases_check_deadlines
@@ -231,3 +233,24 @@ def test_the_api_lists_a_proposal_and_the_district_office_dismisses_it_with_a_re
 
     assert dismissed.status_code == 200
     assert dismissed.json()["status"] == "dismissed" and dismissed.json()["decision_note"] == "已整改到位"
+
+
+def test_the_accountability_page_costs_the_same_queries_with_one_proposal_or_many(
+    settings, client_as, overdue_case, wulibao_other_community
+):
+    settings.ACCOUNTABILITY_OVERDUE_CASES = 1
+    client = client_as("qu_admin")
+    overdue_case()
+    cases_check_deadlines(today=day(1))
+    client.get("/cases/accountability/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/cases/accountability/")
+
+    for _ in range(3):
+        overdue_case(unit=wulibao_other_community)
+        cases_check_deadlines(today=day(1))
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/cases/accountability/")
+
+    assert len(page.context["decidable"]) == 4
+    assert len(many) == len(one)
