@@ -258,3 +258,30 @@ def test_every_page_and_phone_screen_passes_axe_for_every_role_in_both_languages
     assert axe.known_seen == KNOWN_VIOLATIONS, (
         f"KNOWN_VIOLATIONS no longer seen (fixed: remove them): {sorted(KNOWN_VIOLATIONS - axe.known_seen)}"
     )
+
+
+def test_the_first_tab_offers_to_skip_the_menu_and_focus_stays_visible_on_the_menu(page, live_server, people):
+    client = Client()
+    client.force_login(people["wulibao_inspector"])
+    host = urlsplit(live_server.url).hostname
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"}])
+    page.goto(f"{live_server.url}/households/")
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="跳到正文")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    # The next Tab goes on from the main content, past the menu's dozen links.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+    # In the menu, the focused link is outlined (Bootstrap's dark navbar shows focus only by a lighter shade).
+    page.locator("nav .navbar-nav a[href='/dashboard/']").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    focused = page.locator("nav .navbar-nav a[href='/dashboard/']")
+    expect(focused).to_be_focused()
+    assert focused.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
