@@ -21,7 +21,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -117,6 +117,8 @@ def _strings() -> dict:
         "attempts": _("tried %(n)s times"),
         "busy": _("The server is busy; will try again later."),
         "incomplete": _("The upload was cut off; will send it again."),
+        "field_error": _("%(field)s: %(message)s"),
+        "separator": pgettext("between the server's messages about an entry", "; "),
         "building": _("Building %(n)s"),
         "stairwell": _("Stairwell %(n)s"),
         "not_night": _(

@@ -652,3 +652,28 @@ def test_the_english_phone_page_says_nothing_in_chinese_of_its_own(
     expect(page.get_by_test_id("path")).to_contain_text("Building 3")
     shown = page.get_by_test_id("finder").inner_text()
     assert "号楼" not in shown and "单元" not in shown
+
+
+def test_an_entry_the_server_refuses_for_good_is_kept_as_not_accepted_with_the_servers_words(
+    open_phone, live_server, register, wulibao_community, tmp_path
+):
+    doors, _shop = register
+    door = doors[("铁路新村", "1", "1", "101")]
+    _context, traffic, page = open_phone()
+    not_a_photo = tmp_path / "door.jpg"
+    not_a_photo.write_bytes(b"this is no photo at all")
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "铁路新村", "1", "1", door)
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("photos").set_input_files(str(not_a_photo))
+    page.get_by_test_id("submit").tap()
+
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-state", "failed")
+    expect(item.get_by_test_id("outbox-error")).to_contain_text("照片：door.jpg")
+    expect(item.get_by_test_id("retry")).to_be_visible()
+    assert page.evaluate("coalgovField.sync()") == []  # not sent again by itself
+    assert not Inspection.objects.exists()
+    traffic.failures.remove(f"{live_server.url}{INSPECTIONS}: 400")

@@ -147,9 +147,9 @@ export function errorText(data) {
     .map(([field, value]) => {
       const label = config.fields[field];
       const text = messages(value).join(" ");
-      return label && field !== "non_field_errors" ? `${label}: ${text}` : text;
+      return label && field !== "non_field_errors" ? fmt(T.field_error, { field: label, message: text }) : text;
     })
-    .join("；");
+    .join(T.separator);
 }
 
 export async function deliver(id) {
