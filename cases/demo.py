@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 
 from django.utils import timezone
 from PIL import Image
@@ -13,7 +14,9 @@ from households.models import Household
 from inspections.photos import CheckedPhoto
 
 from . import services
-from .models import Case, SupervisionNotice
+from .models import Accountability, Case, SupervisionNotice
+
+PAST_DAYS = 12  # how long ago the demo notice came
 
 
 def _photo() -> list[CheckedPhoto]:
@@ -28,7 +31,8 @@ def demo_cases(*, users: dict) -> int:
         return 0
     admin, worker, subdistrict = users["qu_admin"], users["wulibao_worker"], users["wulibao_admin"]
     worker_unit = worker.memberships.get().division
-    places = list(Household.objects.current().filter(division=worker_unit).order_by("pk")[:5])
+    # Places with no case yet (night checks may have opened some): each demo case is the place's first.
+    places = list(Household.objects.current().filter(division=worker_unit, cases__isnull=True).order_by("pk")[:6])
     wulibao = Division.objects.get(code="410103006")
     huaihelu = Division.objects.get(code="410103001")
     today = timezone.localdate()
@@ -43,12 +47,14 @@ def demo_cases(*, users: dict) -> int:
         services.ProblemInput(responsible_unit=worker_unit, title="无主管楼院排查台账不全", household=places[2]),
         services.ProblemInput(responsible_unit=wulibao, title="夜查发现散煤反弹", severity=Case.Severity.SERIOUS),
         services.ProblemInput(responsible_unit=huaihelu, title="洗浴中心燃煤锅炉未拆除"),
+        services.ProblemInput(responsible_unit=worker_unit, title="门前煤渣未清运", household=places[4]),
+        services.ProblemInput(responsible_unit=worker_unit, title="社区散煤清零台账未上报"),
     ]
     notice = services.notice_record(
         actor=admin,
         division=Division.objects.get(code="410103"),
         number=f"二七散煤督〔{today:%Y}〕1号",
-        issued_on=today - datetime.timedelta(days=8),
+        issued_on=today - datetime.timedelta(days=PAST_DAYS + 1),
         level=SupervisionNotice.Level.SUPERVISION_GROUP,
         title="关于近期散煤治理督导检查发现问题的通报",
         text="督导组于近日对各街道散煤治理工作开展督导检查，发现以下问题，请责任单位限期整改。",
@@ -60,9 +66,63 @@ def demo_cases(*, users: dict) -> int:
     services.case_close(actor=subdistrict, case=cases[0], note="街道核查属实")
     services.case_rectify(actor=worker, case=cases[1], note="小煤炉已没收销毁", photos=_photo())
     services.case_start(actor=worker, case=cases[2], note="正在补充台账")
-    # One left to run past its deadline: the periodic task marks it overdue and escalates it.
-    Case.objects.filter(pk=cases[4].pk).update(
-        opened_at=timezone.now() - datetime.timedelta(days=8), deadline=today - datetime.timedelta(days=3)
+    # One reported rectified and sent back: being rectified again.
+    services.case_rectify(actor=worker, case=cases[5], note="已清理", photos=_photo())
+    services.case_return(actor=subdistrict, case=cases[5], note="现场仍有煤渣，请彻底清理")
+    # Two left to run past their deadlines (a subdistrict's and a community's): the notice was issued weeks
+    # ago, and the morning task runs for each morning since, marking them overdue and escalating them one
+    # level, then (where the service escalates again after the escalated unit's own deadline) another.
+    issued = timezone.now() - datetime.timedelta(days=PAST_DAYS)
+    deadline = today - datetime.timedelta(days=PAST_DAYS - 2)
+    for case in (cases[4], cases[6]):
+        # The clock, not a state: the deadline the case would have had when the notice was issued.
+        Case.objects.filter(pk=case.pk).update(opened_at=issued, deadline=deadline)
+    for days_ago in range(PAST_DAYS - 3, -1, -1):
+        services.cases_check_deadlines(today=today - datetime.timedelta(days=days_ago))
+    _rebound_duplicate_void(admin=admin, worker=worker, subdistrict=subdistrict, places=places)
+    return Case.objects.count()
+
+
+def _rebound_duplicate_void(*, admin, worker, subdistrict, places) -> None:
+    """A case closed and reopened by a re-check that found coal again (a rebound, flagged for accountability),
+    a tip-off about a place whose case is still open (a duplicate), and a case opened in error (voided)."""
+    from inspections.models import Inspection, Seizure
+    from inspections.services import SeizureInput, inspection_record
+
+    rebound = services.case_open(
+        actor=admin,
+        source=Case.Source.SPOT_CHECK,
+        responsible_unit=places[5].division,
+        household=places[5],
+        title="督导抽查发现居民存煤",
     )
-    services.cases_check_deadlines(today=today)
-    return len(cases)
+    services.case_rectify(actor=worker, case=rebound, note="存煤已收购", photos=_photo())
+    services.case_close(actor=subdistrict, case=rebound, note="复核属实")
+    inspection_record(
+        actor=worker,
+        household=places[5],
+        kind=Inspection.Kind.RECHECK,
+        outcome=Inspection.Outcome.LOOSE_COAL,
+        started_at=timezone.now(),
+        seizures=[SeizureInput(Seizure.Item.LOOSE_COAL, Decimal(60), "confiscated")],
+    )
+    services.accountability_record(
+        actor=admin,
+        kind=Accountability.Kind.CRITICISM,
+        unit=places[5].division,
+        reason="整改后回头看发现散煤反弹",
+        cases=[rebound],
+    )
+    services.case_open(
+        actor=admin,
+        source=Case.Source.TIP_OFF,
+        responsible_unit=places[2].division,
+        household=places[2],
+        title="群众举报：无主管楼院有人烧煤",
+        reporter_name="匿名",
+        reporter_contact="12345",
+    )
+    mistaken = services.case_open(
+        actor=admin, source=Case.Source.TIP_OFF, responsible_unit=places[4].division, title="举报地址有误"
+    )
+    services.case_void(actor=admin, case=mistaken, reason="举报地址不在本辖区，录入错误")

@@ -165,3 +165,59 @@ def _sale_points(*, admin, inspector, rng: random.Random) -> int:
                 seizures=[services.SeizureInput(Seizure.Item.LOOSE_COAL, Decimal(200), "confiscated")],
             )
     return SALE_POINTS
+
+
+VOID_REASON = "演示：录入错误"
+
+
+def demo_voided(*, users: dict, rng: random.Random) -> dict[str, int]:
+    """Records entered in error and voided, as the register and the lists show them: a visit, a household
+    registered twice, a ban of a stall that was never there, a purchase and a publicity record. Once."""
+    from households.services import household_create, household_void
+
+    if Inspection.objects.filter(void_reason=VOID_REASON).exists():
+        return {}
+    admin, subdistrict = users["qu_admin"], users["wulibao_admin"]
+    visit = (
+        Inspection.objects.current()
+        .filter(kind=Inspection.Kind.SURVEY, household__division_code__startswith="410103006")
+        .order_by("pk")
+        .first()
+    )
+    services.inspection_void(actor=subdistrict, inspection=visit, reason=VOID_REASON)
+    original = Household.objects.current().filter(division=visit.household.division).order_by("pk").first()
+    twice, _created = household_create(
+        actor=admin,
+        data={
+            "division": original.division,
+            "kind": original.kind,
+            "estate": original.estate,
+            "building": original.building,
+            "unit": original.unit,
+            "room": original.room + "室",
+            "address": original.address,
+            "head_name": original.head_name,
+            "notes": "演示数据",
+        },
+    )
+    household_void(actor=admin, household=twice, reason=VOID_REASON + "（重复登记）")
+    stall, _created = household_create(
+        actor=admin,
+        data={
+            "division": original.division,
+            "kind": Kind.FOOD_STALL,
+            "address": f"{original.division.name[:4]}夜市摊点",
+            "head_name": "摊主",
+            "notes": "演示数据",
+        },
+    )
+    ban, _created = services.ban_record(
+        actor=admin, household=stall, kind=Ban.Kind.FOOD_STALL, banned_at=_moment(rng, 2, False)
+    )
+    services.fieldwork_void(actor=admin, record=ban, reason=VOID_REASON)
+    purchase = Purchase.objects.filter(voided_at__isnull=True).order_by("pk").first()
+    if purchase is not None:
+        services.fieldwork_void(actor=admin, record=purchase, reason=VOID_REASON)
+    publicity = Publicity.objects.filter(voided_at__isnull=True).order_by("pk").first()
+    services.fieldwork_void(actor=admin, record=publicity, reason=VOID_REASON)
+    return {"voided records": 5 if purchase else 4}

@@ -1,4 +1,5 @@
-"""A small demo data set for trying the system: demo users, one per role, households and their field work."""
+"""A small demo data set for trying the system: demo users, one per role, households and their field work, and
+every state the system can create (the crawler test walks it as each user)."""
 
 import math
 import random
@@ -11,11 +12,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cases.demo import demo_cases
+from digests.demo import demo_digests
 from divisions.models import Division, Level, Membership, MonitoringStation
 from divisions.scoping import Role
+from households.demo import demo_import
 from households.models import Heating, Household, Kind
 from households.services import household_create
-from inspections.demo import demo_fieldwork
+from inspections.demo import demo_fieldwork, demo_voided
+from reports.demo import demo_ledgers, demo_rankings
 
 User = get_user_model()
 
@@ -50,8 +54,9 @@ METRES_PER_DEGREE_LAT = 111_320
 class Command(BaseCommand):
     help = (
         "Load the demo data set: 二七区 and the monitoring stations if missing, one demo user per role "
-        f"(password {DEMO_PASSWORD!r}), and households in five subdistricts, some in 河医大's priority zone. "
-        "Re-running resets the demo users' passwords and adds no second copy of the households."
+        f"(password {DEMO_PASSWORD!r}), households in five subdistricts, some in 河医大's priority zone, and their "
+        "field work, cases, digests, rankings and ledgers in every state the system can create. Re-running resets "
+        "the demo users' passwords and adds nothing else."
     )
 
     def add_arguments(self, parser):
@@ -68,10 +73,17 @@ class Command(BaseCommand):
             users = self._users()
             created = self._households(users["qu_admin"])
             fieldwork = demo_fieldwork(users=users, rng=random.Random(2016))
+            # Each step below adds its records once (it finds its own earlier run), so a data set loaded by an
+            # older version gains the states added since, and a second run adds nothing.
             fieldwork["cases"] = demo_cases(users=users)
+            fieldwork.update(demo_voided(users=users, rng=random.Random(2018)))
+            fieldwork["imported households"] = demo_import(users=users)
+            fieldwork["digest deliveries"] = demo_digests(users=users)
+            fieldwork["ranking weeks"] = demo_rankings(users=users)
+            fieldwork["ledgers"] = demo_ledgers(users=users)
         self.stdout.write(f"households: {created} created")
-        if fieldwork:
-            self.stdout.write("field work: " + ", ".join(f"{n} {what}" for what, n in fieldwork.items()))
+        if any(fieldwork.values()):
+            self.stdout.write("field work: " + ", ".join(f"{n} {what}" for what, n in fieldwork.items() if n))
         self.stdout.write(f"\nDemo users (password for all: {DEMO_PASSWORD}):")
         for username, full_name, _code, role in DEMO_USERS:
             self.stdout.write(f"  {username:20} {Role(role).label:<12} {full_name}")
