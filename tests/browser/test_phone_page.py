@@ -677,3 +677,21 @@ def test_an_entry_the_server_refuses_for_good_is_kept_as_not_accepted_with_the_s
     assert page.evaluate("coalgovField.sync()") == []  # not sent again by itself
     assert not Inspection.objects.exists()
     traffic.failures.remove(f"{live_server.url}{INSPECTIONS}: 400")
+
+
+def test_lists_fetched_before_the_worker_takes_over_are_kept_on_the_phone_by_the_page_itself(
+    open_phone, live_server, register, wulibao_community, wulibao_other_community
+):
+    # No worker at all (blocked), so the page is never controlled: what it fetched, it stores itself.
+    context, _traffic, page = open_phone(expect_offline_failures=True, service_workers="block")
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)
+    page.get_by_test_id("community").select_option(wulibao_other_community.code)
+    expect(page.get_by_test_id("finder-status")).to_have_text("住户：0 户")
+
+    context.set_offline(True)
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)
+    expect(page.get_by_test_id("finder-status")).to_have_text("住户：6 户")

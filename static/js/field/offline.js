@@ -10,7 +10,9 @@ export const DATA_CACHE = "field-data"; // the service worker's cache of househo
 // cache, so that a phone closed right after its first visit still opens its lists without a signal.
 export async function fetchJson(url) {
   const controlled = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
-  const store = !controlled && window.caches && url.startsWith(config.urls.households);
+  const target = new URL(url, window.location.href); // the cursor's next pages come as absolute URLs
+  const list = target.origin === window.location.origin && target.pathname.startsWith(config.urls.households);
+  const store = !controlled && window.caches && list;
   let response;
   try {
     response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
