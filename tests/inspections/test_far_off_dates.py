@@ -61,7 +61,13 @@ def test_an_operation_may_be_planned_for_next_week_but_not_for_two_years_ahead(c
 def test_the_api_refuses_an_operation_on_a_far_off_day_with_a_field_error(api_as, wulibao, wulibao_community, day):
     response = api_as("wulibao_admin").post(
         "/api/v1/operations/",
-        {"division": wulibao.code, "date": day, "title": "零点夜查", "leader": "街道书记", "covered": [wulibao_community.code]},
+        {
+            "division": wulibao.code,
+            "date": day,
+            "title": "零点夜查",
+            "leader": "街道书记",
+            "covered": [wulibao_community.code],
+        },
         format="json",
     )
 
