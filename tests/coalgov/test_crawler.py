@@ -22,7 +22,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from django.urls import path
 
+from coalgov import urls as project_urls
 from coalgov.models import AuditEvent
 from households.models import Household
 
@@ -37,8 +39,8 @@ DEMO_USERS = [
     "huaihelu_inspector",
     "admin",
 ]
-PAGES_PER_USER = 90  # GETs per user: pages, API resources and downloads together
-PAGES_FOR_SUPERUSER = 130  # the superuser has the Django admin besides
+PAGES_PER_USER = 75  # GETs per user: pages, API resources and downloads together
+PAGES_FOR_SUPERUSER = 110  # the superuser has the Django admin besides
 ADMIN_FORMS = 8  # the Django admin's own forms are Django's: a sample of them
 # Pages of one kind (the same path with its ids normalised, the same query keys) visited per user: a record's
 # page twice, a list with the same filters once. Every demo record's own page is visited by its own test.
@@ -49,7 +51,7 @@ SKIP = re.compile(r"^/(logout/|i18n/|static/|admin/(logout|jsi18n|r)/)|/delete/$
 SKIP_ADMIN_DEEP = re.compile(r"^/admin/.+/(history|delete)/")
 CSRF = "csrfmiddlewaretoken"
 ID = re.compile(r"(?<=/)(\d+|[0-9a-f]{8}-[0-9a-f-]{27})(?=/|$)")
-NUMBER = re.compile(r"\d+")
+WORD = re.compile(r"^[a-z_]+$")
 # Bootstrap's field and form errors, Django's error lists, and the Django admin's error note and messages.
 ERROR_MARKS = ("invalid-feedback", "alert-danger", "errorlist", "is-invalid", "text-danger", "errornote", "messagelist")
 
@@ -149,6 +151,15 @@ class Page(HTMLParser):
             self._select = None
         elif tag == "textarea":
             self._textarea = None
+
+
+def api_details(url: str, value) -> list[str]:
+    """A list's first records' own URLs, where its rows carry an id but no url."""
+    rows = value.get("results") if isinstance(value, dict) else value
+    if not isinstance(rows, list) or not url.startswith("/api/v1/"):
+        return []
+    path = urlsplit(url).path
+    return [f"{path}{row['id']}/" for row in rows[:SAMPLES_PER_RECORD] if isinstance(row, dict) and "id" in row]
 
 
 def json_urls(value) -> list[str]:
@@ -279,7 +290,8 @@ class Crawler:
         base = "http://testserver" + url
         if "json" in kind:
             try:
-                return [u for u in (same_site(v, base) for v in json_urls(response.json())) if u]
+                data = response.json()
+                return [u for u in (same_site(v, base) for v in json_urls(data)) if u] + api_details(url, data)
             except ValueError:
                 return []
         page = Page()
@@ -299,9 +311,15 @@ class Crawler:
 
     def _keep(self, url: str, action: str, form: Form) -> None:
         """Keep a POST form to post later: one of each kind (its action, its hidden values, its boxes)."""
-        pressed = [f"{f['name']}={f['value']}" for f in form.fields if f["type"] in ("submit", "hidden")]
+        # A hidden value that names a step (operation=deactivate, step=rectify) tells forms apart; ids, tokens and
+        # fresh uuids do not.
+        pressed = [
+            f"{f['name']}={f['value'] if WORD.match(f['value'] or '') else ''}"
+            for f in form.fields
+            if f["type"] in ("submit", "hidden") and f["name"] != CSRF
+        ]
         fields = sorted(f["name"] for f in form.fields if f["type"] not in ("submit", "hidden"))
-        key = f"{kind_of(action)} {NUMBER.sub('<n>', ','.join(pressed))} {fields}"
+        key = f"{kind_of(action)} {','.join(pressed)} {fields}"
         if key in self.forms or (action.startswith("/admin/") and self.admin_forms >= ADMIN_FORMS):
             return
         self.admin_forms += action.startswith("/admin/")
@@ -322,8 +340,9 @@ class Crawler:
             # A tampered request with no body at all must not crash either, but has no boxes to mark.
             # Nor can a tampered hidden field (variant 1 changes them) be explained in terms of the boxes.
             variant = (n + self.variant) % 2
-            tampered = variant == 1 and any(f["type"] == "hidden" and f["name"] != CSRF for f in form.fields)
-            posts = [(dict_of(emptied(form)), True), ({}, False)]
+            hidden = any(f["type"] in ("hidden", "submit") and f["name"] != CSRF for f in form.fields)
+            tampered = variant == 1 and hidden
+            posts = [(dict_of(emptied(form)), True)] + ([({}, False)] if hidden else [])
             posts.append((dict_of(junk_values(form, variant, foreign)), not tampered))
             for data, shows_errors in posts:
                 response, _ = request(self.client, "POST", action, data)
@@ -463,8 +482,8 @@ def state_pages() -> list[tuple[str, str]]:
         pages.append((who, "/units/ledgers/"))
         if export.status == LedgerExport.Status.DONE:  # an expired one's file is gone: 404, as it says
             pages.append((who, f"/units/ledgers/{export.pk}/download/"))
-    for path in ("/households/", "/fieldwork/inspections/", "/fieldwork/bans/", "/fieldwork/purchases/"):
-        pages.append(("qu_admin", path + "?voided=true"))
+    for url in ("/households/", "/fieldwork/inspections/", "/fieldwork/bans/", "/fieldwork/purchases/"):
+        pages.append(("qu_admin", url + "?voided=true"))
     pages += [("qu_admin", "/cases/?overdue=true"), ("qu_admin", "/cases/?rebounded=true")]
     pages += [("qu_admin", "/cases/?duplicates=true"), ("qu_admin", "/audit/")]
     return list(dict.fromkeys(pages))
@@ -528,3 +547,47 @@ def test_the_demo_holds_every_state_the_system_can_create(demo):
     assert RankingWeek.objects.filter(withdrawn_at__isnull=False).exists()
     assert set(Delivery.objects.values_list("status", flat=True)) >= {"failed", "retrying"}
     assert set(LedgerExport.objects.values_list("status", flat=True)) >= {"done", "expired"}
+
+
+# --- the crawler itself finds what it is for ---------------------------------------------------------------------
+
+
+def _links(request):
+    from django.http import HttpResponse
+
+    return HttpResponse(
+        '<a href="/t/broken/1/">one</a> <a href="https://example.com/">elsewhere</a> <a href="/logout/">out</a>'
+        '<form method="post" action="/t/quiet/"><input name="title"><button>save</button></form>'
+    )
+
+
+def _broken(request, pk):
+    raise RuntimeError("cannot render this state")
+
+
+def _quiet(request):
+    from django.http import HttpResponse
+
+    return HttpResponse('<form method="post"><input name="title"><button>save</button></form>')
+
+
+# The project's pages (the error page names them) and three of the test's own.
+urlpatterns = [
+    path("t/", _links),
+    path("t/broken/<int:pk>/", _broken),
+    path("t/quiet/", _quiet),
+    *project_urls.urlpatterns,
+]
+
+
+@pytest.mark.urls(__name__)
+def test_the_crawler_reports_a_server_error_with_its_link_and_a_form_that_hides_its_errors(django_user_model):
+    django_user_model.objects.create_user(username="someone")
+    crawler = Crawler("someone")
+
+    crawler.crawl(start=("/t/",))
+    crawler.post_forms({"pk": "1", "code": "410103001"})
+
+    found = {(f.method, f.url, f.source, f.status) for f in crawler.findings}
+    assert found == {("GET", "/t/broken/1/", "/t/", 500), ("POST", "/t/quiet/", "/t/", 200)}
+    assert "cannot render this state" in str(crawler.findings[0])
