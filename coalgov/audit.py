@@ -20,6 +20,7 @@ from .models import AuditEvent
 # What services record beside the record's own fields (a notice's number of problems, a user's full name).
 CHANGE_LABELS = {
     "problems": gettext_lazy("Problems"),
+    "cases": gettext_lazy("Cases"),
     "full_name": gettext_lazy("Full name"),
     "communities": gettext_lazy("Communities"),
     "ranked": gettext_lazy("Communities ranked"),
@@ -87,9 +88,11 @@ def _readable(field: models.Field | None, value: Any) -> Any:
 def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     """The model's field of that name, many-to-many ones too (an accountability measure's cases)."""
     try:
-        return model._meta.get_field(name) if model is not None else None
+        field = model._meta.get_field(name) if model is not None else None
     except FieldDoesNotExist:
         return None
+    # Not a relation seen from the other side (a notice's cases): its name says nothing in the reader's language.
+    return field if isinstance(field, models.Field) else None
 
 
 def readable_changes(

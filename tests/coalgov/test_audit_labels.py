@@ -137,3 +137,13 @@ def test_what_services_record_beside_a_records_fields_is_labelled_in_chinese_not
 
     assert {"姓名", "问题清单"} <= labels
     assert not {"full_name", "problems"} & labels
+
+
+def test_a_change_named_like_a_relation_seen_from_the_other_side_reads_without_a_crash():
+    from cases.models import SupervisionNotice
+    from coalgov.audit import readable_changes
+
+    assert readable_changes(SupervisionNotice, {"cases": [None, 3], "problems": [None, 3]}) == [
+        ("问题台账", None, 3),
+        ("问题清单", None, 3),
+    ]
