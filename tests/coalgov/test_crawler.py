@@ -389,8 +389,11 @@ def junk_values(form: Form, variant: int, foreign: dict | None) -> list[tuple[st
                 out.append((name, "-1" if variant else JUNK_TEXT))
         elif kind == "submit":
             out.append((name, f["value"]))
+        elif kind == "hidden" and variant == 1:
+            # A tampered id: another subdistrict's record where the page held one of the user's, else junk.
+            out.append((name, foreign["pk"] if foreign and (f["value"] or "").isdigit() else "-1\x00"))
         elif kind == "hidden":
-            out.append((name, f["value"] if variant == 0 else "-1\x00"))
+            out.append((name, f["value"]))
         else:
             out.append((name, JUNK_TEXT if variant == 0 else "\x00" * 3 + "0001-01-01"))
     return out
