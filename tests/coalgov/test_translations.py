@@ -11,7 +11,7 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAG
 
 
 def po_entries(path: Path) -> list[dict]:
-    """Entries of a .po file as {msgid, msgstr, fuzzy}; enough of the format for our own catalogue."""
+    """Entries of a .po file as {msgctxt?, msgid, msgstr, fuzzy}; enough of the format for our own catalogue."""
     entries, entry, key = [], None, None
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
@@ -22,7 +22,7 @@ def po_entries(path: Path) -> list[dict]:
         entry = entry or {"fuzzy": False}
         if line.startswith("#,") and "fuzzy" in line:
             entry["fuzzy"] = True
-        elif line.startswith(("msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ")):
             key, literal = line.split(" ", 1)
             key = "msgstr" if key == "msgstr[0]" else key
             entry[key] = ast.literal_eval(literal)
@@ -46,7 +46,9 @@ def test_the_compiled_catalogue_matches_the_source():
     stale = [
         e["msgid"]
         for e in po_entries(LOCALE / "django.po")
-        if "msgid_plural" not in e and compiled.gettext(e["msgid"]) != e["msgstr"]
+        if "msgid_plural" not in e
+        and (compiled.pgettext(e["msgctxt"], e["msgid"]) if "msgctxt" in e else compiled.gettext(e["msgid"]))
+        != e["msgstr"]
     ]
 
     assert stale == [], "run `make messages` to recompile locale/"
