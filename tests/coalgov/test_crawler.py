@@ -97,6 +97,7 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
+        self.resources: list[str] = []  # what the page loads: stylesheets, scripts, images
         self.forms: list[Form] = []
         self._form: Form | None = None
         self._select: dict | None = None
@@ -104,10 +105,12 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
-        if tag in ("a", "link") and a.get("href"):
+        if tag == "a" and a.get("href"):
             self.links.append(a["href"])
+        elif tag == "link" and a.get("href"):
+            self.resources.append(a["href"])
         elif tag in ("script", "img") and a.get("src"):
-            self.links.append(a["src"])
+            self.resources.append(a["src"])
         elif tag == "form":
             self._form = Form(method=a.get("method", "get").lower(), action=a.get("action", ""))
             self.forms.append(self._form)
@@ -212,6 +215,13 @@ def last_lines(response) -> str:
     return "".join(traceback.format_exception(*info)[-3:]).strip()
 
 
+def release(response) -> None:
+    """Close a served file (a photo, a static file) the crawl does not read. Not response.close(): it would
+    signal the end of a request, and Django would close the test's database connection."""
+    if getattr(response, "file_to_stream", None) is not None:
+        response.file_to_stream.close()
+
+
 def request(client: Client, method: str, url: str, data=None):
     """One request in a savepoint rolled back after it: a server error's broken transaction, or what a
     posted form changed, never reaches the next request."""
@@ -219,6 +229,7 @@ def request(client: Client, method: str, url: str, data=None):
     try:
         audit_before = AuditEvent.objects.count() if method == "GET" else None
         response = client.get(url) if method == "GET" else client.post(url, data or {})
+        release(response)
         changed = method == "GET" and response.status_code < 500 and AuditEvent.objects.count() != audit_before
     finally:
         transaction.savepoint_rollback(savepoint)
@@ -237,6 +248,7 @@ class Crawler:
         self.visited = 0
         self.downloads = 0
         self.admin_forms = 0
+        self.static: set[str] = set()
         self.variant = DEMO_USERS.index(username) if username in DEMO_USERS else 0
 
     def _admit(self, url: str) -> bool:
@@ -297,6 +309,11 @@ class Crawler:
         page = Page()
         page.feed(body)
         links = [u for u in (same_site(link, base) for link in page.links) if u]
+        for resource in (same_site(r, base) for r in page.resources):
+            if resource and resource.startswith("/static/"):
+                self._load(resource, url)
+            elif resource:
+                links.append(resource)
         for form in page.forms:
             action = same_site(form.action or url, base)
             if action is None or SKIP.search(urlsplit(action).path):
@@ -308,6 +325,16 @@ class Crawler:
         if self.downloads >= DOWNLOADS_PER_USER:
             links = [u for u in links if not re.search(r"format=|download|\.(xlsx|docx|csv)", u)]
         return links
+
+    def _load(self, resource: str, page: str) -> None:
+        """A static file the page loads is there (each once per user)."""
+        if resource in self.static:
+            return
+        self.static.add(resource)
+        response = self.client.get(resource)
+        release(response)
+        if response.status_code != 200:
+            self.findings.append(Finding(self.username, "GET", resource, page, response.status_code, "not served"))
 
     def _keep(self, url: str, action: str, form: Form) -> None:
         """Keep a POST form to post later: one of each kind (its action, its hidden values, its boxes)."""
