@@ -293,6 +293,11 @@ def test_the_first_tab_offers_to_skip_the_menu_and_focus_stays_visible_on_the_me
     skip = page.get_by_role("link", name="跳到正文")
     expect(skip).to_be_focused()
     expect(skip).to_be_visible()
+    # Drawn on top of the menu, not under it.
+    assert skip.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " return e.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); }"
+    )
     page.keyboard.press("Enter")
     assert page.url.endswith("#main")
     # The next Tab goes on from the main content, past the menu's dozen links.
