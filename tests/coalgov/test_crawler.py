@@ -46,12 +46,14 @@ ADMIN_FORMS = 8  # the Django admin's own forms are Django's: a sample of them
 # page twice, a list with the same filters once. Every demo record's own page is visited by its own test.
 SAMPLES_PER_RECORD, SAMPLES_PER_LIST = 2, 1
 DOWNLOADS_PER_USER = 8
+# Signing out and switching language end the crawl's session; static files are checked as a page's resources.
 SKIP = re.compile(r"^/(logout/|i18n/|static/|admin/(logout|jsi18n|r)/)|/delete/$")
-# The API's self-describing pages and the Django admin's history are large and say nothing new per object.
+# The Django admin's history and delete pages say nothing new per object.
 SKIP_ADMIN_DEEP = re.compile(r"^/admin/.+/(history|delete)/")
 CSRF = "csrfmiddlewaretoken"
 ID = re.compile(r"(?<=/)(\d+|[0-9a-f]{8}-[0-9a-f-]{27})(?=/|$)")
 WORD = re.compile(r"^[a-z_]+$")
+DATE_NAME = re.compile(r"(date|_after|_before|_on|week|^start|^end)$")
 # Bootstrap's field and form errors, Django's error lists, and the Django admin's error note and messages.
 ERROR_MARKS = ("invalid-feedback", "alert-danger", "errorlist", "is-invalid", "text-danger", "errornote", "messagelist")
 
@@ -237,6 +239,9 @@ def request(client: Client, method: str, url: str, data=None):
 
 
 class Crawler:
+    """One signed-in user's crawl: pages visited breadth first within a cap, POST forms kept to post after it,
+    findings listed with the page that linked them."""
+
     def __init__(self, username: str):
         self.username = username
         self.client = Client(raise_request_exception=False)
@@ -279,7 +284,6 @@ class Crawler:
                     view = ID.sub("<id>", urlsplit(link).path)
                     (variants if view in views else new_views).append((link, url))
                     views.add(view)
-        self.left = len(new_views)
 
     def visit(self, url: str, source: str) -> list[str]:
         response, changed = request(self.client, "GET", url)
@@ -402,6 +406,8 @@ def junk_values(form: Form, variant: int, foreign: dict | None) -> list[tuple[st
         name, kind = f["name"], f["type"]
         if name == CSRF:
             continue
+        if kind in ("text", "search") and DATE_NAME.search(name):
+            kind = "date"  # a date typed as text (a filter's period, a week)
         if kind in JUNK_BY_TYPE:
             out.append((name, JUNK_BY_TYPE[kind][(variant + n) % 2]))
         elif kind == "file":
