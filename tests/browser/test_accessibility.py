@@ -248,6 +248,7 @@ def visit(page, url: str) -> int | str:
 
 
 def test_every_page_and_phone_screen_passes_axe_for_every_role_in_both_languages(browser, live_server, demo):
+    assert AXE.is_file(), f"{AXE.relative_to(settings.BASE_DIR)} is missing: `npm ci` installs it (package.json)"
     axe, statuses, outside = Axe(), {}, []
     for language in LANGUAGES:
         context, went_out = open_as(browser, live_server, None, language, **DESKTOP)
