@@ -3,7 +3,7 @@ from rest_framework import serializers
 from divisions.models import Division, Level
 from divisions.scoping import mask_phone, sees_phone
 
-from ..models import Household, phone_validator
+from ..models import CoalStatus, Household, phone_validator
 from ..services import EDITABLE_FIELDS
 
 
@@ -26,6 +26,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
     priority_station = serializers.CharField(source="priority_station.code", read_only=True, default=None)
     client_uuid = serializers.UUIDField(required=False, allow_null=True)
+    # Derived from the visits, never sent: ChoiceField so the schema lists the three codes.
+    coal_status = serializers.ChoiceField(
+        choices=CoalStatus.choices, read_only=True, label=Household._meta.get_field("coal_status").verbose_name
+    )
     # Validated in validate_phone, after a masked number sent back unchanged is recognised.
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
@@ -40,12 +44,23 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "label",
             "in_priority_zone",
             "priority_station",
+            "coal_status",
+            "coal_status_at",
             "created_at",
             "updated_at",
             "voided_at",
             "void_reason",
         ]
-        read_only_fields = ["in_priority_zone", "created_at", "updated_at", "voided_at", "void_reason"]
+        # coal_status_at: when the status was last set (the visit that found coal or cleared it). Both are
+        # columns of the row, so the list costs no more queries with them.
+        read_only_fields = [
+            "in_priority_zone",
+            "coal_status_at",
+            "created_at",
+            "updated_at",
+            "voided_at",
+            "void_reason",
+        ]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -2,6 +2,9 @@
 
 import uuid
 
+import yaml
+from django.utils.dateparse import parse_datetime
+
 from coalgov.models import AuditEvent
 from households.models import Household
 
@@ -208,3 +211,66 @@ def test_a_void_submitted_twice_from_the_page_lands_on_the_voided_household(clie
     assert second.url == household.get_absolute_url()
     household.refresh_from_db()
     assert household.void_reason == "重复登记"
+
+
+def test_a_new_household_answers_that_coal_was_never_found(api_as, api_payload, wulibao_community):
+    body = api_as("wulibao_worker").post(API_LIST, api_payload(wulibao_community), format="json").json()
+
+    assert (body["coal_status"], body["coal_status_at"]) == ("never", None)
+
+
+def test_a_visit_that_finds_coal_shows_in_the_households_status_and_since_when(api_as, wulibao_household):
+    api = api_as("wulibao_inspector")
+    visit = api.post(
+        "/api/v1/inspections/",
+        {"household": wulibao_household.pk, "kind": "survey", "outcome": "loose_coal"},
+        format="json",
+    )
+    found_at = parse_datetime(visit.json()["started_at"])
+
+    detail = api.get(f"{API_LIST}{wulibao_household.pk}/").json()
+    listed = api.get(API_LIST, {"coal_status": "found"}).json()["results"]
+
+    assert visit.status_code == 201
+    assert detail["coal_status"] == "found"
+    assert parse_datetime(detail["coal_status_at"]) == found_at
+    assert [(h["id"], h["coal_status"]) for h in listed] == [(wulibao_household.pk, "found")]
+    assert api.get(API_LIST, {"coal_status": "never"}).json()["results"] == []
+
+
+def test_a_clean_check_after_a_finding_answers_cleared(api_as, wulibao_household):
+    api = api_as("wulibao_inspector")
+    for outcome in ("stove_in_use", "no_coal"):
+        api.post("/api/v1/inspections/", {"household": wulibao_household.pk, "kind": "survey", "outcome": outcome})
+
+    assert api.get(f"{API_LIST}{wulibao_household.pk}/").json()["coal_status"] == "cleared"
+
+
+def test_the_caller_cannot_set_the_coal_status_by_hand(api_as, api_payload, wulibao_community, wulibao_household):
+    api = api_as("wulibao_admin")
+
+    created = api.post(
+        API_LIST,
+        {**api_payload(wulibao_community), "coal_status": "cleared", "coal_status_at": "2026-01-01T00:00:00+08:00"},
+        format="json",
+    )
+    edited = api.patch(f"{API_LIST}{wulibao_household.pk}/", {"coal_status": "found"}, format="json")
+
+    assert (created.status_code, created.json()["coal_status"], created.json()["coal_status_at"]) == (
+        201,
+        "never",
+        None,
+    )
+    assert (edited.status_code, edited.json()["coal_status"]) == (200, "never")
+    wulibao_household.refresh_from_db()
+    assert wulibao_household.coal_status == "never"
+
+
+def test_the_schema_documents_the_coal_status_and_its_three_values(api_as):
+    schema = yaml.safe_load(api_as("wulibao_inspector").get("/api/v1/schema/").content)["components"]["schemas"]
+    household = schema["Household"]["properties"]
+
+    assert household["coal_status"]["readOnly"] is True
+    status = schema[household["coal_status"]["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+    assert status["enum"] == ["never", "found", "cleared"]
+    assert (household["coal_status_at"]["readOnly"], household["coal_status_at"]["format"]) == (True, "date-time")
