@@ -2,7 +2,10 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, status, viewsets
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -44,13 +47,46 @@ class DateTimeField(serializers.DateTimeField):
             self.fail("invalid", format="ISO 8601")
 
 
-def exception_handler(exc, context):
-    """DRF's handler, plus model validation errors raised by services, as 400 with field messages.
+class InvalidJSON(exceptions.ParseError):
+    default_detail = _("The request body is not valid JSON.")
+    default_code = "invalid_json"
 
-    A request body cut off mid-upload (see coalgov/uploads.py) is 400 with code "incomplete_upload".
+
+class UnreadableBody(exceptions.ParseError):
+    default_detail = _("The request body could not be read as the form data its Content-Type announces.")
+    default_code = "unreadable_body"
+
+
+class CsrfCheckedSessionScheme(SessionScheme):
+    """The schema's cookieAuth for our SessionAuthentication (drf-spectacular matches DRF's class exactly)."""
+
+    target_class = "coalgov.authentication.SessionAuthentication"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with every refusal in the client's language and in one shape.
+
+    A refusal with one message is `{"detail": "…", "code": "…"}`; invalid fields are `{field: [messages]}` as DRF
+    gives them. Model validation errors raised by services are 400 with field messages. A request body cut off
+    mid-upload (see coalgov/uploads.py) is 400 with code "incomplete_upload".
     """
     if isinstance(exc, IncompleteUpload):
         exc = IncompleteUploadError()
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, PermissionDenied):
+        # DRF would convert it too, but only inside its handler: converted here, it gets its code below.
+        exc = exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, Http404):
+        # get_object_or_404's message is English and names the model ("No Household matches the given
+        # query."); a record that does not exist and one outside the caller's jurisdiction must read the same.
+        exc = exceptions.NotFound()
+    if type(exc) is exceptions.ParseError:
+        # The parsers' messages are English and quote the parser's internals ("JSON parse error - Expecting
+        # property name …"); the client needs to know which body it got wrong, in its own language.
+        request = context.get("request")
+        exc = InvalidJSON() if request is not None and "json" in (request.content_type or "") else UnreadableBody()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(getattr(exc, "detail", None), str):
+        response.data = {"detail": exc.detail, "code": exc.detail.code}
+    return response

@@ -31,3 +31,6 @@ urlpatterns = [
 
 # Pages get a Chinese page in the site's layout, the API JSON; an outage of the database or storage is a 503.
 handler500 = "coalgov.views.server_error"
+handler404 = "coalgov.views.page_not_found"
+handler403 = "coalgov.views.permission_denied"
+handler400 = "coalgov.views.bad_request"

@@ -12,12 +12,15 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Js
 from django.shortcuts import get_object_or_404
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django_filters.views import FilterView
+from rest_framework import exceptions
 
 from divisions.scoping import Role, has_role
 
 from .audit import readable_changes
 from .filtersets import AuditEventFilterSet
+from .middleware import is_api
 from .models import AuditEvent
 
 
@@ -99,6 +102,34 @@ def is_outage(exc: BaseException | None) -> bool:
     return isinstance(exc, OperationalError | InterfaceError | OSError)
 
 
+def api_error(status: int, detail, code: str) -> JsonResponse:
+    """An error in the API's shape (coalgov.api.exception_handler), for what fails before any API view runs."""
+    return JsonResponse({"detail": str(detail), "code": code}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+# handler404, handler403, handler400: the site's Chinese pages, or under /api/ the API's JSON with DRF's own
+# (translated) messages, the same words a viewset answers with. They come into play when no API view does: an
+# unknown path, or a request that a middleware refuses (too many fields, a bad Host).
+
+
+def page_not_found(request, exception):
+    if is_api(request):
+        return api_error(404, exceptions.NotFound.default_detail, "not_found")
+    return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception):
+    if is_api(request):
+        return api_error(403, exceptions.PermissionDenied.default_detail, "permission_denied")
+    return defaults.permission_denied(request, exception)
+
+
+def bad_request(request, exception):
+    if is_api(request):
+        return api_error(400, exceptions.ParseError.default_detail, "bad_request")
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request):
     """handler500: a Chinese page in the site's layout, JSON under /api/; 503 with Retry-After for an outage.
 
@@ -113,7 +144,7 @@ def server_error(request):
         if unavailable
         else _("Something went wrong on the server. The error has been recorded; try again later.")
     )
-    if request.path_info.startswith("/api/"):
+    if is_api(request):
         body = {"code": "unavailable" if unavailable else "server_error", "detail": message}
         response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
     else:
