@@ -9,7 +9,7 @@ from .models import Channel, Delivery, Digest
 class ChannelAdmin(ReadOnlyAdmin):
     """Channels are set up on the channel page (keys are write-only); the admin shows them without keys."""
 
-    list_display = ["name", "division", "kind", "is_active", "status"]
+    list_display = ["name", "division", "kind", "is_active", "result_text"]
     exclude = ["key", "secret"]
 
 
@@ -20,5 +20,5 @@ class DigestAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["digest", "channel", "status", "parts_sent", "parts_total", "attempts", "last_error"]
+    list_display = ["digest", "channel", "status", "parts_sent", "parts_total", "attempts", "error_text", "retry_at"]
     list_filter = ["status"]

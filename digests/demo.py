@@ -27,7 +27,7 @@ def _send_failing(delivery: Delivery, *, give_up: bool) -> None:
         services.delivery_send(delivery_id=delivery.pk)
     except robots.Retryable as exc:
         if give_up:
-            services.delivery_give_up(delivery_id=delivery.pk, error=str(exc))
+            services.delivery_give_up(delivery_id=delivery.pk, error=exc)
         else:
             services.delivery_retry_scheduled(delivery_id=delivery.pk, countdown=60)
 

@@ -48,7 +48,12 @@ class Channel(models.Model):
         help_text=_("Mobile numbers (DingTalk, WeCom) or user ids (WeCom) to @, separated by commas."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    status = models.CharField(_("last result"), max_length=200, blank=True, editable=False)
+    # The last result: "sent" (result_detail: the digest's date), "delivered" (a test message), or a reason of
+    # robots.REASONS with the service's code and message in result_detail; shown translated (result_text).
+    result = models.CharField(_("last result"), max_length=20, blank=True, editable=False)
+    result_detail = models.CharField(max_length=200, blank=True, editable=False)
+    # The robot throttled this group until then (DingTalk: 10 minutes): nothing is sent to it before.
+    throttled_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -61,6 +66,23 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
+
+    @property
+    def result_text(self) -> str:
+        from . import robots
+
+        if self.result == "sent":
+            return _("Sent the digest of %(date)s") % {"date": self.result_detail}
+        if self.result == "delivered":
+            return str(_("Test message delivered"))
+        return robots.describe(self.result, self.result_detail, self.kind)
+
+    @property
+    def needs_check(self) -> bool:
+        """The last attempt failed in a way only fixing the channel can cure."""
+        from . import robots
+
+        return self.result in robots.CHECK_CHANNEL
 
     @property
     def key_hint(self) -> str:
@@ -106,7 +128,10 @@ class Delivery(models.Model):
     parts_sent = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Why the last attempt failed: a reason of robots.REASONS, and the service's code and message as given.
+    error_reason = models.CharField(max_length=20, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -120,3 +145,12 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest} → {self.channel}"
+
+    @property
+    def error_text(self) -> str:
+        """The last error for the administrator, in the page's language, with the service's own words."""
+        from . import robots
+
+        if self.error_reason:
+            return robots.describe(self.error_reason, self.last_error, self.channel.kind)
+        return self.last_error

@@ -7,8 +7,9 @@ S = urlencode(base64(HMAC-SHA256(secret, "{timestamp}\\n{secret}"))); request bo
 beyond); 20 a minute, and a robot that sends more is throttled for 10 minutes (130101 "send too fast";
 410100 too); 310000/300001/400101 bad token or signature.
 Feishu custom bot (飞书自定义机器人): POST {base}/open-apis/bot/v2/hook/TOKEN with "timestamp" (seconds) and
-"sign" = base64(HMAC-SHA256(key="{timestamp}\\n{secret}", msg=b"")) in the body; request body ≤ 20 KB
-(HTTP 400, code 9499 beyond); 100 a minute and 5 a second (11232); 19021/19001 a bad signature or hook.
+"sign" = base64(HMAC-SHA256(key="{timestamp}\\n{secret}", msg=b"")) in the body; request body ≤ 20 KB, read
+here as 20000 bytes, the stricter reading (HTTP 400, code 9499 beyond); 100 a minute and 5 a second (11232);
+19021/19001 a bad signature or hook.
 Generic webhook: POST the URL with {"title", "part", "parts", "text"}; 2xx is success.
 
 Bodies go out as UTF-8 JSON (not \\uXXXX escapes: a Chinese character is 3 bytes, not 6), and a digest is
@@ -21,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 import urllib.parse
@@ -29,10 +31,22 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import markup
 
 
 class RobotError(Exception):
-    """The service did not take the message."""
+    """The service did not take the message.
+
+    `reason` is a key of REASONS (what a clerk reads, translated when shown); `detail` the service's code and
+    message as it gave them ("93000 invalid webhook url", "HTTP 502"), never a URL (it holds the key);
+    `wait` the seconds before trying again may help, when the service or its window says so.
+    """
+
+    def __init__(self, reason: str, detail: str = "", *, wait: float | None = None):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail, self.wait = reason, detail, wait
 
 
 class Retryable(RobotError):
@@ -44,7 +58,39 @@ class RateLimited(Retryable):
 
 
 class Fatal(RobotError):
-    """A bad key, token or signature, or a message the service refuses: retrying cannot help."""
+    """A wrong address, key, token or signature, or a message the service refuses: retrying cannot help, the
+    channel must be checked."""
+
+
+# What each reason tells the administrator: what went wrong and what to do (or that nothing needs doing).
+REASONS = {
+    "bad_key": gettext_lazy("The key is not valid: check the channel's Key/Token"),
+    "bad_sign": gettext_lazy("The signature does not match: check the signing secret"),
+    "bad_timestamp": gettext_lazy("The signature's time was refused: check this server's clock"),
+    "keyword": gettext_lazy("The robot only takes messages with its keyword: set the robot to signing instead"),
+    "ip_refused": gettext_lazy("The robot refuses messages from this server: add its address to the robot's IP list"),
+    "bad_url": gettext_lazy("The service address is wrong: check the channel's service address"),
+    "forbidden": gettext_lazy("The service refused access: check the channel's Key/Token and service address"),
+    "not_robot": gettext_lazy("The answer did not come from the robot: check the channel's service address"),
+    "refused": gettext_lazy("The robot refused the message"),
+    "timeout": gettext_lazy("The robot service did not answer in time; it is retried automatically"),
+    "unreachable": gettext_lazy("The robot service cannot be reached; it is retried automatically"),
+    "server_error": gettext_lazy("The robot service is having trouble; it is retried automatically"),
+    "busy": gettext_lazy("Another digest is being sent to this group; this one follows automatically"),
+    "rate_limited": gettext_lazy("Sent too often; retried automatically in %(minutes)s minutes"),
+}
+# Reasons that stop a delivery: the channel's set-up is wrong (retrying would fail the same way forever).
+CHECK_CHANNEL = {"bad_key", "bad_sign", "bad_timestamp", "keyword", "ip_refused", "bad_url", "forbidden", "not_robot"}
+
+
+def describe(reason: str, detail: str = "", kind: str = "") -> str:
+    """A reason in the active language, followed by the service's own code and message (kept as given)."""
+    if reason not in REASONS:
+        return detail or reason
+    text = str(REASONS[reason])
+    if reason == "rate_limited":
+        text = text % {"minutes": max(1, rate_limit_wait(kind) // 60)}
+    return _("%(reason)s (%(detail)s)") % {"reason": text, "detail": detail} if detail else text
 
 
 @dataclass(frozen=True)
@@ -62,22 +108,37 @@ class Robot:
 
 # What each service measures against its limit (`size`): WeCom the markdown content's UTF-8 bytes, the others
 # the whole request body as sent.
-MESSAGE_LIMITS = {"wecom": 4096, "dingtalk": 20000, "feishu": 20 * 1024, "webhook": 60000}
+# Feishu says "20 KB": read as 20000 bytes, the stricter reading, like DingTalk's.
+MESSAGE_LIMITS = {"wecom": 4096, "dingtalk": 20000, "feishu": 20000, "webhook": 60000}
 # Seconds to wait after a rate-limit answer before trying again: DingTalk throttles a robot for 10 minutes.
 RATE_LIMIT_WAIT = {"wecom": 60, "dingtalk": 600, "feishu": 60, "webhook": 60}
 RETRY_MAX_SECONDS = 1800  # the backoff's cap; the broker's visibility timeout is set above it (settings)
 
 
-def retry_countdown(kind: str, retries: int, *, rate_limited: bool) -> int:
-    """Seconds before retry number `retries` + 1: exponential backoff, never less than the robot's window
-    after a rate limit."""
-    wait = RATE_LIMIT_WAIT.get(kind, 60) if rate_limited else 0
-    return max(wait, min(settings.DELIVERY_RETRY_SECONDS * 2**retries, RETRY_MAX_SECONDS))
+def rate_limit_wait(kind: str) -> int:
+    """The robot's window after a rate-limit answer (settings.ROBOT_RATE_LIMIT_SECONDS may set it per robot,
+    for a service whose window differs, or a test's stand-in)."""
+    return {**RATE_LIMIT_WAIT, **getattr(settings, "ROBOT_RATE_LIMIT_SECONDS", {})}.get(kind, 60)
+
+
+def retry_countdown(kind: str, retries: int, *, rate_limited: bool, wait: float | None = None) -> int:
+    """Seconds before retry number `retries` + 1: exponential backoff, never less than `wait` (what is left of
+    a target's throttle window) or, after a rate limit, the robot's window."""
+    if wait is None:
+        wait = rate_limit_wait(kind) if rate_limited else 0
+    return max(math.ceil(wait), min(settings.DELIVERY_RETRY_SECONDS * 2**retries, RETRY_MAX_SECONDS))
+
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")  # a mainland mobile number
+
+
+def is_mobile(mention: str) -> bool:
+    return bool(MOBILE.match(mention))
 
 
 def wecom_mention_part(robot: Robot) -> str | None:
     """The text of the extra last message that @s a WeCom channel's mobile numbers, or None if it has none."""
-    if robot.kind == "wecom" and any(m.isdigit() for m in robot.mention):
+    if robot.kind == "wecom" and any(is_mobile(m) for m in robot.mention):
         return _("Please read the supervision digest above.")
     return None
 
@@ -87,7 +148,7 @@ def _hmac_b64(key: str, message: str) -> str:
 
 
 NUMBERING = re.compile(r"^（\d+/\d+）$")
-TABLE_RULE = re.compile(r"^\|[-:| ]+\|$")
+TABLE_RULE = markup.TABLE_RULE
 
 
 def feishu_post(text: str, title: str) -> dict:
@@ -118,8 +179,8 @@ def feishu_post(text: str, title: str) -> dict:
 
 
 def _request(robot: Robot, text: str, *, title: str, part: int, parts: int, first: bool):
-    mobiles = [m for m in robot.mention if m.isdigit()]
-    users = [m for m in robot.mention if not m.isdigit()]
+    mobiles = [m for m in robot.mention if is_mobile(m)]
+    users = [m for m in robot.mention if not is_mobile(m)]
     if robot.kind == "wecom":
         url = f"{robot.base}/cgi-bin/webhook/send?{urllib.parse.urlencode({'key': robot.key})}"
         if mobiles and part == parts:
@@ -182,10 +243,60 @@ def preview(robot: Robot, text: str, *, title: str, part: int = 1, parts: int = 
 
 
 RATE_LIMIT_CODES = {"wecom": {45009}, "dingtalk": {130101, 410100}, "feishu": {11232}}
+BUSY_CODES = {-1}  # WeCom's and DingTalk's "system busy": try again later
+# The services' own codes for a set-up that cannot work, by reason (DingTalk's 310000 says which in its message).
+SERVICE_CODES = {
+    "wecom": {93000: "bad_key", 93004: "bad_key", 93008: "bad_key"},
+    "dingtalk": {300001: "bad_key", 400101: "bad_key", 300005: "bad_key", 310000: "bad_sign"},
+    "feishu": {19001: "bad_key", 19021: "bad_sign", 19022: "ip_refused", 19024: "keyword"},
+}
+DINGTALK_310000 = [
+    ("timestamp", "bad_timestamp"),
+    ("keyword", "keyword"),
+    ("whitelist", "ip_refused"),
+    ("ip ", "ip_refused"),
+]
+# An address that cannot be a URL (no scheme, no host): requests says so before connecting.
+BAD_URL_ERRORS = (
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.URLRequired,
+)
+
+
+def _service_error(kind: str, code: int, message: str) -> RobotError:
+    detail = f"{code} {message}".strip()
+    if code in RATE_LIMIT_CODES.get(kind, ()):
+        return RateLimited("rate_limited", detail)
+    if code in BUSY_CODES:
+        return Retryable("server_error", detail)
+    reason = SERVICE_CODES.get(kind, {}).get(code, "refused")
+    if kind == "dingtalk" and code == 310000:
+        reason = next((r for word, r in DINGTALK_310000 if word in message.lower()), reason)
+    return Fatal(reason, detail)
+
+
+def _http_error(status: int) -> RobotError:
+    """An HTTP status without the robot's answer (a proxy's page, a wrong path)."""
+    detail = f"HTTP {status}"
+    if status == 429:
+        return RateLimited("rate_limited", detail)
+    if status >= 500:
+        return Retryable("server_error", detail)
+    if status in (401, 403):
+        return Fatal("forbidden", detail)
+    if status in (404, 405):
+        return Fatal("bad_url", detail)
+    return Fatal("refused" if status >= 400 else "not_robot", detail)
 
 
 def send(robot: Robot, text: str, *, title: str, part: int = 1, parts: int = 1) -> None:
-    """Post one message; raise Retryable, RateLimited or Fatal unless the service took it."""
+    """Post one message; raise Retryable, RateLimited or Fatal unless the service took it.
+
+    Retryable: network errors, timeouts, 5xx, "busy", rate limits. Fatal: everything that fails the same way
+    every time — an address that is no URL or answers 404, 401/403, the services' key and signature codes.
+    """
     url, body = _request(robot, text, title=title, part=part, parts=parts, first=part == 1)
     try:
         response = requests.post(
@@ -194,25 +305,46 @@ def send(robot: Robot, text: str, *, title: str, part: int = 1, parts: int = 1) 
             headers={"Content-Type": "application/json; charset=utf-8"},
             timeout=(5, settings.ROBOT_TIMEOUT_SECONDS),
         )
+    except BAD_URL_ERRORS as exc:
+        raise Fatal("bad_url") from exc
+    except requests.Timeout as exc:
+        # Never the exception's text: it holds the URL, and the URL holds the key.
+        raise Retryable("timeout") from exc
     except requests.RequestException as exc:
-        # Only the kind of failure: the exception's text holds the URL, and the URL holds the key.
-        raise Retryable(exc.__class__.__name__) from exc
-    if response.status_code >= 500 or response.status_code == 429:
-        if response.status_code == 429:
-            raise RateLimited(f"HTTP {response.status_code}")
-        raise Retryable(f"HTTP {response.status_code}")
+        raise Retryable("unreachable") from exc
     if robot.kind == "webhook":
-        if response.status_code >= 400:
-            raise Fatal(f"HTTP {response.status_code}")
+        if not 200 <= response.status_code < 300:
+            raise _http_error(response.status_code)
         return
     try:
         answer = response.json()
     except ValueError as exc:
-        raise Retryable(f"HTTP {response.status_code}, not JSON") from exc
-    code = answer.get("errcode", answer.get("code", 0 if response.ok else -1))
-    if code == 0:
+        raise _http_error(response.status_code) from exc
+    if not isinstance(answer, dict) or not ({"errcode", "code"} & answer.keys()):
+        raise _http_error(response.status_code)
+    code = answer.get("errcode", answer.get("code"))
+    if code == 0 and response.ok:
         return
-    message = f"{code} {answer.get('errmsg') or answer.get('msg') or ''}".strip()
-    if code in RATE_LIMIT_CODES.get(robot.kind, ()):
-        raise RateLimited(message)
-    raise Fatal(message)
+    if not isinstance(code, int) or code == 0:
+        raise _http_error(response.status_code)
+    raise _service_error(robot.kind, code, str(answer.get("errmsg") or answer.get("msg") or ""))
+
+
+# Rendering for each robot -----------------------------------------------------------------------------
+
+
+def render(kind: str, text: str) -> str:
+    """The digest's markdown as the robot renders it. WeCom's `markdown` and DingTalk's markdown have no
+    tables (their documented subsets: headings, bold, links, quotes, and for DingTalk lists): a table becomes
+    one line per row — a quote line for WeCom, a list item for DingTalk. DingTalk joins lines that are not
+    separated by a blank line, so each line ends in a hard break (two spaces). Feishu's post renders tables
+    itself (`feishu_post`); a generic webhook gets the text as written."""
+    if kind == "wecom":
+        return markup.tables_as_lines(text, bullet="> ")
+    if kind == "dingtalk":
+        lines = markup.tables_as_lines(text, bullet="- ").split("\n")
+        return "\n".join(
+            f"{line}  " if line and index + 1 < len(lines) and lines[index + 1] else line
+            for index, line in enumerate(lines)
+        )
+    return text

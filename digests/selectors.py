@@ -15,20 +15,38 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 from cases.selectors import case_figures
 from divisions.models import Division, Level
+from households.models import RegisterCount
 from inspections.rollups import week_monday
 from inspections.selectors import fieldwork_figures, visits_by_unit
+
+from .markup import is_heading
 
 BEST_AND_WORST = 3
 
 
 def community_week(division: Division, day: datetime.date) -> list[tuple[str, int]]:
-    """Households checked per community of the division, Monday to `day`, most first; every community
-    appears, those with nothing done too. Ties are broken by community code (stable)."""
+    """Households checked per community of the division, Monday to `day`, most first, of the communities with
+    data: households to survey or households checked this week. A community with neither is 无数据, as in the
+    weekly ranking (docs/ranking.md): never praised, never named. Ties are broken by community code (stable)."""
     counts = visits_by_unit(codes=[division.code], start=week_monday(day), end=day)
+    registered = dict(RegisterCount.objects.filter(code__startswith=division.code).values_list("code", "households"))
     communities = Division.objects.filter(code__startswith=division.code, level=Level.COMMUNITY, is_active=True)
     rows = [(c.code, c.name, counts.get(c.code, {}).get("households_checked", 0)) for c in communities]
+    rows = [row for row in rows if row[2] or registered.get(row[0], 0)]
     rows.sort(key=lambda row: (-row[2], row[0]))
     return [(name, n) for _code, name, n in rows]
+
+
+def best_and_last(week: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The week's best and last communities (at most BEST_AND_WORST each, never one in both). Only a community
+    that checked households is praised; with none checked at all nobody is named: a week without work has no
+    best and no worst."""
+    if len(week) < 2 or not week[0][1]:
+        return [], []
+    best = [row for row in week[:BEST_AND_WORST] if row[1]]
+    rest = week[len(best) :]
+    last = list(reversed(rest[-BEST_AND_WORST:]))
+    return best, last
 
 
 def overdue_cases(division: Division, day: datetime.date):
@@ -105,20 +123,20 @@ def digest_text(division: Division, day: datetime.date) -> str:
     late = list(overdue_cases(division, day))
     if late:
         lines += ["", "**" + _("Overdue cases (fix at once)") + "**", ""]
-        lines += ["| " + " | ".join([_("Responsible unit"), _("Problem"), _("Days overdue")]) + " |", "|---|---|---|"]
+        # The last column reads on as a phrase ("逾期" + "16天"): rendered as a line per row where tables are not
+        # (markup.row_line), a row says "建新南街社区：#9 …（逾期16天）".
+        lines += ["| " + " | ".join([_("Responsible unit"), _("Problem"), _("Overdue by")]) + " |", "|---|---|---|"]
         for case in late:
-            days = (day - case.deadline).days
-            lines.append(f"| {case.responsible_unit.name} | #{case.pk} {case.title} | {max(days, 0)} |")
-    week = community_week(division, day)
-    if len(week) > 1:
-        best = "、".join(f"{name}（{n}）" for name, n in week[:BEST_AND_WORST])
-        worst = "、".join(f"{name}（{n}）" for name, n in reversed(week[-BEST_AND_WORST:]))
-        lines += [
-            "",
-            "**" + _("This week so far (households checked)") + "**",
-            _("Best: %(best)s") % {"best": best},
-            _("Last: %(worst)s") % {"worst": worst},
-        ]
+            days = max((day - case.deadline).days, 0)
+            title = case.title.replace("|", "｜").replace("\n", " ")
+            overdue = _("%(days)s days") % {"days": days}
+            lines.append(f"| {case.responsible_unit.name} | #{case.pk} {title} | {overdue} |")
+    best, last = best_and_last(community_week(division, day))
+    if best:
+        lines += ["", "**" + _("This week so far (households checked)") + "**"]
+        lines.append(_("Best: %(best)s") % {"best": "、".join(f"{name}（{n}）" for name, n in best)})
+        if last:
+            lines.append(_("Last: %(worst)s") % {"worst": "、".join(f"{name}（{n}）" for name, n in last)})
     lines += ["", "**" + _("Running totals") + "**", total.sentence()]
     return "\n".join(lines)
 
@@ -140,19 +158,28 @@ def split_parts(
         return measure(prefix + "\n".join(lines)) <= limit
 
     units: list[list[str]] = []  # lines that go into the same message
+    lead: list[str] = []  # a heading and the blank lines after it: they go with the first line that follows
     for block in _blocks(text):
-        if fits(block):
-            units.append(block)
+        if (len(block) == 1 and is_heading(block[0])) or (lead and block == [""]):
+            lead += block
+            continue
+        start, lead = lead, []
+        if fits(start + block):
+            units.append(start + block)
             continue
         head = block[:2] if block[0].startswith("|") and len(block) > 2 else []
-        current = list(head)
+        current = start + head
         for row in block[len(head) :]:
-            for piece in _cut(row, lambda piece, head=head: fits([*head, piece])):
-                if current != head and not fits([*current, piece]):
+            opening = current == start + head  # the heading and the first row must fit together
+            base = current if opening else head
+            for piece in _cut(row, lambda piece, base=base: fits([*base, piece])):
+                if current != start + head and not fits([*current, piece]):
                     units.append(current)
                     current = list(head)
                 current.append(piece)
         units.append(current)
+    if lead:
+        units.append(lead)
     parts: list[list[str]] = []
     for unit in units:
         if parts and fits(parts[-1] + unit):

@@ -24,10 +24,10 @@ def deliver(self, delivery_id: int) -> str:
         return services.delivery_send(delivery_id=delivery_id)
     except robots.Retryable as exc:
         if self.request.retries >= self.max_retries:
-            services.delivery_give_up(delivery_id=delivery_id, error=str(exc))
+            services.delivery_give_up(delivery_id=delivery_id, error=exc)
             return Delivery.Status.FAILED
         kind = Delivery.objects.filter(pk=delivery_id).values_list("channel__kind", flat=True).first()
-        countdown = robots.retry_countdown(kind, self.request.retries, rate_limited=isinstance(exc, robots.RateLimited))
+        countdown = services.retry_countdown(exc, kind, self.request.retries)
         services.delivery_retry_scheduled(delivery_id=delivery_id, countdown=countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
@@ -13,6 +14,7 @@ from divisions.scoping import can_enter, may_enter_somewhere
 
 from . import services
 from .forms import ChannelForm, DigestPreviewForm
+from .markup import plain_text
 from .models import Channel, Delivery, Digest
 from .selectors import digest_text, yesterday
 from .tasks import deliver
@@ -30,7 +32,13 @@ class DigestView(LoginRequiredMixin, View):
             stored = Digest.objects.filter(division=form.cleaned_data["division"], date=form.cleaned_data["date"])
             digest = stored.first()
             text = digest.text if digest else digest_text(form.cleaned_data["division"], form.cleaned_data["date"])
+            # For groups without a robot: what is pasted must read as plain text, not markdown.
+            text = plain_text(text)
         return render(request, "digests/digest.html", {"form": form, "text": text})
+
+
+def _enqueue(delivery_id: int, countdown: float) -> None:
+    deliver.apply_async((delivery_id,), countdown=countdown)
 
 
 class DeliveryListView(ScopedMixin, ListView):
@@ -45,11 +53,21 @@ class DeliveryListView(ScopedMixin, ListView):
         if not can_enter(request.user, delivery.channel.division, "channel"):
             raise PermissionDenied
         try:
-            services.delivery_resend(actor=request.user, delivery=delivery, enqueue=deliver.delay)
+            delivery = services.delivery_resend(actor=request.user, delivery=delivery, enqueue=_enqueue)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Queued to be sent again."))
+            if delivery.retry_at:
+                messages.warning(
+                    request,
+                    _(
+                        "The group's robot is throttled after sending too fast: the digest is scheduled for "
+                        "%(time)s, when the robot takes messages again."
+                    )
+                    % {"time": f"{timezone.localtime(delivery.retry_at):%Y-%m-%d %H:%M}"},
+                )
+            else:
+                messages.success(request, _("Queued to be sent again."))
         return redirect("digests:deliveries")
 
 

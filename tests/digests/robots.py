@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import http
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -378,6 +379,27 @@ class RobotServer:
         raise NotImplementedError
 
 
+# What the chat shows --------------------------------------------------------------------------------------
+
+# The markdown each service documents (everything else is shown as typed, pipes and all):
+# WeCom group robot, msgtype "markdown": headings (# to ######), **bold**, [links](…), `code`, > quotes and
+#   <font color="info|comment|warning">; no tables, no lists (tables only in "markdown_v2").
+# DingTalk custom robot, msgtype "markdown": headings, > quotes, **bold**, *italic*, links, images, - and 1.
+#   lists; no tables.
+TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
+LIST_LINE = re.compile(r"^\s*([-*+]|\d+\.)\s")
+
+
+def shown_raw(service: str, msgtype: str, text: str) -> list[str]:
+    """The lines of a markdown message that the service's client shows as raw markup, not rendered."""
+    if msgtype != "markdown":
+        return []
+    raw = [line for line in text.split("\n") if TABLE_LINE.match(line)]
+    if service == "wecom":
+        raw += [line for line in text.split("\n") if LIST_LINE.match(line)]
+    return raw
+
+
 # WeCom -------------------------------------------------------------------------------------------------
 
 
@@ -437,6 +459,7 @@ class WeComServer(RobotServer):
             "text": content,
             "mentioned_list": part.get("mentioned_list", []),
             "mentioned_mobile_list": part.get("mentioned_mobile_list", []),
+            "shown_raw": shown_raw("wecom", msgtype, content),
         }
         return Reply(200, {"errcode": 0, "errmsg": "ok"}, record=record)
 
@@ -535,6 +558,7 @@ class DingTalkServer(RobotServer):
             "title": title,
             "text": text,
             "at": at,
+            "shown_raw": shown_raw("dingtalk", msgtype, text),
         }
         return Reply(200, {"errcode": 0, "errmsg": "ok"}, record=record)
 
@@ -705,3 +729,11 @@ class WebhookServer(RobotServer):
             "text": text if text is not None else json.dumps(body, ensure_ascii=False),
         }
         return Reply(self.status, {"ok": True}, record=record)
+
+
+class NotFoundProxy(RobotServer):
+    """A proxy in front of nothing: every request is answered 404 with a plain-text "404 page not found" (Go's
+    net/http default), as when a channel's service address points at the wrong place."""
+
+    def handle(self, request: Request) -> Reply:
+        return Reply(404, "404 page not found\n", reason="no route")

@@ -66,7 +66,7 @@ def test_the_test_message_button_shows_the_services_answer(client_as, wecom, cha
     good.refresh_from_db()
     bad.refresh_from_db()
     assert len(wecom.received) == 1 and "五里堡街道" in wecom.texts[0]
-    assert "93000" in bad.status and "93000" not in good.status
+    assert "93000" in bad.result_text and "93000" not in good.result_text
 
 
 def test_the_date_box_shows_yesterday_in_the_form_a_date_input_takes(client_as):

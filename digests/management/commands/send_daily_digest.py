@@ -1,9 +1,14 @@
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from coalgov.dates import date_check
 from digests import robots, services
-from digests.models import Channel, Digest
+from digests.models import Channel, Delivery, Digest
 from digests.selectors import digest_text, yesterday
 from divisions.models import Division
 
@@ -21,15 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, date=None, division=None, dry_run=False, **options):
-        try:
-            day = datetime.date.fromisoformat(date) if date else yesterday()
-        except ValueError as exc:
-            raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}") from exc
+        day = self.day(date)
         unit = None
         if division:
             unit = Division.objects.filter(code=division).first()
             if unit is None:
-                raise CommandError(f"no division with code {division}")
+                raise CommandError(_("No division with the code %(code)s.") % {"code": division})
         if dry_run:
             self.dry_run(day, unit)
             return
@@ -40,26 +42,56 @@ class Command(BaseCommand):
                 from digests.tasks import deliver
 
                 # The same wait as the worker's: after a rate limit, the robot's window (DingTalk: 10 minutes).
-                countdown = robots.retry_countdown(
-                    delivery.channel.kind, 0, rate_limited=isinstance(exc, robots.RateLimited)
-                )
+                countdown = services.retry_countdown(exc, delivery.channel.kind, 0)
                 services.delivery_retry_scheduled(delivery_id=delivery.pk, countdown=countdown)
                 deliver.apply_async((delivery.pk,), countdown=countdown)
-                status = f"retrying in {countdown} s ({exc}); the worker will resume it"
+                status = _("will retry in %(seconds)s s (%(reason)s); the worker will resume it") % {
+                    "seconds": countdown,
+                    "reason": robots.describe(exc.reason, exc.detail, delivery.channel.kind),
+                }
+            else:
+                delivery.refresh_from_db()
+                if status == Delivery.Status.STOPPED:
+                    status = f"{delivery.get_status_display()}: {delivery.error_text}"
+                else:
+                    status = Delivery.Status(status).label if status in Delivery.Status.values else status
             self.stdout.write(f"{delivery.channel}: {status}")
+
+    def day(self, date: str | None) -> datetime.date:
+        """The digest's date: a day that is over (yesterday or before), no earlier than the project's dates go.
+        Today's or a future digest would be sent once per (date, channel) and block the real one."""
+        if not date:
+            return yesterday()
+        try:
+            day = datetime.date.fromisoformat(date)
+        except ValueError as exc:
+            raise CommandError(_("--date must be a date as YYYY-MM-DD, not %(value)r.") % {"value": date}) from exc
+        try:
+            date_check(day)
+        except ValidationError as exc:
+            raise CommandError(f"--date {date}: {' '.join(exc.messages)}") from exc
+        if day >= timezone.localdate():
+            raise CommandError(
+                _("--date %(date)s: a day's digest is sent once the day is over; the latest is %(yesterday)s.")
+                % {"date": date, "yesterday": yesterday()}
+            )
+        return day
 
     def dry_run(self, day: datetime.date, unit: Division | None) -> None:
         channels = Channel.objects.filter(is_active=True).select_related("division").order_by("division_code", "pk")
         if unit is not None:
             channels = channels.filter(division=unit)
         if not channels:
-            where = f" for {unit.code} {unit.name}" if unit else ""
-            self.stdout.write(f"No active channel{where}: nothing would be sent.")
             if unit is None:
+                self.stdout.write(_("No active channel: nothing would be sent."))
                 self.stdout.write(
-                    f"To print a unit's digest, give its code: send_daily_digest --dry-run --division CODE --date {day}"
+                    _("To print a unit's digest, give its code: %(command)s")
+                    % {"command": f"send_daily_digest --dry-run --division CODE --date {day}"}
                 )
                 return
+            self.stdout.write(
+                _("No active channel for %(unit)s: nothing would be sent.") % {"unit": f"{unit.code} {unit.name}"}
+            )
             self.stdout.write(digest_text(unit, day))
             return
         digests: dict[int, Digest] = {}
@@ -73,8 +105,12 @@ class Command(BaseCommand):
                 digests[channel.division_id] = digest
             robot, title = services.robot_for(channel), services.digest_title(digest)
             parts = services.digest_parts(digest, channel)
-            self.stdout.write(f"== {channel} → {channel.division.name} {day}: {len(parts)} message(s)")
+            count = ngettext("%(n)s message", "%(n)s messages", len(parts)) % {"n": len(parts)}
+            self.stdout.write(f"== {channel} → {channel.division.name} {day}: {count}")
             for number, text in enumerate(parts, start=1):
                 size, limit, body = robots.preview(robot, text, title=title, part=number, parts=len(parts))
-                self.stdout.write(f"-- {channel.kind} {number}/{len(parts)}: {size} of {limit} bytes")
+                self.stdout.write(
+                    f"-- {channel.kind} {number}/{len(parts)}: "
+                    + _("%(size)s of %(limit)s bytes") % {"size": size, "limit": limit}
+                )
                 self.stdout.write(body)
