@@ -1,7 +1,7 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.dates import date_check
 from divisions.models import Division, Level
 from inspections.forms import date_widget
 
@@ -30,6 +30,10 @@ class ChannelForm(forms.ModelForm):
                 "hint": self.instance.key_hint
             }
             self.fields["secret"].help_text = _("Leave empty to keep the stored secret.")
+        else:
+            self.fields["key"].help_text = _(
+                "Paste the webhook address the robot gives (its key is taken from it), or only the key or token."
+            )
 
     def _post_clean(self):
         return  # the service validates the channel it saves
@@ -47,8 +51,5 @@ class DigestPreviewForm(forms.Form):
 
     def clean_date(self):
         date = self.cleaned_data["date"]
-        if date > timezone.localdate():
-            raise forms.ValidationError(_("This date is in the future."))
-        if date.year < 1990:
-            raise forms.ValidationError(_("This date is too far in the past."))
+        date_check(date)  # the project's one bound on dates: not in the future, not before the campaign
         return date

@@ -362,3 +362,54 @@ def test_a_hundred_parts_and_more_stay_within_the_limit():
 
     assert len(parts) >= 100
     assert all(len(p.encode()) <= 100 for p in parts)
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [
+        (0, "当天结束后才能发送当天的通报"),
+        (1, "不能填写未来的日期"),
+        (400, "不能填写未来的日期"),
+    ],
+)
+def test_the_command_refuses_today_and_future_dates_and_sends_and_stores_nothing(
+    wecom, channel_for, wulibao, offset, message
+):
+    from django.core.management import CommandError, call_command
+
+    from digests.models import Digest
+
+    channel_for(wecom, wulibao, "wecom")
+    day = timezone.localdate() + datetime.timedelta(days=offset)
+
+    with pytest.raises(CommandError, match=message):
+        call_command("send_daily_digest", "--date", day.isoformat())
+    with pytest.raises(CommandError, match=message):
+        call_command("send_daily_digest", "--date", day.isoformat(), "--dry-run")
+
+    assert wecom.requests == [] and not Digest.objects.exists() and not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("1989-12-31", "日期过早"), ("0001-01-01", "日期过早"), ("5.1.2017", "YYYY-MM-DD")]
+)
+def test_the_command_refuses_far_past_and_malformed_dates(erqi, value, message):
+    from django.core.management import CommandError, call_command
+
+    from digests.models import Digest
+
+    with pytest.raises(CommandError, match=message):
+        call_command("send_daily_digest", "--date", value)
+    assert not Digest.objects.exists()
+
+
+def test_the_commands_report_is_in_the_operators_language(wecom, channel_for, wulibao):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    channel_for(wecom, wulibao, "wecom")
+    out = StringIO()
+    call_command("send_daily_digest", "--date", DAY.isoformat(), stdout=out)
+
+    assert out.getvalue() == "五里堡街道工作群（企业微信群机器人）: 已发送\n"
