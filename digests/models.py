@@ -152,5 +152,6 @@ class Delivery(models.Model):
         from . import robots
 
         if self.error_reason:
-            return robots.describe(self.error_reason, self.last_error, self.channel.kind)
+            gave_up = self.status == self.Status.FAILED
+            return robots.describe(self.error_reason, self.last_error, self.channel.kind, gave_up=gave_up)
         return self.last_error

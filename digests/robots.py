@@ -79,16 +79,29 @@ REASONS = {
     "busy": gettext_lazy("Another digest is being sent to this group; this one follows automatically"),
     "rate_limited": gettext_lazy("Sent too often; retried automatically in %(minutes)s minutes"),
 }
+# The passing troubles once the last retry failed too: nothing more happens by itself.
+GAVE_UP = {
+    "timeout": gettext_lazy(
+        "The robot service did not answer in time, retry after retry: check the network, then send again"
+    ),
+    "unreachable": gettext_lazy(
+        "The robot service could not be reached, retry after retry: check the network, then send again"
+    ),
+    "server_error": gettext_lazy("The robot service was in trouble, retry after retry: send again later"),
+    "busy": gettext_lazy("The robot service was in trouble, retry after retry: send again later"),
+    "rate_limited": gettext_lazy("The robot was still throttled after every retry: send again later"),
+}
 # Reasons that stop a delivery: the channel's set-up is wrong (retrying would fail the same way forever).
 CHECK_CHANNEL = {"bad_key", "bad_sign", "bad_timestamp", "keyword", "ip_refused", "bad_url", "forbidden", "not_robot"}
 
 
-def describe(reason: str, detail: str = "", kind: str = "") -> str:
-    """A reason in the active language, followed by the service's own code and message (kept as given)."""
+def describe(reason: str, detail: str = "", kind: str = "", *, gave_up: bool = False) -> str:
+    """A reason in the active language, followed by the service's own code and message (kept as given).
+    `gave_up`: the delivery failed after its last retry, so no "retried automatically"."""
     if reason not in REASONS:
         return detail or reason
-    text = str(REASONS[reason])
-    if reason == "rate_limited":
+    text = str(GAVE_UP[reason] if gave_up and reason in GAVE_UP else REASONS[reason])
+    if reason == "rate_limited" and not gave_up:
         text = text % {"minutes": max(1, rate_limit_wait(kind) // 60)}
     return _("%(reason)s (%(detail)s)") % {"reason": text, "detail": detail} if detail else text
 

@@ -167,3 +167,17 @@ def test_the_test_message_button_answers_in_chinese(client_as, wecom, channel_fo
 
     shown = html.unescape(response.content.decode())
     assert "发送失败：密钥无效，请核对渠道的 Key/Token（93000 invalid webhook url）" in shown
+
+
+def test_a_delivery_that_failed_after_its_last_retry_promises_no_more_retries(client_as, channel_for, wulibao):
+    class Nowhere:
+        base_url = "http://127.0.0.1:9"  # nothing listens there
+
+    channel_for(Nowhere, wulibao, "wecom")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    with pytest.raises(robots.Retryable) as raised:
+        services.delivery_send(delivery_id=delivery.pk)
+    services.delivery_give_up(delivery_id=delivery.pk, error=raised.value)  # what the task does after the last
+
+    shown = history(client_as("qu_admin"))
+    assert "多次重试仍无法连接机器人服务：请检查网络后点“重新发送”" in shown and "稍后自动重试" not in shown
