@@ -76,13 +76,15 @@ def test_an_unknown_api_path_is_a_json_404_with_a_token_or_without(token_client,
 
 
 @pytest.mark.django_db
-def test_a_post_to_an_unknown_api_path_from_a_signed_in_browser_is_a_json_404(people):
+def test_a_post_to_an_unknown_api_path_is_a_json_404_from_a_program_or_a_signed_in_browser(people, token_client):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(people["wulibao_inspector"])
 
-    response = browser.post("/api/v1/nonexistent/", {"a": "b"})
+    from_browser = browser.post("/api/v1/nonexistent/", {"a": "b"})
+    from_program = token_client().post("/api/v1/nonexistent/", {"a": "b"}, format="json")
 
-    assert (response.status_code, json_of(response)) == (404, NOT_FOUND)
+    assert (from_browser.status_code, json_of(from_browser)) == (404, NOT_FOUND)
+    assert (from_program.status_code, json_of(from_program)) == (404, NOT_FOUND)
 
 
 @pytest.mark.django_db
@@ -176,8 +178,8 @@ def test_a_multipart_body_without_its_boundary_is_a_400_in_chinese(api_as):
 def test_a_request_with_too_many_fields_is_a_json_400(token_client):
     response = token_client().post("/api/v1/inspections/", {f"f{n}": "x" for n in range(1100)})
 
-    assert response.status_code == 400
-    assert json_of(response)["code"] in ("bad_request", "unreadable_body")
+    # Django refuses the form before the viewset sees it: handler400, in the API's shape.
+    assert (response.status_code, json_of(response)) == (400, {"detail": "错误的请求。", "code": "bad_request"})
 
 
 @pytest.mark.django_db
