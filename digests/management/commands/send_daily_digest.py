@@ -14,16 +14,20 @@ from divisions.models import Division
 
 
 class Command(BaseCommand):
-    help = (
-        "Build the daily supervision digest for a date and send it to every active channel (or one division's). "
-        "Sending twice posts nothing new: each (date, channel) is delivered once. --dry-run prints every message "
-        "each channel would get, exactly as it would be posted (the signature left out), and sends nothing."
-    )
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # argparse takes plain strings: the help is translated here, when the command runs.
+        self.help = _(
+            "Build the daily supervision digest for a date and send it to every active channel (or one division's). "
+            "Sending twice posts nothing new: each (date, channel) is delivered once. --dry-run prints every "
+            "message each channel would get, exactly as it would be posted (the signature left out), and sends "
+            "nothing."
+        )
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="YYYY-MM-DD; default yesterday (Asia/Shanghai)")
-        parser.add_argument("--division", help="the national code of one division")
-        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument("--date", help=_("YYYY-MM-DD, yesterday or before; default yesterday (Asia/Shanghai)"))
+        parser.add_argument("--division", help=_("the national code of one division"))
+        parser.add_argument("--dry-run", action="store_true", help=_("print the messages, send nothing"))
 
     def handle(self, *args, date=None, division=None, dry_run=False, **options):
         day = self.day(date)
