@@ -7,6 +7,10 @@ documented protocol and answers the way the real service does:
 - `DingTalkServer`  钉钉自定义机器人   POST /robot/send?access_token=TOKEN&timestamp=MS&sign=SIGN
 - `FeishuServer`    飞书自定义机器人   POST /open-apis/bot/v2/hook/TOKEN  (timestamp and sign in the body)
 - `WebhookServer`   any JSON webhook   POST /hook/NAME
+- `NotFoundProxy`   a proxy with no route: 404 "404 page not found" as plain text to everything
+
+A markdown message taken by WeCom or DingTalk records `shown_raw`: its lines the client would show as typed
+because they lie outside the service's documented markdown subset (tables for both; lists for WeCom).
 
 Every server keeps `received` (the messages it took) and `requests` (everything it was sent, refused ones
 included, with the answer it gave), and can be made to fail: `go_down()` / `come_up()` (or `down = True`),
