@@ -158,6 +158,10 @@ class Household(models.Model):
                 name="household_found_latest",
                 condition=models.Q(coal_status="found", voided_at__isnull=True),
             ),
+            # The weekly ranking's register as it stood at a week's end: today's counts less the households
+            # registered or voided since (reports.ranking.households_registered), a few rows for a recent week.
+            models.Index(fields=["created_at"], name="household_created_at"),
+            models.Index(fields=["voided_at"], name="household_voided_at", condition=models.Q(voided_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

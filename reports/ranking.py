@@ -29,7 +29,7 @@ from coalgov.audit import audit_record
 from coalgov.dates import EARLIEST
 from divisions.models import Division, Level
 from divisions.scoping import can_enter, grants, is_unrestricted
-from households.models import RegisterCount
+from households.models import Household, RegisterCount
 from inspections.models import Ban, Conversion, ConversionTarget
 from inspections.rollups import week_monday
 from inspections.seasons import heating_season, season_bounds
@@ -44,15 +44,31 @@ class Indicator:
     label: str
     higher_is_better: bool
     unit: str = ""
+    is_count: bool = False  # a number of cases: a whole number wherever it is shown; the others are rates
 
+    def format(self, value: float | None) -> str:
+        """The value as the page and the downloads write it: a count whole, a rate with two decimals, — for
+        none."""
+        if value is None:
+            return NONE
+        return str(round(value)) if self.is_count else f"{value:.2f}"
+
+    def cell(self, value: float | None) -> int | float | None:
+        """The value for a spreadsheet cell: a count as an int, a rate rounded to two decimals."""
+        if value is None:
+            return None
+        return round(value) if self.is_count else round(value, 2)
+
+
+NONE = "—"  # no value: no denominator, or a community without data
 
 INDICATORS = [
     Indicator("coverage", gettext_lazy("Survey coverage"), True, "%"),
     Indicator("night_checks", gettext_lazy("Night checks per 100 households"), True),
-    Indicator("problems", gettext_lazy("Problems found by supervision"), False),
+    Indicator("problems", gettext_lazy("Problems found by supervision"), False, is_count=True),
     Indicator("on_time", gettext_lazy("On-time rectification rate"), True, "%"),
-    Indicator("rebounds", gettext_lazy("Rebounds"), False),
-    Indicator("overdue", gettext_lazy("Overdue cases at the week's end"), False),
+    Indicator("rebounds", gettext_lazy("Rebounds"), False, is_count=True),
+    Indicator("overdue", gettext_lazy("Overdue cases at the week's end"), False, is_count=True),
     Indicator("conversion", gettext_lazy("Conversion progress"), True, "%"),
 ]
 KEYS = [i.key for i in INDICATORS]
@@ -127,7 +143,7 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
     season = heating_season(week_end)
     season_first, _season_last = season_bounds(season)
 
-    households = dict(RegisterCount.objects.filter(code__startswith=district.code).values_list("code", "households"))
+    households = households_registered(district=district, by=upper)
     visits = visits_by_unit(codes=[district.code], start=week_start, end=week_end)
     cases = Case.objects.counted().filter(prefix)
     problems = _counts(
@@ -184,11 +200,11 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
     targets = dict(ConversionTarget.objects.filter(prefix, season=season).values_list("division_code", "households"))
     # Places shut by a ban still standing at the week's end (not voided, not found trading again by then) are
     # not households to survey; bans made in the week are work recorded in it (docs/ranking.md, "No data").
-    standing = Q(
-        voided_at__isnull=True,
-        banned_at__lt=upper,
-        household__voided_at__isnull=True,
-    ) & (Q(rebound_at__isnull=True) | Q(rebound_at__gte=upper))
+    standing = (
+        Q(voided_at__isnull=True, banned_at__lt=upper, household__created_at__lt=upper)
+        & (Q(household__voided_at__isnull=True) | Q(household__voided_at__gte=upper))
+        & (Q(rebound_at__isnull=True) | Q(rebound_at__gte=upper))
+    )
     bans = _counts(
         _community(Ban.objects.filter(prefix)),
         shut=Count("household", distinct=True, filter=standing),
@@ -216,6 +232,46 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
     return result
 
 
+# Below this many households registered by a week's end, they are counted directly; above it, from the current
+# per-community counts less what changed since (see households_registered).
+REGISTER_PROBE = 20_000
+
+
+def _by_community(qs, **aggregates) -> dict[str, dict]:
+    return _counts(_community(qs), **aggregates)
+
+
+def households_registered(*, district: Division, by: datetime.datetime) -> dict[str, int]:
+    """{community code: households registered before `by` (the end of a week) and not voided by then}.
+
+    The register as it stood at the week's end, not as it stands today: a household imported with a later
+    登记日期 (its created_at) or registered today does not count in an earlier week, one voided since still
+    does. Counting a district's register takes a second at city scale, so for a week with many households
+    registered by its end this starts from `RegisterCount` (today's count, docs/rollups.md) and takes away
+    what changed since the week's end: households registered after it and still current, less those registered
+    before it and voided since. Both are found through the indexes on created_at and voided_at and are few for
+    the recent weeks the ranking is asked for. A week with few households registered by then (the start of the
+    campaign, 1990) is counted directly. A household that moved since counts in its community of today, as in
+    the rollups."""
+    register = Household.objects.filter(division_code__startswith=district.code)
+    before = register.filter(created_at__lt=by)
+    as_then = Q(voided_at__isnull=True) | Q(voided_at__gte=by)
+    if before.order_by()[:REGISTER_PROBE].count() < REGISTER_PROBE:
+        return {code: row["n"] for code, row in _by_community(before.filter(as_then), n=Count("pk")).items()}
+    today = dict(RegisterCount.objects.filter(code__startswith=district.code).values_list("code", "households"))
+    changed = _by_community(
+        register.filter(Q(created_at__gte=by, voided_at__isnull=True) | Q(created_at__lt=by, voided_at__gte=by)),
+        added=Count("pk", filter=Q(created_at__gte=by)),
+        voided=Count("pk", filter=Q(created_at__lt=by)),
+    )
+    counts = {}
+    for code in set(today) | set(changed):
+        delta = changed.get(code, {"added": 0, "voided": 0})
+        # Never below 0: a registration committing between the two statements can skew a live count by one.
+        counts[code] = max(0, today.get(code, 0) - delta["added"] + delta["voided"])
+    return counts
+
+
 def households_to_survey(inputs: dict) -> int:
     """The households registered, less the places shut by a ban (weeks published before bans were counted
     have no "shut_places": none)."""
@@ -224,12 +280,31 @@ def households_to_survey(inputs: dict) -> int:
 
 # Work recorded in the week (or a case overdue at its end) that gives a community data without households.
 WORK_KEYS = ("visited", "night_checks", "problems", "due", "rebounds", "overdue", "bans")
+# What happened in the week itself (a case overdue at its end may be months old): a district with none of it
+# had no work in the week, and ranks nobody.
+ACTIVITY_KEYS = ("visited", "night_checks", "problems", "due", "rebounds", "bans")
+# The community's own work in the week, the only reason to praise it: visits, bans, cases due in the week
+# rectified by their deadline. A community that merely scored as well as the best by doing nothing (no visit,
+# nothing found) is not praised.
+OWN_WORK_KEYS = ("visited", "night_checks", "bans", "rectified_on_time")
 
 
 def has_data(inputs: dict) -> bool:
-    """Whether a community is ranked for the week: it has households to survey, or any work recorded in the
-    week. A community with neither has nothing to score it on: 无数据, no rank, no praise, no criticism."""
+    """Whether a community has anything to be scored on in the week: households to survey, or any work
+    recorded in the week. A community with neither is 无数据: no rank, no praise, no criticism. (It is ranked
+    only if the district had work in the week at all: `has_activity`.)"""
     return households_to_survey(inputs) > 0 or any(inputs.get(k) for k in WORK_KEYS)
+
+
+def has_activity(inputs: dict) -> bool:
+    """Whether anything was recorded in the community during the week (not counting cases overdue since
+    before it)."""
+    return any(inputs.get(k) for k in ACTIVITY_KEYS)
+
+
+def has_own_work(inputs: dict) -> bool:
+    """Whether the community did work of its own in the week (a visit, a ban, a case rectified on time)."""
+    return any(inputs.get(k) for k in OWN_WORK_KEYS)
 
 
 def indicator_values(inputs: dict) -> dict[str, float | None]:
@@ -300,9 +375,12 @@ class CommunityRow:
 
     @property
     def indicator_cells(self) -> list[str]:
-        """The values as the table shows them (two decimals, — for none), formatted once here rather than
-        by a template filter per cell: the district's table has over a thousand cells."""
-        return ["—" if v is None else f"{v:.2f}" for v in self.indicator_values]
+        """The values as the table shows them (counts whole, rates with two decimals, — for none; — in every
+        cell of a community without data), formatted once here rather than by a template filter per cell: the
+        district's table has over a thousand cells."""
+        if not self.ranked:
+            return [NONE] * len(INDICATORS)
+        return [i.format(self.values.get(i.key)) for i in INDICATORS]
 
     def contributions(self, weights: dict) -> list[dict]:
         """Each indicator's value, normalised value, weight and contribution (weight × normalised); none
@@ -313,6 +391,7 @@ class CommunityRow:
             {
                 "indicator": indicator,
                 "value": self.values.get(indicator.key),
+                "shown": indicator.format(self.values.get(indicator.key)),
                 "normalised": self.normalised[indicator.key],
                 "weight": weights[indicator.key],
                 "contribution": weights[indicator.key] * self.normalised[indicator.key],
@@ -377,15 +456,23 @@ class Ranking:
     def unranked_rows(self) -> list[CommunityRow]:
         return [r for r in self.rows if not r.ranked]
 
+    @property
+    def has_work(self) -> bool:
+        """Whether anything was recorded in the district during the week. Without it nobody is ranked, praised
+        or named, and the week cannot be published (本周无工作记录)."""
+        return any(has_activity(r.inputs) for r in self.rows)
+
     @cached_property
     def praised(self) -> list[CommunityRow]:
-        """The communities ranked in the top N; a tie at the N-th place is praised together."""
-        return [r for r in self.ranked_rows if r.rank_in_district <= praise_count()]
+        """The communities ranked in the top N that did work of their own in the week; a tie at the N-th place
+        is praised together."""
+        return [r for r in self.ranked_rows if r.rank_in_district <= praise_count() and has_own_work(r.inputs)]
 
     @cached_property
     def named(self) -> list[CommunityRow]:
         """The communities ranked in the bottom N, worst last (a tie at the N-th place from the bottom is named
-        together); never one also praised, never one without data."""
+        together); never one without data, never one ranked in the top N (praised, or level with those praised
+        but without work of its own to praise)."""
         n = praise_count()
         ranked = self.ranked_rows
         praised = {r.code for r in self.praised}
@@ -396,7 +483,11 @@ class Ranking:
         for rank in sorted(at_or_above):
             higher += at_or_above[rank]
             from_bottom[rank] = 1 + len(ranked) - higher
-        return [r for r in ranked if r.code not in praised and from_bottom[r.rank_in_district] <= n]
+        return [
+            r
+            for r in ranked
+            if r.code not in praised and r.rank_in_district > n and from_bottom[r.rank_in_district] <= n
+        ]
 
 
 def _tie_key(score: float, coverage: float | None, overdue: float, code: str):
@@ -428,8 +519,11 @@ def compute(communities: list[Division], inputs: dict[str, dict], weights: dict)
         )
         for c in communities
     ]
-    rows = [r for r in everyone if has_data(r.inputs)]
-    unranked = sorted((r for r in everyone if not has_data(r.inputs)), key=lambda r: r.code)
+    # A week in which nothing at all was recorded in the district ranks nobody: otherwise every community
+    # with households would tie at 50 and be praised for a week nobody worked (docs/ranking.md).
+    worked = any(has_activity(r.inputs) for r in everyone)
+    rows = [r for r in everyone if worked and has_data(r.inputs)]
+    unranked = sorted((r for r in everyone if not (worked and has_data(r.inputs))), key=lambda r: r.code)
     for indicator in INDICATORS:
         normalised = normalise([r.values[indicator.key] for r in rows], higher_is_better=indicator.higher_is_better)
         for row, value in zip(rows, normalised, strict=True):
@@ -631,6 +725,10 @@ def ranking_publish(*, actor, district: Division, week_start: datetime.date) -> 
             {"week": _("The ranking of the week of %(week)s has already been published.") % {"week": week_start}}
         )
     ranking = ranking_for(district=district, week_start=week_start)
+    if not ranking.has_work:
+        raise ValidationError(
+            {"week": _("No work was recorded in the district this week: there is no ranking to publish.")}
+        )
     try:
         with transaction.atomic():
             week = RankingWeek.objects.create(

@@ -15,7 +15,7 @@ from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .ranking import HEADERS_ZH, INDICATORS, Ranking
+from .ranking import HEADERS_ZH, INDICATORS, NONE, Ranking
 
 FONT = "SimSun"
 HEADER = ["区内排名", "街道内排名", "社区代码", "社区", "街道", "得分", "上周排名", "名次变化"] + [
@@ -25,28 +25,33 @@ SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 NO_DATA = "无数据"  # a community without data that week: no rank, no score (docs/ranking.md)
-
-
-def _number(value):
-    return None if value is None else round(value, 2)
+NO_WORK = "本周无工作记录"  # a week in which nothing was recorded in the district: nobody is ranked
+NUMBER_COLUMNS = {5} | set(range(8, len(HEADER)))  # score and rates: shown with two decimals in the .xlsx
 
 
 def table_rows(ranking: Ranking, rows=None) -> list[list]:
+    """The table as cells: ranks, counts and the last week's rank as ints, the score and rates rounded to two
+    decimals, None where there is no value; a community without data has 无数据 for its ranks and nothing else."""
     rows = ranking.rows if rows is None else rows
-    return [
-        [
-            r.rank_in_district if r.ranked else NO_DATA,
-            r.rank_in_subdistrict if r.ranked else NO_DATA,
-            r.code,
-            r.name,
-            r.subdistrict_name,
-            _number(r.score),
-            r.previous_rank_in_district,
-            r.movement,
-        ]
-        + [_number(r.values.get(i.key)) for i in INDICATORS]
-        for r in rows
-    ]
+    lines = []
+    for r in rows:
+        if not r.ranked:
+            lines.append([NO_DATA, NO_DATA, r.code, r.name, r.subdistrict_name] + [None] * (len(HEADER) - 5))
+            continue
+        lines.append(
+            [
+                r.rank_in_district,
+                r.rank_in_subdistrict,
+                r.code,
+                r.name,
+                r.subdistrict_name,
+                round(r.score, 2),
+                r.previous_rank_in_district,
+                r.movement,
+            ]
+            + [i.cell(r.values.get(i.key)) for i in INDICATORS]
+        )
+    return lines
 
 
 def _title(ranking: Ranking) -> str:
@@ -70,7 +75,11 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for line in table_rows(ranking, rows):
-            ws.append(line)
+            ws.append([NONE if v is None else v for v in line])
+        for column in NUMBER_COLUMNS:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
+                if isinstance(cell.value, float):
+                    cell.number_format = "0.00"
         ws.freeze_panes = "A2"
         ws.column_dimensions["C"].width = 16
         ws.column_dimensions["D"].width = 18
@@ -80,11 +89,33 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     return out.getvalue()
 
 
+def _as_text(text: str) -> str:
+    """A cell Excel must keep as written. A leading tab makes Excel take it as text: the 12-digit community code
+    stays 12 digits (not 4.10103E+11), "+3" keeps its sign. Chosen over the ="…" form, which is a formula:
+    formula-injection protection must neutralise any cell starting with =, so it would break that form, while
+    a tab followed by digits or a sign is no formula."""
+    return f"\t{text}"
+
+
+def _csv_cell(value, column: int) -> str:
+    if value is None:
+        return NONE
+    if column == 2:  # the community code
+        return _as_text(value)
+    if column == 7 and isinstance(value, int) and value:  # the movement, with its sign
+        return _as_text(f"+{value}" if value > 0 else str(value))
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
 def ranking_csv(ranking: Ranking) -> bytes:
+    """The district sheet as CSV (UTF-8 with a BOM, so that Excel reads it): counts whole, the score and rates
+    with two decimals, — where there is no value, the code and the movement kept as text."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
-    writer.writerows(["" if v is None else v for v in line] for line in table_rows(ranking))
+    writer.writerows([_csv_cell(v, column) for column, v in enumerate(line)] for line in table_rows(ranking))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read it as UTF-8
 
 
@@ -95,6 +126,12 @@ def _names(rows) -> str:
 def bulletin_paragraphs(ranking: Ranking) -> dict[str, str]:
     """The bulletin's praise and criticism, as the .docx says them."""
     praise = criticism = ""
+    if not ranking.has_work:
+        return {
+            "praise": "",
+            "criticism": "",
+            "no_data": f"{NO_WORK}：本周全区未录入走访、督导、到期整改、反弹或取缔记录，不排名，不通报表扬或批评。",
+        }
     if ranking.praised:
         praise = (
             f"通报表扬：本周综合得分位列全区前{len(ranking.praised)}名的社区为{_names(ranking.praised)}，予以通报表扬。"
@@ -125,7 +162,7 @@ def ranking_docx(ranking: Ranking) -> bytes:
     for key in ("praise", "criticism", "no_data"):
         if texts[key]:
             document.add_paragraph(texts[key])
-    if ranking.subdistricts:
+    if ranking.subdistricts and ranking.has_work:
         document.add_paragraph(
             "街道排名（按所辖社区平均得分）："
             + "；".join(
@@ -142,7 +179,7 @@ def ranking_docx(ranking: Ranking) -> bytes:
     for r in ranking.rows:
         movement = "" if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
         rank = str(r.rank_in_district) if r.ranked else NO_DATA
-        score = f"{r.score:.2f}" if r.ranked else "—"
+        score = f"{r.score:.2f}" if r.ranked else NONE
         cells = table.add_row().cells
         for cell, text in zip(cells, [rank, r.name, r.subdistrict_name, score, movement], strict=True):
             cell.text = text

@@ -55,14 +55,17 @@ def _district(request, districts: list[Division]) -> Division:
 
 
 class BadWeek(Exception):
-    """?week= is not a date: the views answer 400 with a page saying so."""
+    """?week= is not a date (or, where it is required, missing): the views answer 400 with a page saying so."""
 
 
-def _week(request) -> datetime.date:
-    """The Monday of the asked week (any day of it will do); the last complete week by default.
+def _week(request, *, required: bool = False) -> datetime.date:
+    """The Monday of the asked week (any day of it will do); the last complete week by default, unless the
+    week is `required` (publishing and withdrawing change a week: they never guess which).
     Not a date: BadWeek (400); a week before the campaign or after this one: 404, as for a week never held."""
-    text = request.GET.get("week") or request.POST.get("week")
-    if not text:
+    text = request.POST.get("week") if request.method == "POST" else request.GET.get("week")
+    if not (text or "").strip():
+        if required:
+            raise BadWeek("")
         return default_week()
     try:
         day = datetime.date.fromisoformat(text.strip())
@@ -85,15 +88,16 @@ def _week_checked(view):
         try:
             return view(request, *args, **kwargs)
         except BadWeek as exc:
-            return render(request, "reports/ranking_bad_week.html", {"text": str(exc)}, status=400)
+            text = str(exc)
+            return render(request, "reports/ranking_bad_week.html", {"text": text, "missing": not text}, status=400)
 
     return wrapped
 
 
-def _context(request):
+def _context(request, *, week_required: bool = False):
     districts = ranking_districts(request.user)
     district = _district(request, districts)
-    return districts, district, _week(request)
+    return districts, district, _week(request, required=week_required)
 
 
 def _query(district: Division, week_start: datetime.date) -> str:
@@ -101,7 +105,13 @@ def _query(district: Division, week_start: datetime.date) -> str:
 
 
 def _may_publish(user, district: Division, result) -> bool:
-    return result.published is None and is_district_admin(user, district) and result.week_end < timezone.localdate()
+    """Not yet published, ended, with work recorded (a week nobody worked ranks nobody), and the user may."""
+    return (
+        result.published is None
+        and result.has_work
+        and is_district_admin(user, district)
+        and result.week_end < timezone.localdate()
+    )
 
 
 @login_required
@@ -184,7 +194,7 @@ def _back(district: Division, week_start: datetime.date):
 def ranking_publish_view(request):
     """GET: what publishing the week will freeze, and a button to confirm; POST with confirm=yes: publish.
     The confirmation is a page of its own, so it works without JavaScript."""
-    _districts, district, week_start = _context(request)
+    _districts, district, week_start = _context(request, week_required=True)
     if not is_district_admin(request.user, district):
         raise PermissionDenied
     if request.method == "POST" and request.POST.get("confirm") == "yes":
@@ -196,6 +206,9 @@ def ranking_publish_view(request):
             messages.success(request, _("The ranking of the week has been published."))
         return _back(district, week_start)
     result = ranking_for(district=district, week_start=week_start)
+    if result.published is None and not result.has_work:
+        messages.error(request, _("No work was recorded in the district this week: there is no ranking to publish."))
+        return _back(district, week_start)
     if not _may_publish(request.user, district, result):
         messages.error(request, _("This week cannot be published: it is published already or has not ended yet."))
         return _back(district, week_start)
@@ -218,8 +231,9 @@ class WithdrawForm(forms.Form):
 @login_required
 @_week_checked
 def ranking_withdraw_view(request):
-    """A district administrator takes back the week's publication, with a reason (a page, then POST)."""
-    _districts, district, week_start = _context(request)
+    """A district administrator takes back the week's publication, with a reason (a page, then POST). The week
+    is required: without it this answers 400 and withdraws nothing (it never falls back to the last week)."""
+    _districts, district, week_start = _context(request, week_required=True)
     if not is_district_admin(request.user, district):
         raise PermissionDenied
     week = RankingWeek.objects.filter(district=district, week_start=week_start, withdrawn_at__isnull=True).first()

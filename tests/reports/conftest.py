@@ -11,6 +11,7 @@ import pytest
 
 from cases.models import Case, CaseEvent
 from divisions.models import Division, Level
+from households.models import Household
 from inspections.models import Conversion, ConversionTarget, Inspection
 from inspections.rollups import rollups_visit_changed
 
@@ -45,9 +46,14 @@ class Town:
         ).user
         self.households = {name: [] for name in self.unit}
 
-    def homes(self, name: str, n: int):
+    def homes(self, name: str, n: int, registered: str = "2025-09-01"):
+        """n households registered (created_at, the register's 登记日期) on `registered`: the ranking counts the
+        register as it stood at the week's end."""
         for _ in range(n):
-            self.households[name].append(HouseholdFactory(division=self.unit[name]))
+            household = HouseholdFactory(division=self.unit[name])
+            Household.objects.filter(pk=household.pk).update(created_at=at(registered))
+            household.created_at = at(registered)
+            self.households[name].append(household)
 
     def visit(self, name: str, index: int, when: datetime.datetime, *, night=False, voided=False):
         household = self.households[name][index]

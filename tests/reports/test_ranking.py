@@ -34,6 +34,7 @@ from django.test.utils import CaptureQueriesContext
 
 from coalgov.models import AuditEvent
 from divisions.models import Division, Level
+from households.models import Household
 from inspections.models import Ban
 from reports.models import RankingRow, RankingWeek
 from reports.ranking import (
@@ -169,7 +170,11 @@ def test_equal_scores_share_a_rank_and_a_tie_is_listed_by_higher_coverage_then_f
     codes = ["419901001003", "419901001002", "419901001001"]
     rows, _subs = compute(
         [_community(c, c[-1]) for c in codes],
-        {codes[0]: _inputs(overdue=0), codes[1]: _inputs(overdue=0), codes[2]: _inputs(overdue=2)},
+        {
+            codes[0]: _inputs(overdue=0, night_checks=1),
+            codes[1]: _inputs(overdue=0, night_checks=1),
+            codes[2]: _inputs(overdue=2, night_checks=1),
+        },
         weights,
     )
     assert [r.code for r in rows] == ["419901001002", "419901001003", "419901001001"]
@@ -285,6 +290,7 @@ def _add_community(town, name, sub="A"):
 
 def _ban(town, name, when, *, rebound=None):
     household = HouseholdFactory(division=town.unit[name], kind="coal_sale_point", estate="", address="某路1号")
+    Household.objects.filter(pk=household.pk).update(created_at=at("2025-09-01"))
     town.households[name].append(household)
     return Ban.objects.create(
         household=household,
@@ -397,3 +403,84 @@ def test_the_publish_command_refuses_a_week_out_of_range_or_garbage_clearly(town
     with pytest.raises(CommandError):
         call_command("ranking_publish", district=town.district.code, week=week, user="town_admin")
     assert not RankingWeek.objects.exists()
+
+
+# --- A week nobody worked -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("week", [datetime.date(2025, 12, 1), datetime.date(1990, 1, 1)])
+def test_a_week_with_no_work_in_the_district_ranks_praises_and_names_nobody_and_cannot_be_published(town, week):
+    # 2025-12-01: households registered, cases overdue since November, but nothing recorded in the week.
+    # 1990-01-01: before anything was registered.
+    ranking = ranking_for(district=town.district, week_start=week)
+
+    assert not ranking.has_work
+    assert ranking.ranked_rows == [] and ranking.praised == [] and ranking.named == []
+    assert all(r.score is None and r.rank_in_district is None for r in ranking.rows)
+    assert all(not s.ranked for s in ranking.subdistricts)
+    with pytest.raises(ValidationError, match="无工作记录"):
+        ranking_publish(actor=town.admin, district=town.district, week_start=week)
+    assert not RankingWeek.objects.exists()
+
+
+def test_only_a_community_that_worked_is_praised_and_one_level_with_the_best_without_work_is_not_named(town, settings):
+    settings.RANKING_PRAISE_COUNT = 1
+    weights_set(actor=town.admin, district=town.district, weights={**dict.fromkeys(DEFAULT_WEIGHTS, 0), "problems": 1})
+    # The week of 11-24: a supervision notice in A1, nothing else recorded (cases overdue since November are
+    # no work of the week). Everyone else ties at the top (no problem found) without having done anything:
+    # none is praised, none is named; A1 is named.
+    week = datetime.date(2025, 11, 24)
+    town.case("A1", source="notice", opened="2025-11-25", deadline="2025-12-20")
+
+    ranking = ranking_for(district=town.district, week_start=week)
+
+    assert ranking.has_work and len(ranking.ranked_rows) == 6
+    top = ["A2社区", "A3社区", "B1社区", "B2社区", "B3社区"]
+    assert sorted(r.name for r in ranking.rows if r.rank_in_district == 1) == top
+    assert ranking.praised == []
+    assert [r.name for r in ranking.named] == ["A1社区"]
+    # With a visit of its own, a community at the top is praised.
+    town.visit("B2", 0, at("2025-11-26"))
+    assert [r.name for r in ranking_for(district=town.district, week_start=week).praised] == ["B2社区"]
+
+
+# --- The register as it stood at the week's end -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("probe", [20_000, 1], ids=["counted-directly", "today-less-changes-since"])
+def test_households_count_as_registered_by_the_weeks_end_not_as_of_today(town, monkeypatch, probe):
+    from reports import ranking as ranking_module
+
+    monkeypatch.setattr(ranking_module, "REGISTER_PROBE", probe)  # both ways of counting give one answer
+    b2 = town.unit["B2"].code
+    town.homes("B2", 3, registered="2025-11-20")  # imported with a 登记日期 after the week
+    town.homes("B2", 2, registered="2025-11-09")  # registered on the week's Sunday: counts
+    HouseholdFactory(division=town.unit["B2"])  # registered today
+    voided_after = town.households["B2"][1]
+    Household.objects.filter(pk=voided_after.pk).update(voided_at=at("2025-11-15"))  # voided after: counted
+    voided_before = town.households["B2"][2]
+    Household.objects.filter(pk=voided_before.pk).update(voided_at=at("2025-11-02"))  # voided before: not
+    from households.services import register_counts_refresh
+
+    register_counts_refresh([b2])  # today's count, as the services keep it: 5 + 3 + 2 + 1 − 2 = 9
+
+    inputs = community_inputs(district=town.district, week_start=WEEK)
+
+    assert inputs[b2]["households"] == 5 + 2 - 1  # the 5 of the fixture, the 2 of Sunday, less the one voided before
+    assert community_inputs(district=town.district, week_start=datetime.date(1990, 1, 1))[b2]["households"] == 0
+    assert inputs[town.unit["A3"].code]["households"] == 20
+
+
+def test_registering_today_does_not_change_an_ended_week_and_a_published_week_keeps_its_figures(town):
+    before = ranking_for(district=town.district, week_start=WEEK)
+    HouseholdFactory(division=town.unit["A3"], kind="coal_sale_point", estate="", address="某路9号")
+    unchanged = ranking_for(district=town.district, week_start=WEEK)
+    assert [(r.code, r.score) for r in unchanged.rows] == [(r.code, r.score) for r in before.rows]
+    assert [s.mean_score for s in unchanged.subdistricts] == [s.mean_score for s in before.subdistricts]
+
+    ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    town.homes("A3", 20, registered="2025-10-01")  # found missing from the register, imported with its date
+    assert community_inputs(district=town.district, week_start=WEEK)[town.unit["A3"].code]["households"] == 40
+    shown = ranking_for(district=town.district, week_start=WEEK)
+    assert _by_name(town, shown)["A3"].inputs["households"] == 20
+    assert [(r.code, r.score) for r in shown.rows] == [(r.code, pytest.approx(r.score)) for r in before.rows]

@@ -110,7 +110,11 @@ def test_the_xlsx_reads_back_with_the_right_numbers(client, town):
     coverage = header.index("排查覆盖率(%)")
     assert isinstance(lines[0][coverage], int | float) and lines[0][coverage] == 100
     on_time = header.index("按期整改率(%)")
-    assert lines[0][on_time] is None  # B2 had nothing due
+    assert lines[0][on_time] == "—"  # B2 had nothing due
+    # Counts are whole numbers, rates and the score keep their decimals.
+    for column in ("督导发现问题数", "反弹数", "周末逾期问题数"):
+        assert all(isinstance(line[header.index(column)], int) for line in lines), column
+    assert lines[2][header.index("每百户夜查次数")] == 20.0 and district["F2"].number_format == "0.00"
     sub_b = [[cell.value for cell in row] for row in workbook["B街道"].iter_rows(min_row=2)]
     assert [(line[3], line[1]) for line in sub_b] == [("B2社区", 1), ("B3社区", 2), ("B1社区", 3)]
     assert workbook["A街道"].freeze_panes == "A2"
@@ -134,12 +138,19 @@ def test_the_docx_bulletin_praises_names_and_tabulates(client, town):
     assert rows[6] == ["6", "B1社区", "B街道", "25.00", "-5"]
 
 
-def test_the_csv_matches_the_table(client, town):
+def test_the_csv_writes_counts_whole_rates_with_decimals_and_keeps_the_code_and_the_movement_as_text(client, town):
     client.force_login(town.admin)
     response = client.get(f"{URL}download/csv/", QUERY)
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert lines[0][:3] == ["区内排名", "街道内排名", "社区代码"]
-    assert [(line[3], line[5]) for line in lines[1:]][:2] == [("B2社区", "77.0"), ("A2社区", "72.5")]
+    header = lines[0]
+    assert header[:3] == ["区内排名", "街道内排名", "社区代码"]
+    assert [(line[3], line[5]) for line in lines[1:]][:2] == [("B2社区", "77.00"), ("A2社区", "72.50")]
+    b1 = lines[6]  # last: 25 points, 5 places down, 1 overdue case
+    assert b1[:8] == ["6", "3", "\t419901002001", "B1社区", "B街道", "25.00", "1", "\t-5"]
+    assert lines[1][7] == "\t+4" and lines[2][7] == "0"  # B2 up 4, A2 unchanged
+    counts = [header.index(c) for c in ("督导发现问题数", "反弹数", "周末逾期问题数")]
+    assert [b1[i] for i in counts] == ["0", "0", "1"]
+    assert b1[header.index("排查覆盖率(%)")] == "0.00" and lines[1][header.index("按期整改率(%)")] == "—"
 
 
 def test_a_district_admin_publishes_from_the_page_once_after_confirming(client, town):
@@ -237,9 +248,25 @@ def test_communities_without_data_show_as_no_data_in_the_table_and_every_downloa
     assert explain.status_code == 200 and "本周未参与排名" in explain.content.decode()
 
     lines = list(csv.reader(io.StringIO(client.get(f"{URL}download/csv/", QUERY).content.decode("utf-8-sig"))))
-    assert lines[-1][:6] == ["无数据", "无数据", "419901002004", "空社区", "B街道", ""]
+    assert lines[-1] == ["无数据", "无数据", "\t419901002004", "空社区", "B街道"] + ["—"] * 10
     workbook = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", QUERY).content))
-    assert [c.value for c in workbook["全区"][8]][:4] == ["无数据", "无数据", "419901002004", "空社区"]
+    assert [c.value for c in workbook["全区"][8]] == ["无数据", "无数据", "419901002004", "空社区", "B街道"] + [
+        "—"
+    ] * 10
+    # On the page, — in every cell after the names; the ranked rows' counts are whole numbers.
+    cells = re.findall(r'<td class="text-end">([^<]*)</td>', row)
+    assert cells == ["—"] * 8
+    b1 = re.search(r'<tr data-code="419901002001"[^>]*>(.*?)</tr>', html, re.S)[1]
+    assert re.findall(r'<td class="text-end">([^<]*)</td>', b1) == [
+        "25.00",
+        "0.00",
+        "0.00",
+        "0",
+        "0.00",
+        "0",
+        "1",
+        "0.00",
+    ]
     document = Document(io.BytesIO(client.get(f"{URL}download/docx/", QUERY).content))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "另有1个社区本周无登记户且无工作记录" in text and "空社区" not in text
@@ -270,3 +297,53 @@ def test_a_district_admin_sets_weights_from_the_page_and_others_only_read_them(c
     ranking = client.get(URL, QUERY).context["ranking"]
     assert ranking.weights["coverage"] == 1
     assert ranking.rows[0].score == pytest.approx(100)
+
+
+@pytest.mark.parametrize("week", ["1990-01-01", "2025-12-03"])
+def test_a_week_nobody_worked_says_so_praises_nobody_and_offers_nothing_to_publish(client, town, week):
+    client.force_login(town.admin)
+    page = client.get(URL, {"week": week})
+    html = page.content.decode()
+    assert page.status_code == 200 and "本周无工作记录" in html
+    assert 'data-testid="praised"' not in html and 'data-testid="publish"' not in html
+    refused = client.get(f"{URL}publish/", {"district": town.district.code, "week": week}, follow=True)
+    assert 'data-testid="confirm-publish"' not in refused.content.decode() and "无工作记录" in refused.content.decode()
+    posted = client.post(
+        f"{URL}publish/", {"district": town.district.code, "week": week, "confirm": "yes"}, follow=True
+    )
+    assert "无工作记录" in posted.content.decode() and not RankingWeek.objects.exists()
+    document = Document(io.BytesIO(client.get(f"{URL}download/docx/", {"week": week}).content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "本周无工作记录" in text and "位列" not in text and "予以通报" not in text
+    workbook = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", {"week": week}).content))
+    assert {row[0].value for row in workbook["全区"].iter_rows(min_row=2)} == {"无数据"}
+
+
+@pytest.mark.parametrize("week", [None, "", "  "])
+def test_withdrawing_or_publishing_without_a_week_is_refused_and_changes_nothing(client, town, week):
+    published = ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    client.force_login(town.admin)
+    form = {"district": town.district.code, "reason": "x", "confirm": "yes"}
+    if week is not None:
+        form["week"] = week
+    for path in (f"{URL}withdraw/", f"{URL}publish/"):
+        response = client.post(path, form)
+        assert response.status_code == 400, path
+        assert "请指明哪一周" in response.content.decode()
+    # The week in the address is not taken for the form's: a POST says itself which week it changes.
+    assert client.post(f"{URL}withdraw/?week=2025-11-03", form).status_code == 400
+    published.refresh_from_db()
+    assert published.withdrawn_at is None and RankingWeek.objects.count() == 1
+
+
+def test_the_withdrawn_list_and_the_withdraw_page_name_people_by_their_name_not_their_login(client, town):
+    town.admin.first_name = "王区长"
+    town.admin.save()
+    ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    client.force_login(town.admin)
+    form = {"district": town.district.code, "week": "2025-11-03"}
+    page = client.get(f"{URL}withdraw/", form).content.decode()
+    assert "王区长" in page and "town_admin" not in page
+    client.post(f"{URL}withdraw/", {**form, "reason": "漏录"})
+    withdrawals = re.search(r'data-testid="withdrawals">(.*?)</div>', client.get(URL, QUERY).content.decode(), re.S)[1]
+    assert "王区长" in withdrawals and "town_admin" not in withdrawals
