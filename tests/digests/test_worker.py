@@ -132,3 +132,32 @@ def test_the_broker_never_hands_a_waiting_retry_to_a_second_worker():
     # A retry waits unacknowledged for its countdown; Redis must not think its worker dead meanwhile.
     timeout = app.conf.broker_transport_options["visibility_timeout"]
     assert timeout > robots.RETRY_MAX_SECONDS + 2 * settings.DELIVERY_LEASE_SECONDS
+
+
+def test_two_workers_sending_two_digests_to_one_group_deliver_them_one_after_the_other(
+    start_worker, wecom, channel_for, wulibao, people
+):
+    from cases.models import Case
+    from cases.services import case_open
+    from digests import services
+
+    for n in range(200):  # digests of several parts each
+        case_open(actor=people["qu_admin"], source="spot_check", responsible_unit=wulibao, title=f"逾期问题第{n + 1}处")
+    Case.objects.update(deadline=DAY - datetime.timedelta(days=3))
+    channel_for(wecom, wulibao, "wecom")
+    channel_for(wecom, wulibao.parent, "wecom")  # the district's channel, set up with the same robot's key
+    deliveries = services.deliveries_prepare(date=DAY)
+    expected = [services.digest_parts(d.digest, d.channel) for d in deliveries]
+    assert len(expected) == 2 and min(len(parts) for parts in expected) >= 3
+    wecom.delay = 0.1  # each part takes a while: two unserialised workers would alternate
+    start_worker()
+    start_worker()
+
+    send_daily_digests.delay(DAY.isoformat())
+    wecom.wait_for(sum(len(parts) for parts in expected), timeout=60)
+    deadline = time.monotonic() + 30
+    while set(Delivery.objects.values_list("status", flat=True)) != {"sent"}:
+        assert time.monotonic() < deadline, list(Delivery.objects.values_list("status", flat=True))
+        time.sleep(0.2)
+
+    assert wecom.texts in (expected[0] + expected[1], expected[1] + expected[0])
