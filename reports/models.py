@@ -57,6 +57,10 @@ class RankingWeek(models.Model):
     weights = models.JSONField(_("weights applied"))
     # [{code, name, communities, mean_score, coverage, overdue, rank, previous_rank}], in rank order.
     subdistricts = models.JSONField(default=list)
+    # The community codes praised and named as published, so that a later change of the rule or of
+    # RANKING_PRAISE_COUNT does not rewrite a published bulletin. None: published before they were kept.
+    praised = models.JSONField(null=True, blank=True, editable=False)
+    named = models.JSONField(null=True, blank=True, editable=False)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(_("published at"), auto_now_add=True)
     # A withdrawn publication stays, frozen, as the record of what was published and why it was taken back;

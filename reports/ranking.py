@@ -462,17 +462,31 @@ class Ranking:
         or named, and the week cannot be published (本周无工作记录)."""
         return any(has_activity(r.inputs) for r in self.rows)
 
+    def _as_published(self, key: str) -> list[CommunityRow] | None:
+        """The rows praised (or named) as the week was published, in table order; None if not kept."""
+        codes = getattr(self.published, key, None) if self.published is not None else None
+        if codes is None:
+            return None
+        kept = set(codes)
+        return [r for r in self.rows if r.code in kept]
+
     @cached_property
     def praised(self) -> list[CommunityRow]:
         """The communities ranked in the top N that did work of their own in the week; a tie at the N-th place
-        is praised together."""
+        is praised together. A published week: those it was published with."""
+        published = self._as_published("praised")
+        if published is not None:
+            return published
         return [r for r in self.ranked_rows if r.rank_in_district <= praise_count() and has_own_work(r.inputs)]
 
     @cached_property
     def named(self) -> list[CommunityRow]:
         """The communities ranked in the bottom N, worst last (a tie at the N-th place from the bottom is named
         together); never one without data, never one ranked in the top N (praised, or level with those praised
-        but without work of its own to praise)."""
+        but without work of its own to praise). A published week: those it was published with."""
+        published = self._as_published("named")
+        if published is not None:
+            return published
         n = praise_count()
         ranked = self.ranked_rows
         praised = {r.code for r in self.praised}
@@ -737,6 +751,8 @@ def ranking_publish(*, actor, district: Division, week_start: datetime.date) -> 
                 weight_version=ranking.weight_version,
                 weights=ranking.weights,
                 subdistricts=[s.as_dict() for s in ranking.subdistricts],
+                praised=[r.code for r in ranking.praised],
+                named=[r.code for r in ranking.named],
                 published_by=actor,
             )
     except IntegrityError as exc:

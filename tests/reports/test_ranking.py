@@ -484,3 +484,17 @@ def test_registering_today_does_not_change_an_ended_week_and_a_published_week_ke
     shown = ranking_for(district=town.district, week_start=WEEK)
     assert _by_name(town, shown)["A3"].inputs["households"] == 20
     assert [(r.code, r.score) for r in shown.rows] == [(r.code, pytest.approx(r.score)) for r in before.rows]
+
+
+def test_a_published_week_keeps_whom_it_praised_and_named_when_the_setting_changes(town, settings):
+    week = ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    assert [town.unit[n].code for n in ("B2", "A2", "A1")] == week.praised
+
+    settings.RANKING_PRAISE_COUNT = 1
+    shown = ranking_for(district=town.district, week_start=WEEK)
+
+    assert [r.name for r in shown.praised] == ["B2社区", "A2社区", "A1社区"]
+    assert [r.name for r in shown.named] == ["B3社区", "A3社区", "B1社区"]
+    # Published before they were kept: computed by today's rule.
+    RankingWeek.objects.filter(pk=week.pk).update(praised=None, named=None)
+    assert [r.name for r in ranking_for(district=town.district, week_start=WEEK).praised] == ["B2社区"]
