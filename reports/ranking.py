@@ -234,7 +234,7 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
 
 # Below this many households registered by a week's end, they are counted directly; above it, from the current
 # per-community counts less what changed since (see households_registered).
-REGISTER_PROBE = 20_000
+REGISTER_PROBE = 5_000
 
 
 def _by_community(qs, **aggregates) -> dict[str, dict]:
