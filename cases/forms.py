@@ -114,6 +114,37 @@ class UnitNames:
         return self.by_name.get(name, [])
 
 
+DATE_LIKE = re.compile(r"^\d{4}[\d\s./\-年月日]*$")
+COMMAS = re.compile(r"([,，])")
+
+
+def split_row(line: str) -> tuple[str, str, str, str] | None:
+    """A pasted row as (unit, problem, severity, deadline); None when a tabbed row has more than four columns.
+
+    A row with a tab came from a table (a document or a spreadsheet): it is split on tabs only, so the problem
+    may contain commas. A row without one is split on commas; the problem text may contain commas too, so the
+    unit is the first cell and the severity and the deadline, both optional, are taken from the end."""
+    if "\t" in line:
+        cells = [cell.strip() for cell in line.split("\t")]
+        while len(cells) > 4 and not cells[-1]:
+            cells.pop()  # a spreadsheet's empty trailing columns
+        if len(cells) > 4:
+            return None
+        cells += [""] * (4 - len(cells))
+        return cells[0], cells[1], cells[2], cells[3]
+    parts = COMMAS.split(line)  # cells at even indexes, the commas between them at odd ones
+    cells = [cell.strip() for cell in parts[0::2]]
+    unit, rest = cells[0], cells[1:]
+    deadline = severity = ""
+    if len(rest) > 1 and (DATE_LIKE.match(rest[-1]) or not rest[-1]):
+        deadline = rest.pop()
+    if len(rest) > 1 and (rest[-1].lower() in SEVERITY_WORDS or not rest[-1]):
+        severity = rest.pop()
+    # The problem keeps the commas it was written with.
+    problem = "".join(parts[2 : 2 * len(rest) + 1]).strip() if rest else ""
+    return unit, problem, severity, deadline
+
+
 class NoticeForm(forms.Form):
     """A supervision notice and its problems: typed into rows, or pasted as a table from a document."""
 
@@ -130,7 +161,7 @@ class NoticeForm(forms.Form):
             "One problem per line: responsible unit (its name as written, e.g. 建新南街社区 or 五里堡街道建新南街社区, "
             "or its code), problem, and optionally severity "
             "(严重 / 一般 / 轻微) and deadline (YYYY-MM-DD), separated by tabs or commas — a table copied from "
-            "a document or spreadsheet pastes as it is."
+            "a document or spreadsheet pastes as it is, and in a row with tabs the problem may contain commas."
         ),
     )
 
@@ -151,9 +182,13 @@ class NoticeForm(forms.Form):
         for number, line in enumerate(table.splitlines(), start=1):
             if not line.strip():
                 continue
-            cells = [c.strip() for c in re.split(r"\t|,|，", line)]
-            cells += [""] * (4 - len(cells))
-            unit_text, title, severity_text, deadline_text = cells[:4]
+            cells = split_row(line)
+            if cells is None:
+                errors.append(
+                    _("Line %(n)s: more than four columns (unit, problem, severity, deadline).") % {"n": number}
+                )
+                continue
+            unit_text, title, severity_text, deadline_text = cells
             candidates = units.find(unit_text)
             if len(candidates) > 1:
                 errors.append(
@@ -183,7 +218,7 @@ class NoticeForm(forms.Form):
             try:
                 date_check(deadline, ahead=PLANNING_AHEAD)
             except ValidationError as exc:
-                errors.append(_("Line %(line)s: %(message)s") % {"line": number, "message": exc.messages[0]})
+                errors.append(_("Line %(n)s: %(message)s") % {"n": number, "message": exc.messages[0]})
                 continue
             if deadline is not None and deadline < timezone.localdate():
                 errors.append(_("Line %(n)s: the deadline has already passed.") % {"n": number})

@@ -79,7 +79,7 @@ def test_a_notice_dated_or_with_a_deadline_far_off_is_refused_naming_the_line(cl
     issued_on = timezone.localdate().isoformat()
     table = f"{wulibao.name}\t问题一\n{wulibao.name}\t问题二\t严重\t{day}"
     deadline = client.post("/cases/notices/new/", {**data, "issued_on": issued_on, "table": table})
-    assert deadline.context["form"].errors["table"] == [f"第2行：{_message(day, planned=True)}"]
+    assert deadline.context["form"].errors["table"] == [f"第 2 行：{_message(day, planned=True)}"]
 
     table = f"{wulibao.name}\t问题\t\t2017-01-01"
     past = client.post("/cases/notices/new/", {**data, "issued_on": issued_on, "table": table})

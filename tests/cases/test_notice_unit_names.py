@@ -1,7 +1,10 @@
 """A pasted supervision notice names units as people write them: 建新南街社区, 五里堡街道建新南街社区, 尖岗村 —
 not only 建新南街社区居民委员会 or a 12-digit code; an ambiguous name is flagged with its candidates."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from cases.models import Case, SupervisionNotice
 from divisions.models import Division
@@ -89,3 +92,60 @@ def test_a_subdistrict_receiving_a_notice_may_write_its_own_name_in_front(client
 
     assert response.status_code == 302
     assert Case.objects.get().responsible_unit.code == "410103006005"
+
+
+@pytest.mark.parametrize("comma", ["，", ","])
+def test_a_tabbed_row_whose_problem_has_a_comma_keeps_the_comma_in_the_problem(client_as, erqi, comma):
+    deadline = timezone.localdate() + datetime.timedelta(days=5)
+
+    response = _paste(client_as("qu_admin"), erqi, f"尖岗村\t村内散煤销售点反弹{comma}需取缔\t严重\t{deadline}")
+
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.responsible_unit.code, case.title) == ("410103015200", f"村内散煤销售点反弹{comma}需取缔")
+    assert (case.severity, case.deadline) == (Case.Severity.SERIOUS, deadline)
+
+
+@pytest.mark.parametrize(
+    ("row", "title", "severity", "days"),
+    [
+        ("尖岗村，村内散煤销售点反弹，需取缔，严重，{d}", "村内散煤销售点反弹，需取缔", "serious", 5),
+        ("尖岗村,村内散煤销售点反弹,需取缔,轻微", "村内散煤销售点反弹,需取缔", "minor", None),
+        ("尖岗村，村内散煤销售点反弹，需取缔", "村内散煤销售点反弹，需取缔", "normal", None),
+        ("尖岗村，楼道堆放散煤，，{d}", "楼道堆放散煤", "normal", 5),
+    ],
+)
+def test_a_comma_row_takes_the_unit_first_and_severity_and_deadline_from_the_end(
+    client_as, erqi, row, title, severity, days
+):
+    deadline = timezone.localdate() + datetime.timedelta(days=days or 0)
+
+    response = _paste(client_as("qu_admin"), erqi, row.format(d=deadline))
+
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.responsible_unit.code, case.title, case.severity) == ("410103015200", title, severity)
+    if days:
+        assert case.deadline == deadline
+
+
+def test_every_row_error_names_its_line_the_same_way(client_as, erqi):
+    table = "\n".join(
+        [
+            "尖岗村\t问题\t很严重",
+            "尖岗村\t问题\t严重\t明天",
+            "尖岗村\t问题\t严重\t2017-01-01",
+            "尖岗村\t问题\t严重\t9999-01-01",
+            "尖岗村\t\t严重",
+            "尖岗村\t问题\t严重\t2026-12-05\t多余",
+        ]
+    )
+
+    response = _paste(client_as("qu_admin"), erqi, table)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["table"]
+    assert [error[:6] for error in errors] == [f"第 {n} 行：" for n in range(1, 7)]
+    assert errors[0] == "第 1 行：严重程度只能填“严重”“一般”或“轻微”。"
+    assert errors[5] == "第 6 行：列数超过四列（单位、问题、严重程度、整改期限）。"
+    assert not Case.objects.exists()
