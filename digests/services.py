@@ -87,10 +87,19 @@ def deliveries_prepare(*, date: datetime.date, division: Division | None = None)
     return deliveries
 
 
+# A retry's task may fire a moment before its retry_at on another clock: that much early still counts as due.
+RETRY_CLOCK_SKEW = datetime.timedelta(seconds=1)
+
+
 def _claim(delivery_id: int) -> bool:
     now = timezone.now()
-    claimable = Q(status__in=[Delivery.Status.PENDING, Delivery.Status.RETRYING]) | Q(
-        status=Delivery.Status.SENDING, claimed_until__lt=now
+    # A delivery waiting for its retry is claimable only once the retry is due: a second task for it (the
+    # morning task queued twice, "send again" pressed meanwhile) never sends before its time.
+    due = Q(retry_at__isnull=True) | Q(retry_at__lte=now + RETRY_CLOCK_SKEW)
+    claimable = (
+        Q(status=Delivery.Status.PENDING)
+        | Q(due, status=Delivery.Status.RETRYING)
+        | Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
     )
     lease = now + datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
     claimed = Delivery.objects.filter(claimable, pk=delivery_id).update(

@@ -413,3 +413,20 @@ def test_the_commands_report_is_in_the_operators_language(wecom, channel_for, wu
     call_command("send_daily_digest", "--date", DAY.isoformat(), stdout=out)
 
     assert out.getvalue() == "五里堡街道工作群（企业微信群机器人）: 已发送\n"
+
+
+def test_a_second_task_for_a_delivery_waiting_to_retry_sends_nothing_before_its_time(wecom, channel_for, wulibao):
+    channel_for(wecom, wulibao, "wecom")
+    (delivery,) = services.deliveries_prepare(date=DAY)
+    wecom.fail_next(1, status=502)
+    with pytest.raises(robots.Retryable) as raised:
+        services.delivery_send(delivery_id=delivery.pk)
+    countdown = services.retry_countdown(raised.value, "wecom", 0)
+    services.delivery_retry_scheduled(delivery_id=delivery.pk, countdown=countdown)
+
+    # The morning task queued twice, say: its second task finds the delivery waiting and leaves it to its retry.
+    assert services.delivery_send(delivery_id=delivery.pk) == "retrying"
+    assert wecom.received == []
+
+    Delivery.objects.filter(pk=delivery.pk).update(retry_at=timezone.now())  # the retry's time has come
+    assert services.delivery_send(delivery_id=delivery.pk) == "sent"

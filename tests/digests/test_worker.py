@@ -17,6 +17,15 @@ pytestmark = pytest.mark.skipif(
 DAY = datetime.date(2017, 1, 5)
 
 
+@pytest.fixture(autouse=True)
+def empty_broker():
+    """Tasks queued by earlier tests (a resend's, a morning task no worker ran) must not reach this test's
+    workers."""
+    from coalgov.celery import app
+
+    app.control.purge()
+
+
 def test_beat_s_morning_task_delivers_through_the_worker_once(worker, wecom, feishu, channel_for, wulibao, huaihelu):
     channel_for(wecom, wulibao, "wecom")
     channel_for(feishu, huaihelu, "feishu")
