@@ -185,8 +185,17 @@ class Case(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        """As CaseQuerySet.overdue: past the deadline, neither closed nor awaiting verification."""
-        return self.status in (self.Status.OPEN, self.Status.RECTIFYING) and self.deadline < timezone.localdate()
+        """As CaseQuerySet.overdue: past the deadline, neither closed nor awaiting verification (nor voided)."""
+        return (
+            self.voided_at is None
+            and self.status in (self.Status.OPEN, self.Status.RECTIFYING)
+            and self.deadline < timezone.localdate()
+        )
+
+    @property
+    def status_display(self) -> str:
+        """The state pages show: a voided case is voided, whatever step it had reached when it was voided."""
+        return str(_("Voided")) if self.voided_at is not None else self.get_status_display()
 
 
 class CaseEvent(models.Model):

@@ -254,7 +254,8 @@ class CaseDocumentView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         events = Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
-        case = get_object_or_404(_cases().prefetch_related(events).visible_to(request.user), pk=pk)
+        cases = _cases().select_related("duplicate_of").prefetch_related(events)
+        case = get_object_or_404(cases.visible_to(request.user), pk=pk)
         if request.GET.get("format") == "docx":
             build = documents.rectification_notice_docx if self.kind == "notice" else documents.follow_up_sheet_docx
             response = HttpResponse(

@@ -67,6 +67,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "is_overdue",
             "overdue_since",
             "escalated_to",
+            "escalation_due",
             "duplicate_of",
             "rebounds",
             "accountability_flagged",
