@@ -32,7 +32,7 @@ import {
 import { outbox, post, sendEntry, sync, renderOutbox } from "field/queue";
 import { DATA_CACHE, communityUrl, fetchAll, sameSignIn } from "field/offline";
 import { loadCommunity, onSearch, nearby } from "field/pickers";
-import { updateNightWarning, backToFinder, updateSeizures, addPhotos, submit } from "field/forms";
+import { updateNightWarning, backToFinder, updateSeizures, addPhotos, submit, keepFocusInSight } from "field/forms";
 
 // ---------------------------------------------------------------- network status, triggers, start
 
@@ -53,6 +53,7 @@ function start() {
   $("change-household").addEventListener("click", backToFinder);
   $("kind").addEventListener("change", updateNightWarning);
   $("visit").addEventListener("submit", submit);
+  keepFocusInSight();
   for (const radio of document.querySelectorAll("input[name=outcome]")) radio.addEventListener("change", updateSeizures);
   for (const input of document.querySelectorAll("#seizures input[data-item]")) {
     input.addEventListener("input", updateSeizures);

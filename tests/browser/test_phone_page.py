@@ -72,14 +72,14 @@ def jpeg_file(tmp_path):
 
 @pytest.fixture
 def open_phone(open_context):
-    """A phone in Zhengzhou's time zone: open_phone(**options) -> (context, traffic, page).
+    """A phone, in Zhengzhou's time zone unless told another: open_phone(**options) -> (context, traffic, page).
 
     On teardown, asserts that the page's JavaScript threw nothing.
     """
     errors = []
 
     def open_(**options):
-        context, traffic = open_context(**PHONE, timezone_id=SHANGHAI, **options)
+        context, traffic = open_context(**{**PHONE, "timezone_id": SHANGHAI, **options})
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         return context, traffic, page
@@ -129,6 +129,13 @@ def test_a_night_check_with_briquettes_a_destroyed_stove_and_a_photo(
     door = doors[("龙亭小区", "3", "2", "501")]
     _context, traffic, page = open_phone()
     page.clock.set_fixed_time(last_midnight())  # the phone's clock reads 00:20
+    api = []  # (method, path, status) of every answer from the API
+    page.on(
+        "response",
+        lambda r: api.append((r.request.method, r.url.split(live_server.url)[-1].split("?")[0], r.status))
+        if "/api/" in r.url
+        else None,
+    )
 
     sign_in(page, live_server, "wulibao_inspector", households=6)
     page.goto(f"{live_server.url}/field/")
@@ -171,6 +178,10 @@ def test_a_night_check_with_briquettes_a_destroyed_stove_and_a_photo(
     assert Photo.objects.filter(object_id=inspection.pk).count() == 1
     assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
     assert not traffic.offline_failures
+    # The page posts only to the URL the server gave it, with its slash: a POST to the path without it
+    # would get Django's 301, and a browser follows that as a GET, losing the visit.
+    assert [(method, path) for method, path, _status in api if method != "GET"] == [("POST", INSPECTIONS)]
+    assert [answer for answer in api if 300 <= answer[2] < 400] == []
 
 
 def assert_styled_phone(page):
@@ -545,6 +556,128 @@ def test_a_night_check_entered_by_day_says_before_saving_that_it_will_not_count_
     page.locator(f'[data-household="{door.pk}"]').tap()
     expect(page.get_by_test_id("kind")).to_have_value("night_check")
     expect(warning).to_be_hidden()
+
+
+def test_a_phone_left_on_utc_shows_every_time_on_the_servers_clock(
+    open_phone, live_server, register, wulibao_community
+):
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "1", "101")]
+    context, _traffic, page = open_phone(timezone_id="UTC", expect_offline_failures=True)
+    # 07:31 in Zhengzhou, where the server decides "at night"; on this phone's own clock, 23:31 the day before.
+    moment = last_midnight().replace(hour=7, minute=31)
+    shown = f"{moment:%m-%d %H:%M}"
+    phones_own = f"{moment.astimezone(datetime.UTC):%m-%d %H:%M}"
+    assert shown != phones_own
+    page.clock.set_fixed_time(moment)
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "1", door)
+
+    # One screen, one clock: the header and the warning under it both read Zhengzhou's 07:31.
+    expect(page.get_by_test_id("kind")).to_have_value("survey")
+    page.get_by_test_id("kind").select_option("night_check")
+    expect(page.get_by_test_id("visit-time")).to_have_text(f"{shown} 检查")
+    warning = "07:31 不在夜间时段（22:00–06:00）内：这次走访不会计为夜查。"
+    expect(page.get_by_test_id("night-warning")).to_have_text(warning)
+
+    # Saved without a signal: the list of what waits says 07:31 too, and so does the sent list after.
+    context.set_offline(True)
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("submit").tap()
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-state", "waiting")
+    expect(item).to_contain_text(shown)
+    context.set_offline(False)
+    page.get_by_test_id("send-now").tap()
+    expect(page.get_by_test_id("sent-item")).to_contain_text(shown)
+    assert phones_own not in page.locator("main").inner_text()
+    assert Inspection.objects.get().started_at == moment
+
+
+# Where the focused element and the 保存并发送 bar are on the screen, and the header's bottom edge.
+FOCUS_AND_BAR = """() => {
+    const box = (e) => {
+        const r = e.getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+    };
+    return {
+        focused: document.activeElement.id,
+        field: box(document.activeElement),
+        bar: box(document.getElementById("submit")),
+        header: document.querySelector("header.navbar").getBoundingClientRect().bottom,
+        viewport: window.innerHeight,
+    };
+}"""
+
+
+def in_sight(where) -> bool:
+    """The focused field is on the screen, clear of the bar and below the header."""
+    field, bar = where["field"], where["bar"]
+    under_bar = field["top"] < bar["bottom"] and bar["top"] < field["bottom"]
+    under_bar = under_bar and field["left"] < bar["right"] and bar["left"] < field["right"]
+    return not under_bar and field["top"] >= where["header"] and field["bottom"] <= where["viewport"]
+
+
+def focused_in_sight(page, test_id):
+    """Wait a moment for the page to scroll the focused field into sight; the last positions if it does not."""
+    deadline = time.monotonic() + 2
+    while True:
+        where = page.evaluate(FOCUS_AND_BAR)
+        if (where["focused"] == test_id and in_sight(where)) or time.monotonic() > deadline:
+            return where
+        page.wait_for_timeout(50)
+
+
+def test_at_200_percent_text_the_quantity_being_typed_stays_above_the_save_bar(
+    open_phone, live_server, register, wulibao_community
+):
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "502")]
+    _context, _traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+    bar = page.get_by_test_id("submit")
+    at_100 = bar.bounding_box()["height"]
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    page.get_by_test_id("outcome-loose_coal").tap()
+    assert bar.bounding_box()["height"] > at_100 * 1.5  # the bar grows with the text
+
+    tapped = []
+    for item in ["briquette", "loose_coal", "stove", "charcoal"]:
+        # Scrolled so that only the top edge of the box shows above the bar; the inspector taps that edge.
+        edge = page.get_by_test_id(f"qty-{item}").evaluate(
+            """e => {
+                const barTop = () => document.getElementById("submit").getBoundingClientRect().top;
+                const by = e.getBoundingClientRect().top - barTop() + 14;
+                window.scrollBy({top: by, behavior: "instant"});  // Bootstrap makes scrolling smooth
+                const r = e.getBoundingClientRect();
+                return {x: r.left + r.width / 2, y: r.top + 7, hidden: r.bottom > barTop()};
+            }"""
+        )
+        if not edge["hidden"]:
+            continue  # the end of the page: this box cannot be scrolled under the bar
+        page.touchscreen.tap(edge["x"], edge["y"])
+        where = focused_in_sight(page, f"qty-{item}")
+        assert where["focused"] == f"qty-{item}"
+        assert in_sight(where), (item, where)
+        page.keyboard.type("5")
+        assert in_sight(page.evaluate(FOCUS_AND_BAR)), item
+        tapped.append(item)
+    assert "briquette" in tapped
+
+    # The phone keyboard's "next" (Tab): each field it moves to is in sight too, quantities and how taken.
+    for item in ["briquette", "loose_coal", "stove", "charcoal"]:
+        page.get_by_test_id(f"qty-{item}").fill("5")  # a quantity: how it was taken is asked next
+    page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
+    page.get_by_test_id("qty-briquette").focus()
+    for test_id in ["qty-briquette", "method-briquette", "qty-loose_coal", "method-loose_coal", "qty-stove"]:
+        where = focused_in_sight(page, test_id)
+        assert (where["focused"], in_sight(where)) == (test_id, True), where
+        page.keyboard.press("Tab")
 
 
 # The WCAG contrast ratio of each visible button's text against what lies behind it (the first ancestor

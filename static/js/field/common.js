@@ -50,9 +50,17 @@ export function isoWithOffset(date) {
   );
 }
 
+// "12-02 15:31": a moment as the page shows it everywhere (header, warning, outbox, sent list), on the
+// server's clock. The phone's own zone may be another (a phone left on UTC): one screen, one clock.
 export function clock(value) {
-  const date = new Date(value);
-  return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const time = serverClock(new Date(value));
+  return `${pad(time.month)}-${pad(time.day)} ${pad(time.hours)}:${pad(time.minutes)}`;
+}
+
+// "15:31": the hours and minutes of a moment on the server's clock.
+export function clockTime(value) {
+  const time = serverClock(new Date(value));
+  return `${pad(time.hours)}:${pad(time.minutes)}`;
 }
 
 export function secondsOf(text) {
@@ -60,21 +68,40 @@ export function secondsOf(text) {
   return hours * 3600 + (minutes || 0) * 60 + (seconds || 0);
 }
 
-// The hours, minutes and seconds of a moment on the server's clock (its TIME_ZONE), which is where it
-// decides "at night"; the phone's own zone is used only if the browser does not know that one.
+// The date and time of a moment on the server's clock (its TIME_ZONE), which is where it decides "at
+// night" and where every time on the page is shown; the phone's own zone is used only if the browser
+// does not know that one.
+let serverFormat = null;
 export function serverClock(date) {
   try {
-    const parts = new Intl.DateTimeFormat("en-GB", {
-      timeZone: config.night.timeZone,
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    }).formatToParts(date);
+    serverFormat =
+      serverFormat ||
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: config.night.timeZone,
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+        hourCycle: "h23",
+      });
+    const parts = serverFormat.formatToParts(date);
     const part = (type) => Number(parts.find((p) => p.type === type).value);
-    return { hours: part("hour"), minutes: part("minute"), seconds: part("second") };
+    return {
+      month: part("month"),
+      day: part("day"),
+      hours: part("hour"),
+      minutes: part("minute"),
+      seconds: part("second"),
+    };
   } catch (error) {
-    return { hours: date.getHours(), minutes: date.getMinutes(), seconds: date.getSeconds() };
+    return {
+      month: date.getMonth() + 1,
+      day: date.getDate(),
+      hours: date.getHours(),
+      minutes: date.getMinutes(),
+      seconds: date.getSeconds(),
+    };
   }
 }
 

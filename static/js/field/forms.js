@@ -5,11 +5,10 @@ import {
   T,
   LOCATE_WAIT_MS,
   fmt,
-  pad,
   el,
   isoWithOffset,
   clock,
-  serverClock,
+  clockTime,
   isNight,
   newUuid,
   toast,
@@ -44,9 +43,8 @@ export function updateNightWarning() {
   const warn = $("night-warning");
   const show = Boolean(state.startedAt) && $("kind").value === "night_check" && !isNight(state.startedAt);
   if (show) {
-    const time = serverClock(state.startedAt);
     warn.textContent = fmt(T.not_night, {
-      time: `${pad(time.hours)}:${pad(time.minutes)}`,
+      time: clockTime(state.startedAt), // the header's clock: the server's
       start: config.night.start,
       end: config.night.end,
     });
@@ -136,6 +134,43 @@ export function seizures() {
     list.push({ item, quantity: raw, method: $(`method-${item}`).value });
   }
   return { list };
+}
+
+// ---------------------------------------------------------------- the focus above the bar
+
+// The 保存并发送 bar stays at the bottom of the screen while the form scrolls under it, and the header at
+// the top; both grow with the text size (twice as tall at 200 %). Whatever has the focus — the quantity
+// being typed, say — is kept between them, never under either. Their real heights, measured, are the
+// page's scroll padding (field.css), which scrollIntoView and the browser's own focus scrolling respect.
+export function keepFocusInSight() {
+  const bar = $("submit");
+  const header = document.querySelector("header.navbar");
+  const root = document.documentElement;
+  const measure = () => {
+    // A hidden form measures 0: keep the last real height until it shows again.
+    const barHeight = bar.getBoundingClientRect().height;
+    if (barHeight) root.style.setProperty("--field-bar-height", `${Math.ceil(barHeight)}px`);
+    root.style.setProperty("--field-header-height", `${Math.ceil(header.getBoundingClientRect().height)}px`);
+  };
+  measure();
+  if (window.ResizeObserver) {
+    const observer = new ResizeObserver(measure);
+    observer.observe(bar);
+    observer.observe(header);
+  }
+  const reveal = () => {
+    const target = document.activeElement;
+    if (!target || target === bar || $("visit").hidden || !$("visit").contains(target)) return;
+    measure();
+    const box = target.getBoundingClientRect();
+    const below = bar.getBoundingClientRect().top;
+    const above = header.getBoundingClientRect().bottom;
+    if (box.bottom > below || box.top < above) target.scrollIntoView({ block: "nearest" });
+  };
+  // After the browser's own scrolling on focus (which ignores a sticky bar lying over the field).
+  $("visit").addEventListener("focusin", () => requestAnimationFrame(reveal));
+  // The on-screen keyboard opening shrinks the screen under the field being typed in.
+  if (window.visualViewport) window.visualViewport.addEventListener("resize", () => requestAnimationFrame(reveal));
 }
 
 // ---------------------------------------------------------------- photos
