@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division
-from divisions.scoping import ScopedQuerySet
+from divisions.scoping import ScopedQuerySet, codes_q, view_codes
 from households.models import Household
 from inspections.models import Inspection, Photo
 
@@ -47,6 +47,18 @@ class CaseQuerySet(ScopedQuerySet):
         return self.unfinished().exclude(status=Case.Status.RECTIFIED).filter(deadline__lt=on)
 
 
+class NoticeQuerySet(CaseQuerySet):
+    def visible_to(self, user):
+        """Notices to the user's units, and notices that list a problem (a case) the user may see: a unit can
+        open the notice its own case came from. Which of its problems the user sees is still cut by the cases'
+        own jurisdiction (the notice page and the API list only the visible ones)."""
+        codes = view_codes(user)
+        if codes is None:
+            return self.all()
+        own_case = Case.objects.filter(codes_q(codes, "division_code"), notice=models.OuterRef("pk"))
+        return self.filter(codes_q(codes, "division_code") | models.Q(models.Exists(own_case)))
+
+
 class SupervisionNotice(models.Model):
     """A supervision notice (督导通报) from the province, the city, the district or a supervision group."""
 
@@ -68,7 +80,7 @@ class SupervisionNotice(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.TextField(blank=True)
 
-    objects = CaseQuerySet.as_manager()
+    objects = NoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "-id"]

@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from coalgov.views import ScopedFilterView, ScopedMixin
-from divisions.scoping import may_enter_somewhere
+from divisions.scoping import covers, may_enter_somewhere, view_codes
 from inspections.models import Photo
 
 from . import documents, services
@@ -196,8 +196,12 @@ class NoticeDetailView(ScopedMixin, DetailView):
     template_name = "cases/notice_detail.html"
 
     def get_context_data(self, **kwargs):
-        cases = _cases().visible_to(self.request.user).filter(notice=self.object)
-        return {**super().get_context_data(**kwargs), "cases": cases}
+        # A unit that sees the notice through its own cases sees only those problems, and not the notice's text
+        # (which may list other units' problems); the receiving unit and those above it see it whole.
+        user = self.request.user
+        cases = _cases().visible_to(user).filter(notice=self.object)
+        whole = covers(view_codes(user), self.object.division_code)
+        return {**super().get_context_data(**kwargs), "cases": cases, "whole": whole}
 
 
 class AccountabilityListView(ScopedFilterView):

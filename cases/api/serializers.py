@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from coalgov.uploads import DeclaredCounts, photo_count_field
 from divisions.models import Division, Level
+from divisions.scoping import covers, view_codes
 from households.models import Household
 
 from ..models import Accountability, Case, CaseEvent, SupervisionNotice
@@ -121,6 +122,13 @@ class SupervisionNoticeSerializer(serializers.ModelSerializer):
         if "request" in self.context:
             fields["division"].queryset = Division.objects.visible_to(self.context["request"].user)
         return fields
+
+    def to_representation(self, notice):
+        data = super().to_representation(notice)
+        if "request" in self.context and not covers(view_codes(self.context["request"].user), notice.division_code):
+            # Seen through the caller's own cases only: the text may list other units' problems.
+            data["text"] = None
+        return data
 
 
 class NoteSerializer(serializers.Serializer):

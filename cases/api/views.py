@@ -102,9 +102,15 @@ class SupervisionNoticeViewSet(
 ):
     """Supervision notices; POST one with its `problems`, and a case opens for each."""
 
-    queryset = SupervisionNotice.objects.current().prefetch_related("cases")
+    queryset = SupervisionNotice.objects.current().select_related("division")
     serializer_class = SupervisionNoticeSerializer
     filterset_class = SupervisionNoticeFilterSet
+
+    def get_queryset(self):
+        # A notice lists only the cases the caller may see: a unit that sees it through its own case never
+        # learns of other units' problems in it.
+        visible = Case.objects.visible_to(self.request.user).only("pk", "notice_id")
+        return super().get_queryset().prefetch_related(Prefetch("cases", queryset=visible))
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
