@@ -1,3 +1,4 @@
+import django.middleware.common
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -30,3 +31,17 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
 def is_api(request) -> bool:
     """A request to the API (/api/…), which answers JSON whatever went wrong, never one of the site's pages."""
     return request.path_info == "/api" or request.path_info.startswith("/api/")
+
+
+class CommonMiddleware(django.middleware.common.CommonMiddleware):
+    """Django's, except that a write to the API at an address without its closing slash is not redirected.
+
+    A redirect of a POST is followed as a GET by browsers and most HTTP clients: the phone would read the list
+    it lands on as a 200 and take its visit as sent. Such a write answers the API's JSON 404 instead, and stores
+    nothing.
+    """
+
+    def should_redirect_with_slash(self, request):
+        if is_api(request) and request.method not in ("GET", "HEAD", "OPTIONS"):
+            return False
+        return super().should_redirect_with_slash(request)

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     # Before anything reads a request body (the CSRF check, the forms, the API's parsers): a body cut off
     # mid-upload is refused whole instead of parsed as if it were complete.
     "coalgov.uploads.CompleteUploadMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "coalgov.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

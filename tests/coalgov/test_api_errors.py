@@ -88,6 +88,23 @@ def test_a_post_to_an_unknown_api_path_is_a_json_404_from_a_program_or_a_signed_
 
 
 @pytest.mark.django_db
+def test_a_visit_posted_without_the_closing_slash_is_refused_not_redirected_into_a_list(
+    token_client, wulibao_household
+):
+    """A redirected POST comes back as a GET of the list: a client would read that 200 as "sent"."""
+    from inspections.models import Inspection
+
+    visit = {"household": wulibao_household.pk, "kind": "survey", "outcome": "no_coal"}
+    response = token_client().post("/api/v1/inspections", visit, format="json")
+    listed = token_client().get("/api/v1/inspections")
+
+    assert (response.status_code, json_of(response)) == (404, NOT_FOUND)
+    assert not Inspection.objects.exists()
+    assert listed.status_code == 301  # reading still finds its way
+    assert listed["Location"] == "/api/v1/inspections/"
+
+
+@pytest.mark.django_db
 def test_an_unknown_page_still_gets_the_chinese_404_page(client_as):
     response = client_as("wulibao_inspector").get("/nonexistent/", HTTP_ACCEPT="application/json")
 
