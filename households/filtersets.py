@@ -1,8 +1,9 @@
 import math
+import re
 
 import django_filters
 from django import forms
-from django.db.models import F, FloatField, OrderBy, Q
+from django.db.models import F, FloatField, Func, OrderBy, Q, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -37,6 +38,33 @@ class PositionField(forms.CharField):
 
 class PositionFilter(django_filters.Filter):
     field_class = PositionField
+
+
+def _numbered(field: str, suffix: str) -> Func:
+    """A building or stairwell as the label writes it: 7 reads 7号楼 (1 reads 1单元), anything else as typed."""
+    return Func(
+        F(field),
+        template=f"CASE WHEN %(expressions)s ~ '^[0-9]+$' THEN %(expressions)s || '{suffix}' ELSE %(expressions)s END",
+        output_field=TextField(),
+    )
+
+
+# The place as pages show it (Household.label: 铁路新村7号楼1单元304), then the street address, with all
+# whitespace taken out, so that 铁路新村 7号楼 and 7号楼1单元304 find it too. A control character (CHR(31)) between
+# the two keeps a search from matching across them. Migration households/0006 indexes UPPER() of exactly this SQL
+# with pg_trgm, the expression Django's icontains writes, so the search stays index-driven (docs/households.md).
+PLACE_TEXT = Func(
+    F("estate"),
+    _numbered("building", "号楼"),
+    _numbered("unit", "单元"),
+    F("room"),
+    Func(template="CHR(31)", output_field=TextField()),
+    F("address"),
+    arg_joiner=" || ",
+    template="REGEXP_REPLACE(%(expressions)s, '\\s', '', 'g')",
+    output_field=TextField(),
+)
+SPACES = re.compile(r"[\s\x00-\x1f]+")
 
 
 class HouseholdFilterSet(UnitFilterSet):
@@ -75,9 +103,10 @@ class HouseholdFilterSet(UnitFilterSet):
         # confirmable by searching for it.
         user = getattr(self.request, "user", None)
         by_phone = Q(phone=value) & codes_q(phone_codes(user), "division_code")
-        found = queryset.filter(
-            Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value) | by_phone
-        )
+        # The place as displayed (铁路新村7号楼1单元304), with or without spaces, or any part of it.
+        by_place = Q(place_text__icontains=SPACES.sub("", value))
+        by_text = Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value)
+        found = queryset.alias(place_text=PLACE_TEXT).filter(by_text | by_place | by_phone)
         # Newest first, but not by walking the primary key: PostgreSQL cannot estimate how few rows a
         # '%text%' matches, and for a rare name it would read the whole register backwards looking for the
         # first 50 (0.5 s at a million households). Ordering by an expression makes it find the matches

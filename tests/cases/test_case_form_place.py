@@ -84,3 +84,15 @@ def test_without_a_place_the_responsible_unit_is_required_with_a_clear_message(c
 
     assert response.context["form"].errors["responsible_unit"] == ["请选择责任单位，或在您的单位内选择地点。"]
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["铁路新村7号楼1单元304", "铁路新村 7号楼", "7号楼1单元304"])
+def test_find_lists_a_place_by_its_address_as_the_site_displays_it(client_as, register, wulibao_community, typed):
+    flat = register("wulibao_admin", wulibao_community, estate="铁路新村", building="7", unit="1", room="304")
+    assert flat.label == "铁路新村7号楼1单元304"
+
+    html = client_as("wulibao_admin").post("/cases/new/", {"place": typed, "find": "1"}).content.decode()
+
+    assert _options(html) == [str(flat.pk)]
+    api = client_as("wulibao_admin").get("/api/v1/households/", {"q": typed}).json()
+    assert [row["id"] for row in api["results"]] == [flat.pk]

@@ -59,3 +59,14 @@ def test_without_javascript_the_find_button_searches_on_the_server(open_context,
 
     expect(tab.get_by_test_id("case-status")).to_be_visible()
     assert Case.objects.get().household == places
+
+
+def test_typing_the_address_as_the_site_displays_it_offers_the_place(page, live_server, register, wulibao_community):
+    flat = register("wulibao_admin", wulibao_community, estate="铁路新村", building="7", unit="1", room="304")
+    sign_in(page, live_server, "wulibao_admin", households=1)
+    page.goto(f"{live_server.url}/cases/new/")
+
+    page.get_by_label("查找地点").fill("铁路新村 7号楼1单元304")
+    place = page.get_by_label("场所")
+    expect(place.locator("option")).to_have_count(2)
+    expect(place).to_have_value(str(flat.pk))

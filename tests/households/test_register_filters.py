@@ -186,3 +186,32 @@ def test_the_register_page_shows_each_households_coal_status(client_as, coal_boo
         assert f'data-coal-status="{status}"' in row, name
     shown = {h.pk: h.get_coal_status_display() for h in response.context["object_list"]}
     assert shown[coal_book["flat"].pk] == "已发现，未清零"
+
+
+@pytest.fixture
+def displayed(household_in, wulibao_community):
+    """Households whose pages show 铁路新村7号楼1单元304, 铁路新村7号楼2单元304 and 大学路 88号 (a shop)."""
+    return {
+        "flat": household_in(wulibao_community, estate="铁路新村", building="7", unit="1", room="304"),
+        "next_door": household_in(wulibao_community, estate="铁路新村", building="7", unit="2", room="304"),
+        "shop": household_in(wulibao_community, estate="", building="", unit="", room="", address="大学路 88号"),
+        "other": household_in(wulibao_community, estate="龙亭小区", building="3", unit="1", room="304"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("铁路新村7号楼1单元304", ["flat"]),  # exactly as pages show it
+        ("铁路新村 7号楼 1单元 304", ["flat"]),  # with spaces
+        ("铁路新村 7号楼", ["flat", "next_door"]),
+        ("7号楼1单元304", ["flat"]),  # a part of it
+        ("1单元304", ["flat", "other"]),
+        ("大学路88号", ["shop"]),  # a street address typed without its space
+        ("304大学路", []),  # never across the label and the street address
+    ],
+)
+def test_a_household_is_found_by_its_address_as_pages_display_it(client_as, api_as, displayed, q, expected):
+    labels = {displayed[name].label for name in ("flat", "next_door")}
+    assert labels == {"铁路新村7号楼1单元304", "铁路新村7号楼2单元304"}
+    assert found(client_as, api_as, "qu_admin", {"q": q}) == ids(displayed, *expected)

@@ -105,6 +105,53 @@ def test_the_register_search_can_use_the_trigram_indexes(people, household_in, w
         cursor.execute("ANALYZE households_household")
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = queryset.explain()
-    for index in ("household_estate_trgm", "household_address_trgm", "household_head_name_trgm", "household_phone"):
+    for index in (
+        "household_estate_trgm",
+        "household_address_trgm",
+        "household_head_name_trgm",
+        "household_place_trgm",
+        "household_phone",
+    ):
         assert index in plan, plan
     assert list(queryset.values_list("head_name", flat=True)) == ["王大爷"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_searching_for_a_displayed_address_uses_the_place_index(people, household_in, wulibao_community, grow):
+    """The place index (migration 0006) is on exactly the expression the search writes: a displayed address with
+    spaces and the stairwell is found through it."""
+    flat = household_in(wulibao_community, estate="铁路新村", building="7", unit="1", room="304")
+    grow(60)
+    from households.filtersets import HouseholdFilterSet
+    from households.models import Household
+
+    class Request:
+        user = people["qu_admin"]
+
+    search = HouseholdFilterSet({"q": "铁路新村 7号楼1单元304"}, queryset=Household.objects.all(), request=Request())
+    queryset = search.qs.order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE households_household")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = queryset.explain()
+    assert "household_place_trgm" in plan, plan
+    assert list(queryset.values_list("pk", flat=True)) == [flat.pk]
+
+
+def test_a_search_by_displayed_address_costs_the_same_queries_for_few_or_many(
+    client_as, api_as, grow, household_in, wulibao_community
+):
+    client, api = client_as("qu_admin"), api_as("qu_admin")
+    params = {"q": "7号楼 3单元"}  # the factory puts every twelfth household there
+    household_in(wulibao_community, building="7", unit="3")
+    grow(6)
+    api.get(API_LIST)
+    page_few, few = queries_for(client, reverse("households:list"), params)
+    api_few, _ = queries_for(api, API_LIST, params)
+
+    grow(60)
+    page_many, page = queries_for(client, reverse("households:list"), params)
+    api_many, _ = queries_for(api, API_LIST, params)
+
+    assert len(page.context["object_list"]) > len(few.context["object_list"])
+    assert (page_many, api_many) == (page_few, api_few)
