@@ -145,6 +145,18 @@ def split_row(line: str) -> tuple[str, str, str, str] | None:
     return unit, problem, severity, deadline
 
 
+def unit_errors(units: UnitNames, text: str, division: Division) -> tuple[Division | None, str]:
+    """The unit a notice's problem names, or why it names none: the paste form and the API say the same."""
+    candidates = units.find(text)
+    if len(candidates) > 1:
+        message = _("%(unit)s may mean %(candidates)s; put the subdistrict in front or give the code.")
+        return None, message % {"unit": text, "candidates": "、".join(_unit_label(c) for c in candidates)}
+    if not candidates:
+        message = _("No unit %(unit)s that you may assign in %(division)s.")
+        return None, message % {"unit": text, "division": division.name}
+    return candidates[0], ""
+
+
 class NoticeForm(forms.Form):
     """A supervision notice and its problems: typed into rows, or pasted as a table from a document."""
 
@@ -189,20 +201,10 @@ class NoticeForm(forms.Form):
                 )
                 continue
             unit_text, title, severity_text, deadline_text = cells
-            candidates = units.find(unit_text)
-            if len(candidates) > 1:
-                errors.append(
-                    _("Line %(n)s: %(unit)s may mean %(candidates)s; put the subdistrict in front or give the code.")
-                    % {"n": number, "unit": unit_text, "candidates": "、".join(_unit_label(c) for c in candidates)}
-                )
+            unit, message = unit_errors(units, unit_text, division)
+            if unit is None:
+                errors.append(_("Line %(n)s: %(message)s") % {"n": number, "message": message})
                 continue
-            if not candidates:
-                errors.append(
-                    _("Line %(n)s: no unit %(unit)s that you may assign in %(division)s.")
-                    % {"n": number, "unit": unit_text, "division": division.name}
-                )
-                continue
-            unit = candidates[0]
             if not title:
                 errors.append(_("Line %(n)s: the problem is missing.") % {"n": number})
                 continue

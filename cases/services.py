@@ -387,7 +387,8 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
     """React to a visit, inside its transaction: re-checks, rebounds, and cases from night-check findings.
 
     - a visit after a case closed, by a team that got in, completes the earliest re-check due by then
-      (a re-check may be done up to RECHECK_EARLY_DAYS early);
+      (a re-check may be done up to RECHECK_EARLY_DAYS early); one that finds coal completes the earliest
+      scheduled re-check whatever its date;
     - coal found there after the case closed is a rebound: the case reopens, counts a rebound and is flagged
       for accountability (a finding dated before the closing, synced late from a phone, is not);
     - with CASES_FROM_FINDINGS on, coal found by a night check at a place with no unfinished case opens one
@@ -399,17 +400,15 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
     closed_before = Case.objects.counted().filter(
         household=household, status=Case.Status.CLOSED, closed_at__lt=inspection.started_at
     )
+    early = today + datetime.timedelta(days=settings.RECHECK_EARLY_DAYS)
     for case in closed_before.select_for_update():
-        recheck = (
-            case.rechecks.filter(
-                status=Recheck.Status.SCHEDULED,
-                due_on__lte=today + datetime.timedelta(days=settings.RECHECK_EARLY_DAYS),
-            )
-            .order_by("due_on")
-            .first()
-            if saw_inside
-            else None
-        )
+        # A clean visit counts as a re-check only near its date; a visit that finds coal again answers the
+        # re-check's question whenever it comes, so it completes the earliest one (shown done, with what it found)
+        # and only the later ones are cancelled with the reopening.
+        due = Recheck.objects.none() if not saw_inside else case.rechecks.filter(status=Recheck.Status.SCHEDULED)
+        if not inspection.found_coal:
+            due = due.filter(due_on__lte=early)
+        recheck = due.order_by("due_on").first()
         if recheck is not None:
             recheck.status, recheck.inspection = Recheck.Status.DONE, inspection
             recheck.save(update_fields=["status", "inspection"])

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from coalgov.views import ScopedFilterView, ScopedMixin
+from coalgov.views import ScopedFilterView, ScopedMixin, permission_denied
 from divisions.scoping import covers, may_enter_somewhere, view_codes
 from inspections.models import Photo
 
@@ -31,6 +31,12 @@ def _add_errors(form, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _forbidden(request):
+    """The site's 403 page, returned rather than raised: a step refused to a user is an everyday answer, logged
+    as a plain "Forbidden" warning, not as an exception with its traceback."""
+    return permission_denied(request, PermissionDenied())
 
 
 def _cases():
@@ -103,7 +109,7 @@ class CaseDetailView(ScopedMixin, DetailView):
         if step not in self.STEPS:
             return HttpResponse(status=400)
         if step not in self.steps(case):
-            raise PermissionDenied
+            return _forbidden(request)
         form = self.STEPS[step][0](request.POST, request.FILES, prefix=step)
         if form.is_valid():
             try:
@@ -230,6 +236,8 @@ class AccountabilityDecideView(LoginRequiredMixin, View):
         decision = request.POST.get("decision")
         if decision not in ("confirm", "dismiss"):
             return HttpResponse(status=400)
+        if not services.can_decide(request.user, record):
+            return _forbidden(request)
         try:
             services.accountability_decide(
                 actor=request.user, record=record, confirm=decision == "confirm", note=request.POST.get("note", "")

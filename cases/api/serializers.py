@@ -1,3 +1,6 @@
+from django.utils.translation import gettext_lazy
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,6 +10,7 @@ from divisions.models import Division, Level
 from divisions.scoping import covers, view_codes
 from households.models import Household
 
+from ..forms import UnitNames, case_units, unit_errors
 from ..models import Accountability, Case, CaseEvent, SupervisionNotice
 from ..services import can_verify
 
@@ -25,6 +29,31 @@ class UnitField(serializers.SlugRelatedField):
         return Division.objects.visible_to(self.context["request"].user).filter(level__in=self.levels)
 
 
+# The sources a client opens a case from; the others (a notice, a night check) are the server's own.
+CLIENT_SOURCES = [(value, label) for value, label in Case.Source.choices if value in ("tip_off", "spot_check")]
+
+
+class CaseSourceField(serializers.ChoiceField):
+    """Any source when read; a tip-off or a spot check when sent (the schema says so per direction)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Case.Source.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value not in dict(CLIENT_SOURCES):
+            self.fail("invalid_choice", input=data)
+        return value
+
+
+class CaseSourceFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = CaseSourceField
+
+    def map_serializer_field(self, auto_schema, direction):
+        choices = Case.Source.choices if direction == "response" else CLIENT_SOURCES
+        return build_choice_field(serializers.ChoiceField(choices=choices))
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class HouseholdField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
@@ -32,7 +61,7 @@ class HouseholdField(serializers.PrimaryKeyRelatedField):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
     photos = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,9 +75,9 @@ class CaseEventSerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     responsible_unit = UnitField()
     household = HouseholdField(required=False, allow_null=True)
-    escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
-    source = serializers.ChoiceField(choices=[Case.Source.TIP_OFF, Case.Source.SPOT_CHECK])
+    source = CaseSourceField()
     events = CaseEventSerializer(many=True, read_only=True)
 
     class Meta:
@@ -100,7 +129,9 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class ProblemSerializer(serializers.Serializer):
-    responsible_unit = UnitField()
+    # A unit's code, or its name as the paste form takes it (建新南街社区, 五里堡街道建新南街社区, 尖岗村): resolved
+    # within the notice's receiving unit by SupervisionNoticeSerializer.validate.
+    responsible_unit = serializers.CharField(max_length=100)
     title = serializers.CharField(max_length=200)
     severity = serializers.ChoiceField(choices=Case.Severity.choices, default=Case.Severity.NORMAL)
     deadline = serializers.DateField(required=False, allow_null=True)
@@ -123,6 +154,29 @@ class SupervisionNoticeSerializer(serializers.ModelSerializer):
             fields["division"].queryset = Division.objects.visible_to(self.context["request"].user)
         return fields
 
+    def validate(self, attrs):
+        """Each problem's unit as the paste form finds it: a code of a unit the caller sees, or a name of a unit
+        the caller may assign within the receiving unit; an ambiguous or unknown name is refused on its problem."""
+        division, problems = attrs.get("division"), attrs.get("problems") or []
+        if division is None or "request" not in self.context:
+            return attrs
+        user = self.context["request"].user
+        texts = [problem["responsible_unit"].strip() for problem in problems]
+        by_code = {
+            unit.code: unit
+            for unit in Division.objects.visible_to(user).filter(level__in=UnitField.levels, code__in=texts)
+        }
+        names = UnitNames(case_units(user).filter(code__startswith=division.code), within=division)
+        errors, found = [], False
+        for problem, text in zip(problems, texts, strict=True):
+            unit, message = (by_code[text], "") if text in by_code else unit_errors(names, text, division)
+            problem["responsible_unit"] = unit
+            errors.append({"responsible_unit": [message]} if message else {})
+            found = found or bool(message)
+        if found:
+            raise serializers.ValidationError({"problems": errors})
+        return attrs
+
     def to_representation(self, notice):
         data = super().to_representation(notice)
         if "request" in self.context and not covers(view_codes(self.context["request"].user), notice.division_code):
@@ -139,6 +193,16 @@ class RectifySerializer(DeclaredCounts, NoteSerializer):
     """A rectification: a note and `photos` (files); `photo_count`, when sent, must match what arrived."""
 
     photo_count = photo_count_field()
+
+
+class RectifyUploadSerializer(RectifySerializer):
+    """A rectification as multipart, with its photos (the schema's; the view validates with RectifySerializer)."""
+
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text=gettext_lazy("Photos, as repeated `photos` file parts."),
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

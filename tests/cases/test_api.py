@@ -105,3 +105,49 @@ def test_accountability_is_recorded_against_a_unit_in_scope(api_as, notice_case,
     assert praise.status_code == 201, praise.json()
     assert praise.json()["level"] == "community"
     assert outside.status_code == 400
+
+
+def _notice(api, erqi, *units):
+    return api.post(
+        "/api/v1/notices/",
+        {
+            "division": erqi.code,
+            "number": "二七散煤督〔2017〕12号",
+            "issued_on": "2017-01-05",
+            "level": "supervision_group",
+            "title": "督导通报",
+            "problems": [{"responsible_unit": unit, "title": f"问题{n}"} for n, unit in enumerate(units)],
+        },
+        format="json",
+    )
+
+
+def test_a_notice_through_the_api_names_units_as_the_paste_form_does(api_as, erqi, wulibao_community):
+    names = ("建新南街社区", "五里堡街道建新南街社区", "尖岗村", wulibao_community.code)
+
+    response = _notice(api_as("qu_admin"), erqi, *names)
+
+    assert response.status_code == 201, response.json()
+    codes = list(Case.objects.order_by("title").values_list("responsible_unit__code", flat=True))
+    assert codes == ["410103006002", "410103006002", "410103015200", wulibao_community.code]
+
+
+def test_an_ambiguous_or_unknown_unit_name_in_the_api_is_refused_on_its_problem_and_saves_nothing(
+    api_as, erqi, huaihelu
+):
+    from divisions.models import Division
+
+    twin = Division.objects.create(
+        code=huaihelu.code + "999", name="建新南街社区委员会", level="community", parent=huaihelu
+    )
+
+    response = _notice(api_as("qu_admin"), erqi, "尖岗村", "建新南街社区", "不存在社区")
+
+    assert response.status_code == 400
+    problems = response.json()["problems"]
+    assert problems[0] == {}
+    [ambiguous] = problems[1]["responsible_unit"]
+    assert ambiguous.startswith("“建新南街社区”可能指")
+    assert "五里堡街道建新南街社区居民委员会（410103006002）" in ambiguous and twin.code in ambiguous
+    assert problems[2] == {"responsible_unit": ["二七区内没有您可交办的单位“不存在社区”。"]}
+    assert not SupervisionNotice.objects.exists() and not Case.objects.exists()

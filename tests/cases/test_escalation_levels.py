@@ -3,6 +3,7 @@
 office confirms or dismisses. The morning task stays idempotent throughout."""
 
 import datetime
+import logging
 
 import pytest
 import time_machine
@@ -216,6 +217,25 @@ def test_only_the_district_office_decides_a_proposal(client_as, proposal, userna
     assert response.status_code == status
     proposal.refresh_from_db()
     assert proposal.status == Accountability.Status.PROPOSED
+
+
+def test_a_refused_decision_is_logged_as_a_plain_403_warning_without_a_traceback(client_as, proposal, caplog):
+    # Django's loggers do not propagate to the root (settings.LOGGING): listen on django.request itself.
+    logger = logging.getLogger("django.request")
+    logger.addHandler(caplog.handler)
+    try:
+        response = client_as("wulibao_admin").post(
+            f"/cases/accountability/{proposal.pk}/decide/", {"decision": "confirm"}
+        )
+    finally:
+        logger.removeHandler(caplog.handler)
+
+    assert response.status_code == 403
+    assert "403" in response.content.decode()  # the site's own 403 page
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == f"Forbidden: /cases/accountability/{proposal.pk}/decide/"
+    assert record.exc_info is None
 
 
 def test_the_api_lists_a_proposal_and_the_district_office_dismisses_it_with_a_reason(api_as, proposal):

@@ -169,4 +169,29 @@ def test_voiding_the_visit_that_reopened_a_case_closes_it_again_and_uncounts_the
 
     inspection_void(actor=people["wulibao_admin"], inspection=clean, reason="录错了住户")
     assert list(case.rechecks.values_list("status", flat=True)) == ["scheduled", "scheduled"]
-    assert case.events.filter(action="undone").count() == 2
+    # Three steps undone: the finding's re-check and its reopening, then the clean visit's re-check.
+    assert case.events.filter(action="undone").count() == 3
+
+
+def test_a_visit_finding_coal_before_the_first_recheck_completes_it_and_cancels_only_the_later_one(
+    client_as, people, notice_case, evidence, wulibao_household
+):
+    from inspections.services import inspection_void
+
+    case = close(people, notice_case(household=wulibao_household), evidence)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1), tick=False):
+        finding, _ = inspection_record(
+            actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="loose_coal"
+        )
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN
+    first, later = case.rechecks.order_by("due_on")
+    assert (first.status, first.inspection, later.status) == ("done", finding, "cancelled")
+    page = client_as("wulibao_admin").get(case.get_absolute_url()).content.decode()
+    rechecks = page[page.index('data-testid="rechecks"') :].split("</ul>")[0]
+    assert f"{first.due_on:%Y-%m-%d} · 已完成 · {finding.get_outcome_display()}" in rechecks
+    assert f"{later.due_on:%Y-%m-%d} · 已取消" in rechecks
+
+    inspection_void(actor=people["wulibao_admin"], inspection=finding, reason="录错了住户")
+    assert list(case.rechecks.values_list("status", flat=True)) == ["scheduled", "scheduled"]
