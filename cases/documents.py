@@ -79,9 +79,14 @@ def _lead(case: Case) -> str:
     }.get(case.source, "经检查发现")
 
 
+def _clause(text: str) -> str:
+    """The text without the stop it may end with, so that the document adds its own."""
+    return text.strip().rstrip("。.;；,，")
+
+
 def _sentence(text: str) -> str:
     """A sentence ending in one full stop, whether or not the text already has one."""
-    text = text.strip().rstrip("。.;；,，")
+    text = _clause(text)
     return f"{text}。" if text else ""
 
 
@@ -116,7 +121,7 @@ def notice_context(case: Case) -> dict:
         "number": document_number(case),
         "to": case.responsible_unit.name,
         "mark": mark,
-        "body": f"{_lead(case)}，你单位存在以下问题：{_sentence(case.title + place)}{_sentence(case.description)}",
+        "body": f"{_lead(case)}，你单位存在以下问题：{_clause(case.title)}{place}。{_sentence(case.description)}",
         # A voided or duplicate case demands nothing: its mark says why.
         "demand": ""
         if mark

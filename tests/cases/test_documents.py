@@ -74,18 +74,20 @@ def test_a_duplicate_case_prints_a_duplicate_mark_instead_of_a_second_demand(cli
     assert "请于" in _documents(client_as("wulibao_admin"), original)["notice.docx"]
 
 
-def test_a_night_check_notice_reads_as_a_clerk_writes_it(client_as, people, wulibao_community):
+def test_a_night_check_notice_reads_as_a_clerk_writes_it(client_as, people, wulibao_community, wulibao_household):
     case = case_open(
         actor=people["qu_admin"],
         source=Case.Source.NIGHT_CHECK,
         responsible_unit=wulibao_community,
+        household=wulibao_household,
         title="居民使用散煤取暖。",
     )
 
     documents = _documents(client_as("wulibao_admin"), case)
 
+    place = wulibao_household.label
     for name in ("notice", "notice.docx"):
-        assert "经夜查发现，你单位存在以下问题：居民使用散煤取暖。" in documents[name]
+        assert f"经夜查发现，你单位存在以下问题：居民使用散煤取暖（地点：{place}）。" in documents[name]
         assert "发现发现" not in documents[name] and "。。" not in documents[name]
 
 
