@@ -90,3 +90,101 @@ def exception_handler(exc, context):
     if response is not None and isinstance(getattr(exc, "detail", None), str):
         response.data = {"detail": exc.detail, "code": exc.detail.code}
     return response
+
+
+# --- The schema: what every answer may be ----------------------------------------------------------
+
+# Fields a serializer sends as null in a response although a request may not send null for them: they are
+# withheld from this caller (see the serializers' to_representation). Keyed by response component.
+NULL_WHEN_WITHHELD = {
+    "Case": ["reporter_name", "reporter_contact"],  # kept from all but those who verify the case
+    "SupervisionNotice": ["text"],  # seen through the caller's own cases only
+}
+
+ERROR_COMPONENTS = {
+    "Error": {
+        "type": "object",
+        "description": "A refusal with one message, in the client's language, and a stable code.",
+        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+        "required": ["detail", "code"],
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "Invalid fields: each field (or `non_field_errors`) with its messages; a list of objects "
+        "(such as `problems`) has one entry per item, empty for a valid one.",
+        "additionalProperties": {},
+    },
+}
+
+
+def _error(description: str, *schemas: str) -> dict:
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in schemas]
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": refs[0] if len(refs) == 1 else {"anyOf": refs}}},
+    }
+
+
+ERROR_RESPONSES = {
+    "400": _error(
+        "Invalid request: field errors, or a refusal with a code (invalid_json, incomplete_upload, …).",
+        "Error",
+        "FieldErrors",
+    ),
+    "401": _error("Not signed in, or an unknown token.", "Error"),
+    "403": _error("Not allowed to do this here, or a failed CSRF check (code csrf_failed).", "Error"),
+    "404": _error("No such record within the caller's jurisdiction, or a cursor that is not valid.", "Error"),
+}
+
+
+def _takes_files(schema: dict, components: dict) -> bool:
+    if "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    for prop in schema.get("properties", {}).values():
+        if prop.get("format") == "binary" or prop.get("items", {}).get("format") == "binary":
+            return True
+    return False
+
+
+def schema_postprocessing(result, generator, request, public):
+    """Make the schema say what the API answers (a drf-spectacular postprocessing hook).
+
+    Every operation documents the error answers of coalgov.api.exception_handler; a request body is JSON,
+    and multipart only where the operation takes files (DRF's default parsers would list form and multipart
+    everywhere, under one component, and a generated client would send multipart bodies labelled JSON).
+    """
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.update(ERROR_COMPONENTS)
+    for name, fields in NULL_WHEN_WITHHELD.items():
+        for field in fields:
+            prop = components.get(name, {}).get("properties", {}).get(field)
+            if prop is not None:
+                prop["nullable"] = True
+    for path, _regex, method, callback in generator.endpoints or ():
+        # A create that answers a repeated submission with the first record (ScopedViewSet.created_or_repeated)
+        # says 200 as well as 201.
+        handler = getattr(
+            getattr(callback, "cls", None), (getattr(callback, "actions", None) or {}).get(method.lower(), ""), None
+        )
+        operation = result.get("paths", {}).get(path, {}).get(method.lower())
+        if (
+            operation
+            and "201" in operation["responses"]
+            and "created_or_repeated" in getattr(getattr(handler, "__code__", None), "co_names", ())
+        ):
+            operation["responses"].setdefault(
+                "200",
+                {**operation["responses"]["201"], "description": "A repeated submission: the record it made first."},
+            )
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, response in ERROR_RESPONSES.items():
+                operation["responses"].setdefault(code, response)
+            content = operation.get("requestBody", {}).get("content", {})
+            content.pop("application/x-www-form-urlencoded", None)
+            multipart = content.get("multipart/form-data")
+            if multipart is not None and not _takes_files(multipart.get("schema", {}), components):
+                del content["multipart/form-data"]
+    return result

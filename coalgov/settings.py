@@ -241,6 +241,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Requests and responses as separate components: a client need not fill read-only fields to send one.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "coalgov.api.schema_postprocessing"],
+    # A case carries every source; a client opens one only from a tip-off or a spot check.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseSourceEnum": "cases.models.Case.Source",
+        "CaseOpenedSourceEnum": "cases.api.serializers.CLIENT_SOURCES",
+        # Several records have a `kind`: each its own enum, named after its record.
+        "HouseholdKindEnum": "households.models.Kind",
+        "InspectionKindEnum": "inspections.models.Inspection.Kind",
+        "BanKindEnum": "inspections.models.Ban.Kind",
+        "ConversionKindEnum": "inspections.models.Conversion.Kind",
+        "PublicityKindEnum": "inspections.models.Publicity.Kind",
+        "AccountabilityKindEnum": "cases.models.Accountability.Kind",
+    },
 }
 
 # --- Domain settings ---------------------------------------------------------------------------

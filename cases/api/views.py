@@ -20,6 +20,7 @@ from .serializers import (
     NoteSerializer,
     ReasonSerializer,
     RectifySerializer,
+    RectifyUploadSerializer,
     SupervisionNoticeSerializer,
 )
 
@@ -59,7 +60,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def start(self, request, pk=None):
         return self._step(lambda case, data: services.case_start(actor=request.user, case=case, note=data["note"]))
 
-    @extend_schema(request=RectifySerializer, responses=CaseSerializer)
+    @extend_schema(
+        request={"application/json": RectifySerializer, "multipart/form-data": RectifyUploadSerializer},
+        responses=CaseSerializer,
+    )
     @action(detail=True, methods=["post"])
     def rectify(self, request, pk=None):
         try:

@@ -22,9 +22,13 @@ class VisibleUnitField(serializers.SlugRelatedField):
 class HouseholdSerializer(serializers.ModelSerializer):
     division = VisibleUnitField(slug_field="code")
     division_name = serializers.CharField(source="division.name", read_only=True)
-    subdistrict_name = serializers.CharField(source="division.parent.name", read_only=True, default=None)
+    subdistrict_name = serializers.CharField(
+        source="division.parent.name", read_only=True, default=None, allow_null=True
+    )
     label = serializers.CharField(read_only=True)
-    priority_station = serializers.CharField(source="priority_station.code", read_only=True, default=None)
+    priority_station = serializers.CharField(
+        source="priority_station.code", read_only=True, default=None, allow_null=True
+    )
     client_uuid = serializers.UUIDField(required=False, allow_null=True)
     # Derived from the visits, never sent: ChoiceField so the schema lists the three codes.
     coal_status = serializers.ChoiceField(

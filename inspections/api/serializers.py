@@ -57,6 +57,10 @@ class VisibleOperationField(serializers.PrimaryKeyRelatedField):
 class JSONListField(serializers.ListField):
     """A list that a multipart form (a phone sending photos) may send as one JSON string."""
 
+    def to_representation(self, data):
+        # Read back from a related manager (an inspection's seizures), written as a list.
+        return super().to_representation(data.all() if hasattr(data, "all") else data)
+
     def to_internal_value(self, data):
         if isinstance(data, str):
             try:
@@ -91,7 +95,7 @@ class InspectionSerializer(DeclaredCounts, serializers.ModelSerializer):
     departments = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), many=True, required=False
     )
-    seizures = JSONListField(child=SeizureSerializer(), required=False, write_only=True)
+    seizures = JSONListField(child=SeizureSerializer(), required=False)
     seizure_count = seizure_count_field()
     photos = PhotoSerializer(many=True, read_only=True)
     photo_count = photo_count_field()
@@ -126,11 +130,6 @@ class InspectionSerializer(DeclaredCounts, serializers.ModelSerializer):
             "void_reason",
         ]
         read_only_fields = ["division_code", "is_night", "in_priority_zone", "recorded_at", "voided_at", "void_reason"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["seizures"] = SeizureSerializer(instance.seizures.all(), many=True).data
-        return data
 
     def service_arguments(self) -> dict:
         data = dict(self.validated_data)
@@ -359,3 +358,27 @@ class PublicitySerializer(DeclaredCounts, serializers.ModelSerializer):
             *RECORD_FIELDS,
         ]
         read_only_fields = RECORD_READ_ONLY
+
+
+# --- Multipart bodies, as the schema describes them (the views validate with the serializers above) ---------
+
+PHOTOS_HELP = gettext_lazy("Photos, as repeated `photos` file parts.")
+
+
+def photo_files_field():
+    return serializers.ListField(child=serializers.FileField(), required=False, help_text=PHOTOS_HELP)
+
+
+class InspectionUploadSerializer(InspectionSerializer):
+    seizures = serializers.CharField(
+        required=False, help_text=gettext_lazy("The seizure rows as a JSON list, as in a JSON body.")
+    )
+    photos = photo_files_field()
+
+
+class BanUploadSerializer(BanSerializer):
+    photos = photo_files_field()
+
+
+class PublicityUploadSerializer(PublicitySerializer):
+    photos = photo_files_field()

@@ -42,17 +42,25 @@ from ..models import (
 from ..photos import photos_check
 from .serializers import (
     BanSerializer,
+    BanUploadSerializer,
     ConversionSerializer,
     ConversionTargetSerializer,
     DepartmentSerializer,
     InspectionSerializer,
+    InspectionUploadSerializer,
     OperationSerializer,
     PublicitySerializer,
+    PublicityUploadSerializer,
     PurchaseSerializer,
     VoidSerializer,
 )
 
 PHOTOS = Prefetch("photos", queryset=Photo.objects.order_by("id"))
+
+
+def with_photos(serializer, upload_serializer):
+    """The schema of a POST that takes photos: JSON without them, or multipart with them."""
+    return extend_schema(request={"application/json": serializer, "multipart/form-data": upload_serializer})
 
 
 def checked_photos(request):
@@ -77,6 +85,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     filterset_class = InspectionFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @with_photos(InspectionSerializer, InspectionUploadSerializer)
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -172,6 +181,7 @@ class BanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VoidMixin, Sc
     filterset_class = BanFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @with_photos(BanSerializer, BanUploadSerializer)
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -244,6 +254,7 @@ class PublicityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VoidMix
     filterset_class = PublicityFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @with_photos(PublicitySerializer, PublicityUploadSerializer)
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
