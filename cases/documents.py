@@ -11,6 +11,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from coalgov.exports import inert_text
+
 from .models import Case
 
 FONT = "SimSun"  # 宋体, the font of official documents; Word substitutes if it is missing
@@ -218,14 +220,14 @@ def follow_up_sheet_docx(case: Case) -> bytes:
     table = document.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
     for row, (label, value) in zip(table.rows, rows, strict=True):
-        row.cells[0].text, row.cells[1].text = label, _text(value)
+        row.cells[0].text, row.cells[1].text = label, inert_text(_text(value))
     events = follow_up_events(case)
     document.add_paragraph("督办记录")
     timeline = document.add_table(rows=len(events), cols=3)
     timeline.style = "Table Grid"
     for row, values in zip(timeline.rows, events, strict=True):
         for cell, value in zip(row.cells, values, strict=True):
-            cell.text = _text(value)
+            cell.text = inert_text(_text(value))
     paragraph = document.add_paragraph(f"{issuing_office(case)}　{timezone.localdate():%Y年%m月%d日}")
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return _bytes(document)

@@ -40,6 +40,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from coalgov.audit import audit_record
+from coalgov.exports import xlsx_value
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
 from inspections.services import EARLIEST
@@ -227,7 +228,7 @@ def ledger_run(*, export_id: int, last_try: bool = True, progress_every: int = P
 
 def _cell(ws, value):
     """A value as the sheet should hold it: numbers and dates as themselves (local time), yes/no in words,
-    text cleaned of characters Excel refuses, and text that starts with '=' kept as text, not a formula."""
+    text cleaned of characters Excel refuses, and formula-looking text kept as text (coalgov/exports.py)."""
     if value is None or (isinstance(value, (int, Decimal, float)) and not isinstance(value, bool)):
         return value
     if isinstance(value, bool):
@@ -235,12 +236,7 @@ def _cell(ws, value):
     if isinstance(value, str):
         if not value:
             return None  # a blank cell: nothing written
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
-        if text.startswith("="):
-            cell = WriteOnlyCell(ws, value=text)
-            cell.data_type = "s"
-            return cell
-        return text
+        return xlsx_value(ws, ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT])
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     return value

@@ -4,7 +4,6 @@ Column names and the bulletin's text are Chinese: they are the office's document
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
@@ -14,6 +13,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from coalgov.exports import csv_number_as_text, csv_writer, inert_text, xlsx_value
 
 from .ranking import HEADERS_ZH, INDICATORS, NONE, Ranking
 
@@ -75,7 +76,7 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for line in table_rows(ranking, rows):
-            ws.append([NONE if v is None else v for v in line])
+            ws.append([xlsx_value(ws, NONE if v is None else v) for v in line])
         for column in NUMBER_COLUMNS:
             for (cell,) in ws.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
                 if isinstance(cell.value, float):
@@ -89,31 +90,23 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     return out.getvalue()
 
 
-def _as_text(text: str) -> str:
-    """A cell Excel must keep as written. A leading tab makes Excel take it as text: the 12-digit community code
-    stays 12 digits (not 4.10103E+11), "+3" keeps its sign. Chosen over the ="…" form, which is a formula:
-    formula-injection protection must neutralise any cell starting with =, so it would break that form, while
-    a tab followed by digits or a sign is no formula."""
-    return f"\t{text}"
-
-
 def _csv_cell(value, column: int) -> str:
     if value is None:
         return NONE
-    if column == 2:  # the community code
-        return _as_text(value)
+    if column == 2 and value.isdigit():  # the community code: a tab keeps its 12 digits (coalgov/exports.py)
+        return csv_number_as_text(value)
     if column == 7 and isinstance(value, int) and value:  # the movement, with its sign
-        return _as_text(f"+{value}" if value > 0 else str(value))
+        return csv_number_as_text(f"+{value}" if value > 0 else str(value))
     if isinstance(value, float):
         return f"{value:.2f}"
-    return str(value)
+    return inert_text(str(value))
 
 
 def ranking_csv(ranking: Ranking) -> bytes:
     """The district sheet as CSV (UTF-8 with a BOM, so that Excel reads it): counts whole, the score and rates
     with two decimals, — where there is no value, the code and the movement kept as text."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(HEADER)
     writer.writerows([_csv_cell(v, column) for column, v in enumerate(line)] for line in table_rows(ranking))
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read it as UTF-8
@@ -182,7 +175,7 @@ def ranking_docx(ranking: Ranking) -> bytes:
         score = f"{r.score:.2f}" if r.ranked else NONE
         cells = table.add_row().cells
         for cell, text in zip(cells, [rank, r.name, r.subdistrict_name, score, movement], strict=True):
-            cell.text = text
+            cell.text = inert_text(text)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
