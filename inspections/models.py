@@ -100,6 +100,8 @@ class Photo(models.Model):
     height = models.PositiveIntegerField()
     taken_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     taken_longitude = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
+    # When the phone says the photo was taken (EXIF DateTimeOriginal); the file itself keeps no metadata.
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,8 +1,11 @@
 """Photos from phones: checked by content, oriented, re-encoded, stored under server-made names.
 
 A photo is checked completely (`photo_check`) before anything of its submission is written, so a bad
-file refuses the whole submission and saves nothing. Re-encoding drops everything but the pixels —
-including EXIF, whose GPS position is read first and kept on the Photo row.
+file refuses the whole submission and saves nothing. Re-encoding keeps the pixels only: the oriented image is
+copied into a new image that carries no metadata at all, so no EXIF, XMP, ICC profile or JPEG comment (where
+a file could hide PHP or script text, or the phone's owner and model) reaches the stored photo or its
+thumbnail. The capture time and GPS position the phone wrote are read first and kept as fields of the Photo
+row, never in the file.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from .models import Photo
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; more is a decompression bomb, not a photo
 GPS_TAG = 0x8825
+EXIF_TAG = 0x8769
+DATE_TIME_ORIGINAL, OFFSET_TIME_ORIGINAL, DATE_TIME = 0x9003, 0x9011, 0x0132
+EARLIEST_CAPTURE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)  # before it: a camera clock never set
 
 
 @dataclass
@@ -38,6 +44,7 @@ class CheckedPhoto:
     height: int
     latitude: Decimal | None
     longitude: Decimal | None
+    taken_at: datetime.datetime | None = None
 
 
 def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
@@ -59,6 +66,33 @@ def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
     if not (latitude.is_finite() and longitude.is_finite() and abs(latitude) <= 90 and abs(longitude) <= 180):
         return None, None
     return latitude, longitude
+
+
+def _taken_at(exif) -> datetime.datetime | None:
+    """When the photo was taken, as the phone wrote it: DateTimeOriginal with its offset if given, else in the
+    site's time zone (phones write local time). A clock never set or set ahead is no capture time."""
+    try:
+        details = exif.get_ifd(EXIF_TAG)
+        text = str(details.get(DATE_TIME_ORIGINAL) or exif.get(DATE_TIME) or "").strip("\x00 ")
+        offset = str(details.get(OFFSET_TIME_ORIGINAL) or "").strip("\x00 ")
+        if not text:
+            return None
+        moment = datetime.datetime.strptime(text, "%Y:%m:%d %H:%M:%S")
+        if offset:
+            moment = datetime.datetime.strptime(f"{text} {offset}", "%Y:%m:%d %H:%M:%S %z")
+        else:
+            moment = timezone.make_aware(moment)
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if not EARLIEST_CAPTURE <= moment <= timezone.now() + datetime.timedelta(days=1):
+        return None
+    return moment
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image made of the pixels alone: `image.info` (comment, EXIF, XMP, ICC profile) is not carried over,
+    and Pillow would otherwise write a JPEG comment it read back into the re-encoded file."""
+    return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
 def _jpeg(image: Image.Image, side: int) -> bytes:
@@ -87,8 +121,10 @@ def photo_check(upload) -> CheckedPhoto:
                 raise UnidentifiedImageError("too many pixels")
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
-            latitude, longitude = _gps(image.getexif())
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            exif = image.getexif()
+            latitude, longitude = _gps(exif)
+            taken_at = _taken_at(exif)
+            image = _pixels_only(ImageOps.exif_transpose(image).convert("RGB"))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationError(
             _("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name}, code="photo_invalid"
@@ -100,6 +136,7 @@ def photo_check(upload) -> CheckedPhoto:
         height=image.height,
         latitude=latitude,
         longitude=longitude,
+        taken_at=taken_at,
     )
 
 
@@ -121,6 +158,7 @@ def photos_attach(*, actor, subject: models.Model, division_code: str, photos: l
             height=checked.height,
             taken_latitude=checked.latitude,
             taken_longitude=checked.longitude,
+            taken_at=checked.taken_at,
             uploaded_by=actor,
         )
         photo.image.save(f"{key}.jpg", ContentFile(checked.image), save=False)

@@ -1,12 +1,16 @@
 """Photos sent with a visit, a ban or publicity: checked before anything is written, oriented, served in scope."""
 
+import datetime
+import io
 import os
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 
 from inspections.models import Ban, Inspection, Photo, Publicity
 
@@ -203,3 +207,53 @@ def test_a_photo_is_not_found_for_those_outside_its_jurisdiction(client_as, phot
 
 def test_an_anonymous_visitor_is_sent_to_sign_in_for_a_photo(client, photo_urls):
     assert {client.get(url).status_code for url in photo_urls} == {302}
+
+
+def _with_comment_and_exif(name="photo.jpg") -> SimpleUploadedFile:
+    """A phone photo carrying a JPEG comment with PHP in it, and EXIF: maker, capture time, GPS position."""
+    exif = Image.Exif()
+    exif[0x010F] = "ShadyPhone"  # Make
+    exif[0x8769] = {0x9003: "2026:11:30 09:15:00", 0x9011: "+08:00"}  # DateTimeOriginal, OffsetTimeOriginal
+    exif[0x8825] = {1: "N", 2: (IFDRational(34), IFDRational(45), IFDRational(9)), 3: "E", 4: (113, 38, 30)}
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 90, 200)).save(
+        out, "JPEG", exif=exif, comment=b"<?php system($_GET['c']); ?>", icc_profile=b"\x00" * 128
+    )
+    assert b"<?php" in out.getvalue() and b"ShadyPhone" in out.getvalue()
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def test_a_photo_with_a_comment_and_exif_comes_back_without_them(api_as, client_as, submissions):
+    _model, payload = submissions["inspections"]
+
+    response = send(api_as("wulibao_inspector"), "inspections", payload, [_with_comment_and_exif()])
+
+    assert response.status_code == 201, response.content
+    photo = Photo.objects.get()
+    client = client_as("wulibao_inspector")
+    for url in (photo.get_absolute_url(), photo.thumbnail_url):
+        served = b"".join(client.get(url).streaming_content)
+        assert b"<?php" not in served and b"ShadyPhone" not in served and b"Exif" not in served, url
+        with Image.open(io.BytesIO(served)) as image:
+            assert "comment" not in image.info and "exif" not in image.info and "icc_profile" not in image.info
+            assert not image.getexif()
+            assert image.getpixel((10, 10)) == pytest.approx((90, 90, 200), abs=4)
+    # What was worth keeping is on the record instead.
+    assert (photo.taken_latitude, photo.taken_longitude) == (Decimal("34.752500"), Decimal("113.641667"))
+    assert photo.taken_at == datetime.datetime(2026, 11, 30, 1, 15, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize("written", ["0000:00:00 00:00:00", "1980:01:01 00:00:00", "2999:01:01 00:00:00", "垃圾"])
+def test_a_capture_time_from_a_clock_never_set_is_dropped_and_the_photo_kept(api_as, submissions, written):
+    _model, payload = submissions["inspections"]
+    exif = Image.Exif()
+    exif[0x8769] = {0x9003: written}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(out, "JPEG", exif=exif)
+
+    response = send(
+        api_as("wulibao_inspector"), "inspections", payload, [SimpleUploadedFile("p.jpg", out.getvalue())]
+    )
+
+    assert response.status_code == 201, response.content
+    assert Photo.objects.get().taken_at is None
