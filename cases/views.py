@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 
+from coalgov.downloads import audit_download
 from coalgov.views import ScopedFilterView, ScopedMixin, permission_denied
 from divisions.scoping import covers, may_enter_somewhere, view_codes
 from inspections.models import Photo
@@ -268,14 +269,18 @@ class CaseDocumentView(LoginRequiredMixin, View):
         events = Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
         cases = _cases().select_related("duplicate_of").prefetch_related(events)
         case = get_object_or_404(cases.visible_to(request.user), pk=pk)
+        name = "整改通知书" if self.kind == "notice" else "督办单"
         if request.GET.get("format") == "docx":
             build = documents.rectification_notice_docx if self.kind == "notice" else documents.follow_up_sheet_docx
             response = HttpResponse(
                 build(case), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             )
-            name = "整改通知书" if self.kind == "notice" else "督办单"
-            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{name}-{case.pk}.docx')}"
+            file = f"{name}-{case.pk}.docx"
+            audit_download(actor=request.user, obj=case, file=file, division_code=case.division_code)
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file)}"
             return response
+        # The printable page is the other way the document leaves the system: recorded like the .docx.
+        audit_download(actor=request.user, obj=case, file=f"{name}-{case.pk}（打印）", division_code=case.division_code)
         context = {
             "case": case,
             "notice": documents.notice_context(case),

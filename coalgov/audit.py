@@ -26,6 +26,7 @@ CHANGE_LABELS = {
     "ranked": gettext_lazy("Communities ranked"),
     "rebounds": gettext_lazy("rebounds"),
     "level": gettext_lazy("level"),
+    "download_file": gettext_lazy("File"),
 }
 
 

@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "accountability.confirmed": _("proposed accountability measure confirmed"),
     "accountability.dismissed": _("proposed accountability measure dismissed"),
     "ledger.requested": _("ledger export requested"),
+    "download": _("downloaded"),
 }
 
 

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coalgov.downloads import audit_download
 from divisions.scoping import grants
 
 from .forms import LedgerForm
@@ -116,6 +117,8 @@ def ledger_download(request, pk: int):
     path = ledger_path(export)
     if path is None:
         raise Http404
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=ledger_filename(export), content_type=XLSX)
+    name = ledger_filename(export)
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+    audit_download(actor=request.user, obj=export, file=name, division_code=export.division_code)
     response["Cache-Control"] = "private"
     return response

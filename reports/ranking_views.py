@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coalgov.downloads import audit_download
 from divisions.models import Division, Level
 from divisions.scoping import can_view
 
@@ -274,6 +275,7 @@ def ranking_download(request, fmt: str):
     response = HttpResponse(build(result), content_type=content_type)
     kind = "周通报" if fmt == "docx" else "周排名"
     name = f"{district.name}{kind}-{week_start:%Y%m%d}.{fmt}"
+    audit_download(actor=request.user, obj=district, file=name, division_code=district.code)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 
