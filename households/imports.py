@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError, iterparse
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -43,6 +43,20 @@ from .services import AUDITED_FIELDS, _place, register_counts_refresh
 
 BATCH = 2000
 MAX_ERRORS = 200  # listed; the count goes on
+
+# Refusing a file too large for the page before parsing it (`import_size_check`). A register's row unpacks to a
+# few hundred bytes of sheet XML; 2 KB a row plus the workbook's own parts is room for any real register.
+UNPACKED_PER_ROW = 2048
+UNPACKED_OVERHEAD = 16 * 2**20
+MAX_PARTS = 1000  # a workbook from Excel or WPS has a few dozen
+MAX_RATIO = 200  # real sheet XML packs 5–20 times; a zip bomb hundreds or thousands of times
+RATIO_FROM = 2**20  # parts under 1 MB unpacked are too small to matter
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+ROW_END = re.compile(rb"</(?:\w+:)?row>")
+CELL_VALUE = re.compile(rb"<(?:\w+:)?(?:v>[^<]|is[\s>])")  # a row Excel keeps only for its formatting has none
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
 
 # Column header → field. Chinese as district ledgers name them, and the field names themselves.
 HEADERS = {
@@ -96,7 +110,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
             raise ValidationError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
         try:
-            rows = workbook.worksheets[0].iter_rows(values_only=True)
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # read every row, not only those the file's <dimension> claims
+            rows = sheet.iter_rows(values_only=True)
             yield from _mapped(rows)
         except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             # A workbook damaged past its first bytes fails while its rows are read.
@@ -113,6 +129,90 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
             raise ValidationError(_("The file could not be read as CSV text.")) from exc
     else:
         raise ValidationError(_("Give a .xlsx or .csv file."))
+
+
+def _too_many_rows(max_rows: int) -> ValidationError:
+    return ValidationError(
+        _("The file has more than %(n)s rows: split it, or ask an operator to import it.") % {"n": max_rows}
+    )
+
+
+def import_size_check(path: Path, *, max_rows: int | None, max_bytes: int | None) -> None:
+    """Refuse, before the file is parsed, a file larger than `max_bytes`, a .xlsx that unpacks too large, too
+    tightly (a zip bomb) or into too many parts, and a file with more than `max_rows` rows (the header aside).
+
+    Each check reads as little as it can and stops at the limit: a .xlsx's central directory (its parts' unpacked
+    sizes), the first sheet's `<dimension ref=…>`, then its rows counted by a streaming parse that stops one row
+    past the limit; a .csv's records counted while streaming. Parsing the whole of a 1,000,000-row workbook (its
+    shared strings first) took a web worker half a minute; these checks answer within a second."""
+    path = Path(path)
+    if max_bytes is not None and path.stat().st_size > max_bytes:
+        raise ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": max_bytes // 2**20})
+    if path.suffix.lower() == ".xlsx":
+        _xlsx_size_check(path, max_rows)
+    elif path.suffix.lower() == ".csv" and max_rows is not None:
+        try:
+            with path.open(encoding=_csv_encoding(path), newline="") as handle:
+                records = (row for row in csv.reader(handle) if any(cell.strip() for cell in row))
+                if sum(1 for _row in zip(records, range(max_rows + 2), strict=False)) > max_rows + 1:
+                    raise _too_many_rows(max_rows)
+        except (UnicodeDecodeError, csv.Error):
+            return  # the import itself says what is wrong with the text
+
+
+def _xlsx_size_check(path: Path, max_rows: int | None) -> None:
+    unreadable = ValidationError(_("The file could not be read as an Excel workbook (.xlsx)."))
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise unreadable from exc
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS or any(
+            part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1) for part in parts
+        ):
+            raise ValidationError(
+                _("The file is no workbook Excel or WPS would write: it unpacks to far more than it holds.")
+            )
+        if max_rows is None:
+            return
+        try:
+            sheet = _first_sheet(archive)
+            with archive.open(sheet) as stream:
+                head = stream.read(4096)
+            declared = DIMENSION.search(head)
+            if declared and int(declared.group(1)) > max_rows + 1:
+                raise _too_many_rows(max_rows)
+            limit = (max_rows + 1) * UNPACKED_PER_ROW + UNPACKED_OVERHEAD
+            if sum(part.file_size for part in parts) > limit:
+                raise ValidationError(
+                    _("The workbook unpacks to more than %(mb)s MB, too much for %(n)s rows: split it.")
+                    % {"mb": limit // 2**20, "n": max_rows}
+                )
+            # The dimension may be missing or wrong: count the rows holding a value, stopping past the limit. A scan
+            # of the bytes, not an XML parse: it must answer within a second for any file (the import parses anyway).
+            rows, rest = 0, b""
+            with archive.open(sheet) as stream:
+                for chunk in iter(lambda: stream.read(1 << 20), b""):
+                    *complete, rest = ROW_END.split(rest + chunk)
+                    rows += sum(1 for row in complete if CELL_VALUE.search(row))
+                    if rows > max_rows + 1:
+                        raise _too_many_rows(max_rows)
+        except (KeyError, StopIteration, ParseError, zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise unreadable from exc
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str:
+    """The name of the workbook's first worksheet part, as the workbook and its relationships name it."""
+    with archive.open("xl/workbook.xml") as stream:
+        sheet = next(e for _event, e in iterparse(stream) if e.tag == f"{SHEET_NS}sheet")
+    relation = sheet.get(DOC_RELS)
+    with archive.open("xl/_rels/workbook.xml.rels") as stream:
+        for _event, element in iterparse(stream):
+            if element.tag == f"{RELS_NS}Relationship" and element.get("Id") == relation:
+                target = element.get("Target", "")
+                return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise KeyError(relation)
 
 
 def _csv_encoding(path: Path) -> str:
@@ -274,21 +374,27 @@ def _key(household: Household) -> tuple:
 
 
 def households_import(
-    *, actor, path: Path, dry_run: bool = False, max_rows: int | None = None, source: str = ""
+    *,
+    actor,
+    path: Path,
+    dry_run: bool = False,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    source: str = "",
 ) -> ImportResult:
-    """Check the file, then (unless `dry_run` or any row is wrong) register its new households. More than
-    `max_rows` rows is refused before anything else is checked. `source` names the file in the audit log."""
+    """Check the file, then (unless `dry_run` or any row is wrong) register its new households. A file over
+    `max_bytes`, over `max_rows` rows, or a zip bomb is refused before it is parsed (`import_size_check`).
+    `source` names the file in the audit log."""
     path = Path(path)
+    import_size_check(path, max_rows=max_rows, max_bytes=max_bytes)
     entry = entry_codes(actor, "household")  # once: asked per row it would be a query per row
     divisions = {d.code: d for d in Division.objects.filter(level__in=[Level.COMMUNITY, Level.GRID], is_active=True)}
 
     def households(result: ImportResult) -> Iterator[Household]:
         for line, values in _rows(path):
             result.rows += 1
-            if max_rows is not None and result.rows > max_rows:
-                raise ValidationError(
-                    _("The file has more than %(n)s rows: split it, or ask an operator to import it.") % {"n": max_rows}
-                )
+            if max_rows is not None and result.rows > max_rows:  # the size check counted the same rows
+                raise _too_many_rows(max_rows)
             household = _household(values, divisions, entry, actor, result, line)
             if household is not None:
                 yield household

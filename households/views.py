@@ -220,6 +220,7 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
                     path=path,
                     dry_run=form.cleaned_data["dry_run"],
                     max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS,
+                    max_bytes=settings.HOUSEHOLD_IMPORT_MAX_BYTES,
                     source=upload.name,
                 )
             except ValidationError as exc:

@@ -1,8 +1,11 @@
 """Importing a register from a spreadsheet: every row checked before anything is written, nothing twice."""
 
 import io
+import time
+import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -405,3 +408,110 @@ def test_the_register_page_imports_registration_dates_and_refuses_a_future_one(t
     right = xlsx(tmp_path, [[wulibao_community.code, "龙亭小区", 101, "2025-11-03"]], header=header)
     client.post("/households/import/", {"file": upload(right)})
     assert timezone.localtime(Household.objects.get().created_at).date() == datetime.date(2025, 11, 3)
+
+
+# --- Files too large for the page: refused before they are parsed -----------------------------------------
+
+
+BIG_HEADER = ["社区代码", "小区", "楼栋", "房号", "户主"]
+
+
+def big_xlsx(tmp_path, code: str, rows: int, *, dimension: str | None = None, name="大台账.xlsx"):
+    """A workbook of `rows` households, its sheet written straight into the zip (openpyxl would take minutes for a
+    million rows); `dimension` is the `<dimension ref>` it declares (None: the true one)."""
+    template = xlsx(tmp_path, [], name="template.xlsx", header=BIG_HEADER)
+    path = tmp_path / name
+    ref = dimension or f"A1:E{rows + 1}"
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for part in source.infolist():
+            if part.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(part, source.read(part))
+        with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+            sheet.write(f'<worksheet xmlns="{ns}"><dimension ref="{ref}"/><sheetData>'.encode())
+            header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in BIG_HEADER)
+            sheet.write(f'<row r="1">{header}</row>'.encode())
+            chunk = []
+            for n in range(2, rows + 2):
+                chunk.append(
+                    f'<row r="{n}"><c t="inlineStr"><is><t>{code}</t></is></c><c t="inlineStr"><is><t>龙亭小区</t></is>'
+                    f'</c><c><v>{n % 40}</v></c><c><v>{n}</v></c><c t="inlineStr"><is><t>户主{n}</t></is></c></row>'
+                )
+                if len(chunk) == 10000:
+                    sheet.write("".join(chunk).encode())
+                    chunk = []
+            sheet.write(("".join(chunk) + "</sheetData></worksheet>").encode())
+    return path
+
+
+@pytest.fixture(scope="module")
+def million_rows(tmp_path_factory):
+    return big_xlsx(tmp_path_factory.mktemp("million"), "410103006001", 1_000_000)
+
+
+def test_a_million_row_workbook_is_refused_within_a_second_and_registers_nothing(
+    client_as, settings, million_rows, wulibao_community
+):
+    assert 5 * 2**20 < million_rows.stat().st_size < settings.HOUSEHOLD_IMPORT_MAX_BYTES
+    client = client_as("wulibao_admin")
+
+    started = time.monotonic()
+    response = client.post("/households/import/", {"file": upload(million_rows)})
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert f"超过 {settings.HOUSEHOLD_IMPORT_MAX_ROWS} 行" in response.content.decode()
+    assert elapsed < 1.0, elapsed
+    assert not Household.objects.exists()
+
+
+def test_a_workbook_that_understates_its_rows_is_refused_by_counting_them(tmp_path, people, wulibao_community):
+    path = big_xlsx(tmp_path, wulibao_community.code, 100_000, dimension="A1:E2")
+
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as refused:
+        households_import(actor=people["wulibao_admin"], path=path, max_rows=20_000, max_bytes=20 * 2**20)
+
+    assert time.monotonic() - started < 1.0
+    assert "20000" in " ".join(refused.value.messages)
+    assert not Household.objects.exists()
+
+
+def test_a_workbook_of_exactly_the_row_limit_is_imported(tmp_path, people, wulibao_community):
+    path = big_xlsx(tmp_path, wulibao_community.code, 30, dimension="A1:E2")
+
+    result = households_import(actor=people["wulibao_admin"], path=path, max_rows=30, max_bytes=2**20)
+
+    assert (result.rows, result.created, result.error_count) == (30, 30, 0)
+
+
+def test_a_zip_bomb_posing_as_a_workbook_is_refused_without_unpacking_it(tmp_path, client_as, wulibao_community):
+    path = big_xlsx(tmp_path, wulibao_community.code, 1)
+    bomb = tmp_path / "炸弹.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":  # 200 MB of nothing inside the sheet's XML
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (200 * 2**20))
+            out.writestr(part.filename, data)
+    assert bomb.stat().st_size < 2**20
+
+    started = time.monotonic()
+    response = client_as("wulibao_admin").post("/households/import/", {"file": upload(bomb)})
+
+    assert time.monotonic() - started < 1.0
+    assert "解压" in response.content.decode() or "Excel 或 WPS" in response.content.decode()
+    assert not Household.objects.exists()
+
+
+def test_a_csv_of_a_hundred_thousand_rows_is_refused_within_a_second(tmp_path, people, wulibao_community):
+    path = tmp_path / "住户.csv"
+    lines = [f"{wulibao_community.code},龙亭小区,{n % 40},{n},户主{n}" for n in range(100_000)]
+    path.write_text("社区代码,小区,楼栋,房号,户主\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+    started = time.monotonic()
+    with pytest.raises(ValidationError):
+        households_import(actor=people["wulibao_admin"], path=path, max_rows=20_000, max_bytes=20 * 2**20)
+
+    assert time.monotonic() - started < 1.0
+    assert not Household.objects.exists()
