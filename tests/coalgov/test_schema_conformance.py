@@ -7,6 +7,7 @@ long run is bench/schemathesis_long.py).
 """
 
 import datetime
+import os
 
 import pytest
 import schemathesis
@@ -26,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+# Examples per operation: a few, with a fixed seed, in the suite; bench/schemathesis_long.py asks for many, at random.
+LONG_RUN_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "0"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # A CSRF secret of our own choosing: sent as the cookie and as the header, as a browser's page would.
 CSRF = "schemathesisschemathesisschemat1"
@@ -133,8 +136,8 @@ def conformance_failures(session: dict, *, max_examples: int, seed_paths: dict |
         operation = result.ok()
 
         @hypothesis_settings(
-            max_examples=max_examples,
-            derandomize=True,
+            max_examples=LONG_RUN_EXAMPLES or max_examples,
+            derandomize=not LONG_RUN_EXAMPLES,
             deadline=None,
             database=None,
             phases=[Phase.explicit, Phase.generate],
