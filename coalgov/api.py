@@ -137,6 +137,10 @@ ERROR_RESPONSES = {
 }
 
 
+# The token endpoint counts wrong passwords (docs/authentication.md).
+SIGN_IN_THROTTLED = _error("Too many wrong passwords for this user from this address; see Retry-After.", "Error")
+
+
 def _takes_files(schema: dict, components: dict) -> bool:
     if "$ref" in schema:
         schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
@@ -182,6 +186,8 @@ def schema_postprocessing(result, generator, request, public):
                 continue
             for code, response in ERROR_RESPONSES.items():
                 operation["responses"].setdefault(code, response)
+            if operation.get("operationId", "").startswith("auth_token"):
+                operation["responses"].setdefault("429", SIGN_IN_THROTTLED)
             content = operation.get("requestBody", {}).get("content", {})
             content.pop("application/x-www-form-urlencoded", None)
             multipart = content.get("multipart/form-data")

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
+
+from coalgov.security import tile_source
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_bootstrap5",
+    "csp",
     "coalgov",
     "divisions",
     "households",
@@ -67,6 +71,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy and Permissions-Policy headers (static files, answered above, need neither).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "coalgov.middleware.ChosenLanguageMiddleware",
     # Before anything reads a request body (the CSRF check, the forms, the API's parsers): a body cut off
@@ -213,9 +220,73 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Secure cookies mean the site is served over HTTPS (no sign-in works otherwise): then plain HTTP is redirected
+# to HTTPS and browsers are told to use nothing else (HSTS) for a year. The health check stays reachable over
+# plain HTTP for the container's own probe.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE and not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600 if SECURE_SSL_REDIRECT else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# The header through which the proxy in front says a request came over HTTPS; empty when nothing is in front
+# (then a client could forge it).
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, pictures and calls only from the app itself. No inline
+# script and no eval: the pages' scripts are static files, their data json_script blocks; the one inline script
+# left, the phone page's import map, carries the request's nonce. Style attributes are allowed (style-src-attr):
+# ECharts writes its tooltips as HTML with style attributes, and an attribute cannot run script; <style> elements
+# are not. The map's tile host (MAP_TILE_URL) is allowed for pictures. An operator rolling the policy out sets
+# CSP_REPORT_ONLY: browsers then report what the policy would block (to CSP_REPORT_URI, if set) and block nothing.
+CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF],
+    "style-src-attr": [UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", *tile_source(os.environ.get("MAP_TILE_URL", ""))],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "worker-src": [SELF],
+    "manifest-src": [SELF],
+    "frame-src": [NONE],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+    "base-uri": [SELF],
+    "object-src": [NONE],
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CSP_DIRECTIVES["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+
+# Permissions-Policy (django-permissions-policy): the phone page locates a place and takes photos; nothing of the
+# app uses a microphone, payment or the other devices, and no other site framed in it may use any of them.
+PERMISSIONS_POLICY = {
+    "geolocation": "self",
+    "camera": "self",
+    **{
+        feature: []
+        for feature in [
+            "microphone",
+            "payment",
+            "usb",
+            "serial",
+            "hid",
+            "bluetooth",
+            "midi",
+            "display-capture",
+            "accelerometer",
+            "gyroscope",
+            "magnetometer",
+            "browsing-topics",
+        ]
+    },
+}
 
 # --- API ---------------------------------------------------------------------------------------
 

@@ -17,3 +17,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "coalgov-test-media"  # noqa: F405
+# The test client and the live server speak plain HTTP.
+SECURE_SSL_REDIRECT = False

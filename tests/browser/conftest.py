@@ -5,7 +5,8 @@ lives elsewhere than /usr/bin/chromium. Without it the browser tests are skipped
 (as in CI), where a missing browser is a failure.
 
 Every request the pages make is recorded; a test fails if one leaves the machine (district intranets have
-no internet, so the app must load nothing from a CDN) or if one is answered with an error.
+no internet, so the app must load nothing from a CDN) or if one is answered with an error. A test also fails if
+a page reports a Content-Security-Policy violation: every page must work under the app's strict policy.
 """
 
 import os
@@ -74,6 +75,7 @@ class Traffic:
         self.urls: list[str] = []
         self.failures: list[str] = []
         self.offline_failures: list[str] = []
+        self.csp_violations: list[str] = []
         self.expect_offline_failures = expect_offline_failures
 
     def failed(self, request) -> None:
@@ -95,11 +97,33 @@ class Traffic:
         ]
 
 
+# Installed in every page before its own scripts: a violation of the Content-Security-Policy (an inline script
+# or handler, eval, a style element, a request to another host…) is handed to the test, which fails on it.
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} in ${document.URL}`
+      + ` (${event.sourceFile || "the page"}:${event.lineNumber}) ${event.sample}`
+  );
+}, true);
+"""
+
+
+def watch_csp(context, into: list[str] | None = None, prefix: str = "") -> list[str]:
+    """Record the Content-Security-Policy violations the context's pages report (in `into`, each after `prefix`,
+    if given): -> the list they go into."""
+    violations: list[str] = [] if into is None else into
+    context.expose_function("__cspViolation", lambda violation: violations.append(prefix + violation))
+    context.add_init_script(WATCH_CSP)
+    return violations
+
+
 @pytest.fixture
 def open_context(browser):
     """Open a browser context: open_context(expect_offline_failures=False, **options) -> (context, traffic).
 
-    On teardown, asserts that no request left 127.0.0.1/localhost and that none failed or got a 4xx/5xx.
+    On teardown, asserts that no request left 127.0.0.1/localhost, that none failed or got a 4xx/5xx, and that
+    no page reported a Content-Security-Policy violation (in `traffic.csp_violations`).
     A test that switches the network off passes expect_offline_failures=True: requests failed by that
     (and only by that) are then expected, and listed in `traffic.offline_failures`.
     """
@@ -112,6 +136,7 @@ def open_context(browser):
         context.on("request", lambda request: traffic.urls.append(request.url))
         context.on("requestfailed", traffic.failed)
         context.on("response", traffic.check)
+        traffic.csp_violations = watch_csp(context)
         opened.append((context, traffic))
         return context, traffic
 
@@ -121,6 +146,7 @@ def open_context(browser):
         assert traffic.urls, "the browser made no request at all"
         assert not traffic.outside(), f"requests left the machine: {traffic.outside()}"
         assert not traffic.failures, f"requests failed: {traffic.failures}"
+        assert not traffic.csp_violations, f"the Content-Security-Policy was violated: {traffic.csp_violations}"
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Every main page, and every screen of the phone page, passes axe-core at WCAG 2.1 AA: for each role, in
 Chinese and in English (GB/T 37668 asks the same of a public-service site). Besides: the keyboard can skip the
-menu and sees where it is, and pages on a phone with its text at 200 % do not scroll sideways.
+menu and sees where it is, and pages on a phone with its text at 200 % do not scroll sideways. Every page visited
+must also run under the Content-Security-Policy without a violation.
 
 axe-core comes from npm (package.json) and is read from node_modules into the page by the test, so it is never
 served to users. The data is the demo data set (`load_demo`): real households, visits, cases and notices.
@@ -24,7 +25,7 @@ from households.models import Household
 from inspections.models import Inspection, NightOperation
 from reports.models import LedgerExport
 
-from .conftest import LOCAL_HOSTS, PHONE
+from .conftest import LOCAL_HOSTS, PHONE, watch_csp
 from .test_phone_page import last_midnight
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -199,7 +200,7 @@ def session_cookie(live_server, user) -> dict:
 
 def open_as(browser, live_server, username: str | None, language: str, **options):
     """A browser context in one language, signed in as a demo user (None: anonymous), with axe loaded in every
-    page it opens: -> (context, requests that left the machine)."""
+    page it opens: -> (context, requests that left the machine and Content-Security-Policy violations)."""
     context = browser.new_context(locale="zh-CN", **options)
     context.set_default_timeout(10_000)
     host = urlsplit(live_server.url).hostname
@@ -212,9 +213,10 @@ def open_as(browser, live_server, username: str | None, language: str, **options
 
     def note(request):
         if urlsplit(request.url).scheme in {"http", "https"} and urlsplit(request.url).hostname not in LOCAL_HOSTS:
-            outside.append(request.url)
+            outside.append(f"left the machine: {request.url}")
 
     context.on("request", note)
+    watch_csp(context, into=outside, prefix="violated the Content-Security-Policy: ")
     return context, outside
 
 
@@ -278,7 +280,7 @@ def test_every_page_and_phone_screen_passes_axe_for_every_role_in_both_languages
     refused = [f"{page}: {got}" for page, got in statuses.items() if got != (404 if "no-such-page" in page else 200)]
     stale = sorted(KNOWN_VIOLATIONS - axe.known_seen)
     problems = (
-        [f"left the machine: {url}" for url in outside]
+        outside
         + [f"not shown to the role that uses it: {page}" for page in refused]
         + axe.found
         + [f"in KNOWN_VIOLATIONS but no longer seen (fixed: remove it): {pair}" for pair in stale]

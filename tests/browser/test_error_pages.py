@@ -7,6 +7,8 @@ from playwright.sync_api import expect
 
 from tests.coalgov.test_error_pages import Relay, start_gunicorn, stop
 
+from .conftest import watch_csp
+
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 BOOTSTRAP_SUCCESS = "rgb(25, 135, 84)"  # .bg-success: the navbar is green only if Bootstrap's CSS loaded
@@ -33,6 +35,7 @@ def test_an_inspector_sees_a_chinese_page_while_the_database_is_down_and_the_reg
     context.set_default_timeout(10_000)
     statuses = {}
     context.on("response", lambda response: statuses.__setitem__(response.url, response.status))
+    csp_violations = watch_csp(context)
     page = context.new_page()
     page.goto(f"{url}/login/")
     page.locator("main input[name=username]").fill("wulibao_inspector")
@@ -55,3 +58,4 @@ def test_an_inspector_sees_a_chinese_page_while_the_database_is_down_and_the_reg
     assert after.status == 200
     expect(page.get_by_role("link", name=household.label)).to_be_visible()
     context.close()
+    assert csp_violations == []
