@@ -2,12 +2,11 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from cases.api.views import AccountabilityViewSet, CaseViewSet, SupervisionNoticeViewSet
 from coalgov.security import api_docs_policy
-from divisions.api.views import DivisionViewSet, me
+from divisions.api.views import DivisionViewSet, ObtainToken, me
 from households.api.views import HouseholdViewSet
 from inspections.api.views import (
     BanViewSet,
@@ -38,7 +37,7 @@ router.register("accountability", AccountabilityViewSet, basename="accountabilit
 urlpatterns = [
     path("", include(router.urls)),
     path("me/", me, name="me"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", ObtainToken.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's setup script as a file of its own (?script), not inline: the Content-Security-Policy runs none.
     path("docs/", api_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),

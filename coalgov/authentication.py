@@ -1,11 +1,15 @@
-"""The API's session authentication.
+"""The API's session authentication, the sign-in throttle's pieces and who may read the API's documentation.
 
 Its own module: DRF reads DEFAULT_AUTHENTICATION_CLASSES when rest_framework.views is first imported, so the
 class must not live in a module that imports the views (coalgov.api does).
 """
 
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 
 class CsrfFailed(exceptions.PermissionDenied):
@@ -25,3 +29,71 @@ class SessionAuthentication(authentication.SessionAuthentication):
             super().enforce_csrf(request)
         except exceptions.PermissionDenied as exc:
             raise CsrfFailed from exc
+
+
+class SignInThrottleBackend(AxesStandaloneBackend):
+    """django-axes' check, first among the backends: a username locked out at this address is refused.
+
+    Without a request there is no client to throttle (a shell, a management command, a test's client.login()),
+    so the check steps aside instead of raising as axes' own backend does.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request) -> str:
+    """The client's address: the connection's, or the one the last TRUSTED_PROXY_COUNT proxies recorded.
+
+    Only the entries our own proxies appended are trusted; anything further left a client may have written.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def lockout_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return _(
+        "Too many wrong passwords for this user from this address. Try again in %(minutes)d minutes, "
+        "or ask the district coal office to check your account."
+    ) % {"minutes": minutes}
+
+
+class SignInThrottled(exceptions.Throttled):
+    default_code = "sign_in_throttled"
+
+    def __init__(self):
+        # The message already says how long; DRF would append the wait in seconds. Retry-After still says it.
+        super().__init__(detail=lockout_message())
+        self.wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+
+
+def locked_out(request, response=None, credentials=None):
+    """What a locked-out sign-in gets (axes' AXES_LOCKOUT_CALLABLE): 429, and why, in the user's language.
+
+    The sign-in page is shown again with the reason above the form; the API answers in its usual error shape.
+    """
+    from django.contrib.auth.forms import AuthenticationForm
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": lockout_message(), "code": SignInThrottled.default_code},
+            status=429,
+            headers={"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))},
+        )
+    form = AuthenticationForm(request, data=None, initial={"username": (credentials or {}).get("username", "")})
+    context = {"form": form, "next": request.POST.get("next", ""), "locked_out_message": lockout_message()}
+    return render(request, "registration/login.html", context, status=429)
+
+
+class ApiDocsPermission(permissions.BasePermission):
+    """The API schema and documentation: signed-in users only, unless API_DOCS_PUBLIC is on."""
+
+    def has_permission(self, request, view):
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)

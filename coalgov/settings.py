@@ -6,6 +6,7 @@ With DEBUG off the defaults are the safe ones: a SECRET_KEY must be given, cooki
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,7 +53,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for migrating its old tokens to knox (divisions migration 0002)
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the sign-in page (or API error) saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coalgov.urls"
@@ -181,6 +186,36 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (django-axes), for the sign-in page, the admin's and the API's token endpoint alike.
+# Failures count per username *and* address together: a stranger guessing elsewhere never locks the real user
+# out, and inspectors sharing one carrier NAT address are not locked out by each other's or a stranger's typos.
+AUTHENTICATION_BACKENDS = [
+    "coalgov.authentication.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SIGN_IN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the lockout: more guesses during it do not prolong it, so a stranger cannot keep the
+# real user out by retrying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "coalgov.authentication.locked_out"
+AXES_CLIENT_IP_CALLABLE = "coalgov.authentication.client_ip"
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For (0: none, the
+# connection's own address is the client's). Only those entries are trusted; a client can forge the others.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# API tokens (django-rest-knox): stored hashed, each with a lifetime, listed and revoked by their owner at
+# /tokens/ and by the district office on the user's page, revoked when the password changes or the user is
+# deactivated (divisions.signals).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("API_TOKEN_DAYS", "30"))),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# The API's schema and documentation for anyone (on), or only for signed-in users (off).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 
 # --- Language and time -------------------------------------------------------------------------
 
@@ -293,7 +328,7 @@ PERMISSIONS_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call is answered 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         # DRF's, with a failed CSRF check answered in the client's language (code "csrf_failed").
         "coalgov.authentication.SessionAuthentication",
     ],
@@ -312,6 +347,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Signed-in users only unless API_DOCS_PUBLIC (read per request, so tests can switch it).
+    "SERVE_PERMISSIONS": ["coalgov.authentication.ApiDocsPermission"],
     # Requests and responses as separate components: a client need not fill read-only fields to send one.
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "coalgov.api.schema_postprocessing"],

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from divisions import views as division_views
 from reports import dashboard as report_dashboard
 from reports import views as report_views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("tokens/", division_views.TokenListView.as_view(), name="tokens"),
     path("households/", include("households.urls")),
     path("users/", include("divisions.urls")),
     path("fieldwork/", include("inspections.urls")),

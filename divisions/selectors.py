@@ -1,7 +1,8 @@
 """Reads about people and units that more than one page needs."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from .models import Membership
 from .scoping import codes_q, entry_codes
@@ -19,4 +20,15 @@ def users_managed_by(actor) -> QuerySet:
             Prefetch("memberships", queryset=Membership.objects.select_related("division").order_by("-is_active"))
         )
         .order_by("username")
+    )
+
+
+def live_tokens_of(user) -> QuerySet:
+    """The user's API tokens that still work (knox deletes expired ones only when they are next used)."""
+    from knox.models import AuthToken
+
+    return (
+        AuthToken.objects.filter(user=user)
+        .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+        .order_by("-created")
     )

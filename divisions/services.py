@@ -11,6 +11,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
@@ -250,3 +251,88 @@ def station_update(*, actor, station: MonitoringStation, data: dict) -> Monitori
     audit_record(actor=actor, action="station.updated", obj=station, changes=changes)
     transaction.on_commit(recompute_priority_zones.delay)
     return station
+
+
+# --- API tokens ------------------------------------------------------------------------------------
+
+
+def _token_division_code(user) -> str:
+    membership = Membership.objects.filter(user=user).select_related("division").order_by("-is_active", "pk").first()
+    return membership.division.code if membership else ""
+
+
+def _ensure_may_revoke(actor, user) -> None:
+    """A token's owner may revoke it; so may whoever administers all of the owner's units."""
+    if user.pk != actor.pk:
+        _ensure_can_manage(actor, user)
+
+
+def token_create(*, actor):
+    """A new API token for the actor, with the configured lifetime. Returns (token record, token text): the text
+    is shown once and stored only hashed."""
+    from knox.models import AuthToken
+
+    instance, text = AuthToken.objects.create(user=actor)
+    return instance, text
+
+
+@transaction.atomic
+def token_revoke(*, actor, user, token_key: str) -> int:
+    """Revoke the user's token(s) starting with `token_key` (one in practice); all of them when it is empty."""
+    from knox.models import AuthToken
+
+    _ensure_may_revoke(actor, user)
+    tokens = AuthToken.objects.filter(user=user)
+    if token_key:
+        tokens = tokens.filter(token_key=token_key)
+    revoked = sorted(tokens.values_list("token_key", flat=True))
+    if not revoked:
+        raise ValidationError(_("That token no longer exists: it was revoked or has expired."))
+    tokens.delete()
+    audit_record(
+        actor=actor,
+        action="token.revoked",
+        obj=user,
+        division_code=_token_division_code(user),
+        changes={"tokens": [", ".join(revoked), None]},
+    )
+    return len(revoked)
+
+
+def tokens_revoke_for(user) -> int:
+    """Revoke every token of `user` because their password changed or they were deactivated (divisions.signals).
+
+    Not audited here: the change that causes it is (or is Django's own password change, which the user made).
+    """
+    from knox.models import AuthToken
+
+    count, _ = AuthToken.objects.filter(user=user).delete()
+    return count
+
+
+def sign_in_failure_record(*, username: str, ip_address: str, locked_out: bool) -> None:
+    """Write a failed or refused sign-in into the audit log, for the district office to see at /audit/.
+
+    Recorded against the user if the name exists, else against the district office's unit (a name someone
+    guessed), so the district office's log shows both.
+    """
+    user = User.objects.filter(username=username).first() if username else None
+    if user is not None:
+        obj, code = user, _token_division_code(user)
+    else:
+        office = (
+            Membership.objects.filter(role=Role.DISTRICT_ADMIN, is_active=True)
+            .select_related("division")
+            .order_by(Length("division__code"), "division__code")
+            .first()
+        )
+        if office is None:
+            return
+        obj, code = office.division, office.division.code
+    audit_record(
+        actor=None,
+        action="sign_in.locked_out" if locked_out else "sign_in.failed",
+        obj=obj,
+        division_code=code,
+        changes={"username": [None, username[:150]], "ip_address": [None, ip_address]},
+    )

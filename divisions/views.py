@@ -15,7 +15,7 @@ from . import services
 from .forms import MembershipForm, ReasonForm, UserCreateForm
 from .models import Membership
 from .scoping import may_enter_somewhere
-from .selectors import users_managed_by
+from .selectors import live_tokens_of, users_managed_by
 
 User = get_user_model()
 
@@ -77,6 +77,7 @@ class UserDetailView(UserAdminMixin, View):
             "target": target,
             "membership_form": form or MembershipForm(actor=self.request.user),
             "reason_form": ReasonForm(),
+            "tokens": live_tokens_of(target),
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -109,6 +110,12 @@ class UserDetailView(UserAdminMixin, View):
                     active=operation == "activate",
                     reason=request.POST.get("reason", ""),
                 )
+            elif operation in ("revoke_token", "revoke_all_tokens"):
+                services.token_revoke(
+                    actor=request.user,
+                    user=target,
+                    token_key=request.POST.get("token", "") if operation == "revoke_token" else "",
+                )
             else:
                 return self.render(target, status=400)
         except ValidationError as exc:
@@ -117,3 +124,36 @@ class UserDetailView(UserAdminMixin, View):
             return redirect("divisions:user-detail", pk=target.pk)
         messages.success(request, _("Saved."))
         return redirect("divisions:user-detail", pk=target.pk)
+
+
+class TokenListView(LoginRequiredMixin, View):
+    """我的令牌: the signed-in user's API tokens — when made, when they expire — to make a new one or revoke."""
+
+    template_name = "divisions/token_list.html"
+
+    def render(self, new_token: str = "", status: int = 200):
+        context = {"tokens": live_tokens_of(self.request.user), "new_token": new_token}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self.render()
+
+    def post(self, request):
+        operation = request.POST.get("operation")
+        if operation == "create":
+            _instance, text = services.token_create(actor=request.user)
+            # Shown once, on this response only: it is stored hashed and cannot be shown again.
+            return self.render(new_token=text)
+        if operation not in ("revoke", "revoke_all"):
+            return self.render(status=400)
+        token_key = request.POST.get("token", "") if operation == "revoke" else ""
+        if operation == "revoke" and not token_key:
+            return self.render(status=400)
+        try:
+            count = services.token_revoke(actor=request.user, user=request.user, token_key=token_key)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("tokens")
+        messages.success(request, _("Tokens revoked: %(count)d.") % {"count": count})
+        return redirect("tokens")

@@ -1,9 +1,14 @@
 from drf_spectacular.utils import extend_schema
+from knox import views as knox_views
 from rest_framework import mixins
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
+from coalgov.authentication import SignInThrottled
 
 from ..models import Division, Membership
 from ..scoping import ENTRY_ROLES, entry_codes
@@ -33,3 +38,26 @@ def me(request):
         "entry": {action: entry_codes(user, action) for action in ENTRY_ROLES},
     }
     return Response(MeSerializer(data).data)
+
+
+class ObtainToken(knox_views.LoginView):
+    """POST username and password, get a new API token and when it expires: {"token": "…", "expiry": "…"}.
+
+    The same address and request as before knox (scripts keep working); each call makes a new token, listed and
+    revocable at /tokens/. Wrong passwords count towards the sign-in throttle like the sign-in page's.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(request=AuthTokenSerializer)
+    def post(self, request, format=None):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            # The throttle refused to check the password: say so, not "wrong password".
+            if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+                raise SignInThrottled
+            raise ValidationError(serializer.errors)
+        request.user = serializer.validated_data["user"]
+        return super().post(request, format=format)

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
 from django.utils import translation
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from coalgov.views import bad_request, page_not_found, permission_denied
@@ -49,8 +49,8 @@ def token_client(people):
     """A program on the API with the inspector's token (no session, as a phone app or a script)."""
 
     def make(**headers):
-        token, _ = Token.objects.get_or_create(user=people["wulibao_inspector"])
-        return APIClient(HTTP_AUTHORIZATION=f"Token {token.key}", **headers)
+        _instance, token = AuthToken.objects.create(user=people["wulibao_inspector"])
+        return APIClient(HTTP_AUTHORIZATION=f"Token {token}", **headers)
 
     return make
 

@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from coalgov.views import server_error
@@ -142,8 +142,8 @@ def signed_in(people):
     """Headers of a signed-in browser (a session cookie) and of the phone (an API token) of 五里堡's inspector."""
     browser = Client()
     browser.force_login(people["wulibao_inspector"])
-    token = Token.objects.create(user=people["wulibao_inspector"])
-    return {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}, {"Authorization": f"Token {token.key}"}
+    _instance, token = AuthToken.objects.create(user=people["wulibao_inspector"])
+    return {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}, {"Authorization": f"Token {token}"}
 
 
 def test_while_the_database_is_cut_off_pages_say_so_in_chinese_with_503_and_recover_after(

@@ -157,7 +157,9 @@ def test_check_deploy_is_clean_with_debug_off_secure_cookies_and_a_real_secret_k
         "SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(50)),
         "ALLOWED_HOSTS": "x",
     }
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", *production}}
+    # As an operator's shell has it: no test database, and no DJANGO_ALLOW_ASYNC_UNSAFE (the browser tests set it).
+    unset = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", *production}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     check = subprocess.run(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
         env={**clean, **production},

@@ -21,7 +21,7 @@ import yaml
 from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from cases.models import Case, SupervisionNotice
 from cases.services import ProblemInput, case_start, notice_record
@@ -155,7 +155,7 @@ def live_address(live_server):
 
 @pytest.fixture
 def token_of(people):
-    return lambda username: {"Authorization": f"Token {Token.objects.get_or_create(user=people[username])[0].key}"}
+    return lambda username: {"Authorization": f"Token {AuthToken.objects.create(user=people[username])[1]}"}
 
 
 def rollups():

@@ -1,0 +1,41 @@
+"""The API's schema and documentation are for signed-in users unless API_DOCS_PUBLIC is on."""
+
+import pytest
+from django.test import Client, override_settings
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/api/v1/schema/", "/api/v1/docs/", "/api/v1/redoc/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_stranger_cannot_read_the_api_schema_or_docs(path):
+    response = Client().get(path)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_signed_in_user_reads_the_api_schema_and_docs(people, path):
+    browser = Client()
+    browser.force_login(people["wulibao_inspector"])
+
+    assert browser.get(path).status_code == 200
+
+
+def test_a_script_with_a_token_reads_the_schema(people):
+    _instance, token = AuthToken.objects.create(user=people["wulibao_inspector"])
+
+    response = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/schema/")
+
+    assert response.status_code == 200
+    assert b"/api/v1/households/" in response.content
+
+
+@override_settings(API_DOCS_PUBLIC=True)
+@pytest.mark.parametrize("path", PAGES)
+def test_with_api_docs_public_anyone_reads_the_schema_and_docs(path):
+    assert Client().get(path).status_code == 200
