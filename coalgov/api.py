@@ -141,10 +141,12 @@ ERROR_RESPONSES = {
 SIGN_IN_THROTTLED = _error("Too many wrong passwords for this user from this address; see Retry-After.", "Error")
 
 
+def _component(schema: dict, components: dict) -> dict:
+    return components.get(schema["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in schema else schema
+
+
 def _takes_files(schema: dict, components: dict) -> bool:
-    if "$ref" in schema:
-        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
-    for prop in schema.get("properties", {}).values():
+    for prop in _component(schema, components).get("properties", {}).values():
         if prop.get("format") == "binary" or prop.get("items", {}).get("format") == "binary":
             return True
     return False
@@ -193,4 +195,10 @@ def schema_postprocessing(result, generator, request, public):
             multipart = content.get("multipart/form-data")
             if multipart is not None and not _takes_files(multipart.get("schema", {}), components):
                 del content["multipart/form-data"]
+            # A body with required fields is itself required (drf-spectacular leaves that out when a view names
+            # its bodies per media type, and a generated client would then offer to send none).
+            if content and all(
+                _component(media.get("schema", {}), components).get("required") for media in content.values()
+            ):
+                operation["requestBody"]["required"] = True
     return result
