@@ -16,12 +16,12 @@ def carry_tokens(apps, schema_editor):
     AuthToken = apps.get_model("knox", "AuthToken")
     expiry = timezone.now() + knox_settings.TOKEN_TTL
     for token in Token.objects.all():
-        AuthToken.objects.create(
+        AuthToken(
             user_id=token.user_id,
             digest=hash_token(token.key),
             token_key=token.key[: CONSTANTS.TOKEN_KEY_LENGTH],
             expiry=expiry,
-        )
+        ).save()
     Token.objects.all().delete()
 
 

@@ -170,3 +170,22 @@ def test_a_unit_that_does_not_administer_the_user_cannot_revoke_their_tokens(peo
 
 def test_the_token_lifetime_comes_from_the_environment():
     assert settings.REST_KNOX["TOKEN_TTL"] == datetime.timedelta(days=30)
+
+
+def test_a_token_from_before_knox_keeps_working_after_the_migration_until_it_expires(people):
+    """Migration divisions/0002 carries DRF's plain-text tokens over, hashed and expiring, and drops the plain text."""
+    import importlib
+
+    from django.apps import apps
+    from rest_framework.authtoken.models import Token
+
+    carry = importlib.import_module("divisions.migrations.0002_api_tokens_hashed_and_expiring").carry_tokens
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        old = Token.objects.create(user=people["wulibao_inspector"]).key
+        carry(apps, None)
+
+        assert not Token.objects.exists()
+        assert opens_api(old) == 200
+    with time_machine.travel(start + datetime.timedelta(days=31), tick=False):
+        assert opens_api(old) == 401
