@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "user.deactivated": _("user deactivated"),
     "user.activated": _("user reactivated"),
     "token.revoked": _("API token revoked"),
+    "user.password_set": _("password set by the district office"),
     "sign_in.failed": _("sign-in failed: wrong name or password"),
     "sign_in.locked_out": _("sign-in refused: too many failures"),
     "station.updated": _("station changed"),

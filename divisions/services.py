@@ -228,6 +228,33 @@ def user_set_active(*, actor, user, active: bool, reason: str = ""):
     return user
 
 
+@transaction.atomic
+def user_set_password(*, actor, user, password: str, reason: str = ""):
+    """The district office gives a user a new password (forgotten, or possibly known to someone else).
+
+    Checked against the password rules; the user's API tokens end with the old password (divisions.signals), and
+    any sign-in lockout of the user's name is lifted so they can sign in with it at once.
+    """
+    from axes.utils import reset as axes_reset
+    from django.contrib.auth.password_validation import validate_password
+
+    memberships = _ensure_can_manage(actor, user)
+    if user.pk == actor.pk:
+        raise ValidationError(_("Change your own password on the password page."))
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    axes_reset(username=user.username)
+    audit_record(
+        actor=actor,
+        action="user.password_set",
+        obj=user,
+        division_code=memberships[0].division.code,
+        reason=reason,
+    )
+    return user
+
+
 STATION_FIELDS = ["name", "longitude", "latitude", "has_priority_zone", "priority_radius_m"]
 
 

@@ -110,6 +110,13 @@ class UserDetailView(UserAdminMixin, View):
                     active=operation == "activate",
                     reason=request.POST.get("reason", ""),
                 )
+            elif operation == "set_password":
+                services.user_set_password(
+                    actor=request.user,
+                    user=target,
+                    password=request.POST.get("new_password", ""),
+                    reason=request.POST.get("reason", ""),
+                )
             elif operation in ("revoke_token", "revoke_all_tokens"):
                 services.token_revoke(
                     actor=request.user,

@@ -265,3 +265,61 @@ def test_an_unknown_operation_changes_nothing(client_as, people):
 
     assert response.status_code == 400
     assert User.objects.filter(username="wulibao_worker", is_active=True).exists()
+
+
+def test_the_district_office_sets_a_new_password_which_ends_tokens_and_lifts_a_lockout(people):
+    from knox.models import AuthToken
+    from rest_framework.test import APIClient
+
+    worker = people["wulibao_worker"]
+    _instance, token = AuthToken.objects.create(user=worker)
+    for n in range(10):
+        Client(REMOTE_ADDR="100.64.0.9").post(reverse("login"), {"username": "wulibao_worker", "password": f"g{n}"})
+    office = Client()
+    office.force_login(people["qu_admin"])
+
+    response = office.post(
+        reverse("divisions:user-detail", args=[worker.pk]),
+        {"operation": "set_password", "new_password": STRONG, "reason": "忘记密码"},
+        follow=True,
+    )
+
+    assert "已保存" in response.content.decode()
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/").status_code == 401
+    signed_in = Client(REMOTE_ADDR="100.64.0.9").post(
+        reverse("login"), {"username": "wulibao_worker", "password": STRONG}
+    )
+    assert signed_in.status_code == 302
+    event = AuditEvent.objects.get(action="user.password_set")
+    assert (event.actor, event.reason, event.changes) == (people["qu_admin"], "忘记密码", {})
+
+
+def test_a_weak_new_password_is_refused_in_chinese_and_nothing_changes(people):
+    worker = people["wulibao_worker"]
+    office = Client()
+    office.force_login(people["qu_admin"])
+
+    response = office.post(
+        reverse("divisions:user-detail", args=[worker.pk]),
+        {"operation": "set_password", "new_password": "12345678"},
+        follow=True,
+    )
+
+    assert "这个密码太常见了" in response.content.decode()
+    worker.refresh_from_db()
+    assert worker.check_password("pw")
+    assert not AuditEvent.objects.filter(action="user.password_set").exists()
+
+
+def test_only_who_administers_the_user_sets_their_password(people):
+    outsider = Client()
+    outsider.force_login(people["huaihelu_inspector"])
+
+    response = outsider.post(
+        reverse("divisions:user-detail", args=[people["wulibao_worker"].pk]),
+        {"operation": "set_password", "new_password": STRONG},
+    )
+
+    assert response.status_code == 403
+    people["wulibao_worker"].refresh_from_db()
+    assert people["wulibao_worker"].check_password("pw")
