@@ -421,6 +421,10 @@ ROBOT_BASE_URLS = {
     "dingtalk": os.environ.get("ROBOT_BASE_URL_DINGTALK", "https://oapi.dingtalk.com"),
     "feishu": os.environ.get("ROBOT_BASE_URL_FEISHU", "https://open.feishu.cn"),
 }
+# Hosts besides the robots' own services (and the hosts of ROBOT_BASE_URLS) that a channel may post to, e.g. an
+# intranet proxy or a generic webhook's server: "host" or "host:port", comma-separated. Only these (and the
+# ROBOT_BASE_URLS hosts) may be on a private, loopback or link-local address (digests/robots.py, coalgov/outbound.py).
+ROBOT_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ROBOT_ALLOWED_HOSTS", "").split(",") if h.strip()]
 ROBOT_TIMEOUT_SECONDS = float(os.environ.get("ROBOT_TIMEOUT_SECONDS", "15"))
 # Pause between the parts of one digest: 20 messages a minute is the robots' limit.
 ROBOT_PART_INTERVAL_SECONDS = float(os.environ.get("ROBOT_PART_INTERVAL_SECONDS", "3.1"))

@@ -33,6 +33,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coalgov import outbound
+
 from . import markup
 
 
@@ -72,6 +74,10 @@ REASONS = {
     "bad_url": gettext_lazy("The service address is wrong: check the channel's service address"),
     "forbidden": gettext_lazy("The service refused access: check the channel's Key/Token and service address"),
     "not_robot": gettext_lazy("The answer did not come from the robot: check the channel's service address"),
+    "address_refused": gettext_lazy(
+        "The service address is not allowed: robots are reached at their own services or at addresses the "
+        "system administrator allows"
+    ),
     "refused": gettext_lazy("The robot refused the message"),
     "timeout": gettext_lazy("The robot service did not answer in time; it is retried automatically"),
     "unreachable": gettext_lazy("The robot service cannot be reached; it is retried automatically"),
@@ -92,7 +98,17 @@ GAVE_UP = {
     "rate_limited": gettext_lazy("The robot was still throttled after every retry: send again later"),
 }
 # Reasons that stop a delivery: the channel's set-up is wrong (retrying would fail the same way forever).
-CHECK_CHANNEL = {"bad_key", "bad_sign", "bad_timestamp", "keyword", "ip_refused", "bad_url", "forbidden", "not_robot"}
+CHECK_CHANNEL = {
+    "bad_key",
+    "bad_sign",
+    "bad_timestamp",
+    "keyword",
+    "ip_refused",
+    "bad_url",
+    "forbidden",
+    "not_robot",
+    "address_refused",
+}
 
 
 def describe(reason: str, detail: str = "", kind: str = "", *, gave_up: bool = False) -> str:
@@ -117,6 +133,44 @@ class Robot:
     @property
     def base(self) -> str:
         return (self.base_url or settings.ROBOT_BASE_URLS.get(self.kind, "")).rstrip("/")
+
+
+# Where the robots may be reached ------------------------------------------------------------------------
+# A channel's address is typed by a unit's administrator, and the server posts to it and reports the answer:
+# left open, that is a scanner of the intranet (server-side request forgery). So a channel reaches only its
+# robot's own service (PUBLIC_HOSTS, https or http on the default port, at a public IP address) or a host the
+# operator named: ROBOT_ALLOWED_HOSTS (an intranet proxy; "host" or "host:port") and the hosts of
+# ROBOT_BASE_URLS. Those the operator named may be on the intranet; everything else must resolve to public
+# addresses, checked at the connection itself (coalgov/outbound.py), so DNS rebinding cannot slip past.
+PUBLIC_HOSTS = {
+    "wecom": ("qyapi.weixin.qq.com",),
+    "dingtalk": ("oapi.dingtalk.com",),
+    "feishu": ("open.feishu.cn", "open.larksuite.com"),  # Feishu, and Lark, its edition outside China
+    "webhook": (),  # a generic webhook has no service of its own: only the operator's hosts
+}
+_ALL_PUBLIC_HOSTS = {host for hosts in PUBLIC_HOSTS.values() for host in hosts}
+
+
+def operator_hosts() -> list[str]:
+    """The hosts the operator set (ROBOT_ALLOWED_HOSTS, and the hosts and ports of ROBOT_BASE_URLS other than the
+    robots' own): they may be anywhere, the intranet included."""
+    hosts = list(getattr(settings, "ROBOT_ALLOWED_HOSTS", ()))
+    for url in settings.ROBOT_BASE_URLS.values():
+        host, port = outbound.address_of(url)
+        default_port = outbound.DEFAULT_PORTS.get(urllib.parse.urlsplit(url).scheme.lower())
+        if host and not (host in _ALL_PUBLIC_HOSTS and port == default_port):  # the robots' own: public IPs only
+            hosts.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    return hosts
+
+
+def address_allowed(kind: str, url: str) -> bool:
+    """Whether a channel of this robot may post to `url`: its robot's own host on the scheme's port, or a host
+    the operator allows. (Where the name points is checked when connecting.)"""
+    host, port = outbound.address_of(url)
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if host in PUBLIC_HOSTS.get(kind, ()) and port == outbound.DEFAULT_PORTS.get(scheme):
+        return True
+    return bool(host) and outbound.host_allowed(host, port, operator_hosts())
 
 
 # What each service measures against its limit (`size`): WeCom the markdown content's UTF-8 bytes, the others
@@ -311,13 +365,19 @@ def send(robot: Robot, text: str, *, title: str, part: int = 1, parts: int = 1) 
     every time — an address that is no URL or answers 404, 401/403, the services' key and signature codes.
     """
     url, body = _request(robot, text, title=title, part=part, parts=parts, first=part == 1)
+    if urllib.parse.urlsplit(url).hostname and not address_allowed(robot.kind, url):
+        raise Fatal("address_refused")  # saved before addresses were checked, or the settings changed since
     try:
-        response = requests.post(
-            url,
-            data=encode(body),
-            headers={"Content-Type": "application/json; charset=utf-8"},
-            timeout=(5, settings.ROBOT_TIMEOUT_SECONDS),
-        )
+        with outbound.session(trusted=operator_hosts()) as session:
+            response = session.post(
+                url,
+                data=encode(body),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=(5, settings.ROBOT_TIMEOUT_SECONDS),
+                allow_redirects=False,  # a redirect could lead anywhere; it is an answer that is not the robot's
+            )
+    except outbound.AddressRefused as exc:
+        raise Fatal("address_refused") from exc  # the name resolved to this server or its intranet
     except BAD_URL_ERRORS as exc:
         raise Fatal("bad_url") from exc
     except requests.Timeout as exc:

@@ -308,7 +308,7 @@ def channel_save(*, actor, data: dict, channel: Channel | None = None) -> Channe
         setattr(record, name, value)
     record.division_code = record.division.code
     record.key = channel_key(record.kind, record.key)
-    record.base_url = _base_url(record.base_url)
+    record.base_url = _base_url(record.kind, record.base_url)
     record.mention = _mentions(record.kind, record.mention)
     record.secret = record.secret.strip()
     if record.kind in (Channel.Kind.DINGTALK, Channel.Kind.FEISHU) and not record.secret:
@@ -363,6 +363,16 @@ def channel_key(kind: str, value: str) -> str:
             raise ValidationError(
                 {"key": _("For a generic webhook, give its whole address, starting with http:// or https://.")}
             )
+        if not robots.address_allowed(kind, value):
+            raise ValidationError(
+                {
+                    "key": _(
+                        "A generic webhook can only post to addresses the system administrator allows "
+                        "(ROBOT_ALLOWED_HOSTS); %(host)s is not one of them: ask the system administrator."
+                    )
+                    % {"host": _shown_host(value)}
+                }
+            )
         return value
     if not value:
         return value
@@ -401,8 +411,17 @@ def channel_key(kind: str, value: str) -> str:
     return value
 
 
-def _base_url(value: str) -> str:
-    """The service address: empty for the default, else an absolute http(s) address (a proxy's), no query."""
+def _shown_host(url: str) -> str:
+    """The host of an address as typed, with its port if it names one: what a refusal names (never the path,
+    which may hold a key)."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.netloc.rpartition("@")[2] or url
+
+
+def _base_url(kind: str, value: str) -> str:
+    """The service address: empty for the default, else an absolute http(s) address, no query, at the robot's
+    own service or at a host the operator allows (an intranet proxy): never anywhere else, since the server
+    posts there and reports the answer (robots.address_allowed)."""
     value = value.strip().rstrip("/")
     if not value:
         return value
@@ -418,6 +437,27 @@ def _base_url(value: str) -> str:
     if parts.query or parts.fragment:
         raise ValidationError(
             {"base_url": _("Give the service's address only, without ?…: the key goes into Key or Token.")}
+        )
+    if not robots.address_allowed(kind, value):
+        public = robots.PUBLIC_HOSTS.get(kind, ())
+        if public:
+            message = _(
+                "%(host)s is not the %(robot)s's service: give an address at %(hosts)s, or leave it empty; a proxy "
+                "must first be allowed by the system administrator (ROBOT_ALLOWED_HOSTS)."
+            )
+        else:
+            message = _(
+                "%(host)s is not an address the system administrator allows (ROBOT_ALLOWED_HOSTS): leave it empty."
+            )
+        raise ValidationError(
+            {
+                "base_url": message
+                % {
+                    "host": _shown_host(value),
+                    "robot": Channel.Kind(kind).label,
+                    "hosts": " / ".join(f"https://{host}" for host in public),
+                }
+            }
         )
     return value
 

@@ -116,7 +116,8 @@ def test_a_service_address_must_be_a_whole_http_address(post_channel, base_url, 
     assert not Channel.objects.exists()
 
 
-def test_a_proxys_address_is_kept_without_its_trailing_slash(post_channel):
+def test_a_proxys_address_is_kept_without_its_trailing_slash(post_channel, settings):
+    settings.ROBOT_ALLOWED_HOSTS = ["10.1.2.3:8080"]  # the operator allows the intranet's proxy
     response, _page = post_channel(kind="wecom", key="abc123", base_url="http://10.1.2.3:8080/wecom/")
 
     assert response.status_code == 302
