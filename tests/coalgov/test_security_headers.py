@@ -98,6 +98,17 @@ def test_the_api_docs_keep_scripts_to_the_apps_own_files_and_allow_only_their_st
     assert policy(client.get("/dashboard/"))["style-src"] == ["'self'"]  # only the docs
 
 
+@pytest.mark.django_db
+def test_the_redoc_page_loads_no_fonts_from_the_internet_and_runs_no_inline_script(client_as):
+    response = client_as("qu_admin").get("/api/v1/redoc/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "googleapis" not in html and "gstatic" not in html
+    assert "<script>" not in html and 'src="/static/drf_spectacular_sidecar/redoc/' in html
+    assert policy(response)["script-src"] == ["'self'"]
+
+
 def test_the_map_tile_host_is_allowed_for_pictures_and_nothing_else():
     code = "import django; django.setup(); from csp.utils import build_policy; print(build_policy())"
     result = run_settings(code=code, MAP_TILE_URL="https://t{s}.tianditu.gov.cn/vec_w/wmts?TILECOL={x}&tk=KEY")
