@@ -40,30 +40,63 @@ class PositionFilter(django_filters.Filter):
     field_class = PositionField
 
 
-def _numbered(field: str, suffix: str) -> Func:
+class _Numbered(Func):
     """A building or stairwell as the label writes it: 7 reads 7号楼 (1 reads 1单元), anything else as typed."""
-    return Func(
-        F(field),
-        template=f"CASE WHEN %(expressions)s ~ '^[0-9]+$' THEN %(expressions)s || '{suffix}' ELSE %(expressions)s END",
-        output_field=TextField(),
-    )
+
+    output_field = TextField()
+
+    def __init__(self, field: str, suffix: str):
+        super().__init__(F(field))
+        self.suffix = suffix
+
+    def as_sql(self, compiler, connection, **extra):
+        template = (
+            f"CASE WHEN %(expressions)s ~ '^[0-9]+$' THEN %(expressions)s || '{self.suffix}' ELSE %(expressions)s END"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # No regular expressions in SQLite's SQL: "only digits" is "not empty and no character that is not one".
+        template = (
+            f"CASE WHEN %(expressions)s <> '' AND %(expressions)s NOT GLOB '*[^0-9]*' "
+            f"THEN %(expressions)s || '{self.suffix}' ELSE %(expressions)s END"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
-# The place as pages show it (Household.label: 铁路新村7号楼1单元304), then the street address, with all
-# whitespace taken out, so that 铁路新村 7号楼 and 7号楼1单元304 find it too. A control character (CHR(31)) between
-# the two keeps a search from matching across them. Migration households/0006 indexes UPPER() of exactly this SQL
-# with pg_trgm, the expression Django's icontains writes, so the search stays index-driven (docs/households.md).
-PLACE_TEXT = Func(
-    F("estate"),
-    _numbered("building", "号楼"),
-    _numbered("unit", "单元"),
-    F("room"),
-    Func(template="CHR(31)", output_field=TextField()),
-    F("address"),
-    arg_joiner=" || ",
-    template="REGEXP_REPLACE(%(expressions)s, '\\s', '', 'g')",
-    output_field=TextField(),
-)
+class _PlaceText(Func):
+    """The place as pages show it (Household.label: 铁路新村7号楼1单元304), then the street address, with all
+    whitespace taken out, so that 铁路新村 7号楼 and 7号楼1单元304 find it too. A control character (CHR(31))
+    between the two keeps a search from matching across them. Migration households/0006 indexes UPPER() of
+    exactly the PostgreSQL SQL with pg_trgm, the expression Django's icontains writes, so the search stays
+    index-driven (docs/households.md); SQLite (the demo) gets the same text by plainer means."""
+
+    output_field = TextField()
+    arg_joiner = " || "
+
+    def __init__(self):
+        super().__init__(
+            F("estate"),
+            _Numbered("building", "号楼"),
+            _Numbered("unit", "单元"),
+            F("room"),
+            Func(template="CHR(31)", output_field=TextField()),
+            F("address"),
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="REGEXP_REPLACE(%(expressions)s, '\\s', '', 'g')", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        clone = self.copy()
+        clone.source_expressions[4] = Func(template="CHAR(31)", output_field=TextField())
+        template = "%(expressions)s"
+        for space in ("' '", "CHAR(9)", "CHAR(10)", "CHAR(13)"):
+            template = f"REPLACE({template}, {space}, '')"
+        return Func.as_sql(clone, compiler, connection, template=template, **extra)
+
+
+PLACE_TEXT = _PlaceText()
 SPACES = re.compile(r"[\s\x00-\x1f]+")
 
 
