@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0007_rollups'),
+        ("inspections", "0007_rollups"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='photo',
-            name='taken_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='taken at'),
+            model_name="photo",
+            name="taken_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="taken at"),
         ),
     ]

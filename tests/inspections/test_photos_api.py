@@ -251,9 +251,7 @@ def test_a_capture_time_from_a_clock_never_set_is_dropped_and_the_photo_kept(api
     out = io.BytesIO()
     Image.new("RGB", (64, 48)).save(out, "JPEG", exif=exif)
 
-    response = send(
-        api_as("wulibao_inspector"), "inspections", payload, [SimpleUploadedFile("p.jpg", out.getvalue())]
-    )
+    response = send(api_as("wulibao_inspector"), "inspections", payload, [SimpleUploadedFile("p.jpg", out.getvalue())])
 
     assert response.status_code == 201, response.content
     assert Photo.objects.get().taken_at is None
