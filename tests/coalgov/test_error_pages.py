@@ -129,6 +129,8 @@ def get(port: int, path: str, headers: dict | None = None, method: str = "GET", 
 @pytest.fixture
 def relayed_server(transactional_db):
     """gunicorn on the test database through a Relay the test can cut: (relay, port)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the relay stands between gunicorn and PostgreSQL (SQLite's test database lives in memory)")
     db = connection.settings_dict
     relay = Relay((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
     process, port = start_gunicorn(f"postgres://{db['USER']}:{db['PASSWORD']}@127.0.0.1:{relay.port}/{db['NAME']}")

@@ -116,6 +116,8 @@ def free_port() -> int:
 @pytest.fixture
 def gunicorn_server(transactional_db, media):
     """gunicorn serving the project on the test database, as docker-compose.yml runs it: (host, port)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a gunicorn process cannot reach SQLite's in-memory test database")
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
     port = free_port()
