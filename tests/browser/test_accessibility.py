@@ -106,6 +106,7 @@ def pages_by_role(d: dict) -> dict[str, list[tuple[str, str]]]:
             ("divisions:user-list", "/users/"),
             ("divisions:user-create", "/users/new/"),
             ("divisions:user-detail", f"/users/{d['inspector']}/"),
+            ("tokens", "/tokens/"),
         ],
         "qu_leader": [
             ("dashboard", "/dashboard/"),
