@@ -5,7 +5,8 @@ cuts (tests/coalgov/test_error_pages.py)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.coalgov.test_error_pages import Relay, start_gunicorn, stop
+from tests.coalgov.test_error_pages import OUTAGE_SERVER, Relay
+from tests.servers import database_url, start_gunicorn, stop
 
 from .conftest import watch_csp
 
@@ -22,7 +23,7 @@ def relayed_server(transactional_db):
         pytest.skip("the relay stands between gunicorn and PostgreSQL (SQLite's test database lives in memory)")
     db = connection.settings_dict
     relay = Relay((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
-    process, port = start_gunicorn(f"postgres://{db['USER']}:{db['PASSWORD']}@127.0.0.1:{relay.port}/{db['NAME']}")
+    process, port = start_gunicorn(database_url(db, "127.0.0.1", relay.port), **OUTAGE_SERVER)
     yield relay, f"http://127.0.0.1:{port}"
     stop(process)
     relay.close()

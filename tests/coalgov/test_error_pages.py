@@ -8,12 +8,8 @@ photo storage is a directory that cannot be created. Django's DEBUG is off, as i
 import contextlib
 import http.client
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 
 import pytest
@@ -25,14 +21,12 @@ from rest_framework.test import APIClient
 
 from coalgov.views import server_error
 from inspections.models import Inspection, Photo
+from tests.servers import database_url, free_port, start_gunicorn, stop
+
+# Served as in production (DEBUG off) and without a broker: an outage is the database's alone.
+OUTAGE_SERVER = {"DEBUG": "0", "REDIS_URL": ""}
 
 UNAVAILABLE = "系统暂时无法使用"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Relay:
@@ -85,38 +79,6 @@ class Relay:
         self.listener.close()
 
 
-def start_gunicorn(database_url: str):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "coalgov.settings_test",
-        "DEBUG": "0",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": "",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "coalgov.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, port
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("gunicorn did not start")
-            time.sleep(0.2)
-
-
-def stop(process):
-    process.terminate()
-    process.wait(timeout=20)
-
-
 def get(port: int, path: str, headers: dict | None = None, method: str = "GET", body: str | None = None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request(method, path, body=body, headers=headers or {})
@@ -133,7 +95,7 @@ def relayed_server(transactional_db):
         pytest.skip("the relay stands between gunicorn and PostgreSQL (SQLite's test database lives in memory)")
     db = connection.settings_dict
     relay = Relay((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
-    process, port = start_gunicorn(f"postgres://{db['USER']}:{db['PASSWORD']}@127.0.0.1:{relay.port}/{db['NAME']}")
+    process, port = start_gunicorn(database_url(db, "127.0.0.1", relay.port), **OUTAGE_SERVER)
     yield relay, port
     stop(process)
     relay.close()
@@ -199,7 +161,7 @@ def test_while_the_database_is_cut_off_the_api_answers_503_json_the_phone_can_re
 
 
 def test_a_server_whose_database_port_refuses_answers_pages_and_the_api_with_503():
-    process, port = start_gunicorn(f"postgres://postgres@127.0.0.1:{free_port()}/nowhere")
+    process, port = start_gunicorn(f"postgres://postgres@127.0.0.1:{free_port()}/nowhere", **OUTAGE_SERVER)
     try:
         page = get(port, "/households/", {"Cookie": "sessionid=" + "a" * 32})
         api = get(port, "/api/v1/households/", {"Authorization": "Token " + "b" * 40})

@@ -8,11 +8,7 @@ what arrived is refused the same way.
 
 import datetime
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -27,6 +23,7 @@ from cases.models import Case, SupervisionNotice
 from cases.services import ProblemInput, case_start, notice_record
 from households.models import Household
 from inspections.models import Ban, DailyRollup, Inspection, Photo, Publicity, Seizure, WeeklyRollup
+from tests.servers import database_url, start_gunicorn, stop
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -107,46 +104,14 @@ def cut_in_photo(body: bytes, photo: bytes) -> int:
 # --- Servers ---------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_server(transactional_db, media):
     """gunicorn serving the project on the test database, as docker-compose.yml runs it: (host, port)."""
     if connection.vendor != "postgresql":
         pytest.skip("a gunicorn process cannot reach SQLite's in-memory test database")
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "coalgov.settings_test",
-        "DATABASE_URL": url,
-        "MEDIA_ROOT": str(media),
-        "DB_CONN_MAX_AGE": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "coalgov.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
+    process, port = start_gunicorn(database_url(connection.settings_dict), MEDIA_ROOT=str(media), DB_CONN_MAX_AGE="0")
     yield ("127.0.0.1", port)
-    process.terminate()
-    process.wait(timeout=20)
+    stop(process)
 
 
 @pytest.fixture
