@@ -90,9 +90,11 @@ def _taken_at(exif) -> datetime.datetime | None:
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:
-    """A new image made of the pixels alone: `image.info` (comment, EXIF, XMP, ICC profile) is not carried over,
-    and Pillow would otherwise write a JPEG comment it read back into the re-encoded file."""
-    return Image.frombytes(image.mode, image.size, image.tobytes())
+    """The image without what it carried beside its pixels (comment, EXIF, XMP, ICC profile): Pillow writes a
+    JPEG comment or XMP it read back into the re-encoded file from `image.info`. `image` is already a converted
+    copy, so emptying its info touches nothing else, and no copy of the pixels is made on the phone's path."""
+    image.info = {}
+    return image
 
 
 def _jpeg(image: Image.Image, side: int) -> bytes:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
-from coalgov.dates import EARLIEST, PLANNING_AHEAD, date_check  # noqa: F401 (EARLIEST: the ledgers import it here)
+from coalgov.dates import PLANNING_AHEAD, date_check
 from divisions.models import Division, Level
 from divisions.scoping import ensure_can_enter, grants
 from households.models import CoalStatus, Household

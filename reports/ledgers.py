@@ -40,10 +40,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from coalgov.audit import audit_record
+from coalgov.dates import EARLIEST
 from coalgov.exports import xlsx_value
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
-from inspections.services import EARLIEST
 
 from .ledger_sheets import NO, SHEETS, YES, Context, Sheet
 from .models import LedgerExport

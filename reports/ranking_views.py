@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from coalgov.downloads import audit_download
 from divisions.models import Division, Level
 from divisions.scoping import can_view
+from inspections.rollups import week_monday
 
 from . import ranking_exports
 from .models import RankingWeek, WeightVersion
@@ -72,10 +73,7 @@ def _week(request, *, required: bool = False) -> datetime.date:
         day = datetime.date.fromisoformat(text.strip())
     except ValueError as exc:
         raise BadWeek(text[:20]) from exc
-    try:
-        week_start = day - datetime.timedelta(days=day.weekday())
-    except OverflowError as exc:
-        raise Http404 from exc
+    week_start = week_monday(day)  # never before year 1: 0001-01-01 is a Monday
     if not week_in_range(week_start):
         raise Http404
     return week_start
@@ -241,7 +239,7 @@ def ranking_withdraw_view(request):
     if week is None:
         messages.error(request, _("This week is not published: there is nothing to withdraw."))
         return _back(district, week_start)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             ranking_withdraw(actor=request.user, week=week, reason=form.cleaned_data["reason"])

@@ -29,8 +29,6 @@ class Command(BaseCommand):
             week = week_monday(datetime.date.fromisoformat(options["week"])) if options["week"] else default_week()
         except ValueError as exc:
             raise CommandError("--week is a date, YYYY-MM-DD.") from exc
-        except OverflowError as exc:  # the week of 0001-01-01 starts before the calendar does
-            raise CommandError(f"No ranking for the week of {options['week']}.") from exc
         if not week_in_range(week):
             raise CommandError(f"No ranking for the week of {options['week']}.")
         try:
