@@ -43,6 +43,10 @@ def demo_ledgers(*, users: dict) -> int:
         )
         ledger_run(export_id=export.pk)  # built here; the task queued on commit finds it done
         if n == 0:
-            # Housekeeping as beat runs it once the keeping time has passed.
-            ledgers_expire(now=timezone.now() + datetime.timedelta(days=settings.LEDGER_KEEP_DAYS, hours=1))
+            # Built long enough ago to have passed its keeping time (set directly: no service back-dates a build),
+            # then housekeeping as beat runs it, on the real clock, so no other ledger is touched.
+            LedgerExport.objects.filter(pk=export.pk).update(
+                finished_at=timezone.now() - datetime.timedelta(days=settings.LEDGER_KEEP_DAYS, hours=1)
+            )
+            ledgers_expire()
     return 2
