@@ -207,6 +207,21 @@ def _ensure_can_manage(actor, user) -> list[Membership]:
     return memberships
 
 
+def _ensure_outranks(actor, user, memberships: list[Membership]) -> None:
+    """Setting a password takes the account over: an administrator may do it only for users below them, never for
+    a peer administrator of the same unit, a staff account or a superuser (a superuser may for anyone)."""
+    if getattr(actor, "is_superuser", False):
+        return
+    if user.is_superuser or user.is_staff:
+        raise PermissionDenied
+    for membership in memberships:
+        if membership.role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_ADMIN):
+            parent = membership.division.parent
+            if parent is None:
+                raise PermissionDenied
+            ensure_can_enter(actor, parent, "membership")
+
+
 @transaction.atomic
 def user_set_active(*, actor, user, active: bool, reason: str = ""):
     """Deactivate (or reactivate) a user. Only someone who administers all of the user's units may."""
@@ -241,6 +256,7 @@ def user_set_password(*, actor, user, password: str, reason: str = ""):
     memberships = _ensure_can_manage(actor, user)
     if user.pk == actor.pk:
         raise ValidationError(_("Change your own password on the password page."))
+    _ensure_outranks(actor, user, memberships)
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])

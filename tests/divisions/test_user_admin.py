@@ -323,3 +323,33 @@ def test_only_who_administers_the_user_sets_their_password(people):
     assert response.status_code == 403
     people["wulibao_worker"].refresh_from_db()
     assert people["wulibao_worker"].check_password("pw")
+
+
+def test_an_administrator_cannot_take_over_a_peer_administrators_or_a_staff_account_by_setting_its_password(
+    people, erqi
+):
+    from tests.factories import MembershipFactory, UserFactory
+
+    peer = MembershipFactory(user=UserFactory(username="qu_admin_2"), division=erqi, role="district_admin").user
+    staff = MembershipFactory(user=UserFactory(username="ops", is_staff=True), division=erqi, role="inspector").user
+    office = Client()
+    office.force_login(people["qu_admin"])
+
+    refused = [
+        office.post(
+            reverse("divisions:user-detail", args=[target.pk]),
+            {"operation": "set_password", "new_password": STRONG},
+        ).status_code
+        for target in (peer, staff)
+    ]
+    below = office.post(
+        reverse("divisions:user-detail", args=[people["wulibao_admin"].pk]),
+        {"operation": "set_password", "new_password": STRONG},
+    )
+
+    assert refused == [403, 403]
+    for target in (peer, staff):
+        target.refresh_from_db()
+        assert not target.check_password(STRONG)
+    assert below.status_code == 302  # a subdistrict's administrator is below the district office
+    assert AuditEvent.objects.filter(action="user.password_set").count() == 1
