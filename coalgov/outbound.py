@@ -73,10 +73,10 @@ def _entry(value: str) -> tuple[str, int | None]:
 
 def address_of(url: str) -> tuple[str, int | None]:
     """(host, port) of an http(s) URL, the port filled in from the scheme; ("", None) if it has no host."""
-    parts = urllib.parse.urlsplit(url)
     try:
+        parts = urllib.parse.urlsplit(url)
         port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
-    except ValueError:  # a port that is no number
+    except ValueError:  # an unreadable host ("[::1"), or a port that is no number
         return "", None
     return (parts.hostname or "").rstrip("."), port
 

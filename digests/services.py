@@ -340,8 +340,16 @@ KEY_CHARACTERS = re.compile(r"^[A-Za-z0-9_.~-]+$")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_@.-]{0,63}$")  # WeCom's userid: letters, digits and _-@.
 
 
+def _split(value: str, field: str) -> urllib.parse.SplitResult:
+    """urlsplit, with an address it cannot read (an unclosed "[" of an IPv6 host) answered on its field."""
+    try:
+        return urllib.parse.urlsplit(value)
+    except ValueError as exc:
+        raise ValidationError({field: _("This is not an address that can be read.")}) from exc
+
+
 def _is_http_url(value: str) -> bool:
-    parts = urllib.parse.urlsplit(value)
+    parts = _split(value, "base_url")
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
@@ -378,7 +386,7 @@ def channel_key(kind: str, value: str) -> str:
         return value
     robot = Channel.Kind(kind).label
     if "/" in value or "?" in value or "=" in value:
-        parts = urllib.parse.urlsplit(value if "://" in value else f"https://{value}")
+        parts = _split(value if "://" in value else f"https://{value}", "key")
         found = _robot_of_address(parts)
         if found is None:
             raise ValidationError(
@@ -414,8 +422,10 @@ def channel_key(kind: str, value: str) -> str:
 def _shown_host(url: str) -> str:
     """The host of an address as typed, with its port if it names one: what a refusal names (never the path,
     which may hold a key)."""
-    parts = urllib.parse.urlsplit(url)
-    return parts.netloc.rpartition("@")[2] or url
+    try:
+        return urllib.parse.urlsplit(url).netloc.rpartition("@")[2] or url
+    except ValueError:
+        return url
 
 
 def _base_url(kind: str, value: str) -> str:
@@ -425,7 +435,7 @@ def _base_url(kind: str, value: str) -> str:
     value = value.strip().rstrip("/")
     if not value:
         return value
-    parts = urllib.parse.urlsplit(value)
+    parts = _split(value, "base_url")
     if not _is_http_url(value):
         raise ValidationError(
             {

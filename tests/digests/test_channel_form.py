@@ -128,3 +128,11 @@ def test_a_dingtalk_secret_must_be_the_one_dingtalk_shows(post_channel):
     response, page = post_channel(kind="dingtalk", key="abc123", secret="abcdef")
 
     assert response.status_code == 200 and "钉钉的加签密钥以 SEC 开头" in page
+
+
+@pytest.mark.parametrize(("field", "value"), [("base_url", "http://[::1"), ("key", "https://[abc/x?key=1")])
+def test_an_address_that_cannot_be_read_is_refused_on_its_field_not_a_server_error(post_channel, field, value):
+    response, page = post_channel(**{"kind": "wecom", "key": "abc123", field: value})
+
+    assert response.status_code == 200 and "这不是可以识别的地址" in page
+    assert not Channel.objects.exists()
