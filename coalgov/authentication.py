@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions
 
+from .middleware import is_api
+
 
 class CsrfFailed(exceptions.PermissionDenied):
     default_detail = _("The page's security token is missing or has expired. Reload the page and send it again.")
@@ -81,7 +83,7 @@ def locked_out(request, response=None, credentials=None):
     """
     from django.contrib.auth.forms import AuthenticationForm
 
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse(
             {"detail": lockout_message(), "code": SignInThrottled.default_code},
             status=429,

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
+from .middleware import is_api
+
 logger = logging.getLogger(__name__)
 
 CODE = "incomplete_upload"
@@ -113,7 +115,7 @@ class CompleteBody:
 
 
 def wants_json(request) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return is_api(request) or "application/json" in request.headers.get("Accept", "")
 
 
 def incomplete_response(request) -> HttpResponse:
