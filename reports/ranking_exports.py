@@ -126,7 +126,10 @@ def bulletin_paragraphs(ranking: Ranking) -> dict[str, str]:
             "no_data": f"{NO_WORK}：本周全区未录入走访、督导、到期整改、反弹或取缔记录，不排名，不通报表扬或批评。",
         }
     if ranking.praised:
-        praise = f"通报表扬：本周综合得分位列全区前列的{len(ranking.praised)}个社区为{_names(ranking.praised)}，予以通报表扬。"
+        praise = (
+            f"通报表扬：本周综合得分位列全区前列的{len(ranking.praised)}个社区为{_names(ranking.praised)}，"
+            "予以通报表扬。"
+        )
     if ranking.named:
         criticism = (
             f"通报批评：本周综合得分位列全区末位的{len(ranking.named)}个社区为{_names(ranking.named)}，"
