@@ -291,8 +291,8 @@ class CaseOpenForm(forms.Form):
             if text:
                 found = HouseholdFilterSet(data={"q": text}, queryset=places, request=request).qs
                 matches = list(found[: self.MATCHES])
-            picked = self.data.get(self.add_prefix("household"))
-            if picked and str(picked).isdigit() and all(str(h.pk) != str(picked) for h in matches):
+            picked = str(self.data.get(self.add_prefix("household")) or "")
+            if picked.isascii() and picked.isdigit() and all(str(h.pk) != picked for h in matches):
                 matches += list(places.filter(pk=picked))
         self.no_match = self.is_bound and bool(self.data.get(self.add_prefix("place"))) and not matches
         self.fields["household"].widget.choices = [("", _("— none —"))] + [(h.pk, place_label(h)) for h in matches]

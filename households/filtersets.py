@@ -137,7 +137,9 @@ class HouseholdFilterSet(UnitFilterSet):
         user = getattr(self.request, "user", None)
         by_phone = Q(phone=value) & codes_q(phone_codes(user), "division_code")
         # The place as displayed (铁路新村7号楼1单元304), with or without spaces, or any part of it.
-        by_place = Q(place_text__icontains=SPACES.sub("", value))
+        # Text of nothing but spaces and control characters searches the fields as typed, never "" (every place).
+        needle = SPACES.sub("", value)
+        by_place = Q(place_text__icontains=needle) if needle else Q(pk__in=[])
         by_text = Q(estate__icontains=value) | Q(address__icontains=value) | Q(head_name__icontains=value)
         found = queryset.alias(place_text=PLACE_TEXT).filter(by_text | by_place | by_phone)
         # Newest first, but not by walking the primary key: PostgreSQL cannot estimate how few rows a

@@ -96,3 +96,13 @@ def test_find_lists_a_place_by_its_address_as_the_site_displays_it(client_as, re
     assert _options(html) == [str(flat.pk)]
     api = client_as("wulibao_admin").get("/api/v1/households/", {"q": typed}).json()
     assert [row["id"] for row in api["results"]] == [flat.pk]
+
+
+def test_a_picked_number_that_is_no_register_number_is_refused_not_a_server_error(client_as, places):
+    response = client_as("wulibao_admin").post(
+        "/cases/new/", {"source": "tip_off", "household": "²", "title": "烧散煤", "severity": "normal"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["household"]
+    assert not Case.objects.exists()

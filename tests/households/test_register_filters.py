@@ -98,6 +98,7 @@ def test_the_vulnerable_filter_finds_the_elderly_the_poor_and_the_disabled(clien
         ("  龙亭  ", ["flat"]),  # spaces around the words
         ("1381234", []),  # part of a phone number finds nothing
         ("不存在的小区", []),
+        ("\x01\x02", []),  # nothing but control characters is no search for "everything"
     ],
 )
 def test_the_search_box(client_as, api_as, register_book, q, expected):
