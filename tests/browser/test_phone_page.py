@@ -650,10 +650,24 @@ def test_at_200_percent_text_the_quantity_being_typed_stays_above_the_save_bar(
     for item in ["briquette", "loose_coal", "stove", "charcoal"]:
         # Scrolled so that only the top edge of the box shows above the bar; the inspector taps that edge.
         edge = page.get_by_test_id(f"qty-{item}").evaluate(
-            """e => {
+            """async e => {
                 const barTop = () => document.getElementById("submit").getBoundingClientRect().top;
+                // The page may still be moving (a field that just appeared, the page's own scrolling into
+                // sight): wait until the box and the bar keep still for two frames, before and after.
+                const frame = () => new Promise(done => requestAnimationFrame(() => done()));
+                const settle = async () => {
+                    let last = "";
+                    for (let i = 0; i < 60; i++) {
+                        await frame();
+                        const now = `${window.scrollY} ${e.getBoundingClientRect().top} ${barTop()}`;
+                        if (now === last) return;
+                        last = now;
+                    }
+                };
+                await settle();
                 const by = e.getBoundingClientRect().top - barTop() + 14;
                 window.scrollBy({top: by, behavior: "instant"});  // Bootstrap makes scrolling smooth
+                await settle();
                 const r = e.getBoundingClientRect();
                 return {x: r.left + r.width / 2, y: r.top + 7, hidden: r.bottom > barTop()};
             }"""
