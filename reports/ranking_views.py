@@ -27,7 +27,7 @@ from divisions.models import Division, Level
 from divisions.scoping import can_view
 from inspections.rollups import week_monday
 
-from . import ranking_exports
+from . import bulletin, ranking_exports
 from .models import RankingWeek, WeightVersion
 from .ranking import (
     INDICATORS,
@@ -257,7 +257,7 @@ def ranking_withdraw_view(request):
 
 FORMATS = {
     "xlsx": (ranking_exports.ranking_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "docx": (ranking_exports.ranking_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "docx": (bulletin.ranking_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "csv": (ranking_exports.ranking_csv, "text/csv; charset=utf-8"),
 }
 
