@@ -134,7 +134,14 @@ ERROR_RESPONSES = {
     "401": _error("Not signed in, or an unknown token.", "Error"),
     "403": _error("Not allowed to do this here, or a failed CSRF check (code csrf_failed).", "Error"),
     "404": _error("No such record within the caller's jurisdiction, or a cursor that is not valid.", "Error"),
+    "503": _error(
+        "The database or file storage does not answer (code unavailable): send the same request again after "
+        "Retry-After seconds.",
+        "Error",
+    ),
 }
+# Only where the operation takes a body: one in a media type it does not list.
+UNSUPPORTED_MEDIA_TYPE = _error("The body's Content-Type is not one this operation takes.", "Error")
 
 
 # The token endpoint counts wrong passwords (docs/authentication.md).
@@ -190,6 +197,8 @@ def schema_postprocessing(result, generator, request, public):
                 operation["responses"].setdefault(code, response)
             if operation.get("operationId", "").startswith("auth_token"):
                 operation["responses"].setdefault("429", SIGN_IN_THROTTLED)
+            if "requestBody" in operation:
+                operation["responses"].setdefault("415", UNSUPPORTED_MEDIA_TYPE)
             content = operation.get("requestBody", {}).get("content", {})
             content.pop("application/x-www-form-urlencoded", None)
             multipart = content.get("multipart/form-data")

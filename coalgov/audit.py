@@ -30,6 +30,8 @@ CHANGE_LABELS = {
     "username": gettext_lazy("Username"),
     "ip_address": gettext_lazy("Address"),
     "tokens": gettext_lazy("API tokens"),
+    "via": gettext_lazy("Made at"),
+    "expiry": gettext_lazy("Expires"),
 }
 
 

@@ -172,6 +172,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-ledger-exports": {"task": "reports.tasks.expire_ledger_exports", "schedule": 3600.0},
     "resume-stuck-ledger-exports": {"task": "reports.tasks.resume_stuck_ledger_exports", "schedule": 300.0},
+    "expire-household-imports": {"task": "households.tasks.expire_household_imports", "schedule": 3600.0},
+    "resume-stuck-household-imports": {"task": "households.tasks.resume_stuck_household_imports", "schedule": 300.0},
     "sweep-orphan-photos": {"task": "inspections.tasks.sweep_orphan_photos", "schedule": crontab(hour=4, minute=0)},
 }
 
@@ -202,6 +204,8 @@ AXES_RESET_ON_SUCCESS = True
 # real user out by retrying.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "coalgov.authentication.locked_out"
+# Audit rows one client address may write with failed sign-ins per cool-off (divisions.services).
+SIGN_IN_AUDIT_PER_ADDRESS = int(os.environ.get("SIGN_IN_AUDIT_PER_ADDRESS", "100"))
 AXES_CLIENT_IP_CALLABLE = "coalgov.authentication.client_ip"
 # Reverse proxies in front of the app that append the client's address to X-Forwarded-For (0: none, the
 # connection's own address is the client's). Only those entries are trusted; a client can forge the others.
@@ -214,6 +218,8 @@ REST_KNOX = {
     "TOKEN_TTL": timedelta(days=int(os.environ.get("API_TOKEN_DAYS", "30"))),
     "AUTH_HEADER_PREFIX": "Token",
 }
+# How many working tokens one user may hold at once; asking for one more is refused until one is revoked.
+API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))
 # The API's schema and documentation for anyone (on), or only for signed-in users (off).
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 
@@ -393,10 +399,17 @@ PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
 PHOTO_MAX_SIDE = 2048
 PHOTO_THUMBNAIL_SIDE = 320
 
-# Importing households from a spreadsheet on the register page: the largest file and the most rows one
-# request checks and writes (a community's register; a district's goes through `manage.py import_households`).
-HOUSEHOLD_IMPORT_MAX_BYTES = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
-HOUSEHOLD_IMPORT_MAX_ROWS = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_ROWS", "20000"))
+# Importing households from a spreadsheet on the register page: the largest file and the most rows the page
+# takes (refused before anything is stored; a city's register goes through `manage.py import_households`).
+# A file over the BACKGROUND size or rows is stored and imported by a Celery task with a progress page
+# (households/jobs.py); the stored file is removed when done, or after KEEP_HOURS whatever became of it.
+HOUSEHOLD_IMPORT_MAX_BYTES = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+HOUSEHOLD_IMPORT_MAX_ROWS = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_ROWS", "300000"))
+HOUSEHOLD_IMPORT_BACKGROUND_BYTES = int(os.environ.get("HOUSEHOLD_IMPORT_BACKGROUND_BYTES", str(1024 * 1024)))
+HOUSEHOLD_IMPORT_BACKGROUND_ROWS = int(os.environ.get("HOUSEHOLD_IMPORT_BACKGROUND_ROWS", "2000"))
+HOUSEHOLD_IMPORT_KEEP_HOURS = int(os.environ.get("HOUSEHOLD_IMPORT_KEEP_HOURS", "24"))
+HOUSEHOLD_IMPORT_LEASE_SECONDS = int(os.environ.get("HOUSEHOLD_IMPORT_LEASE_SECONDS", "600"))
+HOUSEHOLD_IMPORT_MAX_PENDING = int(os.environ.get("HOUSEHOLD_IMPORT_MAX_PENDING", "2"))
 
 # Cases: days to the default deadline by severity, the 回头看 re-checks after closing, and whether coal
 # found by a night check opens a case for the place's community.

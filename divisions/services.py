@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
@@ -310,12 +314,41 @@ def _ensure_may_revoke(actor, user) -> None:
         _ensure_can_manage(actor, user)
 
 
-def token_create(*, actor):
+@transaction.atomic
+def token_create(*, actor, via: str):
     """A new API token for the actor, with the configured lifetime. Returns (token record, token text): the text
-    is shown once and stored only hashed."""
+    is shown once and stored only hashed.
+
+    At most API_TOKENS_PER_USER tokens live at once: a script that asks for a token on every run would otherwise
+    pile up working credentials nobody remembers. The user's row is locked so two requests at once cannot both
+    take the last place. `via`, the address the token was asked for at (the API's or the tokens page), goes into
+    the audit record with the token's public key and its expiry.
+    """
     from knox.models import AuthToken
 
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    limit = settings.API_TOKENS_PER_USER
+    if AuthToken.objects.filter(user=actor, expiry__gt=timezone.now()).count() >= limit:
+        raise ValidationError(
+            _(
+                "You already have %(limit)d API tokens that still work. Revoke one you no longer use on "
+                "“My tokens” first."
+            )
+            % {"limit": limit},
+            code="token_limit",
+        )
     instance, text = AuthToken.objects.create(user=actor)
+    audit_record(
+        actor=actor,
+        action="token.created",
+        obj=actor,
+        division_code=_token_division_code(actor),
+        changes={
+            "tokens": [None, instance.token_key],
+            "via": [None, via],
+            "expiry": [None, f"{timezone.localtime(instance.expiry):%Y-%m-%d %H:%M}"],
+        },
+    )
     return instance, text
 
 
@@ -353,12 +386,42 @@ def tokens_revoke_for(user) -> int:
     return count
 
 
+def _sign_in_failure_worth_recording(username: str, ip_address: str, locked_out: bool) -> str | None:
+    """The action to record for this failure, or None when the log already says enough for this cool-off window.
+
+    The log must show an attack without being one: each wrong password counts (the throttle stops a name at
+    SIGN_IN_FAILURE_LIMIT per address anyway), a lockout is written once however often the locked name is tried,
+    and one address writes at most SIGN_IN_AUDIT_PER_ADDRESS rows per window — a spray of made-up names then
+    leaves one more row saying the rest were not written. Counted in the cache (Redis in production): an entry
+    lost with the cache means at worst a few more rows, never fewer.
+    """
+    window = max(int(settings.AXES_COOLOFF_TIME.total_seconds()), 1)
+    name = hashlib.sha256(username.encode()).hexdigest()[:16]
+    if locked_out and not cache.add(f"sign-in-audit:locked:{ip_address}:{name}", 1, window):
+        return None
+    per_address = f"sign-in-audit:address:{ip_address}"
+    cache.add(per_address, 0, window)
+    try:
+        count = cache.incr(per_address)
+    except ValueError:  # expired between the two calls
+        count = 1
+    limit = settings.SIGN_IN_AUDIT_PER_ADDRESS
+    if count > limit + 1:
+        return None
+    if count == limit + 1:
+        return "sign_in.flood"
+    return "sign_in.locked_out" if locked_out else "sign_in.failed"
+
+
 def sign_in_failure_record(*, username: str, ip_address: str, locked_out: bool) -> None:
     """Write a failed or refused sign-in into the audit log, for the district office to see at /audit/.
 
     Recorded against the user if the name exists, else against the district office's unit (a name someone
-    guessed), so the district office's log shows both.
+    guessed), so the district office's log shows both. Bounded per address: see above.
     """
+    action = _sign_in_failure_worth_recording(username, ip_address, locked_out)
+    if action is None:
+        return
     user = User.objects.filter(username=username).first() if username else None
     if user is not None:
         obj, code = user, _token_division_code(user)
@@ -374,7 +437,7 @@ def sign_in_failure_record(*, username: str, ip_address: str, locked_out: bool) 
         obj, code = office.division, office.division.code
     audit_record(
         actor=None,
-        action="sign_in.locked_out" if locked_out else "sign_in.failed",
+        action=action,
         obj=obj,
         division_code=code,
         changes={"username": [None, username[:150]], "ip_address": [None, ip_address]},

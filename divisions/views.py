@@ -148,7 +148,12 @@ class TokenListView(LoginRequiredMixin, View):
     def post(self, request):
         operation = request.POST.get("operation")
         if operation == "create":
-            _instance, text = services.token_create(actor=request.user)
+            try:
+                _instance, text = services.token_create(actor=request.user, via=request.path)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+                return self.render(status=400)
             # Shown once, on this response only: it is stored hashed and cannot be shown again.
             return self.render(new_token=text)
         if operation not in ("revoke", "revoke_all"):

@@ -42,6 +42,23 @@ PEOPLE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _forget_sign_in_audit_counts():
+    """The sign-in audit's per-address counts (divisions.services) live in the cache, which outlives a test's
+    transaction: each test starts with none. Only those keys: on Redis the cache shares its database with the
+    Celery broker."""
+    from django.core.cache import cache
+
+    backend = getattr(cache, "_cache", None)
+    if hasattr(backend, "get_client"):
+        redis = backend.get_client(write=True)
+        keys = list(redis.scan_iter(match="*sign-in-audit:*"))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture
 def erqi(db):
     """二七区 (1 district, 16 subdistricts, 176 communities) and Zhengzhou's monitoring stations."""

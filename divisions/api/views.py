@@ -1,6 +1,7 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from knox import views as knox_views
-from rest_framework import mixins
+from rest_framework import exceptions, mixins
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from coalgov.api import ScopedViewSet
 from coalgov.authentication import SignInThrottled
 
+from .. import services
 from ..models import Division, Membership
 from ..scoping import ENTRY_ROLES, entry_codes
 from .serializers import DivisionSerializer, MeSerializer
@@ -40,6 +42,10 @@ def me(request):
     return Response(MeSerializer(data).data)
 
 
+class TokenLimitReached(exceptions.PermissionDenied):
+    default_code = "token_limit"
+
+
 class ObtainToken(knox_views.LoginView):
     """POST username and password, get a new API token and when it expires: {"token": "…", "expiry": "…"}.
 
@@ -61,3 +67,12 @@ class ObtainToken(knox_views.LoginView):
             raise ValidationError(serializer.errors)
         request.user = serializer.validated_data["user"]
         return super().post(request, format=format)
+
+    def get_token_limit_per_user(self):
+        return None  # counted, under a lock, by services.token_create
+
+    def create_token(self):
+        try:
+            return services.token_create(actor=self.request.user, via=self.request.path)
+        except DjangoValidationError as exc:
+            raise TokenLimitReached(detail=exc.messages[0]) from exc

@@ -112,7 +112,8 @@ def test_failed_and_refused_sign_ins_appear_in_the_audit_log(people):
 
     failed = AuditEvent.objects.filter(action="sign_in.failed")
     assert failed.filter(object_id=str(people["wulibao_inspector"].pk), division_code="410103006").count() == 9
-    assert AuditEvent.objects.filter(action="sign_in.locked_out").count() == 2
+    # The 10th wrong password locks the name out; the 11th is refused and not written again.
+    assert AuditEvent.objects.filter(action="sign_in.locked_out").count() == 1
     guessed = failed.get(changes__username=[None, "no_such_person"])
     assert (guessed.division_code, guessed.changes["ip_address"]) == ("410103", [None, ELSEWHERE])
 
@@ -138,3 +139,27 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts_and_a_forged_one_do
 
     assert via_proxy("pw", f"192.0.2.99, {GUESSER}").status_code == 429
     assert via_proxy("pw", ELSEWHERE).status_code == 302
+
+
+def test_a_locked_out_name_tried_again_and_again_is_written_once(people):
+    for n in range(30):
+        sign_in("wulibao_inspector", f"guess{n}", GUESSER)
+
+    assert AuditEvent.objects.filter(action="sign_in.failed").count() == 9
+    assert AuditEvent.objects.filter(action="sign_in.locked_out").count() == 1
+
+
+def test_a_spray_of_made_up_names_from_one_address_writes_a_bounded_log(people, settings):
+    settings.SIGN_IN_AUDIT_PER_ADDRESS = 5
+    for n in range(40):
+        sign_in(f"nobody{n}", "123456", GUESSER)
+    sign_in("wulibao_inspector", "wrong", ELSEWHERE)  # another address is still written
+
+    from_guesser = AuditEvent.objects.filter(changes__ip_address=[None, GUESSER])
+    assert from_guesser.filter(action="sign_in.failed").count() == 5
+    assert from_guesser.filter(action="sign_in.flood").count() == 1
+    assert AuditEvent.objects.filter(action="sign_in.failed", changes__ip_address=[None, ELSEWHERE]).count() == 1
+
+    office = Client()
+    office.force_login(people["qu_admin"])
+    assert "其余不再逐条记录" in office.get(reverse("audit-log")).content.decode()

@@ -189,3 +189,35 @@ def test_a_token_from_before_knox_keeps_working_after_the_migration_until_it_exp
         assert opens_api(old) == 200
     with time_machine.travel(start + datetime.timedelta(days=31), tick=False):
         assert opens_api(old) == 401
+
+
+def test_a_user_holds_at_most_the_configured_number_of_tokens_and_each_one_made_is_audited(people, settings):
+    settings.API_TOKENS_PER_USER = 3
+    tokens = [obtain()["token"] for _ in range(2)]
+    browser = signed_in(people["wulibao_inspector"])
+    assert browser.post(reverse("tokens"), {"operation": "create"}).status_code == 200
+
+    refused = APIClient().post("/api/v1/auth/token/", {"username": "wulibao_inspector", "password": "pw"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "token_limit" and "3" in refused.json()["detail"]
+    page = browser.post(reverse("tokens"), {"operation": "create"})
+    assert page.status_code == 400 and "仍然有效的API令牌" in page.content.decode()
+    assert AuthToken.objects.filter(user=people["wulibao_inspector"]).count() == 3
+
+    made = AuditEvent.objects.filter(action="token.created", actor=people["wulibao_inspector"])
+    assert sorted(e.changes["via"][1] for e in made) == ["/api/v1/auth/token/"] * 2 + ["/tokens/"]
+    keys = set(AuthToken.objects.values_list("token_key", flat=True))
+    assert {e.changes["tokens"][1] for e in made} == keys
+    assert not any(t in str(e.changes) for e in made for t in tokens)  # the key is public, the token is not
+
+    # Revoking one makes room again; an expired one does not count.
+    browser.post(reverse("tokens"), {"operation": "revoke", "token": sorted(keys)[0]})
+    assert (
+        APIClient().post("/api/v1/auth/token/", {"username": "wulibao_inspector", "password": "pw"}).status_code == 200
+    )
+    AuthToken.objects.filter(user=people["wulibao_inspector"]).update(
+        expiry=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    )
+    assert (
+        APIClient().post("/api/v1/auth/token/", {"username": "wulibao_inspector", "password": "pw"}).status_code == 200
+    )
