@@ -42,6 +42,7 @@ from .models import Heating, Household, Kind
 from .services import AUDITED_FIELDS, _place, register_counts_refresh
 
 BATCH = 2000
+PROGRESS_EVERY = 5000  # rows between two progress reports
 MAX_ERRORS = 200  # listed; the count goes on
 
 # Refusing a file too large for the page before parsing it (`import_size_check`). A register's row unpacks to a
@@ -86,6 +87,23 @@ BOOLEANS = ("unmanaged", "no_gas_or_heating", "elderly_alone", "low_income", "di
 TRUE, FALSE = {"是", "有", "y", "yes", "true", "1", "√"}, {"否", "无", "n", "no", "false", "0", ""}
 ADDRESS_KEY = ("estate", "building", "unit", "room", "address")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and newlines are text; the rest is not
+
+
+class Progress:
+    """What `households_import` reports as it goes; this one ignores it. The background import
+    (households.jobs) records it for the progress bar and keeps its claim with it."""
+
+    def checked(self, rows: int) -> None:
+        """`rows` rows have been checked (called every PROGRESS_EVERY rows and at the end of the check)."""
+
+    def writing(self) -> None:
+        """The writing transaction has begun (after the communities' locks); nothing is written yet."""
+
+    def written(self, rows: int) -> None:
+        """`rows` rows have been written or skipped, in the writing transaction."""
+
+    def finished(self, result: ImportResult) -> None:
+        """The last step inside the writing transaction: what it records commits with the households."""
 
 
 @dataclass
@@ -189,17 +207,45 @@ def _xlsx_size_check(path: Path, max_rows: int | None) -> None:
                     _("The workbook unpacks to more than %(mb)s MB, too much for %(n)s rows: split it.")
                     % {"mb": limit // 2**20, "n": max_rows}
                 )
-            # The dimension may be missing or wrong: count the rows holding a value, stopping past the limit. A scan
-            # of the bytes, not an XML parse: it must answer within a second for any file (the import parses anyway).
-            rows, rest = 0, b""
-            with archive.open(sheet) as stream:
-                for chunk in iter(lambda: stream.read(1 << 20), b""):
-                    *complete, rest = ROW_END.split(rest + chunk)
-                    rows += sum(1 for row in complete if CELL_VALUE.search(row))
-                    if rows > max_rows + 1:
-                        raise _too_many_rows(max_rows)
+            # The dimension may be missing or wrong: count the rows holding a value, stopping past the limit.
+            if _xlsx_rows(archive, sheet, stop=max_rows + 2) > max_rows + 1:
+                raise _too_many_rows(max_rows)
         except (KeyError, StopIteration, ParseError, zipfile.BadZipFile, OSError, ValueError) as exc:
             raise unreadable from exc
+
+
+def _xlsx_rows(archive: zipfile.ZipFile, sheet: str, *, stop: int | None = None) -> int:
+    """The rows of the sheet holding a value (the header included), counted up to `stop`. A scan of the bytes,
+    not an XML parse: it must answer within a second for any file a page takes (the import parses anyway)."""
+    rows, rest = 0, b""
+    with archive.open(sheet) as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            *complete, rest = ROW_END.split(rest + chunk)
+            rows += sum(1 for row in complete if CELL_VALUE.search(row))
+            if stop is not None and rows >= stop:
+                return rows
+    return rows
+
+
+def count_rows(path: Path, *, stop: int | None = None) -> int:
+    """The file's rows below the header (counted up to `stop`), cheaply: to choose between answering at once and
+    importing in the background, and to show the background import's progress. 0 if the file is unreadable
+    (the import itself says what is wrong with it)."""
+    path = Path(path)
+    limit = None if stop is None else stop + 1
+    try:
+        if path.suffix.lower() == ".xlsx":
+            with zipfile.ZipFile(path) as archive:
+                return max(_xlsx_rows(archive, _first_sheet(archive), stop=limit) - 1, 0)
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding=_csv_encoding(path), newline="") as handle:
+                records = (row for row in csv.reader(handle) if any(cell.strip() for cell in row))
+                if limit is not None:
+                    records = (row for row, _n in zip(records, range(limit), strict=False))
+                return max(sum(1 for _row in records) - 1, 0)
+    except (KeyError, StopIteration, ParseError, zipfile.BadZipFile, OSError, ValueError, UnicodeError, csv.Error):
+        return 0
+    return 0
 
 
 def _first_sheet(archive: zipfile.ZipFile) -> str:
@@ -381,36 +427,53 @@ def households_import(
     max_rows: int | None = None,
     max_bytes: int | None = None,
     source: str = "",
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Check the file, then (unless `dry_run` or any row is wrong) register its new households. A file over
     `max_bytes`, over `max_rows` rows, or a zip bomb is refused before it is parsed (`import_size_check`).
-    `source` names the file in the audit log."""
+    `source` names the file in the audit log; `progress` hears how far the check and the writing are."""
     path = Path(path)
+    progress = progress or Progress()
     import_size_check(path, max_rows=max_rows, max_bytes=max_bytes)
     entry = entry_codes(actor, "household")  # once: asked per row it would be a query per row
     divisions = {d.code: d for d in Division.objects.filter(level__in=[Level.COMMUNITY, Level.GRID], is_active=True)}
 
-    def households(result: ImportResult) -> Iterator[Household]:
+    def households(result: ImportResult, report) -> Iterator[Household]:
         for line, values in _rows(path):
             result.rows += 1
             if max_rows is not None and result.rows > max_rows:  # the size check counted the same rows
                 raise _too_many_rows(max_rows)
+            if result.rows % PROGRESS_EVERY == 0:
+                report(result.rows)
             household = _household(values, divisions, entry, actor, result, line)
             if household is not None:
                 yield household
 
     checked = ImportResult()
-    communities = {community_code(h.division_code) for h in households(checked)}  # the first pass checks
+    communities = {community_code(h.division_code) for h in households(checked, progress.checked)}  # the check
+    progress.checked(checked.rows)
     if checked.error_count:
         return checked
     with transaction.atomic():
         # Two imports of one file at once: the second waits here, then finds the first's households.
         for code in sorted(communities):
             xact_lock(REGISTER_COUNTS, code)
-        written = _register(actor, households(ImportResult()), communities, source=source or path.name, dry_run=dry_run)
+        progress.writing()
+        written = _register(
+            actor,
+            households(ImportResult(), progress.written),
+            communities,
+            source=source or path.name,
+            dry_run=dry_run,
+        )
+        written.rows, written.error_count, written.errors = checked.rows, 0, []
+        progress.written(written.rows)
         if dry_run:
             transaction.set_rollback(True)
-    written.rows, written.error_count, written.errors = checked.rows, 0, []
+        else:
+            progress.finished(written)
+    if dry_run:  # after the rollback, or what it records would be rolled back too
+        progress.finished(written)
     return written
 
 

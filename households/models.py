@@ -218,3 +218,82 @@ class RegisterCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.households}"
+
+
+class HouseholdImportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "HouseholdImportQuerySet":
+        """An import is seen only by the user who sent it: anyone else gets 404 for every page of it."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(requested_by=user)
+
+    def pending(self) -> "HouseholdImportQuerySet":
+        return self.filter(status__in=[HouseholdImport.Status.QUEUED, HouseholdImport.Status.RUNNING])
+
+
+class HouseholdImport(models.Model):
+    """A spreadsheet too large for one request, checked and imported in the background (households.jobs).
+
+    The uploaded file is stored under MEDIA_ROOT/imports/ with a random name (never served) and removed when
+    the import is finished, or by beat after HOUSEHOLD_IMPORT_KEEP_HOURS. `attempts` counts claims: a worker
+    writes progress and the result only while its claim is the latest, and the result is committed in the same
+    transaction as the households, so a task run twice imports once.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being imported")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("file"), max_length=200)
+    file = models.FileField(upload_to="imports/", max_length=200, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("file size"), default=0, editable=False)
+    dry_run = models.BooleanField(_("only checked"), default=False)
+    language = models.CharField(max_length=10, default="zh-hans", editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    created = models.PositiveIntegerField(_("households registered"), default=0)
+    skipped = models.PositiveIntegerField(_("already registered"), default=0)
+    error_count = models.PositiveIntegerField(_("wrong rows"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(default=0, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = HouseholdImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("household import")
+        verbose_name_plural = _("household imports")
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="household_import_mine")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("households:import-job", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        """Checking is the first half of the work, writing the second (a check only: all of it)."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        if self.dry_run:
+            return min(100, 100 * self.rows_checked // self.rows_total)
+        return min(100, 50 * (self.rows_checked + self.rows_written) // self.rows_total)
