@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView
 
@@ -62,6 +63,10 @@ class UserCreateView(UserAdminMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("User %(name)s created.") % {"name": user.username})
         return redirect("divisions:user-detail", pk=user.pk)
+
+
+# A form sent without a known operation: the page was changed by hand, or is older than the code.
+UNKNOWN_OPERATION = gettext_lazy("The page sent something it does not know how to do. Reload the page and try again.")
 
 
 class UserDetailView(UserAdminMixin, View):
@@ -124,6 +129,7 @@ class UserDetailView(UserAdminMixin, View):
                     token_key=request.POST.get("token", "") if operation == "revoke_token" else "",
                 )
             else:
+                messages.error(request, UNKNOWN_OPERATION)
                 return self.render(target, status=400)
         except ValidationError as exc:
             for message in exc.messages:
@@ -156,10 +162,9 @@ class TokenListView(LoginRequiredMixin, View):
                 return self.render(status=400)
             # Shown once, on this response only: it is stored hashed and cannot be shown again.
             return self.render(new_token=text)
-        if operation not in ("revoke", "revoke_all"):
-            return self.render(status=400)
         token_key = request.POST.get("token", "") if operation == "revoke" else ""
-        if operation == "revoke" and not token_key:
+        if operation not in ("revoke", "revoke_all") or (operation == "revoke" and not token_key):
+            messages.error(request, UNKNOWN_OPERATION)
             return self.render(status=400)
         try:
             count = services.token_revoke(actor=request.user, user=request.user, token_key=token_key)

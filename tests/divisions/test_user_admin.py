@@ -264,6 +264,7 @@ def test_an_unknown_operation_changes_nothing(client_as, people):
     )
 
     assert response.status_code == 400
+    assert "请重新加载页面后再试" in response.content.decode()  # said, not a bare 400
     assert User.objects.filter(username="wulibao_worker", is_active=True).exists()
 
 
