@@ -2,56 +2,34 @@
 supervision follow-up sheet (督办单). The browser prints the same content from HTML with print CSS."""
 
 import functools
-import io
-import re
 
 from django.utils import timezone, translation
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from coalgov.exports import inert_text
+from coalgov.official_docx import Column, OfficialDocument, chinese_date
 
 from .models import Case
 
-FONT = "SimSun"  # 宋体, the font of official documents; Word substitutes if it is missing
-
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _text(value: str) -> str:
-    """Text Word accepts: control characters (pasted from other systems) are dropped."""
-    return CONTROL_CHARACTERS.sub("", value)
-
-
-def _document() -> Document:
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(14)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    return document
-
-
-def _title(document: Document, text: str) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(text)
-    run.bold = True
-    run.font.size = Pt(22)
-
-
-def _bytes(document: Document) -> bytes:
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+# The follow-up sheet's last rows, for the responsible unit to fill in by hand and send back.
+SIGN_ROWS = [
+    ("签收", "签收人：　　　　　　　　签收日期：　　　　年　　月　　日"),
+    ("整改反馈", ""),
+]
+FEEDBACK_HEIGHT = Pt(4 * 20)  # room for four handwritten lines
 
 
 def issuing_office(case: Case) -> str:
-    district = case.responsible_unit.ancestors().filter(level="district").first()
-    return f"{district.name if district else ''}散煤治理工作领导小组办公室"
+    """The office that issues the case's documents (发文机关署名)."""
+    return f"{case.notice_issuer.name}散煤治理工作领导小组办公室"
+
+
+def issuer_abbreviation(case: Case) -> str:
+    """The issuer's short name in a 发文字号: 二七区 → 二七散煤办."""
+    name = case.notice_issuer.name
+    if len(name) > 2 and name[-1] in "区县市":
+        name = name[:-1]
+    return f"{name}散煤办"
 
 
 def chinese(build):
@@ -67,7 +45,12 @@ def chinese(build):
 
 
 def document_number(case: Case) -> str:
-    return f"散煤整改〔{case.opened_at:%Y}〕{case.pk}号"
+    """The notice's 发文字号, from the number written when the case was opened (cases/numbering.py)."""
+    return f"{issuer_abbreviation(case)}〔{case.notice_year}〕{case.notice_serial}号"
+
+
+def follow_up_number(case: Case) -> str:
+    return f"散煤督办〔{case.opened_at:%Y}〕{case.pk}号"
 
 
 def _lead(case: Case) -> str:
@@ -79,6 +62,22 @@ def _lead(case: Case) -> str:
         Case.Source.TIP_OFF: "据群众举报反映",
         Case.Source.SPOT_CHECK: "经督导抽查发现",
     }.get(case.source, "经检查发现")
+
+
+def _problem(case: Case) -> str:
+    """The problem as the notice states it. A night-check finding's title names the place ("…501：发现散煤"),
+    which the notice prints once, after the problem; and the lead already says 发现, so the problem does not
+    say it again."""
+    text = _clause(case.title)
+    if case.household is not None:
+        label = case.household.label
+        for separator in ("：", ":", " ", ""):
+            if text.startswith(label + separator) and len(text) > len(label + separator):
+                text = text[len(label + separator) :]
+                break
+    if text.startswith("发现"):
+        text = f"存有{text[2:]}"
+    return text
 
 
 def _clause(text: str) -> str:
@@ -103,7 +102,7 @@ def void_mark(case: Case) -> str:
     """What a voided or duplicate case's documents say instead of demanding a fix; empty for any other case."""
     if case.voided_at is not None:
         reason = f"（作废原因：{case.void_reason}）" if case.void_reason else ""
-        return f"已作废：本问题已于{timezone.localtime(case.voided_at):%Y年%m月%d日}作废{reason}，无需整改。"
+        return f"已作废：本问题已于{chinese_date(timezone.localdate(case.voided_at))}作废{reason}，无需整改。"
     if case.duplicate_of_id is not None:
         original = case.duplicate_of
         return (
@@ -123,16 +122,32 @@ def notice_context(case: Case) -> dict:
         "number": document_number(case),
         "to": case.responsible_unit.name,
         "mark": mark,
-        "body": f"{_lead(case)}，你单位存在以下问题：{_clause(case.title)}{place}。{_sentence(case.description)}",
+        "body": f"{_lead(case)}，你单位存在以下问题：{_problem(case)}{place}。{_sentence(case.description)}",
         # A voided or duplicate case demands nothing: its mark says why.
         "demand": ""
         if mark
         else (
-            f"请于{case.deadline:%Y年%m月%d日}前整改到位，并将整改情况（附照片）报送区散煤办。"
+            f"请于{chinese_date(case.deadline)}前整改到位，并将整改情况（附照片）报送区散煤办。"
             "逾期未整改或整改后反弹的，将按照区、镇办、社区三级督导问责机制严肃问责。"
         ),
         "office": issuing_office(case),
-        "date": f"{timezone.localdate():%Y年%m月%d日}",
+        # The day the notice was issued (the case opened), whenever it is printed: never after its deadline.
+        "issued_on": case.notice_issued_on,
+        "date": chinese_date(case.notice_issued_on),
+    }
+
+
+@chinese
+def follow_up_context(case: Case) -> dict:
+    """The follow-up sheet's number and signature. The sheet reports where the case stands on the day it is
+    printed and sent, so it is dated that day; the notice it follows keeps its own number and date."""
+    today = timezone.localdate()
+    return {
+        "number": f"编号：{follow_up_number(case)}",
+        "office": issuing_office(case),
+        "issued_on": today,
+        "date": chinese_date(today),
+        "sign_rows": SIGN_ROWS,
     }
 
 
@@ -152,9 +167,10 @@ def follow_up_rows(case: Case) -> list[tuple[str, str]]:
         demand = "请责任单位立即整改，整改结果报区散煤办核查销号。"
     return [
         ("督办事项", case.title),
+        ("整改通知书", f"{document_number(case)}（{chinese_date(case.notice_issued_on)}印发）"),
         ("问题来源", f"{case.get_source_display()}{' ' + case.notice.number if case.notice else ''}"),
         ("责任单位", case.responsible_unit.name),
-        ("整改期限", f"{case.deadline:%Y-%m-%d}"),
+        ("整改期限", chinese_date(case.deadline)),
         ("当前状态", status),
         ("逾期天数", str(late)),
         ("升级督办至", case.escalated_to.name if case.escalated_to else "—"),
@@ -171,7 +187,7 @@ def escalation_deadline_text(case: Case) -> str:
         return "—"
     if case.escalation_due is None:
         return "—（已升级至区级，不再升级）" if case.escalated_to.level == "district" else "—"
-    return f"{case.escalation_due:%Y-%m-%d}"
+    return chinese_date(case.escalation_due)
 
 
 @chinese
@@ -190,44 +206,39 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
 @chinese
 def rectification_notice_docx(case: Case) -> bytes:
     context = notice_context(case)
-    document = _document()
-    _title(document, context["title"])
-    number = document.add_paragraph(context["number"])
-    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document = OfficialDocument(context["title"])
+    document.number(context["number"])
+    document.title(context["title"])
     if context["mark"]:
-        mark = document.add_paragraph()
-        run = mark.add_run(_text(context["mark"]))
-        run.bold = True
-    document.add_paragraph(_text(f"{context['to']}："))
-    document.add_paragraph(_text(context["body"]))
+        document.paragraph(context["mark"], bold=True)
+    document.addressee(context["to"])
+    document.text(context["body"])
     if context["demand"]:
-        document.add_paragraph(_text(context["demand"]))
-    for line in (context["office"], context["date"]):
-        paragraph = document.add_paragraph(line)
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    return _bytes(document)
+        document.text(context["demand"])
+    document.signature(context["office"], context["issued_on"])
+    return document.bytes()
+
+
+# 督办单: labels in a narrow column (the longest, 升级督办期限, is six characters of 12 pt ≈ 26 mm), values in the
+# rest; the timeline's time and person columns fit "2026-12-02 08:00" and a name on one line.
+SHEET_COLUMNS = [Column("项目", 32), Column("内容", 124)]
+EVENT_COLUMNS = [Column("时间", 40, "center"), Column("经办人", 28, "center"), Column("督办记录", 88)]
 
 
 @chinese
 def follow_up_sheet_docx(case: Case) -> bytes:
-    document = _document()
-    _title(document, "散煤治理督办单")
-    document.add_paragraph(f"编号：散煤督办〔{case.opened_at:%Y}〕{case.pk}号")
+    context = follow_up_context(case)
+    document = OfficialDocument("散煤治理督办单")
+    document.number(context["number"])
+    document.title("散煤治理督办单")
     mark = void_mark(case)
     if mark:
-        document.add_paragraph().add_run(_text(mark)).bold = True
-    rows = follow_up_rows(case)
-    table = document.add_table(rows=len(rows), cols=2)
-    table.style = "Table Grid"
-    for row, (label, value) in zip(table.rows, rows, strict=True):
-        row.cells[0].text, row.cells[1].text = label, inert_text(_text(value))
-    events = follow_up_events(case)
-    document.add_paragraph("督办记录")
-    timeline = document.add_table(rows=len(events), cols=3)
-    timeline.style = "Table Grid"
-    for row, values in zip(timeline.rows, events, strict=True):
-        for cell, value in zip(row.cells, values, strict=True):
-            cell.text = inert_text(_text(value))
-    paragraph = document.add_paragraph(f"{issuing_office(case)}　{timezone.localdate():%Y年%m月%d日}")
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    return _bytes(document)
+        document.paragraph(mark, bold=True)
+    rows = [[label, inert_text(value)] for label, value in follow_up_rows(case) + context["sign_rows"]]
+    table = document.table(SHEET_COLUMNS, rows, header=False, bold_first_column=True)
+    table.rows[-1].height = FEEDBACK_HEIGHT
+    document.paragraph()
+    events = [[inert_text(value) for value in event] for event in follow_up_events(case)]
+    document.table(EVENT_COLUMNS, events)
+    document.signature(context["office"], context["issued_on"])
+    return document.bytes()

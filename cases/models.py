@@ -172,6 +172,20 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
     void_reason = models.TextField(blank=True, editable=False)
+    # The rectification notice (整改通知书) is issued when the case is opened: its number in the issuing unit's
+    # series for the year and its date are written then, once, and every print and download shows them.
+    notice_issuer = models.ForeignKey(
+        Division,
+        verbose_name=_("notice issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    notice_year = models.PositiveSmallIntegerField(_("notice year"), null=True, blank=True, editable=False)
+    notice_serial = models.PositiveIntegerField(_("notice number"), null=True, blank=True, editable=False)
+    notice_issued_on = models.DateField(_("notice issued on"), null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -179,6 +193,12 @@ class Case(models.Model):
         ordering = ["deadline", "id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        constraints = [
+            # One number series per issuing unit and year: a number is never given to two notices.
+            models.UniqueConstraint(
+                fields=["notice_issuer", "notice_year", "notice_serial"], name="case_notice_number_unique"
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["division_code", "status", "deadline"],
@@ -208,6 +228,23 @@ class Case(models.Model):
     def status_display(self) -> str:
         """The state pages show: a voided case is voided, whatever step it had reached when it was voided."""
         return str(_("Voided")) if self.voided_at is not None else self.get_status_display()
+
+
+class NoticeSeries(models.Model):
+    """The last rectification-notice number an issuing unit gave in a year. Allocating a number locks this row,
+    so two cases opened at the same moment get consecutive numbers, never the same one."""
+
+    issuer = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notice number series")
+        verbose_name_plural = _("notice number series")
+        constraints = [models.UniqueConstraint(fields=["issuer", "year"], name="notice_series_once_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} {self.year}: {self.last_number}"
 
 
 class CaseEvent(models.Model):

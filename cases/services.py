@@ -31,6 +31,7 @@ from inspections.models import Inspection
 from inspections.photos import CheckedPhoto, photos_attach
 
 from .models import Accountability, Case, CaseEvent, Notification, Recheck, SupervisionNotice
+from .numbering import notice_number_assign
 
 DISTRICT_CODE_LENGTH = 6
 DISTRICT_LEVEL_NOTICES = {
@@ -145,6 +146,7 @@ def case_open(
         opened_by=actor,
     )
     case.full_clean(exclude=["notice", "inspection", "household", "responsible_unit", "opened_by", "duplicate_of"])
+    notice_number_assign(case)  # the notice is issued as the case opens: numbered and dated today, once
     case.save()
     _event(
         case,

@@ -18,7 +18,7 @@ from coalgov.views import ScopedFilterView, ScopedMixin, permission_denied
 from divisions.scoping import covers, may_enter_somewhere, view_codes
 from inspections.models import Photo
 
-from . import documents, services
+from . import documents, numbering, services
 from .filtersets import AccountabilityFilterSet, CaseFilterSet, SupervisionNoticeFilterSet
 from .forms import AccountabilityForm, CaseOpenForm, DeadlineForm, NoteForm, NoticeForm, RectifyForm, VoidForm
 from .models import Accountability, Case, CaseEvent, SupervisionNotice
@@ -267,8 +267,12 @@ class CaseDocumentView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         events = Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
-        cases = _cases().select_related("duplicate_of").prefetch_related(events)
+        cases = _cases().select_related("notice_issuer", "duplicate_of__notice_issuer").prefetch_related(events)
         case = get_object_or_404(cases.visible_to(request.user), pk=pk)
+        # Numbered when opened; a case written some other way gets its number now, dated the day it opened.
+        numbering.notice_number_ensure(case)
+        if case.duplicate_of is not None:
+            numbering.notice_number_ensure(case.duplicate_of)
         name = "整改通知书" if self.kind == "notice" else "督办单"
         if request.GET.get("format") == "docx":
             build = documents.rectification_notice_docx if self.kind == "notice" else documents.follow_up_sheet_docx
@@ -284,6 +288,7 @@ class CaseDocumentView(LoginRequiredMixin, View):
         context = {
             "case": case,
             "notice": documents.notice_context(case),
+            "sheet": documents.follow_up_context(case),
             "rows": documents.follow_up_rows(case),
             "events": documents.follow_up_events(case),
         }

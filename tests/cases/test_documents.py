@@ -69,7 +69,7 @@ def test_a_duplicate_case_prints_a_duplicate_mark_instead_of_a_second_demand(cli
 
     for name, text in documents.items():
         assert "重复问题" in text, name
-        assert f"散煤整改〔{original.opened_at:%Y}〕{original.pk}号" in text, name
+        assert f"本问题与二七散煤办〔{original.notice_year}〕{original.notice_serial}号所列问题为同一问题" in text, name
         assert "请于" not in text, name
     assert "请于" in _documents(client_as("wulibao_admin"), original)["notice.docx"]
 
@@ -135,7 +135,8 @@ def test_the_escalated_units_deadline_is_on_the_case_page_the_sheet_and_the_api(
     page = client_as("wulibao_admin").get(case.get_absolute_url()).content.decode()
     assert re.search(rf'data-testid="escalated-to">五里堡街道\s*<div class="small">限 {due:%Y-%m-%d} 前整改', page)
     documents = _documents(client_as("wulibao_admin"), case)
-    assert f"升级督办期限 {due:%Y-%m-%d}" in re.sub(r"\s+", " ", documents["sheet"])
-    assert f"{due:%Y-%m-%d}" in documents["sheet.docx"]
+    due_text = f"{due.year}年{due.month}月{due.day}日"  # as documents write dates
+    assert f"升级督办期限 {due_text}" in re.sub(r"\s+", " ", documents["sheet"])
+    assert f"升级督办期限\n{due_text}" in documents["sheet.docx"]
     answer = api_as("wulibao_admin").get(f"/api/v1/cases/{case.pk}/")
     assert answer.json()["escalation_due"] == due.isoformat()

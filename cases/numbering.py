@@ -1,0 +1,65 @@
+"""The rectification notice's number and date (整改通知书的发文字号和成文日期), written once when the case is opened.
+
+The notice is issued when the case is opened — that is when the responsible unit is told to fix the problem and
+given its deadline — so its date is the day the case was opened, never the day someone prints or downloads it:
+a case that later goes overdue still has a notice dated before its deadline, and every print and download of
+it shows the same number and date.
+
+Numbers run in one series per issuing unit and year (二七散煤办〔2026〕1号, 2号, …). The issuer is the district
+office (区散煤办) above the responsible unit. A `NoticeSeries` row per issuer and year holds the last number
+given; allocating locks that row (SELECT … FOR UPDATE) until the opening transaction commits, so two cases
+opened at the same moment get consecutive numbers, and the unique constraint on (issuer, year, number) refuses
+a duplicate whatever happens.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from divisions.models import Division, Level
+
+from .models import Case, NoticeSeries
+
+NUMBER_FIELDS = ["notice_issuer", "notice_year", "notice_serial", "notice_issued_on"]
+
+
+def notice_issuer(unit: Division) -> Division:
+    """The unit that issues a case's notice: the district above the responsible unit (itself if none is)."""
+    return unit.ancestors().filter(level=Level.DISTRICT).last() or unit
+
+
+def _next_number(*, issuer: Division, year: int) -> int:
+    """The next number of the issuer's series for the year; the caller's transaction holds the row's lock."""
+    series, _ = NoticeSeries.objects.get_or_create(issuer=issuer, year=year)  # a racing insert: get_or_create gets
+    series = NoticeSeries.objects.select_for_update().get(pk=series.pk)
+    series.last_number += 1
+    series.save(update_fields=["last_number"])
+    return series.last_number
+
+
+def notice_number_assign(case: Case, *, issued_on: datetime.date | None = None) -> None:
+    """Give an unsaved (or locked) case its notice's issuer, number and date; inside the caller's transaction."""
+    issued_on = issued_on or timezone.localdate()
+    issuer = notice_issuer(case.responsible_unit)
+    case.notice_issuer = issuer
+    case.notice_year = issued_on.year
+    case.notice_serial = _next_number(issuer=issuer, year=issued_on.year)
+    case.notice_issued_on = issued_on
+
+
+def notice_number_ensure(case: Case) -> Case:
+    """Number the notice of a case that has none — one written without `case_open`, such as an import — dated
+    the day the case was opened, as if numbered then. A numbered case is returned as it is, without a query."""
+    if case.notice_serial is not None:
+        return case
+    with transaction.atomic():
+        locked = Case.objects.select_for_update(of=("self",)).select_related("responsible_unit").get(pk=case.pk)
+        if locked.notice_serial is None:
+            notice_number_assign(locked, issued_on=timezone.localdate(locked.opened_at))
+            locked.save(update_fields=NUMBER_FIELDS)
+    for field in ("notice_issuer", "notice_year", "notice_serial", "notice_issued_on"):
+        setattr(case, field, getattr(locked, field))
+    return case

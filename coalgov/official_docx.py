@@ -1,0 +1,364 @@
+"""Official documents (公文) as .docx, laid out by GB/T 9704-2012 (党政机关公文格式) where it applies.
+
+Every .docx the system writes — the weekly bulletin (周通报), the rectification notice (整改通知书), the follow-up
+sheet (督办单) — starts from `OfficialDocument`, so the page, the fonts, the page numbers and the properties are
+decided here once:
+
+- A4 (210 × 297 mm); margins 37 mm top, 35 mm bottom, 28 mm left, 26 mm right: a text block of 156 × 225 mm.
+- Body text 仿宋_GB2312 三号 (16 pt), first line indented two characters, exact line spacing of 28.95 pt. The
+  text block is 225 mm = 637.8 pt high: 22 lines of 28.95 pt fill it (22 × 28.95 = 636.9 pt); the document
+  grid (`w:docGrid` type "lines", pitch 579 twips) says the same to Word and WPS. It is 156 mm = 442.2 pt wide:
+  28 characters of 16 pt would need 448 pt, so characters are condensed by 0.25 pt (28 × 15.75 = 441 pt). A
+  character grid (charSpace -849) would do it in Word, but LibreOffice then gives each 16 pt character two cells
+  of 15.79 pt and prints 14 a line. Widow control is off, as in the 公文 templates: every page holds 22 lines.
+- Title 方正小标宋简体 二号 (22 pt), centred; headings in 黑体.
+- Page numbers 4号 (14 pt) half-width Arabic figures between dashes, "— 1 —", at the outside bottom: odd pages
+  on the right, even pages on the left, one character in from the edge of the text block (a PAGE field in the
+  odd and even footers, with different odd and even footers switched on).
+- Fonts are named for East Asian text (`w:eastAsia`, which WPS and Word use for Chinese) and in the font table
+  with the names a PC without the GB2312 fonts has instead (仿宋 / FangSong, 宋体 / SimSun, 黑体 / SimHei).
+- Language zh-CN; no spacing after paragraphs (Word's default 10 pt is removed).
+- Core properties: the system as author and last editor, the real time of writing as created and modified, the
+  document's title.
+
+Tables (`table`) have explicit column widths that add up to the text width, repeat their header row on every
+page and never split a row across pages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from dataclasses import dataclass
+
+from django.utils import timezone
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+SYSTEM_NAME = "散煤治理案件管理系统"
+
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+HEADING_FONT = "黑体"
+NUMBER_FONT = "宋体"  # page numbers: 4号半角宋体阿拉伯数字
+
+# The font table's entries: the name the document asks for, what to use where it is missing (altName), and the
+# character set (134 = GB2312) and family that let Word and WPS pick a similar font.
+FONTS = {
+    TITLE_FONT: ("宋体", "roman"),
+    BODY_FONT: ("仿宋", "modern"),
+    "仿宋": ("FangSong", "modern"),
+    HEADING_FONT: ("SimHei", "modern"),
+    NUMBER_FONT: ("SimSun", "auto"),
+}
+
+PAGE_WIDTH = Mm(210)
+PAGE_HEIGHT = Mm(297)
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(37), Mm(35), Mm(28), Mm(26)
+TEXT_WIDTH_MM = 156  # 210 - 28 - 26
+
+TITLE_SIZE = Pt(22)  # 二号
+BODY_SIZE = Pt(16)  # 三号
+PAGE_NUMBER_SIZE = Pt(14)  # 4号
+TABLE_SIZE = Pt(12)  # 小四: tables hold more than prose
+LINE_PITCH = Pt(28.95)  # 22 lines in the 225 mm text block
+LINE_PITCH_TWIPS = 579  # 28.95 pt, in twentieths of a point
+CONDENSED = -5  # character spacing in twentieths of a point (-0.25 pt): 28 characters a line
+BODY_CHAR = 16  # one character of body text, in points
+SEAL_LINES = 3  # blank lines between the text and the signature, where the seal goes (42 mm, pressed over both)
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Text Word accepts: control characters (pasted from other systems) are dropped."""
+    return CONTROL_CHARACTERS.sub("", value)
+
+
+def chinese_date(day: datetime.date) -> str:
+    """A date as documents write it: 2026年12月2日, without zero padding (GB/T 9704 7.3.5.1)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _width(text: str) -> float:
+    """Printed width in characters: a half-width letter or figure counts half."""
+    return sum(0.5 if ord(c) < 0x2000 else 1 for c in text)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width_mm: float
+    align: str = "left"  # left | center | right
+
+
+def _fonts(r_pr, font: str) -> None:
+    fonts = r_pr.get_or_add_rFonts()
+    for attr in list(fonts.attrib):  # theme fonts would override the names
+        del fonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), font)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _run_font(run, font: str, size: Pt | None = None, bold: bool | None = None) -> None:
+    run.font.name = font
+    _fonts(run._element.get_or_add_rPr(), font)
+    if size is not None:
+        run.font.size = size
+    if bold is not None:
+        run.font.bold = bold
+
+
+def _exact(paragraph_format, pitch=LINE_PITCH) -> None:
+    paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    paragraph_format.line_spacing = pitch
+    paragraph_format.space_before = Pt(0)
+    paragraph_format.space_after = Pt(0)
+
+
+def _field(paragraph: Paragraph, instruction: str, shown: str, font: str, size: Pt) -> None:
+    """A field (PAGE) as Word writes it: begin, instruction, separate, the last value shown, end."""
+
+    def run_with(child):
+        run = paragraph.add_run()
+        _run_font(run, font, size)
+        run._element.append(child)
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run_with(text)
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run_with(separate)
+    run = paragraph.add_run(shown)
+    _run_font(run, font, size)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+class OfficialDocument:
+    """One official document: `title`, `line`s of text, `table`s, a `signature`; `bytes()` to save."""
+
+    def __init__(self, title: str):
+        self.title_text = title
+        self.document = Document()
+        self._page()
+        self._styles()
+        self._font_table()
+        self._page_numbers()
+        self._properties()
+
+    # — set-up —
+
+    def _page(self) -> None:
+        section = self.document.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+        section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
+        section.header_distance = Mm(15)
+        # The page number's dash line sits about 7 mm below the text block: the footer's one 14 pt line
+        # (≈ 6 mm) ends 22 mm above the page's edge.
+        section.footer_distance = Mm(22)
+        grid = section._sectPr.find(qn("w:docGrid"))
+        if grid is None:
+            grid = OxmlElement("w:docGrid")
+            section._sectPr.append(grid)
+        grid.set(qn("w:type"), "lines")
+        grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
+        grid.attrib.pop(qn("w:charSpace"), None)
+
+    def _styles(self) -> None:
+        styles = self.document.styles
+        defaults = styles.element.find(qn("w:docDefaults"))
+        r_pr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+        _fonts(r_pr, BODY_FONT)
+        r_pr.find(qn("w:sz")).set(qn("w:val"), "32")
+        r_pr.find(qn("w:szCs")).set(qn("w:val"), "32")
+        lang = r_pr.find(qn("w:lang"))
+        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        spacing = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:spacing')}")
+        spacing.set(qn("w:after"), "0")
+        spacing.set(qn("w:line"), str(LINE_PITCH_TWIPS))
+        spacing.set(qn("w:lineRule"), "exact")
+        normal = styles["Normal"]
+        normal.font.name = BODY_FONT
+        normal.font.size = BODY_SIZE
+        _fonts(normal.element.get_or_add_rPr(), BODY_FONT)
+        _exact(normal.paragraph_format)
+        normal.paragraph_format.widow_control = False
+        condensed = OxmlElement("w:spacing")
+        condensed.set(qn("w:val"), str(CONDENSED))
+        normal.element.get_or_add_rPr().find(qn("w:sz")).addprevious(condensed)  # the schema's order
+        table_grid = styles["Table Grid"]
+        table_grid.font.size = TABLE_SIZE
+
+    def _font_table(self) -> None:
+        part = next(rel.target_part for rel in self.document.part.rels.values() if rel.reltype == RT.FONT_TABLE)
+        table = parse_xml(part.blob)
+        for name, (alternative, family) in FONTS.items():
+            font = parse_xml(
+                f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alternative}"/>'
+                f'<w:charset w:val="86"/><w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'
+            )
+            table.append(font)
+        part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    def _page_numbers(self) -> None:
+        self.document.settings.odd_and_even_pages_header_footer = True
+        section = self.document.sections[0]
+        for footer, outside in ((section.footer, "right"), (section.even_page_footer, "left")):
+            footer.is_linked_to_previous = False
+            paragraph = footer.paragraphs[0]
+            _exact(paragraph.paragraph_format, Pt(17))
+            if outside == "right":
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                paragraph.paragraph_format.right_indent = Pt(14)  # 空一字
+            else:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                paragraph.paragraph_format.left_indent = Pt(14)
+            _run_font(paragraph.add_run("— "), NUMBER_FONT, PAGE_NUMBER_SIZE)
+            _field(paragraph, "PAGE", "1", NUMBER_FONT, PAGE_NUMBER_SIZE)
+            _run_font(paragraph.add_run(" —"), NUMBER_FONT, PAGE_NUMBER_SIZE)
+
+    def _properties(self) -> None:
+        properties = self.document.core_properties
+        # python-docx writes the time as UTC ("…Z"): give it UTC without a zone.
+        now = timezone.now().astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
+        properties.author = properties.last_modified_by = SYSTEM_NAME
+        properties.created = properties.modified = now
+        printed = properties._element.find(qn("cp:lastPrinted"))
+        if printed is not None:  # the template's own, from 2013
+            properties._element.remove(printed)
+        properties.revision = 1
+        properties.title = self.title_text
+        properties.language = "zh-CN"
+        properties.comments = properties.keywords = properties.subject = properties.category = ""
+
+    # — content —
+
+    def paragraph(
+        self,
+        text: str = "",
+        *,
+        font: str = BODY_FONT,
+        size: Pt = BODY_SIZE,
+        align: str = "justify",
+        indent: bool = False,
+        bold: bool = False,
+        right_chars: float = 0,
+    ) -> Paragraph:
+        paragraph = self.document.add_paragraph()
+        paragraph.alignment = {
+            "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+            "center": WD_ALIGN_PARAGRAPH.CENTER,
+            "right": WD_ALIGN_PARAGRAPH.RIGHT,
+            "left": WD_ALIGN_PARAGRAPH.LEFT,
+        }[align]
+        if indent:
+            paragraph.paragraph_format.first_line_indent = Pt(2 * BODY_CHAR)
+            # WPS reads the indent in characters; Word keeps both in step.
+            paragraph.paragraph_format._element.get_or_add_pPr().get_or_add_ind().set(qn("w:firstLineChars"), "200")
+        if right_chars:
+            paragraph.paragraph_format.right_indent = Pt(right_chars * BODY_CHAR)
+        if text:
+            _run_font(paragraph.add_run(clean_text(text)), font, size, bold or None)
+        return paragraph
+
+    def title(self, text: str) -> Paragraph:
+        """The title (标题): 二号方正小标宋简体, centred, followed by an empty line."""
+        paragraph = self.paragraph(text, font=TITLE_FONT, size=TITLE_SIZE, align="center")
+        _exact(paragraph.paragraph_format, Pt(36))  # a 22 pt line needs more than the body's 28.95 pt
+        self.paragraph()
+        return paragraph
+
+    def number(self, text: str) -> Paragraph:
+        """The 发文字号, centred under the issuer (GB/T 9704 7.2.4)."""
+        return self.paragraph(text, align="center")
+
+    def heading(self, text: str) -> Paragraph:
+        """A first-level heading (一、…): 黑体, indented like the body."""
+        return self.paragraph(text, font=HEADING_FONT, indent=True)
+
+    def text(self, text: str) -> Paragraph:
+        """A paragraph of body text: 仿宋_GB2312 三号, first line indented two characters."""
+        return self.paragraph(text, indent=True)
+
+    def addressee(self, text: str) -> Paragraph:
+        """The 主送机关: flush left, ending in a full-width colon."""
+        return self.paragraph(f"{text}：", align="left")
+
+    def signature(self, issuer: str, day: datetime.date) -> None:
+        """The 发文机关署名 and 成文日期 with room above them for the seal (GB/T 9704 7.3.5.1): the date four
+        characters in from the right, the issuer centred over the date (or flush right when it is longer)."""
+        for _ in range(SEAL_LINES):
+            self.paragraph()
+        date = chinese_date(day)
+        offset = 4 + (_width(date) - _width(issuer)) / 2
+        self.paragraph(issuer, align="right", right_chars=max(offset, 0))
+        self.paragraph(date, align="right", right_chars=4)
+
+    def table(
+        self, columns: list[Column], rows: list[list[str]], *, header: bool = True, bold_first_column: bool = False
+    ):
+        """A table whose widths add up to the text width, header row repeated on every page, rows never split."""
+        total = sum(c.width_mm for c in columns)
+        assert abs(total - TEXT_WIDTH_MM) < 0.5, f"columns add up to {total} mm, not {TEXT_WIDTH_MM}"
+        lines = ([[c.header for c in columns]] if header else []) + rows
+        table = self.document.add_table(rows=len(lines), cols=len(columns))
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        tbl_pr = table._tbl.tblPr
+        width = OxmlElement("w:tblW")
+        width.set(qn("w:w"), str(round(Mm(TEXT_WIDTH_MM).twips)))
+        width.set(qn("w:type"), "dxa")
+        existing = tbl_pr.find(qn("w:tblW"))
+        if existing is not None:
+            tbl_pr.remove(existing)
+        tbl_pr.append(width)
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        tbl_pr.append(layout)
+        for grid_col, column in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), columns, strict=True):
+            grid_col.set(qn("w:w"), str(round(Mm(column.width_mm).twips)))
+        aligns = {
+            "left": WD_ALIGN_PARAGRAPH.LEFT,
+            "center": WD_ALIGN_PARAGRAPH.CENTER,
+            "right": WD_ALIGN_PARAGRAPH.RIGHT,
+        }
+        for index, (row, values) in enumerate(zip(table.rows, lines, strict=True)):
+            tr_pr = row._tr.get_or_add_trPr()
+            tr_pr.append(OxmlElement("w:cantSplit"))
+            is_header = header and index == 0
+            if is_header:
+                tr_pr.append(OxmlElement("w:tblHeader"))
+            for position, (cell, column, value) in enumerate(zip(row.cells, columns, values, strict=True)):
+                cell.width = Mm(column.width_mm)
+                paragraph = cell.paragraphs[0]
+                _exact(paragraph.paragraph_format, Pt(20))
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if is_header else aligns[column.align]
+                strong = is_header or (bold_first_column and position == 0)
+                _run_font(paragraph.add_run(clean_text(value)), HEADING_FONT if strong else BODY_FONT, TABLE_SIZE, None)
+        return table
+
+    def bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.document.save(out)
+        return out.getvalue()
