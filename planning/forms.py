@@ -1,0 +1,103 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coalgov.dates import PLANNING_AHEAD
+from divisions.models import Division
+from divisions.scoping import codes_q
+from inspections.forms import MemberChoiceField, bound_dates, date_widget
+
+from .selectors import DEFAULT_WEIGHTS, PARTS
+from .services import LIMITS, MAX_DOORS, MAX_POINTS, MAX_TEAMS
+
+User = get_user_model()
+
+
+class PlanForm(forms.Form):
+    """Whose plan, for which night, and how many teams of how many doors go out."""
+
+    unit = forms.ChoiceField(label=_("Unit"))
+    night = forms.DateField(label=_("Night of"), widget=date_widget())
+    teams = forms.IntegerField(label=_("Teams"), min_value=1, max_value=MAX_TEAMS, initial=2)
+    doors = forms.IntegerField(label=_("Doors per team"), min_value=1, max_value=MAX_DOORS, initial=20)
+
+    def __init__(self, *args, units: list[Division], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = {u.code: u for u in units}
+        self.fields["unit"].choices = [(u.code, u.name) for u in units]
+        self.fields["night"].initial = timezone.localdate()
+        bound_dates(self, "night", ahead=PLANNING_AHEAD)
+
+    def clean_unit(self) -> Division:
+        return self.units[self.cleaned_data["unit"]]
+
+
+class OperationForm(forms.Form):
+    """Turn the plan into a night-check operation: its title, who leads it, and who walks with each team."""
+
+    title = forms.CharField(label=_("Title"), max_length=100)
+    leader = forms.CharField(label=_("Led by"), max_length=100, help_text=_("e.g. 区委书记、区长"))
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, unit: Division, teams: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As the operation's own form: members of the unit, a unit within it, or a unit above it (a leader).
+        prefixes = [unit.code[:n] for n in range(1, len(unit.code))]
+        people = (
+            User.objects.filter(
+                codes_q([unit.code], "memberships__division__code") | codes_q(prefixes, "memberships__division__code"),
+                is_active=True,
+                memberships__is_active=True,
+            )
+            .distinct()
+            .order_by("username")
+        )
+        self.teams = teams
+        for number in range(1, teams + 1):
+            self.fields[f"team_{number}"] = MemberChoiceField(
+                label=_("Team %(number)s") % {"number": number},
+                queryset=people,
+                required=False,
+                widget=forms.SelectMultiple(attrs={"size": 4}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        seen = set()
+        for number in range(1, self.teams + 1):
+            for user in data.get(f"team_{number}") or ():
+                if user in seen:
+                    self.add_error(f"team_{number}", _("%(name)s is already in another team.") % {"name": user})
+                seen.add(user)
+        return data
+
+    @property
+    def members(self) -> list[list]:
+        return [list(self.cleaned_data.get(f"team_{n}") or ()) for n in range(1, self.teams + 1)]
+
+
+class WeightsForm(forms.Form):
+    """A new version of the planner's weights: points per reason, and the stale and rest days."""
+
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for part in PARTS:
+            self.fields[part.key] = forms.IntegerField(
+                label=part.label, help_text=part.help, min_value=0, max_value=MAX_POINTS
+            )
+        self.fields["stale_days"] = forms.IntegerField(
+            label=_("Stale after (days)"), min_value=LIMITS["stale_days"][0], max_value=LIMITS["stale_days"][1]
+        )
+        self.fields["rest_days"] = forms.IntegerField(
+            label=_("Leave a place checked clean alone for (days)"),
+            min_value=LIMITS["rest_days"][0],
+            max_value=LIMITS["rest_days"][1],
+        )
+        self.order_fields([*DEFAULT_WEIGHTS, "note"])
+
+    @property
+    def weights(self) -> dict:
+        return {key: self.cleaned_data[key] for key in DEFAULT_WEIGHTS}

@@ -1,0 +1,338 @@
+"""Reads of the night-check planner: the weights that apply, and tonight's places ranked by their score.
+
+The score of a place is the sum of the weights of the reasons that hold for it (docs/planning.md lists them):
+coal found and not yet cleared, a ban that rebounded, a 回头看 due, an open case, a tip-off, not visited for
+`stale_days` (or never), an old courtyard without property management or without gas and heating, a street
+shop, inside a priority zone (times the zone station's reading factor). It is computed for the whole unit in one
+SQL statement: each reason is an indexed condition or an `IN (subquery)` PostgreSQL answers with one hashed
+look-up, the score a sum of CASEs, and only the best few thousand rows leave the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Max, Q, Value, When
+from django.db.models import Case as CaseWhen
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, Recheck
+from divisions.models import Division, Level
+from households.models import CoalStatus, Household, Kind
+from inspections.models import Ban, Inspection
+
+from .models import PlanWeights
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    label: str
+    help: str
+
+
+# The reasons a place is suggested, in the order pages show them. The keys are stored with every frozen plan.
+PARTS = [
+    Part("found", _("Coal found, not cleared"), _("The latest visit that saw anything found coal or a stove.")),
+    Part("rebound", _("Ban rebounded"), _("A banned place found with coal again, not checked clean since.")),
+    Part(
+        "recheck",
+        _("回头看 due"),
+        _("A case's re-check is due by tonight, or a banned place has not been visited for the stale days."),
+    ),
+    Part("open_case", _("Open case"), _("A case about the place is not closed yet.")),
+    Part("tip_off", _("Tip-off"), _("A public tip-off about the place is not closed yet.")),
+    Part("stale", _("Not visited lately"), _("Never visited, or not visited for the stale days.")),
+    Part("courtyard", _("无主管 / 无双气"), _("No property management, or neither gas nor central heating.")),
+    Part("street_shop", _("Street shop"), _("A shop along the street.")),
+    Part(
+        "priority_zone",
+        _("Priority zone"),
+        _("Within a national monitoring station's zone; times the station's reading factor."),
+    ),
+]
+PART_KEYS = [p.key for p in PARTS]
+PART_LABELS = {p.key: p.label for p in PARTS}
+
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "found": 40,
+    "rebound": 35,
+    "recheck": 25,
+    "open_case": 20,
+    "tip_off": 15,
+    "stale": 10,
+    "courtyard": 8,
+    "street_shop": 6,
+    "priority_zone": 12,
+    # Days without a visit that make a place stale, and days a place checked clean is left alone.
+    "stale_days": 14,
+    "rest_days": 3,
+}
+SETTINGS = ("stale_days", "rest_days")
+# Visits that saw nothing either way do not make a place checked.
+UNSEEN = (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME)
+# A plan never reads more than this many places into Python, however large the unit.
+MAX_CANDIDATES = 4000
+
+
+def district_of(unit: Division) -> Division:
+    return unit if unit.level == Level.DISTRICT else Division.objects.get(code=unit.code[:6])
+
+
+def current_weights(district: Division) -> tuple[dict, PlanWeights | None]:
+    version = PlanWeights.objects.filter(district=district).order_by("-created_at", "-id").first()
+    weights = dict(DEFAULT_WEIGHTS)
+    if version is not None:
+        weights.update(version.weights)
+    return weights, version
+
+
+# The zone station's readings: the mean PM2.5 of the READINGS_HOURS before the night, over the national daily
+# limit (GB 3095-2012 grade II, 75 µg/m³), makes the zone's factor, from 1 (at or under the limit: the plain
+# weight) up to 3. No readings: factor 1, the zone counts at its plain weight.
+READINGS_HOURS = 72
+PM25_LIMIT = 75.0
+MAX_FACTOR = 3.0
+
+
+def station_factors(night: datetime.date) -> dict[int, float]:
+    """{station id: factor} for stations whose recent readings raise their zone's weight (missing: 1.0).
+
+    The readings live in the `air` app when it is installed; the planner reads them without depending on it.
+    """
+    if not apps.is_installed("air"):
+        return {}
+    from django.db.models import Avg
+
+    reading = apps.get_model("air", "Reading")
+    end = night_start(night)
+    means = (
+        reading.objects.filter(
+            hour_ending__gt=end - datetime.timedelta(hours=READINGS_HOURS), hour_ending__lte=end, pm25__isnull=False
+        )
+        .values("station_id")
+        .annotate(mean=Avg("pm25"))
+        .values_list("station_id", "mean")
+    )
+    return {pk: min(MAX_FACTOR, float(mean) / PM25_LIMIT) for pk, mean in means if float(mean) > PM25_LIMIT}
+
+
+def night_start(night: datetime.date) -> datetime.datetime:
+    """When the night of `night` begins (NIGHT_START, local time)."""
+    start = datetime.time.fromisoformat(settings.NIGHT_START)
+    return timezone.make_aware(datetime.datetime.combine(night, start))
+
+
+def _conditions(unit: Division, night: datetime.date, weights: dict) -> dict[str, Q]:
+    start = night_start(night)
+    stale_since = start - datetime.timedelta(days=weights["stale_days"])
+    seen = Inspection.objects.current().exclude(outcome__in=UNSEEN).filter(division_code__startswith=unit.code)
+    visited_lately = seen.filter(started_at__gte=stale_since).values("household_id")
+    unfinished = Case.objects.counted().unfinished().filter(household__isnull=False)
+    banned = Ban.objects.current()
+    return {
+        "found": Q(coal_status=CoalStatus.FOUND),
+        # Rebounded, and not checked clean since the rebound.
+        "rebound": Q(
+            pk__in=banned.filter(rebound_at__isnull=False)
+            .exclude(household__coal_status=CoalStatus.CLEARED, household__coal_status_at__gt=F("rebound_at"))
+            .values("household_id")
+        ),
+        "recheck": Q(
+            pk__in=Recheck.objects.filter(
+                status=Recheck.Status.SCHEDULED, due_on__lte=night, case__voided_at__isnull=True
+            ).values("case__household_id")
+        )
+        | (Q(pk__in=banned.values("household_id")) & ~Q(pk__in=visited_lately)),
+        "open_case": Q(pk__in=unfinished.values("household_id")),
+        "tip_off": Q(pk__in=unfinished.filter(source=Case.Source.TIP_OFF).values("household_id")),
+        "stale": ~Q(pk__in=visited_lately),
+        "courtyard": Q(unmanaged=True) | Q(no_gas_or_heating=True),
+        "street_shop": Q(kind=Kind.STREET_SHOP),
+        "priority_zone": Q(in_priority_zone=True),
+    }
+
+
+def _points(key: str, weight: float, factors: dict[int, float]):
+    """The points a reason adds: its weight where it holds; the priority zone's times its station's factor."""
+    if key == "priority_zone" and factors:
+        whens = [
+            When(Q(part_priority_zone=True, priority_station_id=pk), then=Value(weight * factor))
+            for pk, factor in factors.items()
+        ]
+        return CaseWhen(*whens, When(part_priority_zone=True, then=Value(weight)), default=Value(0.0))
+    return CaseWhen(When(**{f"part_{key}": True}, then=Value(weight)), default=Value(0.0))
+
+
+@dataclass
+class Candidate:
+    """A suggested place: its address, its score and the points each reason gave it."""
+
+    pk: int
+    division_code: str
+    community: str
+    estate: str
+    building: str
+    unit: str
+    room: str
+    address: str
+    kind: str
+    head_name: str
+    score: float
+    parts: dict[str, float]
+    last_visit: datetime.datetime | None = None
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def part_list(self) -> list[tuple[str, float]]:
+        return [(PART_LABELS[k], v) for k, v in self.parts.items()]
+
+
+def plan_candidates(
+    *, unit: Division, night: datetime.date, weights: dict, limit: int = MAX_CANDIDATES
+) -> list[Candidate]:
+    """The unit's places with a score above zero, best first (ties in address order), at most `limit`.
+
+    Left out: voided places, and places checked (someone saw inside) within `rest_days` before tonight unless
+    coal is still found there — a place checked clean yesterday is not knocked on again tonight.
+    """
+    factors = station_factors(night)
+    conditions = _conditions(unit, night, weights)
+    rested_since = night_start(night) - datetime.timedelta(days=weights["rest_days"])
+    checked_lately = (
+        Inspection.objects.current()
+        .exclude(outcome__in=UNSEEN)
+        .filter(division_code__startswith=unit.code, started_at__gte=rested_since)
+        .values("household_id")
+    )
+    queryset = (
+        Household.objects.current()
+        .filter(division_code__startswith=unit.code)
+        .filter(Q(coal_status=CoalStatus.FOUND) | ~Q(pk__in=checked_lately))
+        .annotate(**{f"part_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in conditions.items()})
+    )
+    points = {k: _points(k, float(weights[k]), factors) for k in PART_KEYS}
+    queryset = queryset.annotate(**{f"points_{k}": p for k, p in points.items()})
+    score = sum((F(f"points_{k}") for k in PART_KEYS[1:]), F(f"points_{PART_KEYS[0]}"))
+    rows = (
+        queryset.annotate(score=ExpressionWrapper(score, output_field=FloatField()))
+        .filter(score__gt=0)
+        .order_by("-score", "division_code", "estate", "building", "unit", "room", "address", "pk")
+        .values(
+            "pk",
+            "division_id",
+            "division_code",
+            "estate",
+            "building",
+            "unit",
+            "room",
+            "address",
+            "kind",
+            "head_name",
+            "score",
+            *(f"points_{k}" for k in PART_KEYS),
+        )[:limit]
+    )
+    rows = list(rows)
+    names = dict(Division.objects.filter(pk__in={r["division_id"] for r in rows}).values_list("pk", "name"))
+    candidates = []
+    for r in rows:
+        candidate = Candidate(
+            pk=r["pk"],
+            division_code=r["division_code"],
+            community=names.get(r["division_id"], ""),
+            estate=r["estate"],
+            building=r["building"],
+            unit=r["unit"],
+            room=r["room"],
+            address=r["address"],
+            kind=r["kind"],
+            head_name=r["head_name"],
+            score=round(r["score"], 2),
+            parts={k: round(r[f"points_{k}"], 2) for k in PART_KEYS if r[f"points_{k}"]},
+        )
+        candidate.label = Household.label_of(r["pk"], r["estate"], r["building"], r["unit"], r["room"], r["address"])
+        candidates.append(candidate)
+    return candidates
+
+
+def last_visits(pks: list[int]) -> dict[int, datetime.datetime]:
+    """When each of these places was last seen inside, in one query."""
+    return dict(
+        Inspection.objects.current()
+        .exclude(outcome__in=UNSEEN)
+        .filter(household_id__in=pks)
+        .values("household_id")
+        .annotate(last=Max("started_at"))
+        .values_list("household_id", "last")
+    )
+
+
+def plan_units(user) -> list[Division]:
+    """The units the user may plan for: the district and subdistricts they see, and their own units."""
+    from divisions.scoping import grants, view_codes
+
+    codes = view_codes(user)
+    if codes is not None and not codes:
+        return []
+    visible = Division.objects.visible_to(user).filter(is_active=True)
+    own = [g.code for g in grants(user)]
+    return list(visible.filter(Q(level__in=[Level.DISTRICT, Level.SUBDISTRICT]) | Q(code__in=own)).order_by("code"))
+
+
+def covered_since(plan) -> datetime.datetime:
+    """Visits count for a plan from when it was made, and not before its night's day."""
+    day_start = timezone.make_aware(datetime.datetime.combine(plan.date, datetime.time.min))
+    return max(plan.created_at, day_start)
+
+
+def plan_stops(plan) -> list:
+    """The plan's doors in team and walking order, each with `covered` (visited since the plan was made) and
+    `found` (that visit found coal), in one query."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import PlanStop
+
+    visits = Inspection.objects.current().filter(household=OuterRef("household"), started_at__gte=covered_since(plan))
+    return list(
+        PlanStop.objects.filter(team__plan=plan)
+        .select_related("team", "household__division")
+        .annotate(covered=Exists(visits), found=Exists(visits.filter(outcome__in=Inspection.FOUND)))
+        .order_by("team__number", "position")
+    )
+
+
+@dataclass
+class TeamCoverage:
+    number: int
+    stops: list
+    members: list = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.stops)
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for s in self.stops if s.covered)
+
+    @property
+    def found(self) -> int:
+        return sum(1 for s in self.stops if s.found)
+
+    @property
+    def not_reached(self) -> list:
+        return [s for s in self.stops if not s.covered]
+
+
+def plan_coverage(plan) -> list[TeamCoverage]:
+    """Each team of the plan with its doors and how many were covered and found with coal."""
+    teams = {t.number: TeamCoverage(t.number, [], list(t.members.all())) for t in plan.team_rows.all()}
+    for stop in plan_stops(plan):
+        teams[stop.team.number].stops.append(stop)
+    return [teams[n] for n in sorted(teams)]

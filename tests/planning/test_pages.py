@@ -1,0 +1,190 @@
+"""/plan/: who sees which plan, what the page shows, bad input, the operation made from it, and query counts."""
+
+import io
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from docx import Document
+
+from inspections.models import NightOperation
+from inspections.services import inspection_record
+from planning.models import NightPlan, PlanStop, PlanWeights
+from planning.selectors import DEFAULT_WEIGHTS
+
+pytestmark = pytest.mark.django_db
+
+WULIBAO = "410103006"
+
+
+def test_a_subdistrict_inspector_sees_tonights_plan_with_each_places_score_parts(client_as, places):
+    response = client_as("wulibao_inspector").get("/plan/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert response.context["unit"].code == WULIBAO
+    stops = [s for t in response.context["teams"] for s in t.stops]
+    assert {s.pk for s in stops} == {places[k].pk for k in ("rebound", "tip_off", "found", "banned", "shop", "old")}
+    assert "大学路12号" in html and "75.0" in html
+    # The parts of the score, in Chinese.
+    assert "发现散煤未清" in html and "取缔点反弹" in html
+
+
+def test_another_subdistricts_plan_is_not_found(client_as, places):
+    assert client_as("huaihelu_inspector").get(f"/plan/?unit={WULIBAO}").status_code == 404
+
+
+def test_a_user_without_membership_sees_nothing(client_as, places):
+    assert client_as("nobody").get("/plan/").status_code == 404
+    assert client_as("nobody").get("/plan/weights/").status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, places):
+    response = client.get("/plan/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_district_office_plans_across_its_subdistricts(client_as, places):
+    response = client_as("qu_admin").get("/plan/?unit=410103&teams=3&doors=10")
+
+    assert response.status_code == 200
+    pks = {s.pk for t in response.context["teams"] for s in t.stops}
+    assert places["elsewhere"].pk in pks and places["rebound"].pk in pks
+
+
+@pytest.mark.parametrize(
+    "query", ["teams=0", "doors=1000", "teams=abc", "night=2026-13-40", "night=0001-01-01", "unit=x"]
+)
+def test_bad_plan_sizes_and_dates_are_refused_in_chinese(client_as, places, query):
+    response = client_as("wulibao_admin").get(f"/plan/?{query}")
+
+    assert response.status_code in (400, 404)
+    if response.status_code == 400:
+        assert response.context["form"].errors
+        assert not response.context.get("teams")
+
+
+def test_the_page_makes_the_same_number_of_queries_however_many_places(client_as, household_in, wulibao_community):
+    client = client_as("wulibao_admin")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/plan/?teams=3&doors=20").status_code == 200
+        return len(captured)
+
+    household_in(wulibao_community, estate="甲小区", building="1", unit="1", room="101")
+    few = queries()
+    for n in range(40):
+        household_in(wulibao_community, estate=f"小区{n % 3}", building=str(n % 5), unit="1", room=f"{n}01")
+    assert queries() == few
+
+
+def test_the_plan_downloads_as_a_docx_with_each_teams_doors(client_as, places):
+    response = client_as("wulibao_inspector").get("/plan/?teams=2&doors=4&format=docx")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    text = "\n".join(c.text for t in Document(io.BytesIO(response.content)).tables for r in t.rows for c in r.cells)
+    assert "大学路12号" in text
+
+
+def operation_post(client, **extra):
+    data = {
+        "unit": WULIBAO,
+        "teams": "2",
+        "doors": "3",
+        "title": "今晚夜查",
+        "leader": "街道主任",
+        "client_uuid": str(uuid.uuid4()),
+        **extra,
+    }
+    return client.post("/plan/operation/", data)
+
+
+def test_a_subdistrict_administrator_turns_the_plan_into_an_operation_once(client_as, people, places):
+    client = client_as("wulibao_admin")
+    key = str(uuid.uuid4())
+    inspector = people["wulibao_inspector"].pk
+
+    first = operation_post(client, client_uuid=key, team_1=[inspector])
+    again = operation_post(client, client_uuid=key, team_1=[inspector])
+
+    night_plan = NightPlan.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == f"/plan/{night_plan.pk}/"
+    assert NightOperation.objects.count() == 1
+    operation = night_plan.operation
+    assert operation.division.code == WULIBAO and list(operation.team.all()) == [people["wulibao_inspector"]]
+    assert list(night_plan.team_rows.get(number=1).members.all()) == [people["wulibao_inspector"]]
+    assert PlanStop.objects.filter(team__plan=night_plan).count() == 6
+    assert night_plan.weights == DEFAULT_WEIGHTS
+
+
+def test_an_inspector_may_not_plan_an_operation(client_as, places):
+    assert operation_post(client_as("wulibao_inspector")).status_code == 403
+    assert not NightOperation.objects.exists()
+
+
+def test_another_subdistrict_may_not_plan_ours(client_as, places):
+    assert operation_post(client_as("huaihelu_inspector")).status_code == 404
+    assert not NightOperation.objects.exists()
+
+
+def test_an_operation_without_a_title_is_refused_and_nothing_is_made(client_as, places):
+    response = operation_post(client_as("wulibao_admin"), title="")
+
+    assert response.status_code == 400
+    assert "该字段是必填项" in response.content.decode()
+    assert not NightOperation.objects.exists() and not NightPlan.objects.exists()
+
+
+def test_the_plan_shows_what_was_covered_as_visits_come_in(client_as, people, places):
+    operation_post(client_as("wulibao_admin"))
+    night_plan = NightPlan.objects.get()
+    client = client_as("wulibao_inspector")
+    assert client.get(f"/plan/{night_plan.pk}/").context["covered"] == 0
+
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=places["tip_off"],
+        kind="night_check",
+        outcome="loose_coal",
+        operation=night_plan.operation,
+    )
+    inspection_record(actor=people["wulibao_inspector"], household=places["old"], kind="night_check", outcome="no_coal")
+
+    response = client.get(f"/plan/{night_plan.pk}/")
+    assert (response.context["covered"], response.context["found"], response.context["total"]) == (2, 1, 6)
+    assert "6户中已查2户" in response.content.decode()
+
+
+def test_another_subdistricts_plan_and_operation_are_not_found(client_as, places):
+    operation_post(client_as("wulibao_admin"))
+    night_plan = NightPlan.objects.get()
+
+    assert client_as("huaihelu_inspector").get(f"/plan/{night_plan.pk}/").status_code == 404
+    assert client_as("huaihelu_inspector").get(night_plan.operation.get_absolute_url()).status_code == 404
+    assert client_as("nobody").get(f"/plan/{night_plan.pk}/").status_code == 404
+    assert client_as("wulibao_worker").get(f"/plan/{night_plan.pk}/").status_code == 404
+    assert client_as("qu_leader").get(f"/plan/{night_plan.pk}/").status_code == 200
+
+
+def test_only_the_district_office_changes_the_weights(client_as, places):
+    data = {**{k: str(v) for k, v in DEFAULT_WEIGHTS.items()}, "found": "60", "note": "加重"}
+
+    assert client_as("wulibao_admin").post("/plan/weights/", data).status_code == 403
+    assert not PlanWeights.objects.exists()
+
+    assert client_as("qu_admin").post("/plan/weights/", data).status_code == 302
+    assert PlanWeights.objects.get().weights["found"] == 60
+
+
+def test_bad_weights_are_refused_and_nothing_is_saved(client_as, places):
+    data = {**{k: str(v) for k, v in DEFAULT_WEIGHTS.items()}, "stale_days": "0", "found": "-1"}
+
+    response = client_as("qu_admin").post("/plan/weights/", data)
+
+    assert response.status_code == 400
+    assert "确保该值大于或等于" in response.content.decode()
+    assert not PlanWeights.objects.exists()

@@ -1,0 +1,116 @@
+"""The planner's order and score parts on the known data set of conftest.py, computed by hand."""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from inspections.services import inspection_record
+from planning.selectors import DEFAULT_WEIGHTS, night_start, plan_candidates
+from planning.services import plan_weights_set
+from planning.walking import teams_for
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(unit, night=None, weights=None):
+    return plan_candidates(unit=unit, night=night or timezone.localdate(), weights=weights or dict(DEFAULT_WEIGHTS))
+
+
+def test_tonights_places_come_in_the_hand_computed_order_with_their_score_parts(places, wulibao):
+    result = plan(wulibao)
+
+    by_name = {v.pk: k for k, v in places.items()}
+    assert [(by_name[c.pk], c.score) for c in result] == [
+        ("rebound", 75),
+        ("tip_off", 53),
+        ("found", 40),
+        ("banned", 35),
+        ("shop", 28),
+        ("old", 10),
+    ]
+    parts = {by_name[c.pk]: c.parts for c in result}
+    assert parts["rebound"] == {"found": 40, "rebound": 35}
+    assert parts["tip_off"] == {"open_case": 20, "tip_off": 15, "stale": 10, "courtyard": 8}
+    assert parts["found"] == {"found": 40}
+    assert parts["banned"] == {"recheck": 25, "stale": 10}
+    assert parts["shop"] == {"stale": 10, "street_shop": 6, "priority_zone": 12}
+    assert parts["old"] == {"stale": 10}
+
+
+def test_a_place_cleared_tonight_drops_out_of_tomorrows_plan(places, people, wulibao):
+    inspection_record(
+        actor=people["wulibao_inspector"], household=places["found"], kind="night_check", outcome="no_coal"
+    )
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    names = {c.pk for c in plan(wulibao, night=tomorrow)}
+
+    assert places["found"].pk not in names
+    assert places["tip_off"].pk in names
+
+
+def test_a_refused_door_is_not_a_check_and_stays_in_the_plan(places, people, wulibao):
+    inspection_record(
+        actor=people["wulibao_inspector"], household=places["found"], kind="night_check", outcome="refused"
+    )
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert places["found"].pk in {c.pk for c in plan(wulibao, night=tomorrow)}
+
+
+def test_the_district_plan_takes_every_subdistrict_and_a_subdistrict_only_its_own(places, erqi, wulibao, huaihelu):
+    assert places["elsewhere"].pk in {c.pk for c in plan(erqi)}
+    assert places["elsewhere"].pk not in {c.pk for c in plan(wulibao)}
+    assert [c.pk for c in plan(huaihelu)] == [places["elsewhere"].pk]
+
+
+def test_a_new_weights_version_changes_the_order(places, people, erqi, wulibao):
+    weights = {**DEFAULT_WEIGHTS, "street_shop": 100}
+    plan_weights_set(actor=people["qu_admin"], district=erqi, weights=weights, note="沿街门店专项")
+
+    from planning.selectors import current_weights
+
+    current, version = current_weights(erqi)
+    assert version.note == "沿街门店专项"
+    assert plan(wulibao, weights=current)[0].pk == places["shop"].pk
+
+
+@pytest.mark.skipif(not apps.is_installed("air"), reason="station readings are not installed")
+def test_high_readings_at_the_zone_station_raise_its_zone(places, wulibao):
+    from divisions.models import MonitoringStation
+
+    reading = apps.get_model("air", "Reading")
+    station = MonitoringStation.objects.get(code="1323A")
+    end = night_start(timezone.localdate())
+    reading.objects.bulk_create(
+        reading(station=station, hour_ending=end - datetime.timedelta(hours=h), pm25=150) for h in range(72)
+    )
+
+    shop = next(c for c in plan(wulibao) if c.pk == places["shop"].pk)
+
+    # 150 µg/m³ over the 75 µg/m³ limit: the zone's 12 points count twice.
+    assert shop.parts["priority_zone"] == 24
+    assert shop.score == 40
+
+
+def test_teams_get_whole_stairwells_in_address_order(places, wulibao):
+    teams, left = teams_for(plan(wulibao), teams=2, doors=3)
+
+    assert [t.count for t in teams] == [3, 3]
+    assert not left
+    # Every stairwell is one team's; none is split.
+    seen = [well.key for team in teams for well in team.stairwells]
+    assert len(seen) == len(set(seen))
+    assert sum(len(e.children) for e in teams[0].estates) >= 1
+
+
+def test_a_stairwell_larger_than_a_team_keeps_its_best_doors(household_in, wulibao_community, wulibao):
+    for room in ("101", "201", "301", "401"):
+        household_in(wulibao_community, estate="龙亭小区", building="5", unit="1", room=room, unmanaged=room == "401")
+
+    teams, _left = teams_for(plan(wulibao), teams=1, doors=2)
+
+    rooms = [stop.room for stop in teams[0].stops]
+    assert len(rooms) == 2 and "401" in rooms
