@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cases",
     "digests",
     "reports",
+    "planning",
 ]
 
 MIDDLEWARE = [
