@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from docx.shared import Pt
 
 from coalgov.exports import inert_text
-from coalgov.official_docx import Column, OfficialDocument, chinese_date
+from coalgov.official_docx import Column, OfficialDocument, chinese_date, office_name
 
 from .models import Case
 
@@ -21,7 +21,7 @@ FEEDBACK_HEIGHT = Pt(4 * 20)  # room for four handwritten lines
 
 def issuing_office(case: Case) -> str:
     """The office that issues the case's documents (发文机关署名)."""
-    return f"{case.notice_issuer.name}散煤治理工作领导小组办公室"
+    return office_name(case.notice_issuer.name)
 
 
 def issuer_abbreviation(case: Case) -> str:

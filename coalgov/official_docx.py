@@ -45,6 +45,8 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 SYSTEM_NAME = "散煤治理案件管理系统"
+# 区散煤办's full name follows the district's: 二七区散煤治理工作领导小组办公室.
+OFFICE_SUFFIX = "散煤治理工作领导小组办公室"
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -87,6 +89,11 @@ def clean_text(value: str) -> str:
 def chinese_date(day: datetime.date) -> str:
     """A date as documents write it: 2026年12月2日, without zero padding (GB/T 9704 7.3.5.1)."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def office_name(unit_name: str) -> str:
+    """The issuing office's full name, as it signs documents (发文机关署名)."""
+    return f"{unit_name}{OFFICE_SUFFIX}"
 
 
 def _width(text: str) -> float:
@@ -313,6 +320,15 @@ class OfficialDocument:
         offset = 4 + (_width(date) - _width(issuer)) / 2
         self.paragraph(issuer, align="right", right_chars=max(offset, 0))
         self.paragraph(date, align="right", right_chars=4)
+
+    def page_break(self) -> None:
+        self.document.add_page_break()
+
+    def attachment(self, title: str) -> None:
+        """An attachment on a new page (GB/T 9704 8.2): "附件" in 黑体 flush left, then its title."""
+        self.page_break()
+        self.paragraph("附件", font=HEADING_FONT, align="left")
+        self.title(title)
 
     def table(
         self, columns: list[Column], rows: list[list[str]], *, header: bool = True, bold_first_column: bool = False

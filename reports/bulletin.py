@@ -1,23 +1,59 @@
 """The weekly bulletin (周通报) as .docx, built from the same `Ranking` as the page and the other downloads.
-Its text is Chinese: it is the office's document."""
+Its text is Chinese: it is the office's document, laid out as one (coalgov/official_docx.py, GB/T 9704).
+
+Page one carries the bulletin: title, 期号, what it covers, praise and criticism, the subdistricts' ranks, and the
+district office's signature and date with room for the seal. The communities' table follows as its attachment
+(附件) on the next page, its header row repeated on every page.
+
+- 期号 (issue number) is the week's number in its year (ISO weeks, which start on Monday as ranking weeks do):
+  the week of 3 November 2025 is 2025年第45期. One bulletin a week, so the number is the week's own.
+- The date is the day the week was published (成文日期). A week not yet published prints today's date and says
+  under its 期号 that it is a draft (征求意见稿，未发布): it is not a document to stamp.
+"""
 
 from __future__ import annotations
 
-import io
-
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
+from django.utils import timezone
 
 from coalgov.exports import inert_text
+from coalgov.official_docx import Column, OfficialDocument, chinese_date, office_name
 
 from .ranking import NONE, Ranking
-from .ranking_exports import FONT, NO_DATA, NO_WORK, week_title
+from .ranking_exports import NO_DATA, NO_WORK
+
+# 156 mm: a community's name (up to about eleven characters, 建新南街社区居民委员会) on at most two lines, a
+# subdistrict's on one, the headers on one.
+COLUMNS = [
+    Column("区内排名", 22, "center"),
+    Column("社区", 54),
+    Column("街道", 38),
+    Column("得分", 20, "right"),
+    Column("名次变化", 22, "center"),
+]
 
 
 def _names(rows) -> str:
     return "、".join(f"{r.subdistrict_name}{r.name}" for r in rows)
+
+
+def issue_number(ranking: Ranking) -> str:
+    """第N期: the week's number in its year (ISO)."""
+    year, week, _ = ranking.week_start.isocalendar()
+    return f"{year}年第{week}期"
+
+
+def bulletin_date(ranking: Ranking):
+    """The bulletin's date: the day its week was published, or today for a draft."""
+    if ranking.published is not None:
+        return timezone.localdate(ranking.published.published_at)
+    return timezone.localdate()
+
+
+def period(ranking: Ranking) -> str:
+    """2025年11月3日至11月9日 (the year once, when the week does not cross into the next)."""
+    start, end = ranking.week_start, ranking.week_end
+    last = chinese_date(end) if end.year != start.year else f"{end.month}月{end.day}日"
+    return f"{chinese_date(start)}至{last}"
 
 
 def bulletin_paragraphs(ranking: Ranking) -> dict[str, str]:
@@ -44,24 +80,32 @@ def bulletin_paragraphs(ranking: Ranking) -> dict[str, str]:
     return {"praise": praise, "criticism": criticism, "no_data": no_data}
 
 
+def table_rows(ranking: Ranking) -> list[list[str]]:
+    rows = []
+    for r in ranking.rows:
+        movement = "" if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
+        rank = str(r.rank_in_district) if r.ranked else NO_DATA
+        score = f"{r.score:.2f}" if r.ranked else NONE
+        rows.append([inert_text(text) for text in (rank, r.name, r.subdistrict_name, score, movement)])
+    return rows
+
+
 def ranking_docx(ranking: Ranking) -> bytes:
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(12)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(f"{ranking.district.name}散煤治理工作周通报")
-    run.bold = True
-    run.font.size = Pt(20)
-    document.add_paragraph(week_title(ranking))
+    district = ranking.district.name
+    title = f"{district}散煤治理工作周通报"
+    document = OfficialDocument(title)
+    document.title(title)
+    document.number(issue_number(ranking))
+    if ranking.published is None:
+        document.number("（征求意见稿，未发布）")
+    document.paragraph()
+    document.text(f"现将{district}{period(ranking)}散煤治理工作排名情况通报如下。")
     texts = bulletin_paragraphs(ranking)
     for key in ("praise", "criticism", "no_data"):
         if texts[key]:
-            document.add_paragraph(texts[key])
+            document.text(texts[key])
     if ranking.subdistricts and ranking.has_work:
-        document.add_paragraph(
+        document.text(
             "街道排名（按所辖社区平均得分）："
             + "；".join(
                 f"{s.rank}.{s.name}（{s.mean_score:.2f}分）" if s.ranked else f"{s.name}（{NO_DATA}）"
@@ -69,18 +113,8 @@ def ranking_docx(ranking: Ranking) -> bytes:
             )
             + "。"
         )
-    columns = ["区内排名", "社区", "街道", "得分", "名次变化"]
-    table = document.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, columns, strict=True):
-        cell.text = text
-    for r in ranking.rows:
-        movement = "" if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
-        rank = str(r.rank_in_district) if r.ranked else NO_DATA
-        score = f"{r.score:.2f}" if r.ranked else NONE
-        cells = table.add_row().cells
-        for cell, text in zip(cells, [rank, r.name, r.subdistrict_name, score, movement], strict=True):
-            cell.text = inert_text(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    document.text("附件：社区排名表")
+    document.signature(office_name(district), bulletin_date(ranking))
+    document.attachment(f"{district}社区排名表（{period(ranking)}）")
+    document.table(COLUMNS, table_rows(ranking))
+    return document.bytes()
