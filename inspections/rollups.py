@@ -1,10 +1,11 @@
 """Daily and weekly per-community rollups of the visits: what the dashboard, the ranking and the digest add up
 instead of scanning millions of visits (docs/rollups.md).
 
-- `rollups_visit_changed(inspection)` runs inside the transaction that records or voids a visit: it recounts
-  the community's day and week from the visits and moves the household's "first visit" marks. It holds a
-  per-community advisory lock (PostgreSQL) until the transaction ends, so two visits entered in one
-  community at the same moment recount one after the other, the second seeing the first.
+- `rollups_visit_changed(inspection)` runs inside the transaction that records or voids a visit: it adds the
+  visit's own contribution to (or takes it from) the community's day and week rows and moves the household's
+  "first visit" marks. It locks the household's row first, so two visits to one household count one after
+  the other, the second seeing the first; visits to different households only meet at the rollup rows,
+  where their additions commute (docs/rollups.md).
 - `rollups_rebuild(codes)` recomputes every row of a scope set-wise; the `rollups_rebuild` command runs it
   after anything has written visits without the services (an import, the benchmark's generator).
 
@@ -19,18 +20,25 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, F, Min, Q, Sum
+from django.db.models import Count, DateField, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Substr, Trunc, TruncDate
 from django.utils import timezone
 
-from coalgov.locks import VISIT_ROLLUPS, xact_lock
 from divisions.models import COMMUNITY_CODE_LENGTH, community_code
 from divisions.scoping import codes_q
+from households.models import Household
 
-from .models import DailyRollup, Inspection, Seizure, WeeklyRollup
+from .batch import Batch
+from .models import Ban, DailyRollup, Inspection, Seizure, WeeklyRollup
 
 RECOVERED_ITEMS = (Seizure.Item.LOOSE_COAL, Seizure.Item.BRIQUETTE)  # 回收…户: coal taken away
 FIRSTS = ("first_checked", "first_found", "first_recovered")
+QUANTITIES = {
+    "briquettes_pieces": Seizure.Item.BRIQUETTE,
+    "loose_coal_kg": Seizure.Item.LOOSE_COAL,
+    "stoves": Seizure.Item.STOVE,
+    "charcoal_boxes": Seizure.Item.CHARCOAL,
+}
 
 
 def visit_counts() -> dict:
@@ -73,61 +81,143 @@ def _bounds(first: datetime.date, days: int):
     return lower, datetime.datetime.combine(first + datetime.timedelta(days=days), datetime.time.min, zone)
 
 
-def _recount(model, period_field: str, code: str, first: datetime.date, days: int) -> None:
+def _period_q(first: datetime.date, days: int) -> Q:
     lower, upper = _bounds(first, days)
-    visits = Inspection.objects.current().filter(
-        division_code__startswith=code, started_at__gte=lower, started_at__lt=upper
-    )
-    # Scoped through the visit's code: the visits' (division_code, started_at) index finds them, and each
-    # visit's seizures by its key (the seizure's own copy of the code has no index worth keeping).
-    seizures = Seizure.objects.filter(
-        inspection__division_code__startswith=code,
-        inspection__voided_at__isnull=True,
-        inspection__started_at__gte=lower,
-        inspection__started_at__lt=upper,
-    )
-    values = {**visits.aggregate(**visit_counts()), **seizures.aggregate(**seizure_counts())}
-    model.objects.update_or_create(code=code, **{period_field: first}, defaults=values)
+    return Q(started_at__gte=lower, started_at__lt=upper)
 
 
-def _firsts(household_id: int, code: str, *, include: int | None = None, exclude: int | None = None) -> tuple:
-    """The local dates of the household's first visit, first finding and first recovery in the community
-    (None where there is none), counting the current visits, plus `include`, minus `exclude`."""
-    current = Q(voided_at__isnull=True)
-    if include is not None:
-        current |= Q(pk=include)
-    visits = Inspection.objects.filter(current, household_id=household_id, division_code__startswith=code)
-    if exclude is not None:
-        visits = visits.exclude(pk=exclude)
-    firsts = visits.aggregate(
-        first_checked=Min("started_at"),
-        first_found=Min("started_at", filter=Q(outcome__in=Inspection.FOUND)),
-        first_recovered=Min("started_at", filter=Q(seizures__item__in=RECOVERED_ITEMS)),
-    )
-    return tuple(_local_day(firsts[name]) for name in FIRSTS)
-
-
-def rollups_visit_changed(inspection: Inspection, *, voided: bool = False) -> None:
-    """Bring the community's rollups up to date after `inspection` was recorded (with its seizures) or
-    voided, inside that transaction."""
-    code = community_code(inspection.division_code)
-    xact_lock(VISIT_ROLLUPS, code)
-    if voided:
-        before = _firsts(inspection.household_id, code, include=inspection.pk)
-    else:
-        before = _firsts(inspection.household_id, code, exclude=inspection.pk)
-    after = _firsts(inspection.household_id, code)
+def _household_facts(inspection: Inspection, code: str) -> dict:
+    """What the household's other current visits say, in one index-served query (its visits by household):
+    its first visit / finding / recovery in the community, whether it was already checked, found with coal or
+    recovered from on the visit's day and in its week, and its latest visit that saw inside (any community)."""
     day = _local_day(inspection.started_at)
-    # The visit's day changes; a day that gains or loses a household's first mark must have its row.
-    for each in {day, *before, *after} - {None}:
-        _recount(DailyRollup, "day", code, each, 1)
-    _recount(WeeklyRollup, "week", code, week_monday(day), 7)
-    for name, old, new in zip(FIRSTS, before, after, strict=True):
+    in_community = Q(division_code__startswith=code)
+    found = Q(outcome__in=Inspection.FOUND)
+    recovered = Q(seizures__item__in=RECOVERED_ITEMS)
+    facts = {
+        "first_checked": Min("started_at", filter=in_community),
+        "first_found": Min("started_at", filter=in_community & found),
+        "first_recovered": Min("started_at", filter=in_community & recovered),
+        "latest_seen": Max(
+            "started_at", filter=~Q(outcome__in=[Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME])
+        ),
+    }
+    for period, period_q in (("day", _period_q(day, 1)), ("week", _period_q(week_monday(day), 7))):
+        where = in_community & period_q
+        facts[f"{period}_checked"] = Count("pk", filter=where)
+        facts[f"{period}_found"] = Count("pk", filter=where & found)
+        facts[f"{period}_recovered"] = Count("pk", filter=where & recovered)
+    return (
+        Inspection.objects.filter(household_id=inspection.household_id, voided_at__isnull=True)
+        .exclude(pk=inspection.pk)
+        .aggregate(**facts)
+    )
+
+
+def _add(batch: Batch, model, period_field: str, code: str, key: datetime.date, deltas: dict) -> None:
+    """Add `deltas` to the row (code, key). Growth is one upsert, so the first visit of a day in a community
+    creates the row however many phones submit at once; the row lock it takes serialises the additions,
+    which commute. A shrink only ever meets an existing row (the counts it takes back were added to it).
+    """
+    grow = {name: value for name, value in deltas.items() if value > 0}
+    shrink = {name: value for name, value in deltas.items() if value < 0}
+    # A visit only ever adds to a row or only ever takes from it (rollups_visit_changed), and a batch must not
+    # touch one row twice.
+    assert not (grow and shrink), deltas
+    if grow:
+        table = connection.ops.quote_name(model._meta.db_table)
+        columns = [f.column for f in model._meta.concrete_fields if f.column not in ("id", "code", period_field)]
+        values = [grow.get(column, 0) for column in columns]
+        quoted = [connection.ops.quote_name(c) for c in columns]
+        grown = [q for c, q in zip(columns, quoted, strict=True) if c in grow]
+        increments = ", ".join(f"{q} = {table}.{q} + EXCLUDED.{q}" for q in grown)
+        sql = (
+            f"INSERT INTO {table} (code, {connection.ops.quote_name(period_field)}, {', '.join(quoted)}) "
+            f"VALUES (%s, %s, {', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT (code, {connection.ops.quote_name(period_field)}) DO UPDATE SET {increments}"
+        )
+        batch.add(sql, [code, key, *values])
+    if shrink:
+        batch.update(
+            model.objects.filter(code=code, **{period_field: key}),
+            **{name: F(name) + value for name, value in shrink.items()},
+        )
+
+
+def rollups_visit_changed(
+    inspection: Inspection, *, voided: bool = False, seizures: list[Seizure] | None = None, batch: Batch | None = None
+) -> dict:
+    """Add the visit just recorded (with its `seizures`, read when not given) to its community's rollups, or
+    take a visit just voided away from them, inside that transaction, and move the household's "first visit"
+    marks.
+
+    Only the visit's own contribution is added (or taken away): its day's and week's rows grow by its counts
+    and quantities, and by one household where it is the household's first visit (finding, recovery) of that
+    day or week in the community. Whether it is comes from the household's other visits, read after locking
+    the household's row, so two visits to one household count one after the other; visits to different
+    households only meet at the rollup rows, where additions commute.
+
+    The rollup writes go into `batch` when given (the caller executes it), else they are executed here.
+    Returns what the household's other visits say (`_household_facts`), with its coal status as locked and
+    whether it has current bans (`banned`).
+    """
+    code = community_code(inspection.division_code)
+    # NO KEY UPDATE: visits being inserted for this household (their foreign key takes KEY SHARE) are not
+    # blocked by it, so two submissions that each inserted their visit before locking cannot deadlock.
+    status = (
+        Household.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=inspection.household_id)
+        .annotate(banned=Exists(Ban.objects.filter(household=OuterRef("pk"), voided_at__isnull=True)))
+        .values("coal_status", "coal_status_at", "banned")
+        .get()
+    )
+    facts = {**_household_facts(inspection, code), **status}
+    if not voided and inspection.voided_at is not None:
+        return facts  # written already voided (tests, imports): it counts nowhere
+    if seizures is None:
+        seizures = list(inspection.seizures.all())
+    sign = -1 if voided else 1
+    found = inspection.outcome in Inspection.FOUND
+    recovered = any(s.item in RECOVERED_ITEMS for s in seizures)
+    own = {
+        "inspections": sign,
+        "night_checks": sign * inspection.is_night,
+        "priority_zone_checks": sign * inspection.in_priority_zone,
+    }
+    for column, item in QUANTITIES.items():
+        own[column] = sign * sum((s.quantity for s in seizures if s.item == item), Decimal(0))
+    day = _local_day(inspection.started_at)
+    periods = {}
+    for period in ("day", "week"):
+        periods[period] = {
+            **own,
+            "households_checked": sign * (not facts[f"{period}_checked"]),
+            "households_with_coal_found": sign * (found and not facts[f"{period}_found"]),
+            "households_recovered": sign * (recovered and not facts[f"{period}_recovered"]),
+        }
+    days = defaultdict(dict, {day: periods["day"]})
+    mine = (
+        inspection.started_at,
+        inspection.started_at if found else None,
+        inspection.started_at if recovered else None,
+    )
+    for name, other, this in zip(FIRSTS, (facts[name] for name in FIRSTS), mine, strict=True):
+        with_this = min(filter(None, (other, this)), default=None)
+        old, new = (with_this, other) if voided else (other, with_this)
+        old, new = _local_day(old), _local_day(new)
         if old != new:
-            if old:
-                DailyRollup.objects.filter(code=code, day=old).update(**{name: F(name) - 1})
-            if new:
-                DailyRollup.objects.filter(code=code, day=new).update(**{name: F(name) + 1})
+            for each, delta in ((old, -1), (new, 1)):
+                if each is not None:
+                    days[each][name] = days[each].get(name, 0) + delta
+    # Rows in one order (days ascending, then the week) in every transaction: two visits moving marks between
+    # the same days in opposite directions must not each hold a row the other waits for.
+    execute, batch = batch is None, batch or Batch()
+    for each in sorted(days):
+        _add(batch, DailyRollup, "day", code, each, days[each])
+    _add(batch, WeeklyRollup, "week", code, week_monday(day), periods["week"])
+    if execute:
+        batch.execute()
+    return facts
 
 
 @transaction.atomic

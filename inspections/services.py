@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from divisions.scoping import ensure_can_enter, grants
 from households.models import CoalStatus, Household
 from households.models import Kind as HouseholdKind
 
+from .batch import Batch
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
 from .photos import CheckedPhoto, photos_attach
 from .rollups import rollups_visit_changed
@@ -121,8 +122,24 @@ def _check_seizures(outcome: str, seizures: Sequence[SeizureInput]) -> None:
             )
 
 
-@transaction.atomic
-def inspection_record(
+def inspection_record(*, client_uuid: uuid.UUID | None = None, **fields) -> tuple[Inspection, bool]:
+    """Record a visit with what it took away and its photos; a repeated client_uuid returns the first.
+
+    Takes the arguments of `_inspection_record`. A repeat is found only when the submission fails (a refusal,
+    or the unique index on client_uuid): a first submission, the usual case, costs no look-up and no
+    savepoint, and a repeat still answers with the first record even if it would now be refused.
+    """
+    try:
+        with transaction.atomic():
+            return _inspection_record(client_uuid=client_uuid, **fields), True
+    except (ValidationError, PermissionDenied, IntegrityError):
+        existing = Inspection.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _inspection_record(
     *,
     actor,
     household: Household,
@@ -139,12 +156,7 @@ def inspection_record(
     departments: Iterable = (),
     seizures: Sequence[SeizureInput] = (),
     photos: Sequence[CheckedPhoto] = (),
-) -> tuple[Inspection, bool]:
-    """Record a visit with what it took away and its photos; a repeated client_uuid returns the first."""
-    if client_uuid is not None:
-        existing = Inspection.objects.filter(client_uuid=client_uuid).first()
-        if existing is not None:
-            return existing, False
+) -> Inspection:
     ensure_can_enter(actor, household.division, "inspection")
     _check_household(household)
     started_at = started_at or timezone.now()
@@ -155,33 +167,32 @@ def inspection_record(
     ):
         raise ValidationError({"operation": _("Choose an operation of your unit.")})
 
-    def create() -> Inspection:
-        inspection = Inspection(
-            household=household,
-            division_code=household.division_code,
-            kind=kind,
-            outcome=outcome,
-            started_at=started_at,
-            is_night=is_night(started_at),
-            in_priority_zone=household.in_priority_zone,
-            operation=operation,
-            leaders=leaders,
-            notes=notes,
-            latitude=latitude,
-            longitude=longitude,
-            client_uuid=client_uuid,
-            recorded_by=actor,
-        )
-        inspection.full_clean(exclude=["client_uuid", "household", "operation", "recorded_by"])
-        inspection.save()
-        return inspection
-
-    inspection, created = _first_or_create(Inspection, client_uuid, create)
-    if not created:
-        return inspection, False
-    inspection.inspectors.set({actor, *inspectors})
-    inspection.departments.set(departments)
-    Seizure.objects.bulk_create(
+    inspection = Inspection(
+        household=household,
+        division_code=household.division_code,
+        kind=kind,
+        outcome=outcome,
+        started_at=started_at,
+        is_night=is_night(started_at),
+        in_priority_zone=household.in_priority_zone,
+        operation=operation,
+        leaders=leaders,
+        notes=notes,
+        latitude=latitude,
+        longitude=longitude,
+        client_uuid=client_uuid,
+        recorded_by=actor,
+    )
+    inspection.full_clean(exclude=["client_uuid", "household", "operation", "recorded_by"])
+    inspection.save()
+    # The visit's relations, its rollups and the household's coal status are written together, in one
+    # statement on PostgreSQL (inspections.batch): the visit is new, so there is nothing to compare as .set()
+    # would, and nothing here reads what another of these writes.
+    batch = Batch()
+    batch.insert([Inspection.inspectors.through(inspection=inspection, user=user) for user in {actor, *inspectors}])
+    departments = sorted(set(departments), key=lambda d: (d.name, d.pk))  # as Department.Meta.ordering
+    batch.insert([Inspection.departments.through(inspection=inspection, department=d) for d in departments])
+    taken = [
         Seizure(
             inspection=inspection,
             division_code=inspection.division_code,
@@ -191,11 +202,13 @@ def inspection_record(
             description=s.description,
         )
         for s in seizures
-    )
-    photos_attach(actor=actor, subject=inspection, division_code=inspection.division_code, photos=photos)
-    rollups_visit_changed(inspection)
-    household_coal_status_refresh(household)
-    if inspection.found_coal:
+    ]
+    batch.insert(taken)
+    stored = photos_attach(actor=actor, subject=inspection, division_code=inspection.division_code, photos=photos)
+    facts = rollups_visit_changed(inspection, seizures=taken, batch=batch)
+    _coal_status_after_visit(household, inspection, facts, batch)
+    batch.execute()
+    if inspection.found_coal and facts["banned"]:
         # A banned place found with coal again: the ban has rebounded (反弹).
         ban_rebounds_refresh(household)
     visit_recorded.send(sender=Inspection, actor=actor, inspection=inspection)
@@ -211,7 +224,44 @@ def inspection_record(
             "seizures": [None, [f"{s.item} {s.quantity} {s.method}" for s in seizures]],
         },
     )
-    return inspection, True
+    # What the API answers with is what was just written: no queries to read it back.
+    _prefetched(inspection, seizures=taken, photos=stored, departments=departments)
+    return inspection
+
+
+def _prefetched(record: models.Model, **related: list) -> None:
+    """Fill `record`'s prefetch cache for the named relations with rows already in hand (in their order)."""
+    cache = getattr(record, "_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(record, name).all()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[name] = queryset
+    record._prefetched_objects_cache = cache
+
+
+def _coal_status_after_visit(household: Household, inspection: Inspection, facts: dict, batch: Batch) -> None:
+    """The household's coal status with a newly recorded visit, as household_coal_status_refresh derives it.
+
+    A visit later than every other visit that saw inside decides it alone: coal found sets found since
+    then; a clean visit after a finding clears it (since then); refused entry and nobody home change nothing.
+    A visit entered late (backdated, or at the same moment as another) derives the status again from all.
+    `facts` carries the status as read under the household's lock and its latest visit that saw inside.
+    """
+    household.coal_status, household.coal_status_at = facts["coal_status"], facts["coal_status_at"]
+    if inspection.outcome in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME):
+        return
+    latest = facts["latest_seen"]
+    if latest is not None and inspection.started_at <= latest:
+        household_coal_status_refresh(household)
+        return
+    status, since = household.coal_status, household.coal_status_at
+    if inspection.found_coal:
+        status, since = CoalStatus.FOUND, inspection.started_at
+    elif status == CoalStatus.FOUND:
+        status, since = CoalStatus.CLEARED, inspection.started_at
+    if (household.coal_status, household.coal_status_at) != (status, since):
+        batch.update(Household.objects.filter(pk=household.pk), coal_status=status, coal_status_at=since)
+        household.coal_status, household.coal_status_at = status, since
 
 
 def _void(*, actor, record, reason: str, division: Division, action: str) -> None:
