@@ -143,7 +143,7 @@ class _Recorder(Progress):
     def _update(self, **fields) -> None:
         running = HouseholdImport.Status.RUNNING
         mine = HouseholdImport.objects.filter(pk=self.job.pk, attempts=self.attempt, status=running)
-        if mine.update(claimed_until=_lease(), **fields) != 1:
+        if mine.update(**{"claimed_until": _lease(), **fields}) != 1:
             raise Superseded
 
     def checked(self, rows: int) -> None:

@@ -288,6 +288,11 @@ class HouseholdImport(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     @property
+    def rows(self) -> int:
+        """The rows checked: the check report reads an import's result and the page's alike."""
+        return self.rows_checked
+
+    @property
     def percent(self) -> int:
         """Checking is the first half of the work, writing the second (a check only: all of it)."""
         if self.status == self.Status.DONE:

@@ -5,10 +5,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
@@ -23,8 +25,11 @@ from inspections.services import BAN_PLACES
 from . import services
 from .filtersets import HouseholdFilterSet
 from .forms import HouseholdForm, ImportForm, VoidForm
-from .imports import households_import
-from .models import Household
+from .imports import households_import, import_size_check
+from .jobs import goes_to_background, import_request, rows_written
+from .models import Household, HouseholdImport
+
+RECENT_IMPORTS = 10  # the user's own background imports listed on the import page
 
 
 def _shown_phone(user, household: Household) -> str:
@@ -192,14 +197,20 @@ class HouseholdVoidView(ScopedHouseholdAction, FormView):
 
 
 class HouseholdImportView(LoginRequiredMixin, FormView):
-    """Register a community's households from a spreadsheet: every row checked, nothing written if any is
-    wrong (the errors are listed by line), nothing registered twice."""
+    """Register households from a spreadsheet: every row checked, nothing written if any is wrong (the errors
+    are listed by line), nothing registered twice. A file over a page's worth is refused or, within the page's
+    limits, stored and imported in the background (households/jobs.py) with a progress page."""
 
     form_class = ImportForm
     template_name = "households/household_import.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "max_rows": settings.HOUSEHOLD_IMPORT_MAX_ROWS}
+        return {
+            **super().get_context_data(**kwargs),
+            "max_rows": settings.HOUSEHOLD_IMPORT_MAX_ROWS,
+            "background_rows": settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS,
+            "jobs": HouseholdImport.objects.visible_to(self.request.user)[:RECENT_IMPORTS],
+        }
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not may_enter_somewhere(request.user, "household"):
@@ -207,7 +218,7 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        upload = form.cleaned_data["file"]
+        upload, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
         suffix = Path(upload.name).suffix.lower()
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload{suffix}"
@@ -215,10 +226,19 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
                 for chunk in upload.chunks():
                     handle.write(chunk)
             try:
+                # Too large, too many rows, a zip bomb: refused here, before anything is stored.
+                import_size_check(
+                    path, max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS, max_bytes=settings.HOUSEHOLD_IMPORT_MAX_BYTES
+                )
+                if goes_to_background(path, upload.size):
+                    job = import_request(
+                        actor=self.request.user, upload=upload, dry_run=dry_run, language=self.request.LANGUAGE_CODE
+                    )
+                    return redirect(job)
                 result = households_import(
                     actor=self.request.user,
                     path=path,
-                    dry_run=form.cleaned_data["dry_run"],
+                    dry_run=dry_run,
                     max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS,
                     max_bytes=settings.HOUSEHOLD_IMPORT_MAX_BYTES,
                     source=upload.name,
@@ -226,7 +246,7 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
             except ValidationError as exc:
                 form.add_error("file", exc)
                 return self.form_invalid(form)
-        if result.error_count or form.cleaned_data["dry_run"]:
+        if result.error_count or dry_run:
             return self.render_to_response(self.get_context_data(form=form, result=result))
         messages.success(
             self.request,
@@ -234,3 +254,41 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
             % {"created": result.created, "skipped": result.skipped},
         )
         return redirect("households:list")
+
+
+def _my_import(request, pk: int) -> HouseholdImport:
+    """The user's own import; 404 for anyone else's, and for anyone who may no longer register households."""
+    if not may_enter_somewhere(request.user, "household"):
+        raise Http404
+    return get_object_or_404(HouseholdImport.objects.visible_to(request.user), pk=pk)
+
+
+def import_status(job: HouseholdImport) -> dict:
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "rows_total": job.rows_total,
+        "rows_checked": job.rows_checked,
+        "rows_written": rows_written(job),
+        "percent": job.percent,
+        "pending": job.is_pending,
+        "created": job.created,
+        "skipped": job.skipped,
+        "error_count": job.error_count,
+        "error": job.error,
+    }
+
+
+@login_required
+def import_job(request, pk: int):
+    job = _my_import(request, pk)
+    job.rows_written_now = rows_written(job)
+    return render(request, "households/household_import_job.html", {"job": job, "result": job})
+
+
+@login_required
+def import_job_status(request, pk: int):
+    response = JsonResponse(import_status(_my_import(request, pk)))
+    response["Cache-Control"] = "no-cache"
+    return response
