@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from cases.models import Case
+from coalgov.exports import text_width
 from divisions.models import Division, Level
 from divisions.scoping import covers, mask_phone, phone_codes
 from households.models import CoalStatus, Heating, Household, Kind
@@ -26,6 +27,15 @@ from inspections.selectors import local_bounds
 from .models import LedgerExport
 
 YES, NO = "是", "否"
+# Number formats of the columns whose numbers are not whole: money in yuan with two decimals, coordinates with
+# six. Whole numbers ("0"), dates and times get theirs from their type (reports/ledgers.py).
+NUMBER_FORMATS = {
+    "收购单价（元）": "0.00",
+    "市场价（元）": "0.00",
+    "收购金额（元）": "0.00",
+    "纬度": "0.000000",
+    "经度": "0.000000",
+}
 
 
 @functools.cache
@@ -100,6 +110,15 @@ class Context:
                     names[level] = name
             found = self.places[code] = (names[Level.SUBDISTRICT], names[Level.COMMUNITY], names[Level.GRID])
         return found
+
+    def name_widths(self) -> dict[str, int]:
+        """The width of the 街道, 社区 and 网格 columns: the longest name of each level under the unit, whole."""
+        headers = {Level.SUBDISTRICT: "街道", Level.COMMUNITY: "社区", Level.GRID: "网格"}
+        widths: dict[str, int] = {}
+        for name, level in self._divisions.values():
+            if level in headers:
+                widths[headers[level]] = min(max(widths.get(headers[level], 0), text_width(name) + 2), 40)
+        return widths
 
     def phone(self, phone: str, code: str) -> str:
         if not phone or covers(self.phones, code):
@@ -412,7 +431,7 @@ def _case_row(c: Context, r: tuple) -> list:
     ]
 
 
-ADDRESS_COLUMNS = [("小区", 16), ("楼栋", 6), ("单元", 6), ("房号", 8), ("地址", 20), ("户主", 10)]
+ADDRESS_COLUMNS = [("小区", 18), ("楼栋", 6), ("单元", 6), ("房号", 8), ("地址", 24), ("户主", 10)]
 
 SHEETS: dict[str, Sheet] = {
     LedgerExport.Sheet.HOUSEHOLDS: Sheet(
@@ -420,8 +439,8 @@ SHEETS: dict[str, Sheet] = {
         title="住户",
         columns=[
             ("编号", 8),
-            ("街道", 12),
-            ("社区", 14),
+            ("街道", 16),
+            ("社区", 20),
             ("网格", 10),
             *ADDRESS_COLUMNS[:5],
             ("类型", 12),
@@ -438,7 +457,7 @@ SHEETS: dict[str, Sheet] = {
             ("散煤状态", 14),
             ("纬度", 11),
             ("经度", 11),
-            ("登记时间", 18),
+            ("登记时间", 17),
         ],
         query=_households,
         row=_household_row,
@@ -449,9 +468,9 @@ SHEETS: dict[str, Sheet] = {
         title="检查记录",
         columns=[
             ("编号", 9),
-            ("检查时间", 18),
-            ("街道", 12),
-            ("社区", 14),
+            ("检查时间", 17),
+            ("街道", 16),
+            ("社区", 20),
             *ADDRESS_COLUMNS,
             ("检查类型", 10),
             ("结果", 12),
@@ -471,9 +490,9 @@ SHEETS: dict[str, Sheet] = {
         title="收缴",
         columns=[
             ("检查编号", 9),
-            ("检查时间", 18),
-            ("街道", 12),
-            ("社区", 14),
+            ("检查时间", 17),
+            ("街道", 16),
+            ("社区", 20),
             *ADDRESS_COLUMNS,
             ("检查类型", 10),
             ("收缴物品", 18),
@@ -491,8 +510,8 @@ SHEETS: dict[str, Sheet] = {
         columns=[
             ("编号", 8),
             ("收购日期", 11),
-            ("街道", 12),
-            ("社区", 14),
+            ("街道", 16),
+            ("社区", 20),
             *ADDRESS_COLUMNS,
             ("收购物品", 18),
             ("数量", 9),
@@ -512,12 +531,12 @@ SHEETS: dict[str, Sheet] = {
         title="问题",
         columns=[
             ("编号", 8),
-            ("立案时间", 18),
+            ("立案时间", 17),
             ("问题来源", 10),
             ("督导通报文号", 16),
             ("责任单位", 14),
-            ("街道", 12),
-            ("社区", 14),
+            ("街道", 16),
+            ("社区", 20),
             ("场所", 22),
             ("问题", 30),
             ("详细情况", 30),
@@ -526,7 +545,7 @@ SHEETS: dict[str, Sheet] = {
             ("状态", 14),
             ("是否逾期", 8),
             ("反弹次数", 8),
-            ("核查销号时间", 18),
+            ("核查销号时间", 17),
             ("重复问题（原问题编号）", 12),
             ("升级至", 12),
         ],

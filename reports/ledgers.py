@@ -34,18 +34,32 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from coalgov.audit import audit_record
 from coalgov.dates import EARLIEST
-from coalgov.exports import xlsx_value
+from coalgov.exports import (
+    DATE,
+    DATETIME,
+    FOOTER,
+    HEADER_ROW,
+    INTEGER,
+    chinese_period,
+    document_properties,
+    header_cells,
+    number_style,
+    print_setup,
+    styled,
+    table_filter,
+    title_cells,
+    xlsx_value,
+)
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
 
-from .ledger_sheets import NO, SHEETS, YES, Context, Sheet
+from .ledger_sheets import NO, NUMBER_FORMATS, SHEETS, YES, Context, Sheet
 from .models import LedgerExport
 
 logger = logging.getLogger(__name__)
@@ -60,7 +74,6 @@ STALE_TEMPORARY = datetime.timedelta(days=1)
 WAITING_TOO_LONG = datetime.timedelta(minutes=10)
 # Trouble worth trying again: the database went away, the disk was full or not writable.
 RETRYABLE = (OperationalError, InterfaceError, OSError)
-BOLD = Font(bold=True)
 
 
 class Superseded(Exception):
@@ -243,36 +256,61 @@ def _cell(ws, value):
 
 
 class _SheetWriter:
-    """Appends rows to a sheet with its frozen header; continues on a new sheet at Excel's row limit."""
+    """Appends rows to a sheet under its title and header; continues on a new sheet at Excel's row limit.
 
-    def __init__(self, workbook: Workbook, sheet: Sheet, limit: int = MAX_SHEET_ROWS):
-        self.workbook, self.sheet, self.limit = workbook, sheet, limit
+    Each sheet prints on A4 landscape, one page wide, with the header on every page, and has a frozen header
+    and an autofilter (coalgov/exports.py). All of it works in write-only mode: what goes before the rows is
+    set before the first row, the filter (which needs the last row) once the sheet is full. Numbers, dates and
+    money get their formats from a few ready-made styles, copied to each cell: the rows still stream."""
+
+    def __init__(
+        self, workbook: Workbook, sheet: Sheet, title: str, limit: int = MAX_SHEET_ROWS, names: dict | None = None
+    ):
+        self.workbook, self.sheet, self.title, self.limit = workbook, sheet, title, limit
+        self.headers = [text for text, _width in sheet.columns]
+        # The place columns as wide as the longest name of the unit's subdivisions (known before any row).
+        names = names or {}
+        self.widths = [max(width, names.get(text, 0)) for text, width in sheet.columns]
         self.part = 0
         self.titles: list[str] = []
+        self.ws = None
         self._new()
 
     def _new(self) -> None:
+        self.finish()
         self.part += 1
         title = self.sheet.title if self.part == 1 else f"{self.sheet.title}（{self.part}）"
         ws = self.workbook.create_sheet(title)
-        ws.freeze_panes = "A2"
-        for index, (_header, width) in enumerate(self.sheet.columns, 1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        header = []
-        for text, _width in self.sheet.columns:
-            cell = WriteOnlyCell(ws, value=text)
-            cell.font = BOLD
-            header.append(cell)
-        ws.append(header)
-        self.ws, self.rows = ws, 1
+        print_setup(ws, headers=self.headers, widths=self.widths, landscape=True)
+        ws.append(title_cells(ws, self.title))
+        ws.append(header_cells(ws, self.headers))
+        # The style of each kind of value, and of the columns whose numbers have a format of their own.
+        self.by_type = {
+            int: number_style(ws, INTEGER),
+            datetime.datetime: number_style(ws, DATETIME),
+            datetime.date: number_style(ws, DATE),
+        }
+        self.by_column = [NUMBER_FORMATS.get(header) for header in self.headers]
+        self.by_column = [fmt and number_style(ws, fmt) for fmt in self.by_column]
+        self.ws, self.rows = ws, HEADER_ROW
         self.titles.append(title)
 
     def append(self, values: list) -> None:
         if self.rows >= self.limit:
             self._new()
-        ws = self.ws
-        ws.append([_cell(ws, value) for value in values])
+        ws, by_type = self.ws, self.by_type
+        cells = []
+        for value, column_style in zip(values, self.by_column, strict=True):
+            value = _cell(ws, value)
+            style = column_style or by_type.get(type(value))
+            cells.append(value if style is None or value is None else styled(ws, value, style))
+        ws.append(cells)
         self.rows += 1
+
+    def finish(self) -> None:
+        """The autofilter over the sheet's rows, once they are all written."""
+        if self.ws is not None:
+            table_filter(self.ws, columns=len(self.headers), last_row=self.rows)
 
 
 def _all_of(queryset):
@@ -307,6 +345,16 @@ def _discard(workbook: Workbook) -> None:
         if writer is not None:
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 writer.cleanup()
+
+
+def info_setup(ws) -> None:
+    """The 说明 sheet: three columns, printed A4 portrait one page wide, with page numbers."""
+    for letter, width in (("A", 14), ("B", 40), ("C", 60)):
+        ws.column_dimensions[letter].width = width
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.oddFooter.center.text = FOOTER
 
 
 def _info_rows(export: LedgerExport, written: list[tuple[Sheet, list[str], int]]) -> list[list]:
@@ -354,21 +402,24 @@ def ledger_build(
     handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=".building-", suffix=".xlsx")
     os.close(handle)
     workbook = Workbook(write_only=True)
+    document_properties(workbook, title=f"{export.division.full_name}散煤治理工作台账")
+    period = chinese_period(export.start, export.end)
+    names = context.name_widths()
     written, done = [], 0
     try:
         for sheet, queryset in plan:
-            writer, count = _SheetWriter(workbook, sheet, limit=sheet_rows), 0
+            title = f"{export.division.full_name}散煤治理工作台账·{sheet.title}（{period}）"
+            writer, count = _SheetWriter(workbook, sheet, title, limit=sheet_rows, names=names), 0
             for row in _all_of(queryset):
                 writer.append(sheet.row(context, row))
                 count += 1
                 done += 1
                 if done % progress_every == 0:
                     _progress(export, rows_done=done)
+            writer.finish()
             written.append((sheet, writer.titles, count))
         info = workbook.create_sheet("说明")
-        info.column_dimensions["A"].width = 14
-        info.column_dimensions["B"].width = 40
-        info.column_dimensions["C"].width = 60
+        info_setup(info)
         for line in _info_rows(export, written):
             info.append([_cell(info, value) for value in line])
         workbook.save(temporary)

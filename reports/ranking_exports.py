@@ -8,9 +8,27 @@ import io
 import re
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from coalgov.exports import csv_number_as_text, csv_writer, inert_text, xlsx_value
+from coalgov.exports import (
+    DECIMAL,
+    HEADER_ROW,
+    INTEGER,
+    TEXT,
+    chinese_period,
+    csv_number_as_text,
+    csv_writer,
+    document_properties,
+    formula_looking,
+    header_cells,
+    inert_text,
+    number_style,
+    print_setup,
+    styled,
+    table_filter,
+    text_width,
+    title_cells,
+    xlsx_value,
+)
 
 from .ranking import HEADERS_ZH, INDICATORS, NONE, Ranking
 
@@ -23,7 +41,7 @@ SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 NO_DATA = "无数据"  # a community without data that week: no rank, no score (docs/ranking.md)
 NO_WORK = "本周无工作记录"  # a week in which nothing was recorded in the district: nobody is ranked
-NUMBER_COLUMNS = {5} | set(range(8, len(HEADER)))  # score and rates: shown with two decimals in the .xlsx
+MOVEMENT = "+0;-0;0"  # places gained with a plus sign, lost with a minus
 
 
 def table_rows(ranking: Ranking, rows=None) -> list[list]:
@@ -51,36 +69,63 @@ def table_rows(ranking: Ranking, rows=None) -> list[list]:
     return lines
 
 
-def week_title(ranking: Ranking) -> str:
-    return f"{ranking.district.name}散煤治理工作周排名（{ranking.week_start:%Y年%m月%d日}—{ranking.week_end:%m月%d日}）"
+def week_title(ranking: Ranking, unit_name: str = "") -> str:
+    """二七区散煤治理工作周排名（2026年11月23日—11月29日）; with a subdistrict's name after the district's on
+    its own sheet. Dates as an office writes them, without leading zeros."""
+    period = chinese_period(ranking.week_start, ranking.week_end)
+    return f"{ranking.district.name}{unit_name}散煤治理工作周排名（{period}）"
+
+
+def _column_formats() -> list[str | None]:
+    """Each column's number format: ranks and counts whole, the score and rates with two decimals, the code
+    as text, the movement with its sign (+4, -5, 0) while it stays a number."""
+    formats: list[str | None] = [INTEGER, INTEGER, TEXT, None, None, DECIMAL, INTEGER, MOVEMENT]
+    return formats + [INTEGER if i.is_count else DECIMAL for i in INDICATORS]
+
+
+def _widths(rows) -> list[float]:
+    """Column widths: the names as wide as the longest (the whole name on one line, never cut off), numbers as
+    wide as a header's wrapped line."""
+    communities = max((text_width(r.name) for r in rows), default=8)
+    subdistricts = max((text_width(r.subdistrict_name) for r in rows), default=8)
+    return [7, 8, 15, min(communities + 2, 40), min(subdistricts + 2, 30), 8, 8, 8] + [10] * len(INDICATORS)
+
+
+def _xlsx_cell(ws, value, style):
+    if value is None:
+        return NONE
+    if style is None or (isinstance(value, str) and formula_looking(value)):
+        return xlsx_value(ws, value)  # a formula-looking name stays text (coalgov/exports.py)
+    return styled(ws, value, style)
+
+
+def _sheet(ws, ranking: Ranking, rows, title: str) -> None:
+    widths = _widths(rows)
+    print_setup(ws, headers=HEADER, widths=widths, landscape=True)
+    ws.append(title_cells(ws, title))
+    ws.append(header_cells(ws, HEADER))
+    styles = [fmt and number_style(ws, fmt) for fmt in _column_formats()]
+    lines = table_rows(ranking, rows)
+    for line in lines:
+        ws.append([_xlsx_cell(ws, v, style) for v, style in zip(line, styles, strict=True)])
+    table_filter(ws, columns=len(HEADER), last_row=HEADER_ROW + len(lines))
 
 
 def ranking_xlsx(ranking: Ranking) -> bytes:
+    """The district's sheet, then one per subdistrict; each prints on A4 landscape, one page wide, with its
+    title and the header on every page (coalgov/exports.py)."""
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "全区"
-    sheets = [(sheet, ranking.rows)]
+    workbook.remove(workbook.active)
+    title = week_title(ranking)
+    _sheet(workbook.create_sheet("全区"), ranking, ranking.rows, title)
     used = {"全区"}
     for subdistrict, rows in ranking.by_subdistrict():
         name = SHEET_NAME_BAD.sub("", subdistrict.name)[:31] or subdistrict.code
         if name in used:
             name = f"{name[:24]}{subdistrict.code[-6:]}"
         used.add(name)
-        sheets.append((workbook.create_sheet(name), rows))
-    for ws, rows in sheets:
-        ws.append(HEADER)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for line in table_rows(ranking, rows):
-            ws.append([xlsx_value(ws, NONE if v is None else v) for v in line])
-        for column in NUMBER_COLUMNS:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
-                if isinstance(cell.value, float):
-                    cell.number_format = "0.00"
-        ws.freeze_panes = "A2"
-        ws.column_dimensions["C"].width = 16
-        ws.column_dimensions["D"].width = 18
-        ws.column_dimensions["E"].width = 14
+        _sheet(workbook.create_sheet(name), ranking, rows, week_title(ranking, subdistrict.name))
+    document_properties(workbook, title=title)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -54,11 +54,11 @@ def test_a_formula_named_community_reads_back_as_text_from_the_ranking_xlsx(clie
     response = client.get(f"{URL}download/xlsx/", QUERY)
     workbook = load_workbook(io.BytesIO(response.content))
     for ws in (workbook["全区"], workbook["B街道"]):
-        cells = [row[3] for row in ws.iter_rows(min_row=2) if row[3].value == HYPERLINK]
+        cells = [row[3] for row in ws.iter_rows(min_row=3) if row[3].value == HYPERLINK]
         assert len(cells) == 1, ws.title
         assert cells[0].data_type == "s" and cells[0].quotePrefix
     # The movement stays a number: data, not text.
-    movements = [row[7].value for row in workbook["全区"].iter_rows(min_row=2)]
+    movements = [row[7].value for row in workbook["全区"].iter_rows(min_row=3)]
     assert -5 in movements and 4 in movements
 
 
@@ -96,9 +96,9 @@ def test_formula_looking_household_and_visit_text_reads_back_as_text_from_a_ledg
     assert ledgers.ledger_run(export_id=export.pk) == "done"
     export.refresh_from_db()
     ws = load_workbook(ledgers.ledger_path(export))["住户"]
-    headers = [cell.value for cell in ws[1]]
+    headers = [cell.value for cell in ws[2]]  # under the title row
     column = headers.index("户主")
-    cells = {row[column].value: row[column] for row in ws.iter_rows(min_row=2)}
+    cells = {row[column].value: row[column] for row in ws.iter_rows(min_row=3)}
     for text in (HYPERLINK, DDE, "@SUM(A1:A9)"):
         assert cells[text].data_type == "s" and cells[text].quotePrefix, text
 

@@ -194,16 +194,16 @@ def workbook_of(export: LedgerExport, read_only=False):
 
 
 def rows_of(ws) -> list[tuple]:
-    return list(ws.iter_rows(min_row=2, values_only=True))
+    return list(ws.iter_rows(min_row=3, values_only=True))  # under the title and the header
 
 
 def records(ws) -> list[dict]:
-    headers = [cell.value for cell in ws[1]]
+    headers = [cell.value for cell in ws[2]]
     return [dict(zip(headers, row, strict=True)) for row in rows_of(ws)]
 
 
 def column(ws, header: str) -> list:
-    headers = [cell.value for cell in ws[1]]
+    headers = [cell.value for cell in ws[2]]
     index = headers.index(header)
     return [row[index] for row in rows_of(ws)]
 
@@ -225,9 +225,9 @@ def test_the_workbook_has_one_sheet_per_kind_with_chinese_headers_frozen_under_t
     assert workbook.sheetnames == [*DATA_SHEETS, "说明"]
     for title in DATA_SHEETS:
         ws = workbook[title]
-        assert ws.freeze_panes == "A2"
-        assert all(cell.font.b for cell in ws[1])
-    headers = {title: [cell.value for cell in workbook[title][1]] for title in DATA_SHEETS}
+        assert ws.freeze_panes == "A3"
+        assert all(cell.font.b for cell in ws[2])
+    headers = {title: [cell.value for cell in workbook[title][2]] for title in DATA_SHEETS}
     assert headers["住户"][:9] == ["编号", "街道", "社区", "网格", "小区", "楼栋", "单元", "房号", "地址"]
     assert {"户主", "电话", "无主管", "无双气", "重点区域", "散煤状态"} <= set(headers["住户"])
     assert headers["检查记录"][:4] == ["编号", "检查时间", "街道", "社区"]
@@ -261,14 +261,14 @@ def test_the_sheets_hold_the_periods_current_records_of_the_unit_with_numbers_an
     # Local time, as the inspector wrote it: 00:30, not 16:30 the day before (UTC).
     assert night["检查时间"] == datetime.datetime.combine(data.end - datetime.timedelta(days=2), datetime.time(0, 30))
     assert (night["检查类型"], night["结果"], night["夜查"], night["户主"]) == ("夜查", "发现散煤", "是", "王建国")
-    assert visits.cell(row=2, column=2).is_date  # a date cell, not text
+    assert visits.cell(row=3, column=2).is_date  # a date cell, not text
     assert column(visits, "检查时间")[0] == datetime.datetime.combine(data.start, datetime.time(0, 0))
 
     seizures = workbook["收缴"]
     assert column(seizures, "收缴物品") == ["型煤/蜂窝煤（块）", "散煤（公斤）"]
     assert column(seizures, "数量") == [50, 12.5]
     assert column(seizures, "处置方式") == ["没收", "主动上交"]
-    quantity = seizures.cell(row=3, column=[c.value for c in seizures[1]].index("数量") + 1)
+    quantity = seizures.cell(row=4, column=[c.value for c in seizures[2]].index("数量") + 1)
     assert quantity.data_type == "n"
 
     purchases = workbook["收购"]
@@ -328,7 +328,7 @@ def test_text_that_looks_like_a_formula_stays_text(people, data, wulibao, media)
     export = build(request_export(people, "wulibao_admin", wulibao, data.start, data.end, sheets=["inspections"]))
 
     visits = workbook_of(export)["检查记录"]
-    notes = visits.cell(row=2, column=[c.value for c in visits[1]].index("备注") + 1)
+    notes = visits.cell(row=3, column=[c.value for c in visits[2]].index("备注") + 1)
 
     assert notes.value == '=HYPERLINK("http://example.com")'
     assert notes.data_type == "s"
@@ -346,12 +346,12 @@ def test_only_the_chosen_sheets_are_built(people, data, wulibao, media):
 def test_a_sheet_longer_than_excel_allows_continues_on_the_next(people, data, wulibao, media):
     export = request_export(people, "wulibao_admin", wulibao, data.start, data.end, sheets=["households"])
 
-    assert ledgers.ledger_build(export, sheet_rows=2) == 2  # a header and one row per sheet
+    assert ledgers.ledger_build(export, sheet_rows=3) == 2  # a title, a header and one row per sheet
 
     workbook = workbook_of(export)
     assert workbook.sheetnames == ["住户", "住户（2）", "说明"]
     assert [len(rows_of(workbook[t])) for t in ("住户", "住户（2）")] == [1, 1]
-    assert workbook["住户（2）"]["A1"].value == "编号" and workbook["住户（2）"].freeze_panes == "A2"
+    assert workbook["住户（2）"]["A2"].value == "编号" and workbook["住户（2）"].freeze_panes == "A3"
 
 
 def test_progress_is_written_as_rows_are(people, data, wulibao, media, monkeypatch):

@@ -95,10 +95,10 @@ def test_the_xlsx_reads_back_with_the_right_numbers(client, town):
 
     assert workbook.sheetnames == ["全区", "A街道", "B街道"]
     district = workbook["全区"]
-    assert district.freeze_panes == "A2"
-    header = [cell.value for cell in district[1]]
+    assert district.freeze_panes == "A3"  # under the title row and the header
+    header = [cell.value for cell in district[2]]
     assert header[:6] == ["区内排名", "街道内排名", "社区代码", "社区", "街道", "得分"]
-    lines = [[cell.value for cell in row] for row in district.iter_rows(min_row=2)]
+    lines = [[cell.value for cell in row] for row in district.iter_rows(min_row=3)]
     assert [(line[3], line[0], line[5]) for line in lines] == [
         ("B2社区", 1, 77.0),
         ("A2社区", 2, 72.5),
@@ -114,10 +114,10 @@ def test_the_xlsx_reads_back_with_the_right_numbers(client, town):
     # Counts are whole numbers, rates and the score keep their decimals.
     for column in ("督导发现问题数", "反弹数", "周末逾期问题数"):
         assert all(isinstance(line[header.index(column)], int) for line in lines), column
-    assert lines[2][header.index("每百户夜查次数")] == 20.0 and district["F2"].number_format == "0.00"
-    sub_b = [[cell.value for cell in row] for row in workbook["B街道"].iter_rows(min_row=2)]
+    assert lines[2][header.index("每百户夜查次数")] == 20.0 and district["F3"].number_format == "0.00"
+    sub_b = [[cell.value for cell in row] for row in workbook["B街道"].iter_rows(min_row=3)]
     assert [(line[3], line[1]) for line in sub_b] == [("B2社区", 1), ("B3社区", 2), ("B1社区", 3)]
-    assert workbook["A街道"].freeze_panes == "A2"
+    assert workbook["A街道"].freeze_panes == "A3"
 
 
 def test_the_docx_bulletin_praises_names_and_tabulates(client, town):
@@ -250,7 +250,7 @@ def test_communities_without_data_show_as_no_data_in_the_table_and_every_downloa
     lines = list(csv.reader(io.StringIO(client.get(f"{URL}download/csv/", QUERY).content.decode("utf-8-sig"))))
     assert lines[-1] == ["无数据", "无数据", "\t419901002004", "空社区", "B街道"] + ["—"] * 10
     workbook = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", QUERY).content))
-    assert [c.value for c in workbook["全区"][8]] == ["无数据", "无数据", "419901002004", "空社区", "B街道"] + [
+    assert [c.value for c in workbook["全区"][9]] == ["无数据", "无数据", "419901002004", "空社区", "B街道"] + [
         "—"
     ] * 10
     # On the page, — in every cell after the names; the ranked rows' counts are whole numbers.
@@ -316,7 +316,7 @@ def test_a_week_nobody_worked_says_so_praises_nobody_and_offers_nothing_to_publi
     text = "\n".join(p.text for p in document.paragraphs)
     assert "本周无工作记录" in text and "位列" not in text and "予以通报" not in text
     workbook = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", {"week": week}).content))
-    assert {row[0].value for row in workbook["全区"].iter_rows(min_row=2)} == {"无数据"}
+    assert {row[0].value for row in workbook["全区"].iter_rows(min_row=3)} == {"无数据"}
 
 
 @pytest.mark.parametrize("week", [None, "", "  "])
