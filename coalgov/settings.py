@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cases",
     "digests",
     "reports",
+    "air",
     "planning",
 ]
 
@@ -177,6 +178,23 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stuck-household-imports": {"task": "households.tasks.resume_stuck_household_imports", "schedule": 300.0},
     "sweep-orphan-photos": {"task": "inspections.tasks.sweep_orphan_photos", "schedule": crontab(hour=4, minute=0)},
 }
+
+# --- Station readings (docs/air.md) ------------------------------------------------------------------------------
+
+AIR_IMPORT_MAX_BYTES = int(os.environ.get("AIR_IMPORT_MAX_BYTES", str(50 * 2**20)))  # an upload, or a zip unpacked
+AIR_DEFAULT_DAYS = 14  # a station page's period unless one is chosen
+AIR_MAX_DAYS = 92
+AIR_HIGH_PM25 = int(os.environ.get("AIR_HIGH_PM25", "115"))  # µg/m³ daily mean: 中度污染 and worse (HJ 633-2012)
+AIR_FEW_NIGHT_CHECKS = int(os.environ.get("AIR_FEW_NIGHT_CHECKS", "5"))  # fewer night checks than this stand out
+# The scheduled pull (off unless set): a URL naming a day's file with Python's date format, fetched every hour for
+# yesterday and today, e.g. http://mirror.example/air/china_sites_{date:%Y%m%d}.csv
+AIR_PULL_URL = os.environ.get("AIR_PULL_URL", "")
+AIR_PULL_TIMEOUT = 30
+if AIR_PULL_URL:
+    CELERY_BEAT_SCHEDULE["pull-station-readings"] = {
+        "task": "air.tasks.pull_readings",
+        "schedule": crontab(minute=os.environ.get("AIR_PULL_MINUTE", "25")),
+    }
 
 # --- Authentication ----------------------------------------------------------------------------
 

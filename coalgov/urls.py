@@ -27,6 +27,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("digests/", include("digests.urls")),
     path("plan/", include("planning.urls")),
+    path("air/", include("air.urls")),
     path("api/v1/", include(("coalgov.api_urls", "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from air.selectors import digest_air_lines
 from cases.models import Case
 from cases.selectors import case_figures
 from divisions.models import Division, Level
@@ -137,6 +138,10 @@ def digest_text(division: Division, day: datetime.date) -> str:
         lines.append(_("Best: %(best)s") % {"best": "、".join(f"{name}（{n}）" for name, n in best)})
         if last:
             lines.append(_("Last: %(worst)s") % {"worst": "、".join(f"{name}（{n}）" for name, n in last)})
+    # One line per priority station of the division with readings (air.selectors): readings only, no cause.
+    air = digest_air_lines(division, day)
+    if air:
+        lines += ["", "**" + _("Station readings") + "**", *air]
     lines += ["", "**" + _("Running totals") + "**", total.sentence()]
     return "\n".join(lines)
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from air.selectors import dashboard_station_chart
 from cases.models import Case
 from cases.selectors import case_figures
 from divisions.models import Division, Level, MonitoringStation
@@ -270,5 +271,7 @@ def dashboard(request):
         "row_level_label": _("Community") if scope.row_level == Level.COMMUNITY else _("Subdistrict"),
         "trend": daily_trend(scope),
         "map": map_data(scope),
+        # PM2.5 at the zone's station beside the zone's night checks (docs/air.md); None without readings.
+        "station_chart": dashboard_station_chart(user=request.user, codes=scope.codes, prefer=CENTRE_STATION),
     }
     return render(request, "reports/dashboard.html", context)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from air.demo import demo_readings
 from cases.demo import demo_cases
 from digests.demo import demo_digests
 from divisions.models import Division, Level, Membership, MonitoringStation
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             fieldwork["cases"] = demo_cases(users=users)
             fieldwork.update(demo_voided(users=users, rng=random.Random(2018)))
             fieldwork["imported households"] = demo_import(users=users)
+            fieldwork["station reading hours"] = demo_readings()  # before the digests, which report them
             fieldwork["digest deliveries"] = demo_digests(users=users)
             fieldwork["ranking weeks"] = demo_rankings(users=users)
             fieldwork["ledgers"] = demo_ledgers(users=users)

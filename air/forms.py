@@ -1,0 +1,40 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .imports import max_bytes
+
+
+class PeriodForm(forms.Form):
+    """The period a station page or its readings show (local dates, both included)."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(_("The start of the period is after its end."))
+            if (end - start).days + 1 > settings.AIR_MAX_DAYS:
+                raise forms.ValidationError(_("Choose a period of at most %(n)s days.") % {"n": settings.AIR_MAX_DAYS})
+        return data
+
+
+class ReadingsUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Station files (.csv, or a .zip of them)"),
+        help_text=_(
+            "The national stations' hourly files (date,hour,type,<station codes>…, one a day), or the long form "
+            "station,time,pm25,pm10,aqi. Days already imported are replaced by the file's values."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".zip")):
+            raise forms.ValidationError(_("Give a .csv file, or a .zip of .csv files."))
+        if upload.size > max_bytes():
+            raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": max_bytes() // 2**20})
+        return upload

@@ -1,0 +1,80 @@
+// The station chart (ECharts, served by the app): PM2.5 hourly and daily mean over the national grade bands, and
+// the night checks in the station's zone on the same time axis. The data comes from the page (json_script,
+// air.selectors.station_chart); the same figures are in the table under the chart, each linking to its readings.
+(function () {
+  const source = document.getElementById("station-chart-data");
+  const element = document.getElementById("station-chart");
+  if (!source || !element || !window.echarts) return;
+  const data = JSON.parse(source.textContent);
+  const labels = data.labels;
+
+  // A day's figures sit at its noon; a night's checks at the midnight it spans.
+  function at(day, hours) {
+    const moment = new Date(day + "T00:00:00+08:00");
+    return moment.getTime() + hours * 3600 * 1000;
+  }
+  const daily = data.days.map(function (d) { return [at(d.day, 12), d.mean]; });
+  const checks = data.days.map(function (d) { return [at(d.day, 24), d.checks]; });
+  const found = data.days.map(function (d) { return [at(d.day, 24), d.found]; });
+  const flagged = data.days.filter(function (d) { return d.flagged; }).map(function (d) {
+    return [{ xAxis: at(d.day, 22), name: "▲" }, { xAxis: at(d.day, 30) }];
+  });
+  const bands = data.bands.map(function (b) {
+    return [
+      { yAxis: b.from, name: b.label, itemStyle: { color: b.colour, opacity: 0.12 } },
+      { yAxis: b.to === null ? 500 : b.to },
+    ];
+  });
+  const byTime = {};
+  data.days.forEach(function (d) { byTime[at(d.day, 12)] = d; byTime[at(d.day, 24)] = d; });
+
+  const chart = window.echarts.init(element, null, { renderer: "canvas" });
+  chart.setOption({
+    animation: false,
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: [
+      { left: 48, right: 16, top: 36, height: "52%" },
+      { left: 48, right: 16, top: "72%", bottom: 28 },
+    ],
+    xAxis: [
+      { type: "time", gridIndex: 0, axisLabel: { show: false } },
+      { type: "time", gridIndex: 1 },
+    ],
+    yAxis: [
+      { type: "value", gridIndex: 0, name: labels.unit, min: 0 },
+      { type: "value", gridIndex: 1, minInterval: 1 },
+    ],
+    axisPointer: { link: [{ xAxisIndex: "all" }] },
+    dataZoom: [{ type: "inside", xAxisIndex: [0, 1] }],
+    series: [
+      {
+        name: labels.hourly,
+        type: "line",
+        showSymbol: false,
+        connectNulls: false,
+        data: data.hours,
+        lineStyle: { width: 1 },
+        markArea: { silent: true, label: { position: "insideLeft", fontSize: 10 }, data: bands },
+      },
+      { name: labels.daily, type: "line", step: "middle", data: daily, lineStyle: { width: 3 } },
+      {
+        name: labels.checks,
+        type: "bar",
+        xAxisIndex: 1,
+        yAxisIndex: 1,
+        barMaxWidth: 14,
+        data: checks,
+        markArea: { itemStyle: { color: "rgba(220, 53, 69, 0.25)" }, label: { color: "#b02a37" }, data: flagged },
+      },
+      { name: labels.found, type: "bar", xAxisIndex: 1, yAxisIndex: 1, barMaxWidth: 14, data: found },
+    ],
+  });
+  // A click on a day's mean or a night's bars opens the readings of that day.
+  chart.on("click", function (event) {
+    const day = event.value && byTime[event.value[0]];
+    if (day) window.location.href = day.readings_url;
+  });
+  element.dataset.rendered = "true";
+  window.addEventListener("resize", function () { chart.resize(); });
+})();

@@ -1,0 +1,168 @@
+"""Importing station files: the sample's shape, blanks, unknown stations, repeated and corrected days, zips, and
+malformed files (a clear Chinese error, nothing written)."""
+
+import datetime
+import io
+import zipfile
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from air.models import Reading, ReadingImport
+from air.services import readings_import
+from coalgov.models import AuditEvent
+
+from .conftest import altered, sample, sample_files, zipped
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STATIONS_IN_SAMPLE = 9
+
+
+def reading(code: str, day: str, hour: int) -> Reading:
+    at = datetime.datetime.strptime(day, "%Y%m%d").replace(tzinfo=SHANGHAI) + datetime.timedelta(hours=hour)
+    return Reading.objects.get(station__code=code, hour_ending=at)
+
+
+def test_three_days_of_the_sample_import_every_station_hour(imported):
+    assert (imported.created, imported.changed, imported.unchanged) == (3 * 24 * STATIONS_IN_SAMPLE, 0, 0)
+    assert Reading.objects.count() == 3 * 24 * STATIONS_IN_SAMPLE
+    # 20161219, hour 16, 河医大: the hour ending 16:00 Beijing time, stored aware (08:00 UTC).
+    hour = reading("1323A", "20161219", 16)
+    assert hour.hour_ending == datetime.datetime(2016, 12, 19, 8, tzinfo=datetime.UTC)
+    first = sample("20161219").decode().splitlines()
+    row = next(line.split(",") for line in first if line.startswith("20161219,16,PM2.5,"))
+    assert hour.pm25 == Decimal(row[first[0].split(",").index("1323A")])
+
+
+def test_a_blank_cell_is_kept_as_missing_never_zero(imported):
+    blank = reading("1319A", "20161219", 3)  # 供水公司 reported nothing at hours 3 and 4
+    assert (blank.pm25, blank.pm10, blank.aqi) == (None, None, None)
+    assert not Reading.objects.filter(pm25=0).exists()
+
+
+def test_a_day_imported_twice_is_stored_once(imported):
+    again = readings_import(actor=None, files=sample_files("20161220"))
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 24 * STATIONS_IN_SAMPLE)
+    assert Reading.objects.count() == 3 * 24 * STATIONS_IN_SAMPLE
+
+
+def test_a_corrected_file_replaces_its_hours_and_says_how_many_changed(imported):
+    corrected = altered("20161220", 5, "PM2.5", "1323A", "99")
+    corrected = altered_bytes(corrected, 6, "PM10", "1316A", "")  # a value withdrawn: now missing
+    outcome = readings_import(actor=None, files=[("china_sites_20161220.csv", corrected)])
+    assert (outcome.created, outcome.changed, outcome.unchanged) == (0, 2, 24 * STATIONS_IN_SAMPLE - 2)
+    assert reading("1323A", "20161220", 5).pm25 == Decimal(99)
+    assert reading("1316A", "20161220", 6).pm10 is None
+    assert Reading.objects.count() == 3 * 24 * STATIONS_IN_SAMPLE
+    record = ReadingImport.objects.get(pk=outcome.record.pk)
+    assert (record.created, record.changed) == (0, 2)
+    assert AuditEvent.objects.filter(action="air.readings_imported").count() == 2
+
+
+def altered_bytes(content: bytes, hour: int, kind: str, code: str, value: str) -> bytes:
+    lines = content.decode().splitlines()
+    codes = lines[0].split(",")
+    for n, line in enumerate(lines[1:], start=1):
+        cells = line.split(",")
+        if cells[1] == str(hour) and cells[2] == kind:
+            cells[codes.index(code)] = value
+            lines[n] = ",".join(cells)
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_unknown_station_is_reported_and_not_guessed(erqi):
+    lines = sample("20161219").decode().splitlines()
+    content = "\n".join(line + (",9999A" if n == 0 else ",88") for n, line in enumerate(lines)).encode()
+    outcome = readings_import(actor=None, files=[("china_sites_20161219.csv", content)])
+    assert outcome.unknown_stations == ["9999A"]
+    assert outcome.created == 24 * STATIONS_IN_SAMPLE
+    assert ReadingImport.objects.get().unknown_stations == ["9999A"]
+
+
+def test_a_zipped_batch_imports_like_its_files(erqi):
+    outcome = readings_import(actor=None, files=[("week.zip", zipped(sample_files()))])
+    assert outcome.created == 3 * 24 * STATIONS_IN_SAMPLE
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(erqi):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("china_sites_20161219.csv", sample("20161219"))
+        archive.writestr("china_sites_20161220.csv", b"0" * (64 * 2**20))  # 64 MB packing to ~64 KB
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        readings_import(actor=None, files=[("bomb.zip", buffer.getvalue())])
+    assert "解压" in refused.value.messages[0]
+    assert not Reading.objects.exists() and not ReadingImport.objects.exists()
+
+
+def test_an_oversized_file_and_a_zip_holding_other_files_are_refused(erqi, settings):
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError, match="只能"):
+            readings_import(actor=None, files=[("x.zip", zipped([*sample_files("20161219"), ("a.xlsx", b"PK")]))])
+        settings.AIR_IMPORT_MAX_BYTES = 1000
+        with pytest.raises(ValidationError, match="大于"):
+            readings_import(actor=None, files=sample_files("20161219"))
+    assert not Reading.objects.exists()
+
+
+def test_a_malformed_file_gets_a_clear_chinese_error_and_nothing_is_written(erqi):
+    broken = altered("20161221", 7, "PM2.5", "1323A", "abc")
+    files = [*sample_files("20161219", "20161220"), ("china_sites_20161221.csv", broken)]
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        readings_import(actor=None, files=files)
+    # Line 38 of the file: the header, 5 measures for each of hours 0–6, hour 7's AQI, then its PM2.5.
+    assert refused.value.messages == ["china_sites_20161221.csv 第38行：站点1323A：'abc'不是数字"]
+    assert not Reading.objects.exists() and not ReadingImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"date,hour,type,1323A\n20161319,0,PM2.5,10\n", "不是日期"),
+        (b"date,hour,type,1323A\n20161219,24,PM2.5,10\n", "0–23"),
+        (b"date,hour,type,1323A\n20161219,1,PM2.5,-3\n", "超出"),
+        (b"date,hour,type,1323A\n20161219,1,PM2.5\n", "单元格"),
+        (b"date,hour,type,1323A\n20161219,1,XYZ,3\n", "未知"),
+        (b"date,hour,type,1323A\n20161219,1,PM2.5,3\n20161219,1,PM2.5,4\n", "重复"),
+        (b"\xff\xfe\x00garbage", "编码"),
+        (b"", "空"),
+        (b"nonsense,1\n", "第一行"),
+    ],
+)
+def test_each_kind_of_malformed_file_is_named(erqi, content, expected):
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        readings_import(actor=None, files=[("bad.csv", content)])
+    assert expected in " ".join(refused.value.messages)
+    assert not Reading.objects.exists()
+
+
+def test_the_long_form_imports_with_blanks_and_offsets(erqi):
+    content = (
+        b"station,time,pm25,pm10,aqi\n"
+        b"1323A,2016-12-19 16:00,158,201,208\n"
+        b"1323A,2016-12-19T09:00+00:00,,,\n"  # 17:00 Beijing time, nothing reported
+    )
+    outcome = readings_import(actor=None, files=[("feed.csv", content)])
+    assert outcome.created == 2
+    assert reading("1323A", "20161219", 16).pm25 == Decimal(158)
+    assert reading("1323A", "20161219", 17).pm25 is None
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="整点"):
+        readings_import(actor=None, files=[("feed.csv", b"station,time,pm25,pm10,aqi\n1323A,2016-12-19 16:30,1,2,3\n")])
+
+
+def test_the_command_imports_files_and_folders_and_refuses_a_malformed_one(erqi, tmp_path):
+    for name, content in sample_files():
+        (tmp_path / name).write_bytes(content)
+    out = io.StringIO()
+    call_command("import_air_quality", str(tmp_path), stdout=out)
+    assert "648 hours added, 0 changed, 0 unchanged" in out.getvalue()
+    out = io.StringIO()
+    call_command("import_air_quality", str(tmp_path / "china_sites_20161219.csv"), stdout=out)
+    assert "0 hours added, 0 changed, 216 unchanged" in out.getvalue()
+    (tmp_path / "bad.csv").write_bytes(b"nonsense\n")
+    with pytest.raises(CommandError):
+        call_command("import_air_quality", str(tmp_path / "bad.csv"), stdout=io.StringIO())

@@ -1,0 +1,176 @@
+"""Station pages: readings are public to every signed-in user; the night checks beside them count only what the
+viewer may see; uploading is the district office's. Query counts do not grow with the period."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from air.demo import demo_readings
+from air.models import Reading, ReadingImport
+from inspections.services import inspection_record
+
+from .conftest import sample, zipped
+
+
+def night(days_ago: int, hour: int = 23) -> datetime.datetime:
+    day = timezone.localdate() - datetime.timedelta(days=days_ago)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 30)))
+
+
+@pytest.fixture
+def zone(people, register, wulibao_community, huaihelu_community):
+    """The sample re-dated to end yesterday (河医大's mean that day: 200 μg/m³), and last night's checks inside
+    河医大's zone: two by 五里堡 (one found coal), one by 淮河路 (found coal)."""
+    demo_readings()
+    mine = register("wulibao_admin", wulibao_community, latitude=Decimal("34.753000"), longitude=Decimal("113.642000"))
+    theirs = register(
+        "qu_admin", huaihelu_community, estate="淮河苑", latitude=Decimal("34.752000"), longitude=Decimal("113.640000")
+    )
+    assert mine.priority_station.code == theirs.priority_station.code == "1323A"
+    for username, household, outcome in (
+        ("wulibao_inspector", mine, "loose_coal"),
+        ("wulibao_inspector", mine, "no_coal"),
+        ("huaihelu_inspector", theirs, "stove_in_use"),
+    ):
+        inspection_record(
+            actor=people[username], household=household, kind="night_check", outcome=outcome, started_at=night(1)
+        )
+    return mine, theirs
+
+
+def row(response, day: datetime.date) -> dict:
+    return next(d for d in response.context["chart"]["days"] if d["day"] == day.isoformat())
+
+
+@pytest.mark.parametrize(
+    ("username", "checks", "found", "in_jurisdiction"),
+    [
+        ("qu_admin", 3, 2, True),
+        ("qu_leader", 3, 2, True),
+        ("wulibao_inspector", 2, 1, True),
+        ("wulibao_worker", 2, 1, True),
+        ("huaihelu_inspector", 1, 1, True),
+        ("nobody", 0, 0, False),
+    ],
+)
+def test_readings_are_public_and_the_zone_checks_count_only_the_viewers_records(
+    client_as, zone, username, checks, found, in_jurisdiction
+):
+    response = client_as(username).get("/air/1323A/")
+    assert response.status_code == 200
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    assert row(response, yesterday)["mean"] == 200  # the sample's 21st: 4797 / 24 = 199.875
+    assert row(response, yesterday)["grade"] == "重度污染"
+    # Night checks are named by the night's first evening: last night began yesterday evening.
+    assert (row(response, yesterday)["checks"], row(response, yesterday)["found"]) == (checks, found)
+    assert response.context["in_jurisdiction"] is in_jurisdiction
+    assert (b'data-testid="outside-jurisdiction"' in response.content) is not in_jurisdiction
+
+
+def test_a_high_night_with_few_checks_stands_out_and_links_to_its_readings(client_as, zone):
+    response = client_as("qu_admin").get("/air/1323A/")
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    day = row(response, yesterday)
+    assert day["flagged"]  # 200 μg/m³ and 3 night checks (< 5)
+    assert f'data-day="{yesterday}" class="table-warning" data-flagged="true"'.encode() in response.content
+    readings = client_as("qu_admin").get(day["readings_url"])
+    assert len(readings.context["hours"]) == 24
+    assert response.content.count(b'data-figure="mean"') == 3  # three days with readings in the fortnight
+
+
+def test_the_readings_page_shows_a_missing_hour_as_a_dash(client_as, zone):
+    two_days_ago = timezone.localdate() - datetime.timedelta(days=3)  # the sample's 19th
+    response = client_as("wulibao_worker").get(f"/air/1319A/readings/?start={two_days_ago}&end={two_days_ago}")
+    hours = response.context["hours"]
+    assert [h.pm25 for h in hours].count(None) == 2
+    assert response.content.count(b"\xe2\x80\x94") >= 2 * 3  # an em dash per missing cell
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in_and_an_unknown_station_is_404(client, client_as, zone):
+    for url in ("/air/", "/air/1323A/", "/air/1323A/readings/", "/air/upload/"):
+        assert client.get(url).status_code == 302
+    assert client_as("qu_admin").get("/air/9999A/").status_code == 404
+
+
+def test_a_wrong_period_is_refused_in_chinese_and_the_default_is_shown(client_as, zone):
+    response = client_as("qu_admin").get("/air/1323A/?start=2026-03-01&end=2026-01-01")
+    assert response.status_code == 200
+    assert "起始日期晚于截止日期。" in response.content.decode()
+    response = client_as("qu_admin").get("/air/1323A/?start=2020-01-01&end=2026-01-01")
+    assert "请选择不超过 92 天的时段。" in response.content.decode()
+
+
+def test_the_station_page_takes_the_same_number_of_queries_for_a_long_period(client_as, zone):
+    client = client_as("qu_admin")
+    today = timezone.localdate()
+    counts = []
+    for days in (3, 90):
+        start = today - datetime.timedelta(days=days)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/air/1323A/?start={start}&end={today}").status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    "username", ["qu_leader", "wulibao_admin", "wulibao_inspector", "huaihelu_inspector", "nobody"]
+)
+def test_only_the_district_office_may_upload_readings(client_as, erqi, username):
+    client = client_as(username)
+    assert client.get("/air/upload/").status_code == 403
+    upload = SimpleUploadedFile("china_sites_20161219.csv", sample("20161219"))
+    assert client.post("/air/upload/", {"file": upload}).status_code == 403
+    assert not Reading.objects.exists()
+
+
+def test_the_district_office_uploads_a_zip_and_then_a_corrected_day(client_as, erqi):
+    client = client_as("qu_admin")
+    assert client.get("/air/upload/").status_code == 200
+    batch = zipped([("china_sites_20161219.csv", sample("20161219")), ("china_sites_20161220.csv", sample("20161220"))])
+    response = client.post("/air/upload/", {"file": SimpleUploadedFile("week.zip", batch)}, follow=True)
+    assert "新增 432 小时，更正 0 小时，0 小时未变" in response.content.decode()
+    corrected = sample("20161220").replace(b"20161220,5,PM2.5,", b"20161220,5,PM2.5,1", 1)
+    response = client.post("/air/upload/", {"file": SimpleUploadedFile("fix.csv", corrected)}, follow=True)
+    assert "新增 0 小时，更正 1 小时，215 小时未变" in response.content.decode()
+    assert ReadingImport.objects.count() == 2
+
+
+def test_a_malformed_upload_is_refused_in_chinese_and_writes_nothing(client_as, erqi):
+    client = client_as("qu_admin")
+    bad = sample("20161219").replace(b"20161219,5,PM10,", b"20161219,5,PM10,x", 1)
+    response = client.post("/air/upload/", {"file": SimpleUploadedFile("china_sites_20161219.csv", bad)})
+    assert response.status_code == 200
+    assert "china_sites_20161219.csv 第" in response.content.decode()
+    assert "不是数字" in response.content.decode()
+    response = client.post("/air/upload/", {"file": SimpleUploadedFile("x.xlsx", b"PK")})
+    assert "请上传 .csv 文件" in response.content.decode()
+    assert not Reading.objects.exists() and not ReadingImport.objects.exists()
+
+
+def test_the_dashboard_shows_the_zone_station_chart_scoped_like_the_page(client_as, zone):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    for username, checks in (("wulibao_inspector", 2), ("huaihelu_inspector", 1), ("qu_admin", 3)):
+        chart = client_as(username).get("/dashboard/").context["station_chart"]
+        assert chart["station"]["code"] == "1323A"
+        day = next(d for d in chart["days"] if d["day"] == yesterday.isoformat())
+        assert (day["mean"], day["checks"]) == (200, checks)
+
+
+def test_the_dashboard_has_no_station_chart_without_readings_or_zone(client_as, zone, erqi):
+    assert client_as("nobody").get("/dashboard/").context["station_chart"] is None
+    Reading.objects.all().delete()
+    assert client_as("qu_admin").get("/dashboard/").context["station_chart"] is None
+
+
+def test_the_station_list_shows_yesterdays_mean_to_everyone(client_as, zone):
+    response = client_as("nobody").get("/air/")
+    assert response.status_code == 200
+    heyida = next(r for r in response.context["rows"] if r["station"].code == "1323A")
+    assert (heyida["mean"], heyida["grade"]) == (200, "重度污染")
+    assert b"/air/upload/" not in response.content
+    assert b"/air/upload/" in client_as("qu_admin").get("/air/").content
