@@ -1,11 +1,17 @@
 """Station files for the tests: the project's copy of the synthetic three-day sample (air/sample/, from the shared
 reference data's air/ folder; the values are invented, see docs/air.md), and ways to alter it."""
 
+import datetime
 import io
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from air.demo import demo_readings
+from inspections.services import inspection_record
 
 SAMPLE = Path(__file__).resolve().parents[2] / "air" / "sample"
 DAYS = ("20161219", "20161220", "20161221")
@@ -46,3 +52,29 @@ def imported(erqi):
     from air.services import readings_import
 
     return readings_import(actor=None, files=sample_files())
+
+
+def night(days_ago: int, hour: int = 23) -> datetime.datetime:
+    day = timezone.localdate() - datetime.timedelta(days=days_ago)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 30)))
+
+
+@pytest.fixture
+def zone(people, register, wulibao_community, huaihelu_community):
+    """The sample re-dated to end yesterday (河医大's mean that day: 200 μg/m³), and last night's checks inside
+    河医大's zone: two by 五里堡 (one found coal), one by 淮河路 (found coal)."""
+    demo_readings()
+    mine = register("wulibao_admin", wulibao_community, latitude=Decimal("34.753000"), longitude=Decimal("113.642000"))
+    theirs = register(
+        "qu_admin", huaihelu_community, estate="淮河苑", latitude=Decimal("34.752000"), longitude=Decimal("113.640000")
+    )
+    assert mine.priority_station.code == theirs.priority_station.code == "1323A"
+    for username, household, outcome in (
+        ("wulibao_inspector", mine, "loose_coal"),
+        ("wulibao_inspector", mine, "no_coal"),
+        ("huaihelu_inspector", theirs, "stove_in_use"),
+    ):
+        inspection_record(
+            actor=people[username], household=household, kind="night_check", outcome=outcome, started_at=night(1)
+        )
+    return mine, theirs

@@ -2,7 +2,6 @@
 viewer may see; uploading is the district office's. Query counts do not grow with the period."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,37 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from air.demo import demo_readings
 from air.models import Reading, ReadingImport
-from inspections.services import inspection_record
 
 from .conftest import sample, zipped
-
-
-def night(days_ago: int, hour: int = 23) -> datetime.datetime:
-    day = timezone.localdate() - datetime.timedelta(days=days_ago)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 30)))
-
-
-@pytest.fixture
-def zone(people, register, wulibao_community, huaihelu_community):
-    """The sample re-dated to end yesterday (河医大's mean that day: 200 μg/m³), and last night's checks inside
-    河医大's zone: two by 五里堡 (one found coal), one by 淮河路 (found coal)."""
-    demo_readings()
-    mine = register("wulibao_admin", wulibao_community, latitude=Decimal("34.753000"), longitude=Decimal("113.642000"))
-    theirs = register(
-        "qu_admin", huaihelu_community, estate="淮河苑", latitude=Decimal("34.752000"), longitude=Decimal("113.640000")
-    )
-    assert mine.priority_station.code == theirs.priority_station.code == "1323A"
-    for username, household, outcome in (
-        ("wulibao_inspector", mine, "loose_coal"),
-        ("wulibao_inspector", mine, "no_coal"),
-        ("huaihelu_inspector", theirs, "stove_in_use"),
-    ):
-        inspection_record(
-            actor=people[username], household=household, kind="night_check", outcome=outcome, started_at=night(1)
-        )
-    return mine, theirs
 
 
 def row(response, day: datetime.date) -> dict:
@@ -77,7 +48,7 @@ def test_a_high_night_with_few_checks_stands_out_and_links_to_its_readings(clien
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     day = row(response, yesterday)
     assert day["flagged"]  # 200 μg/m³ and 3 night checks (< 5)
-    assert f'data-day="{yesterday}" class="table-warning" data-flagged="true"'.encode() in response.content
+    assert f'data-day="{yesterday}" class="flagged-night" data-flagged="true"'.encode() in response.content
     readings = client_as("qu_admin").get(day["readings_url"])
     assert len(readings.context["hours"]) == 24
     assert response.content.count(b'data-figure="mean"') == 3  # three days with readings in the fortnight

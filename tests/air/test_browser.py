@@ -1,0 +1,65 @@
+"""In headless Chromium, under the Content-Security-Policy: the dashboard's station chart draws with the zone's
+night checks beside it (only the viewer's), its figures link to their readings, and the station pages pass axe
+at WCAG 2.1 AA in Chinese and English. Fixtures and helpers are the browser suite's own (tests/browser)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser.conftest import browser, chromium_path, open_context, page  # noqa: F401 (fixtures)
+from tests.browser.test_accessibility import AXE, DESKTOP, Axe, open_as
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def test_the_dashboard_draws_the_station_chart_beside_the_zone_night_checks(page, live_server, zone):  # noqa: F811
+    sign_in(page, live_server, "wulibao_inspector", households=1)
+    page.goto(f"{live_server.url}/dashboard/")
+    section = page.get_by_test_id("dashboard-station")
+    expect(section).to_contain_text("河医大")
+    chart = section.get_by_test_id("station-chart")
+    expect(chart).to_have_attribute("data-rendered", "true")
+    canvas = chart.locator("canvas").first
+    expect(canvas).to_be_visible()
+    assert canvas.evaluate("c => c.width > 300 && c.height > 200")
+    # Last night: 200 μg/m³ and the inspector's two night checks (one found coal), marked as high with few checks;
+    # 淮河路's check in the same zone is not counted for a 五里堡 inspector.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    row = section.locator(f'tr[data-day="{yesterday}"]')
+    expect(row).to_have_attribute("data-flagged", "true")
+    expect(row.locator('[data-figure="mean"]')).to_have_text("200")
+    expect(row.locator('[data-figure="checks"]')).to_have_text("2")
+    expect(row.locator('[data-figure="found"]')).to_have_text("1")
+    expect(row).to_contain_text("高值少查")
+    # The figure links to its hours.
+    row.locator('[data-figure="mean"]').click()
+    expect(page.get_by_test_id("readings").locator("tbody tr")).to_have_count(24)
+
+
+def test_the_station_pages_pass_axe_in_both_languages(browser, live_server, zone):  # noqa: F811
+    assert AXE.is_file()
+    axe, outside = Axe(), []
+    pages = {
+        "qu_admin": [("air:upload", "/air/upload/")],
+        "wulibao_inspector": [
+            ("air:stations", "/air/"),
+            ("air:station", "/air/1323A/"),
+            ("air:readings", "/air/1319A/readings/"),
+        ],
+        "nobody": [("air:station", "/air/1323A/")],
+    }
+    for language in ("zh-hans", "en"):
+        for username, visits in pages.items():
+            context, went_out = open_as(browser, live_server, username, language, **DESKTOP)
+            tab = context.new_page()
+            for name, path in visits:
+                assert tab.goto(live_server.url + path).status == 200
+                if name == "air:station":
+                    expect(tab.get_by_test_id("station-chart")).to_have_attribute("data-rendered", "true")
+                axe.check(tab, name, f"{language} {username}")
+            context.close()
+            outside += went_out
+    assert not outside + axe.found, "\n".join(outside + axe.found)
