@@ -135,8 +135,9 @@ def plan_operation(request):
         else:
             messages.success(request, _("The operation is planned; each team's list is below."))
             return redirect(created_plan)
+    # As a form view does: the page again, with the errors on the form.
     context = {"form": form, "parts": PARTS, "operation_form": operation_form, **_tonight(form)}
-    return render(request, "planning/plan.html", context, status=400)
+    return render(request, "planning/plan.html", context)
 
 
 @login_required
@@ -195,7 +196,6 @@ def weights(request):
             "versions": PlanWeights.objects.filter(district=district).select_related("created_by")[:20],
             "form": form if may_change else None,
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 

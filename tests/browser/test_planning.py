@@ -1,0 +1,92 @@
+"""In headless Chromium: a subdistrict administrator opens tonight's plan, turns it into a night-check operation, and
+sees the plan's coverage once a visit is recorded; the planner's pages pass axe (WCAG 2.1 AA) and the CSP."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from inspections.services import inspection_record
+from planning.models import NightPlan
+
+from .test_accessibility import AXE, Axe
+from .test_sign_in import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def test_a_plan_becomes_an_operation_and_shows_its_coverage_as_visits_come_in(
+    open_context, live_server, people, household_in, wulibao_community
+):
+    found = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101")
+    courtyard = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="201", unmanaged=True)
+    household_in(wulibao_community, estate="龙亭小区", building="2", unit="1", room="101")
+    inspection_record(
+        actor=people["wulibao_admin"],
+        household=found,
+        kind="survey",
+        outcome="loose_coal",
+        started_at=timezone.now() - datetime.timedelta(days=5),
+    )
+    context, _traffic = open_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    axe = Axe()
+    sign_in(page, live_server, "wulibao_admin", households=3)
+
+    page.goto(f"{live_server.url}/plan/?teams=1&doors=5")
+    team = page.get_by_test_id("team-1")
+    expect(team).to_contain_text("第1组：3户")
+    stops = team.get_by_test_id("stop")
+    expect(stops).to_have_count(3)
+    # Walking order within the team: building 1 (its stairwell's two doors, bottom up), then building 2.
+    expect(stops.nth(0)).to_contain_text("发现散煤未清 40")
+    expect(stops.nth(1)).to_contain_text("久未检查 10 + 无主管/无双气 8")
+    axe.check(page, "planning:plan", "zh-hans")
+
+    page.get_by_label("带队领导").fill("街道主任")
+    page.get_by_label("第1组").select_option(label=people["wulibao_inspector"].first_name)
+    page.get_by_role("button", name="生成夜查行动").click()
+    expect(page.get_by_test_id("coverage")).to_contain_text("3户中已查0户")
+    night_plan = NightPlan.objects.get()
+    assert page.url.endswith(f"/plan/{night_plan.pk}/")
+    assert list(night_plan.operation.team.all()) == [people["wulibao_inspector"]]
+    axe.check(page, "planning:detail", "zh-hans")
+
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=courtyard,
+        kind="night_check",
+        outcome="no_coal",
+        operation=night_plan.operation,
+    )
+    page.reload()
+    expect(page.get_by_test_id("coverage")).to_contain_text("3户中已查1户，发现散煤0户")
+    expect(page.locator(f"tr[data-household='{courtyard.pk}']")).to_have_attribute("data-covered", "1")
+    expect(page.locator(f"tr[data-household='{found.pk}']")).to_have_attribute("data-covered", "0")
+
+    page.goto(f"{live_server.url}/plan/weights/")
+    expect(page.get_by_test_id("weights")).to_contain_text("发现散煤未清")
+    axe.check(page, "planning:weights", "zh-hans")
+    assert not axe.found, "\n".join(axe.found)
+
+
+def test_the_district_offices_weights_form_passes_axe(
+    open_context, live_server, people, household_in, wulibao_community
+):
+    household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101")
+    context, _traffic = open_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    axe = Axe()
+    sign_in(page, live_server, "qu_admin", households=1)
+
+    page.goto(f"{live_server.url}/plan/weights/")
+    page.get_by_label("沿街门店").fill("-5")
+    page.get_by_role("button", name="保存为新版本").click()
+    expect(page.get_by_label("沿街门店")).to_have_attribute("aria-invalid", "true")
+    axe.check(page, "planning:weights", "zh-hans")
+    page.goto(f"{live_server.url}/plan/?unit=410103")
+    axe.check(page, "planning:plan", "zh-hans")
+    assert not axe.found, "\n".join(axe.found)
