@@ -76,7 +76,17 @@ LINE_PITCH = Pt(28.95)  # 22 lines in the 225 mm text block
 LINE_PITCH_TWIPS = 579  # 28.95 pt, in twentieths of a point
 CONDENSED = -5  # character spacing in twentieths of a point (-0.25 pt): 28 characters a line
 BODY_CHAR = 16  # one character of body text, in points
-SEAL_LINES = 3  # blank lines between the text and the signature, where the seal goes (42 mm, pressed over both)
+# Blank lines between the text and the signature. The seal (42 mm, about four lines) is pressed over the
+# signature and the date, its top within a line of the text (GB/T 9704 7.3.5.1): two blank lines and those two.
+SEAL_LINES = 2
+TABLE_LINE = Pt(20)  # 小四, a little over one and a half: readable, and a 督办单 still fits one page
+
+# What follows w:snapToGrid in a paragraph's properties (the schema's order).
+AFTER_SNAP_TO_GRID = (
+    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+    "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+    "w:pPrChange",
+)  # fmt: skip
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -127,10 +137,18 @@ def _run_font(run, font: str, size: Pt | None = None, bold: bool | None = None) 
 
 
 def _exact(paragraph_format, pitch=LINE_PITCH) -> None:
+    """Exact line spacing, nothing before or after. A pitch other than the body's leaves the line grid, which
+    would otherwise round each line up to a whole number of 28.95 pt lines."""
     paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     paragraph_format.line_spacing = pitch
     paragraph_format.space_before = Pt(0)
     paragraph_format.space_after = Pt(0)
+    if pitch != LINE_PITCH:
+        p_pr = paragraph_format._element.get_or_add_pPr()
+        if p_pr.find(qn("w:snapToGrid")) is None:
+            snap = OxmlElement("w:snapToGrid")
+            snap.set(qn("w:val"), "0")
+            p_pr.insert_element_before(snap, *AFTER_SNAP_TO_GRID)
 
 
 def _field(paragraph: Paragraph, instruction: str, shown: str, font: str, size: Pt) -> None:
@@ -368,7 +386,7 @@ class OfficialDocument:
             for position, (cell, column, value) in enumerate(zip(row.cells, columns, values, strict=True)):
                 cell.width = Mm(column.width_mm)
                 paragraph = cell.paragraphs[0]
-                _exact(paragraph.paragraph_format, Pt(20))
+                _exact(paragraph.paragraph_format, TABLE_LINE)
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if is_header else aligns[column.align]
                 strong = is_header or (bold_first_column and position == 0)
                 _run_font(paragraph.add_run(clean_text(value)), HEADING_FONT if strong else BODY_FONT, TABLE_SIZE, None)
