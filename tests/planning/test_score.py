@@ -98,12 +98,22 @@ def test_high_readings_at_the_zone_station_raise_its_zone(places, wulibao):
 def test_teams_get_whole_stairwells_in_address_order(places, wulibao):
     teams, left = teams_for(plan(wulibao), teams=2, doors=3)
 
-    assert [t.count for t in teams] == [3, 3]
+    # All six fit; dealt out in address order, so the two shops on 大学路 walk with the storage point beside them.
+    names = {v.pk: k for k, v in places.items()}
+    assert [[names[s.pk] for s in t.stops] for t in teams] == [
+        ["banned", "rebound", "shop"],
+        ["tip_off", "found", "old"],
+    ]
     assert not left
-    # Every stairwell is one team's; none is split.
-    seen = [well.key for team in teams for well in team.stairwells]
-    assert len(seen) == len(set(seen))
-    assert sum(len(e.children) for e in teams[0].estates) >= 1
+    assert [(e.name.split()[-1], e.count) for e in teams[1].estates] == [("铁路新村", 1), ("龙亭小区", 2)]
+    assert [(b.name, b.count) for b in teams[1].estates[1].children] == [("1", 1), ("2", 1)]
+
+
+def test_what_does_not_fit_the_teams_is_the_lowest_scored(places, wulibao):
+    teams, _left = teams_for(plan(wulibao), teams=1, doors=4)
+
+    names = {v.pk: k for k, v in places.items()}
+    assert sorted(names[s.pk] for s in teams[0].stops) == ["banned", "found", "rebound", "tip_off"]
 
 
 def test_a_stairwell_larger_than_a_team_keeps_its_best_doors(household_in, wulibao_community, wulibao):
