@@ -36,6 +36,7 @@ from digests.selectors import digest_text  # noqa: E402
 from divisions.models import Division, Level  # noqa: E402
 from households.models import Household  # noqa: E402
 from inspections.models import Inspection  # noqa: E402
+from inspections.rollups import rollups_rebuild  # noqa: E402
 from inspections.selectors import fieldwork_figures  # noqa: E402
 
 DAYS = 120  # a winter
@@ -54,32 +55,38 @@ def populate(target: int, households: int) -> None:
         step = 1_000_000
         for first in range(have, target, step):
             last = min(first + step, target)
+            # The seizures go in the same statement, onto the visits it returns: visits that phones record
+            # while the generator runs are never given the generator's seizures.
             cursor.execute(
                 """
-                INSERT INTO inspections_inspection (
-                    household_id, division_code, kind, started_at, is_night, in_priority_zone, outcome,
-                    leaders, notes, recorded_by_id, recorded_at, void_reason)
-                SELECT h.id, h.division_code,
-                       CASE WHEN g %% 3 = 0 THEN 'night_check' ELSE 'survey' END,
-                       now() - make_interval(days => (g %% %s)::int, mins => (g %% 1440)::int),
-                       g %% 3 = 0, h.in_priority_zone,
-                       CASE WHEN g %% 10 = 0 THEN 'loose_coal' WHEN g %% 37 = 0 THEN 'stove_in_use' ELSE 'no_coal' END,
-                       '', '', %s, now(), ''
-                FROM generate_series(%s::bigint, %s::bigint - 1) AS g
-                JOIN households_household h ON h.id = %s + (g * 7919) %% (%s - %s + 1)
+                WITH visits AS (
+                    INSERT INTO inspections_inspection (
+                        household_id, division_code, kind, started_at, is_night, in_priority_zone, outcome,
+                        leaders, notes, recorded_by_id, recorded_at, void_reason)
+                    SELECT h.id, h.division_code,
+                           CASE WHEN g %% 3 = 0 THEN 'night_check' ELSE 'survey' END,
+                           now() - make_interval(days => (g %% %s)::int, mins => (g %% 1440)::int),
+                           g %% 3 = 0, h.in_priority_zone,
+                           CASE WHEN g %% 10 = 0 THEN 'loose_coal' WHEN g %% 37 = 0 THEN 'stove_in_use'
+                                ELSE 'no_coal' END,
+                           '', '', %s, now(), ''
+                    FROM generate_series(%s::bigint, %s::bigint - 1) AS g
+                    JOIN households_household h ON h.id = %s + (g * 7919) %% (%s - %s + 1)
+                    RETURNING id, division_code, outcome
+                )
+                INSERT INTO inspections_seizure (inspection_id, division_code, item, quantity, method, description)
+                SELECT id, division_code, 'briquette', 50, 'confiscated', '' FROM visits WHERE outcome <> 'no_coal'
                 """,
                 [DAYS, user.pk, first, last, low, high, low],
-            )
-            cursor.execute(
-                """
-                INSERT INTO inspections_seizure (inspection_id, division_code, item, quantity, method, description)
-                SELECT id, division_code, 'briquette', 50, 'confiscated', '' FROM inspections_inspection
-                WHERE id > (SELECT coalesce(max(inspection_id), 0) FROM inspections_seizure) AND outcome <> 'no_coal'
-                """
             )
             print(f"  visits: {last:,}", flush=True)
         cursor.execute("ANALYZE inspections_inspection; ANALYZE inspections_seizure")
     print(f"inserted {target - have:,} visits in {time.perf_counter() - started:.0f} s")
+    # Written without the services: count them in the rollups. The rebuild locks the rollup tables against
+    # the services' writers while it runs, so it is safe beside phones submitting (docs/rollups.md).
+    started = time.perf_counter()
+    days, weeks = rollups_rebuild()
+    print(f"rebuilt the rollups ({days:,} daily, {weeks:,} weekly rows) in {time.perf_counter() - started:.0f} s")
 
 
 def median_ms(fn, repeat: int) -> float:

@@ -222,7 +222,7 @@ def test_the_household_counts_follow_registrations_moves_and_voids(people, wulib
     assert sorted(expected) == kept
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's advisory locks")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
 def test_two_visits_in_one_community_at_the_same_moment_both_count(
     transactional_db, people, household_in, wulibao_community
 ):
