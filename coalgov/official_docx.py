@@ -346,7 +346,8 @@ class OfficialDocument:
         """An attachment on a new page (GB/T 9704 8.2): "附件" in 黑体 flush left, then its title."""
         self.page_break()
         self.paragraph("附件", font=HEADING_FONT, align="left")
-        self.title(title)
+        heading = self.paragraph(title, font=TITLE_FONT, size=TITLE_SIZE, align="center")
+        _exact(heading.paragraph_format, Pt(36))
 
     def table(
         self, columns: list[Column], rows: list[list[str]], *, header: bool = True, bold_first_column: bool = False

@@ -115,6 +115,7 @@ def ranking_docx(ranking: Ranking) -> bytes:
         )
     document.text("附件：社区排名表")
     document.signature(office_name(district), bulletin_date(ranking))
-    document.attachment(f"{district}社区排名表（{period(ranking)}）")
+    document.attachment(f"{district}社区排名表")
+    document.paragraph(f"（{period(ranking)}）", align="center")
     document.table(COLUMNS, table_rows(ranking))
     return document.bytes()

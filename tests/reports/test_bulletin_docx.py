@@ -1,0 +1,95 @@
+"""The weekly bulletin (周通报) as the district office prints and stamps it: GB/T 9704 (read back with python-docx),
+its 期号 and date, the communities' table as an attachment whose header repeats on every page, rendered through
+LibreOffice onto A4 pages (tests/documents/official.py)."""
+
+import dataclasses
+import io
+
+import pytest
+from django.utils import timezone
+from docx import Document
+
+from reports.bulletin import COLUMNS, ranking_docx
+from reports.ranking import ranking_for, ranking_publish
+from tests.documents.official import assert_a4, assert_official, assert_table_prints, render  # noqa: F401
+
+from .conftest import WEEK
+
+URL = "/units/ranking/download/docx/"
+QUERY = {"week": "2025-11-05"}  # the week of 3 November 2025: ISO week 45
+
+
+def _bulletin(client, town) -> tuple[bytes, Document]:
+    client.force_login(town.admin)
+    response = client.get(URL, QUERY)
+    assert response.status_code == 200
+    return response.content, Document(io.BytesIO(response.content))
+
+
+def _chinese(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@pytest.fixture
+def title(town):
+    return f"{town.district.name}散煤治理工作周通报"
+
+
+def test_a_published_bulletin_is_an_official_document_dated_the_day_it_was_published(client, town, title):
+    published = ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+
+    content, _ = _bulletin(client, town)
+
+    document = assert_official(content, title=title)
+    texts = [p.text for p in document.paragraphs]
+    assert texts[:2] == [title, ""] and texts[2] == "2025年第45期"
+    assert "征求意见稿" not in "".join(texts)
+    assert f"现将{town.district.name}2025年11月3日至11月9日散煤治理工作排名情况通报如下。" in texts
+    # Signed by the district office, dated the day the week was published, room above for the seal.
+    signature = texts.index(f"{town.district.name}散煤治理工作领导小组办公室")
+    assert texts[signature + 1] == _chinese(timezone.localdate(published.published_at))
+    assert texts[signature - 2 : signature] == ["", ""]
+    # The table is the attachment, on its own page after the signature.
+    attachment = ["", "附件", f"{town.district.name}社区排名表", "（2025年11月3日至11月9日）"]
+    assert texts[signature + 2 :][:4] == attachment
+    assert "11月03日" not in "".join(texts) and "年0" not in "".join(texts)  # no zero padding
+
+
+def test_a_bulletin_of_a_week_not_published_says_it_is_a_draft(client, town, title):
+    _, document = _bulletin(client, town)
+
+    texts = [p.text for p in document.paragraphs]
+    assert texts[2:4] == ["2025年第45期", "（征求意见稿，未发布）"]
+
+
+def test_the_community_table_fits_the_page_and_repeats_its_header(client, town):
+    _, document = _bulletin(client, town)
+
+    (table,) = document.tables
+    assert_table_prints(table)
+    assert [round(c.width.mm) for c in table.rows[0].cells] == [c.width_mm for c in COLUMNS]
+    # The community column holds eleven characters of 12 pt on a line (cell margins aside): two lines at most.
+    assert COLUMNS[1].width_mm - 3.8 >= 11 * 12 * 25.4 / 72
+
+
+@pytest.mark.django_db
+def test_rendered_by_libreoffice_a_long_bulletin_repeats_the_header_on_every_page(town, render):  # noqa: F811
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    # 120 communities: the table runs over several pages.
+    long = dataclasses.replace(ranking, rows=ranking.rows * 20)
+
+    pages = render(ranking_docx(long), "bulletin")
+
+    assert_a4(pages)
+    assert pages[0][2].startswith(f"{town.district.name}散煤治理工作周通报2025年第45期")
+    # The bulletin ends in its signature; its attachment, the table, starts on the next page.
+    attachment = next(i for i, (_w, _h, text) in enumerate(pages) if text.startswith("附件"))
+    assert pages[attachment - 1][2].endswith(
+        f"散煤治理工作领导小组办公室{_chinese(timezone.localdate())}—{attachment}—"
+    )
+    assert len(pages) - attachment >= 3
+    for number, (_width, _height, text) in enumerate(pages[attachment:], start=attachment + 1):
+        assert "区内排名社区街道得分名次变化" in text, number  # the header row, on every page of the table
+        assert text.endswith(f"—{number}—"), number
+    # Every community's row is printed, none lost to a split.
+    assert sum(text.count("社区") for _w, _h, text in pages[attachment:]) >= 120
