@@ -32,7 +32,15 @@ import {
 import { outbox, post, sendEntry, sync, renderOutbox } from "field/queue";
 import { DATA_CACHE, communityUrl, fetchAll, sameSignIn } from "field/offline";
 import { loadCommunity, onSearch, nearby } from "field/pickers";
-import { updateNightWarning, backToFinder, updateSeizures, addPhotos, submit, keepFocusInSight } from "field/forms";
+import {
+  choose,
+  updateNightWarning,
+  backToFinder,
+  updateSeizures,
+  addPhotos,
+  submit,
+  keepFocusInSight,
+} from "field/forms";
 
 // ---------------------------------------------------------------- network status, triggers, start
 
@@ -49,6 +57,16 @@ function start() {
     loadCommunity(event.target.value, []);
   });
   $("search").addEventListener("input", onSearch);
+  // Tonight's list of the user's team (docs/planning.md): a door on it opens the form as a door found by walking.
+  for (const button of document.querySelectorAll("[data-plan-stop]")) {
+    button.addEventListener("click", () =>
+      choose({
+        id: Number(button.dataset.planHousehold),
+        label: button.dataset.label,
+        division_name: button.dataset.divisionName,
+      })
+    );
+  }
   $("nearby").addEventListener("click", nearby);
   $("change-household").addEventListener("click", backToFinder);
   $("kind").addEventListener("change", updateNightWarning);

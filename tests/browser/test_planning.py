@@ -90,3 +90,49 @@ def test_the_district_offices_weights_form_passes_axe(
     page.goto(f"{live_server.url}/plan/?unit=410103")
     axe.check(page, "planning:plan", "zh-hans")
     assert not axe.found, "\n".join(axe.found)
+
+
+def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_the_door(
+    open_context, live_server, people, household_in, wulibao_community
+):
+    from planning.selectors import night_in_progress
+    from planning.services import plan_operation_create
+
+    from .conftest import PHONE
+    from .test_phone_page import SHANGHAI
+
+    first = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101", unmanaged=True)
+    household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="201")
+    night_plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao_community.parent,
+        night=night_in_progress(),
+        teams=1,
+        doors=5,
+        title="零点夜查",
+        leader="街道主任",
+        members=[[people["wulibao_inspector"]]],
+    )
+    context, _traffic = open_context(expect_offline_failures=True, **PHONE, timezone_id=SHANGHAI)
+    page = context.new_page()
+    sign_in(page, live_server, "wulibao_inspector", households=2)
+    page.goto(f"{live_server.url}/field/")
+    expect(page.get_by_test_id("plan-team")).to_contain_text("第1组")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    # No signal: the page comes from the phone, with the team's list; a door on it opens the form.
+    context.set_offline(True)
+    page.reload()
+    team = page.get_by_test_id("plan-team")
+    expect(team.locator("[data-plan-stop]")).to_have_count(2)
+    team.locator(f"[data-plan-household='{first.pk}']").tap()
+    expect(page.get_by_test_id("chosen-household")).to_have_text(first.label)
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("outbox-item")).to_have_attribute("data-state", "waiting")
+
+    context.set_offline(False)
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    page.goto(f"{live_server.url}/plan/{night_plan.pk}/")
+    expect(page.get_by_test_id("coverage")).to_contain_text("2户中已查1户")
