@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -61,12 +62,12 @@ LUA = r"""
 -- One phone per wrk connection: each request a new visit, with a client_uuid of this run.
 local counter = 0
 local threads = 0
-local acked = {}
 function setup(thread)
   threads = threads + 1
   thread:set("id", threads)
 end
 function init(args)
+  acks = io.open("ACKFILE", "a")
   households = {}
   for h in string.gmatch(args[1], "[^,]+") do households[#households + 1] = h end
 end
@@ -91,20 +92,14 @@ function request()
     ["Accept"] = "application/json",
   }, body)
 end
+-- Each answer's uuid, written at once (one line, flushed): the bench checks every one against the table.
 function response(status, headers, body)
   if status == 201 or status == 200 then
-    local u = string.match(body, '"client_uuid":"([^"]+)"')
-    if u then acked[#acked + 1] = u end
+    acks:write((string.match(body, '"client_uuid":"([^"]+)"') or "unreadable"), "\n")
   else
-    acked[#acked + 1] = "status_" .. status
+    acks:write("status_", status, "\n")
   end
-  if #acked >= 200 then flush() end
-end
-function flush()
-  local f = io.open("ACKFILE", "a")
-  for _, u in ipairs(acked) do f:write(u, "\n") end
-  f:close()
-  acked = {}
+  acks:flush()
 end
 function done(summary, latency, requests)
   io.write(string.format("p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n",
@@ -166,10 +161,12 @@ def start_gunicorn(port: int, worker_class: str, workers: int, threads: int) -> 
         "warning",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    for _ in range(100):
+    # The master listens at once; wait until a worker has loaded the app and answers.
+    for _ in range(300):
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?live", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
         except OSError:
             time.sleep(0.2)
     server.kill()
@@ -206,6 +203,8 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None, ar
         command += ["--", args]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(next(line.split()[1] for line in output.splitlines() if line.startswith("Requests/sec")))
+    if not rate:
+        sys.exit(f"no answers from {url}:\n{output}")
     return rate, output
 
 

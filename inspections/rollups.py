@@ -20,7 +20,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, DateField, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, DateField, Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import Substr, Trunc, TruncDate
 from django.utils import timezone
 
@@ -81,37 +81,50 @@ def _bounds(first: datetime.date, days: int):
     return lower, datetime.datetime.combine(first + datetime.timedelta(days=days), datetime.time.min, zone)
 
 
-def _period_q(first: datetime.date, days: int) -> Q:
-    lower, upper = _bounds(first, days)
-    return Q(started_at__gte=lower, started_at__lt=upper)
-
-
 def _household_facts(inspection: Inspection, code: str) -> dict:
-    """What the household's other current visits say, in one index-served query (its visits by household):
-    its first visit / finding / recovery in the community, whether it was already checked, found with coal or
-    recovered from on the visit's day and in its week, and its latest visit that saw inside (any community)."""
+    """What the household's other current visits say: its first visit / finding / recovery in the community,
+    how many of its visits there checked it, found coal or recovered coal on the visit's day and in its week,
+    and its latest visit that saw inside (any community).
+
+    One query by the `(household, started_at)` index, each visit's seizures by key; a household has a handful
+    of visits, so they are added up here (cheaper than compiling a dozen filtered aggregates per submission).
+    """
     day = _local_day(inspection.started_at)
-    in_community = Q(division_code__startswith=code)
-    found = Q(outcome__in=Inspection.FOUND)
-    recovered = Q(seizures__item__in=RECOVERED_ITEMS)
-    facts = {
-        "first_checked": Min("started_at", filter=in_community),
-        "first_found": Min("started_at", filter=in_community & found),
-        "first_recovered": Min("started_at", filter=in_community & recovered),
-        "latest_seen": Max(
-            "started_at", filter=~Q(outcome__in=[Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME])
-        ),
-    }
-    for period, period_q in (("day", _period_q(day, 1)), ("week", _period_q(week_monday(day), 7))):
-        where = in_community & period_q
-        facts[f"{period}_checked"] = Count("pk", filter=where)
-        facts[f"{period}_found"] = Count("pk", filter=where & found)
-        facts[f"{period}_recovered"] = Count("pk", filter=where & recovered)
-    return (
+    periods = {"day": _bounds(day, 1), "week": _bounds(week_monday(day), 7)}
+    facts = dict.fromkeys((*FIRSTS, "latest_seen"))
+    facts.update({f"{period}_{what}": 0 for period in periods for what in ("checked", "found", "recovered")})
+    visits: dict[int, tuple] = {}
+    recovered: set[int] = set()
+    rows = (
         Inspection.objects.filter(household_id=inspection.household_id, voided_at__isnull=True)
         .exclude(pk=inspection.pk)
-        .aggregate(**facts)
+        .values_list("pk", "started_at", "division_code", "outcome", "seizures__item")
     )
+    for pk, started_at, division_code, outcome, item in rows:
+        visits[pk] = (started_at, division_code, outcome)
+        if item in RECOVERED_ITEMS:
+            recovered.add(pk)
+
+    def first(name, moment):
+        facts[name] = moment if facts[name] is None else min(facts[name], moment)
+
+    for pk, (started_at, division_code, outcome) in visits.items():
+        if outcome not in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME):
+            facts["latest_seen"] = max(filter(None, (facts["latest_seen"], started_at)))
+        if not division_code.startswith(code):
+            continue
+        found = outcome in Inspection.FOUND
+        first("first_checked", started_at)
+        if found:
+            first("first_found", started_at)
+        if pk in recovered:
+            first("first_recovered", started_at)
+        for period, (lower, upper) in periods.items():
+            if lower <= started_at < upper:
+                facts[f"{period}_checked"] += 1
+                facts[f"{period}_found"] += found
+                facts[f"{period}_recovered"] += pk in recovered
+    return facts
 
 
 def _add(batch: Batch, model, period_field: str, code: str, key: datetime.date, deltas: dict) -> None:
