@@ -135,6 +135,11 @@ def _value(cell: str) -> Decimal | None:
     return number
 
 
+# The cells a station file holds are mostly whole numbers under a thousand: read once (Decimals are immutable).
+VALUES: dict[str, Decimal | None] = {"": None, **{str(n): Decimal(n) for n in range(1001)}}
+MISSING_KEY = object()
+
+
 def _hour_ending(day: datetime.date, hour: int) -> datetime.datetime:
     # The files' local time (Asia/Shanghai, no daylight saving), whatever timezone a request may have activated.
     naive = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(hours=hour)
@@ -181,19 +186,24 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
         return
     seen: set[tuple[str, int, str]] = set()
     mine: dict[tuple[str, datetime.datetime], dict[str, Decimal | None]] = {}
+    # A file repeats its date 120 times and its hours five times each: parse each once (a year is 44,000 rows).
+    hours: dict[tuple[str, str], datetime.datetime] = {}
     for line, row in enumerate(rows, start=2):
         if len(row) != len(header):
             parsed.error(name, line, _("%(n)s cells where the first row has %(m)s") % {"n": len(row), "m": len(header)})
             continue
         date_cell, hour_cell, kind = (cell.strip() for cell in row[:3])
-        try:
-            day = datetime.datetime.strptime(date_cell, "%Y%m%d").date()
-        except ValueError:
-            parsed.error(name, line, _("%(value)r is not a date like 20161219") % {"value": date_cell})
-            continue
-        if not (hour_cell.isdigit() and 0 <= int(hour_cell) <= 23):
-            parsed.error(name, line, _("the hour must be 0–23, not %(value)r") % {"value": hour_cell})
-            continue
+        at = hours.get((date_cell, hour_cell))
+        if at is None:
+            try:
+                day = datetime.datetime.strptime(date_cell, "%Y%m%d").date()
+            except ValueError:
+                parsed.error(name, line, _("%(value)r is not a date like 20161219") % {"value": date_cell})
+                continue
+            if not (hour_cell.isdigit() and 0 <= int(hour_cell) <= 23):
+                parsed.error(name, line, _("the hour must be 0–23, not %(value)r") % {"value": hour_cell})
+                continue
+            at = hours[(date_cell, hour_cell)] = _hour_ending(day, int(hour_cell))
         if kind not in WIDE_MEASURES:
             if kind not in WIDE_OTHERS:
                 parsed.error(name, line, _("unknown measure %(value)r") % {"value": kind})
@@ -210,13 +220,14 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
         seen.add(key)
         measure = WIDE_MEASURES[kind]
         parsed.measures.add(measure)
-        at = _hour_ending(day, int(hour_cell))
         for code, cell in zip(codes, row[3:], strict=True):
-            try:
-                value = _value(cell)
-            except ValueError as exc:
-                parsed.error(name, line, _("station %(code)s: %(why)s") % {"code": code, "why": exc})
-                continue
+            value = VALUES.get(cell, MISSING_KEY)
+            if value is MISSING_KEY:
+                try:
+                    value = _value(cell)
+                except ValueError as exc:
+                    parsed.error(name, line, _("station %(code)s: %(why)s") % {"code": code, "why": exc})
+                    continue
             mine.setdefault((code, at), {})[measure] = value
     for key, values in mine.items():
         parsed.values.setdefault(key, {}).update(values)

@@ -15,6 +15,7 @@ from django.utils import translation
 from air.models import Reading, ReadingImport
 from air.services import readings_import
 from coalgov.models import AuditEvent
+from divisions.models import MonitoringStation
 
 from .conftest import altered, sample, sample_files, zipped
 
@@ -166,3 +167,25 @@ def test_the_command_imports_files_and_folders_and_refuses_a_malformed_one(erqi,
     (tmp_path / "bad.csv").write_bytes(b"nonsense\n")
     with pytest.raises(CommandError):
         call_command("import_air_quality", str(tmp_path / "bad.csv"), stdout=io.StringIO())
+
+
+def test_the_bulk_create_upsert_other_databases_use_counts_like_the_copy_upsert(erqi):
+    """`make run` on SQLite takes bulk_create(update_conflicts=True); PostgreSQL takes COPY and one upsert."""
+    from air import services
+
+    codes = dict(MonitoringStation.objects.values_list("code", "pk"))
+    at = datetime.datetime(2016, 12, 19, 16, tzinfo=SHANGHAI)
+    first = {(codes["1323A"], at): {"pm25": Decimal(158), "pm10": None, "aqi": Decimal(208)}}
+    assert services._upsert_bulk_create(first, ["aqi", "pm10", "pm25"]) == (1, 0)
+    assert services._upsert_bulk_create(first, ["aqi", "pm10", "pm25"]) == (0, 0)
+    second = {(codes["1323A"], at): {"pm25": Decimal(159), "pm10": None, "aqi": Decimal(208)}}
+    assert services._upsert_copy(second, ["aqi", "pm10", "pm25"]) == (0, 1)
+    assert services._upsert_copy(second, ["aqi", "pm10", "pm25"]) == (0, 0)
+    assert Reading.objects.get().pm25 == Decimal(159)
+
+
+def test_a_file_carrying_only_pm25_leaves_the_other_measures_of_its_hours_alone(imported):
+    lines = [line for line in sample("20161219").decode().splitlines() if ",PM2.5," in line or line.startswith("date")]
+    outcome = readings_import(actor=None, files=[("pm25.csv", ("\n".join(lines) + "\n").encode())])
+    assert (outcome.changed, outcome.unchanged) == (0, 24 * STATIONS_IN_SAMPLE)
+    assert reading("1323A", "20161219", 16).pm10 is not None
