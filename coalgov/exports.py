@@ -177,10 +177,16 @@ def styled(ws, value, style: StyleArray):
     return cell
 
 
-def number_style(ws, number_format: str) -> StyleArray:
-    """The style of a cell of `ws` with this number format, to give to `styled`."""
+CENTRED = Alignment(horizontal="center", vertical="center")
+WRAPPED = Alignment(vertical="center", wrap_text=True)
+
+
+def number_style(ws, number_format: str = "General", alignment: Alignment | None = None) -> StyleArray:
+    """The style of a cell of `ws` with this number format (and alignment), to give to `styled`."""
     probe = WriteOnlyCell(ws)
     probe.number_format = number_format
+    if alignment is not None:
+        probe.alignment = alignment
     return copy(probe._style)
 
 

@@ -27,6 +27,9 @@ from inspections.selectors import local_bounds
 from .models import LedgerExport
 
 YES, NO = "是", "否"
+# Free text that can run long: wrapped in a narrower column, so that a sheet printed one page wide keeps a
+# readable type size. Names of places (街道, 社区) are never wrapped: their columns fit the longest name.
+WRAPPED_COLUMNS = {"地址", "备注", "说明", "问题", "详细情况", "夜查行动", "陪同领导", "场所", "国控点"}
 # Number formats of the columns whose numbers are not whole: money in yuan with two decimals, coordinates with
 # six. Whole numbers ("0"), dates and times get theirs from their type (reports/ledgers.py).
 NUMBER_FORMATS = {
@@ -118,6 +121,7 @@ class Context:
         for name, level in self._divisions.values():
             if level in headers:
                 widths[headers[level]] = min(max(widths.get(headers[level], 0), text_width(name) + 2), 40)
+        widths["责任单位"] = max(widths.values(), default=0)  # a case's responsible unit: any of them
         return widths
 
     def phone(self, phone: str, code: str) -> str:
@@ -431,7 +435,7 @@ def _case_row(c: Context, r: tuple) -> list:
     ]
 
 
-ADDRESS_COLUMNS = [("小区", 18), ("楼栋", 6), ("单元", 6), ("房号", 8), ("地址", 24), ("户主", 10)]
+ADDRESS_COLUMNS = [("小区", 18), ("楼栋", 6), ("单元", 6), ("房号", 8), ("地址", 16), ("户主", 10)]
 
 SHEETS: dict[str, Sheet] = {
     LedgerExport.Sheet.HOUSEHOLDS: Sheet(
@@ -453,7 +457,7 @@ SHEETS: dict[str, Sheet] = {
             ("残疾人", 7),
             ("取暖方式", 10),
             ("重点区域", 8),
-            ("国控点", 14),
+            ("国控点", 12),
             ("散煤状态", 14),
             ("纬度", 11),
             ("经度", 11),
@@ -476,9 +480,9 @@ SHEETS: dict[str, Sheet] = {
             ("结果", 12),
             ("夜查", 6),
             ("重点区域", 8),
-            ("夜查行动", 20),
-            ("陪同领导", 14),
-            ("备注", 24),
+            ("夜查行动", 12),
+            ("陪同领导", 10),
+            ("备注", 16),
             ("录入人", 10),
         ],
         query=_inspections,
@@ -498,7 +502,7 @@ SHEETS: dict[str, Sheet] = {
             ("收缴物品", 18),
             ("数量", 9),
             ("处置方式", 10),
-            ("说明", 24),
+            ("说明", 16),
         ],
         query=_seizures,
         row=_seizure_row,
@@ -519,7 +523,7 @@ SHEETS: dict[str, Sheet] = {
             ("市场价（元）", 12),
             ("收购金额（元）", 12),
             ("检查编号", 9),
-            ("备注", 24),
+            ("备注", 16),
             ("录入人", 10),
         ],
         query=_purchases,
@@ -537,9 +541,9 @@ SHEETS: dict[str, Sheet] = {
             ("责任单位", 14),
             ("街道", 16),
             ("社区", 20),
-            ("场所", 22),
-            ("问题", 30),
-            ("详细情况", 30),
+            ("场所", 16),
+            ("问题", 20),
+            ("详细情况", 20),
             ("严重程度", 8),
             ("整改期限", 11),
             ("状态", 14),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import math
 import os
 import re
 import secrets
@@ -35,17 +36,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coalgov.audit import audit_record
 from coalgov.dates import EARLIEST
 from coalgov.exports import (
+    CENTRED,
     DATE,
     DATETIME,
     FOOTER,
+    HEADER_LINE_HEIGHT,
     HEADER_ROW,
     INTEGER,
+    WRAPPED,
     chinese_period,
     document_properties,
     header_cells,
@@ -53,16 +58,18 @@ from coalgov.exports import (
     print_setup,
     styled,
     table_filter,
+    text_width,
     title_cells,
     xlsx_value,
 )
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
 
-from .ledger_sheets import NO, NUMBER_FORMATS, SHEETS, YES, Context, Sheet
+from .ledger_sheets import NO, NUMBER_FORMATS, SHEETS, WRAPPED_COLUMNS, YES, Context, Sheet
 from .models import LedgerExport
 
 logger = logging.getLogger(__name__)
+LEFT = Alignment(horizontal="left")
 
 MAX_DAYS = 366
 PROGRESS_EVERY = 5000  # rows between two progress UPDATEs (each also renews the lease)
@@ -285,13 +292,18 @@ class _SheetWriter:
         ws.append(title_cells(ws, self.title))
         ws.append(header_cells(ws, self.headers))
         # The style of each kind of value, and of the columns whose numbers have a format of their own.
+        # Numbers and dates centred under their header, long text wrapped in its column.
         self.by_type = {
-            int: number_style(ws, INTEGER),
-            datetime.datetime: number_style(ws, DATETIME),
-            datetime.date: number_style(ws, DATE),
+            int: number_style(ws, INTEGER, CENTRED),
+            datetime.datetime: number_style(ws, DATETIME, CENTRED),
+            datetime.date: number_style(ws, DATE, CENTRED),
+            str: None,
         }
-        self.by_column = [NUMBER_FORMATS.get(header) for header in self.headers]
-        self.by_column = [fmt and number_style(ws, fmt) for fmt in self.by_column]
+        wrapped = number_style(ws, alignment=WRAPPED)
+        self.by_column = [
+            number_style(ws, NUMBER_FORMATS[header]) if header in NUMBER_FORMATS else None for header in self.headers
+        ]
+        self.text_by_column = [wrapped if header in WRAPPED_COLUMNS else None for header in self.headers]
         self.ws, self.rows = ws, HEADER_ROW
         self.titles.append(title)
 
@@ -299,13 +311,31 @@ class _SheetWriter:
         if self.rows >= self.limit:
             self._new()
         ws, by_type = self.ws, self.by_type
-        cells = []
-        for value, column_style in zip(values, self.by_column, strict=True):
+        cells, lines = [], 1
+        for value, column_style, text_style, width in zip(
+            values, self.by_column, self.text_by_column, self.widths, strict=True
+        ):
             value = _cell(ws, value)
-            style = column_style or by_type.get(type(value))
-            cells.append(value if style is None or value is None else styled(ws, value, style))
-        ws.append(cells)
+            if value is None:
+                cells.append(None)
+                continue
+            kind = type(value)
+            if kind is str and text_style is not None:
+                cells.append(styled(ws, value, text_style))
+                if 2 * len(value) > width - 1:  # may need more than one line (a Chinese character is two wide)
+                    lines = max(lines, math.ceil(text_width(value) / (width - 1)))
+                continue
+            style = column_style or by_type.get(kind)
+            cells.append(value if style is None else styled(ws, value, style))  # (a formula's cell as it is)
         self.rows += 1
+        if lines > 1:
+            # A row with wrapped text is as tall as its longest text; its height is written with the row, then
+            # forgotten, so that memory stays flat.
+            ws.row_dimensions[self.rows].height = min(lines, 20) * HEADER_LINE_HEIGHT
+            ws.append(cells)
+            del ws.row_dimensions[self.rows]
+        else:
+            ws.append(cells)
 
     def finish(self) -> None:
         """The autofilter over the sheet's rows, once they are all written."""
@@ -353,6 +383,7 @@ def info_setup(ws) -> None:
         ws.column_dimensions[letter].width = width
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.oddFooter.center.text = FOOTER
 
@@ -420,8 +451,13 @@ def ledger_build(
             written.append((sheet, writer.titles, count))
         info = workbook.create_sheet("说明")
         info_setup(info)
+        left = {  # numbers and the time under the words they go with
+            int: number_style(info, INTEGER, LEFT),
+            datetime.datetime: number_style(info, "yyyy-mm-dd hh:mm:ss", LEFT),
+        }
         for line in _info_rows(export, written):
-            info.append([_cell(info, value) for value in line])
+            cells = [_cell(info, value) for value in line]
+            info.append([styled(info, c, left[type(c)]) if type(c) in left else c for c in cells])
         workbook.save(temporary)
         os.chmod(temporary, 0o640)
         os.replace(temporary, final)

@@ -10,6 +10,7 @@ import re
 from openpyxl import Workbook
 
 from coalgov.exports import (
+    CENTRED,
     DECIMAL,
     HEADER_ROW,
     INTEGER,
@@ -92,8 +93,8 @@ def _widths(rows) -> list[float]:
 
 
 def _xlsx_cell(ws, value, style):
-    if value is None:
-        return NONE
+    """Numbers (and the — or 无数据 in their place) centred in their format; names as text, left."""
+    value = NONE if value is None else value
     if style is None or (isinstance(value, str) and formula_looking(value)):
         return xlsx_value(ws, value)  # a formula-looking name stays text (coalgov/exports.py)
     return styled(ws, value, style)
@@ -104,7 +105,7 @@ def _sheet(ws, ranking: Ranking, rows, title: str) -> None:
     print_setup(ws, headers=HEADER, widths=widths, landscape=True)
     ws.append(title_cells(ws, title))
     ws.append(header_cells(ws, HEADER))
-    styles = [fmt and number_style(ws, fmt) for fmt in _column_formats()]
+    styles = [fmt and number_style(ws, fmt, CENTRED) for fmt in _column_formats()]
     lines = table_rows(ranking, rows)
     for line in lines:
         ws.append([_xlsx_cell(ws, v, style) for v, style in zip(line, styles, strict=True)])
