@@ -21,7 +21,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from coalgov.exports import FOOTER, SYSTEM_NAME, chinese_period, text_width
+from coalgov.exports import FOOTER, SYSTEM_NAME, chinese_period, csv_number_as_text, text_width
 from divisions.models import Division, Level
 from reports import ledgers
 from reports.ranking_exports import HEADER
@@ -318,3 +318,11 @@ def test_a_ledger_prints_each_sheet_one_page_wide_on_a4(people, data, wulibao, m
         assert re.search(rf"第\s*{number}\s*页\s*共\s*{len(pages)}\s*页", text), number  # the footer
     size, text = pages[-1]
     assert size == A4_PORTRAIT and "时间范围" in text
+
+
+@pytest.mark.parametrize("text", ["=1+1", "\t=1+1", "410103001001A", "+4+A1", "\t\t1"])
+def test_only_a_plain_number_may_be_written_behind_a_tab(text):
+    """The tab that keeps a code as text is never a way for a formula in: anything but digits is refused."""
+    with pytest.raises(ValueError):
+        csv_number_as_text(text)
+    assert csv_number_as_text("410103001001") == "\t410103001001" and csv_number_as_text("-5") == "\t-5"
