@@ -142,7 +142,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(port: int, worker_class: str, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(port: int, worker_class: str, workers: int, threads: int, code: Path) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "false"}
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -160,7 +160,7 @@ def start_gunicorn(port: int, worker_class: str, workers: int, threads: int) -> 
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=code, env=env)
     # The master listens at once; wait until a worker has loaded the app and answers.
     for _ in range(300):
         try:
@@ -246,6 +246,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--slow", type=int, default=0, help="slow-uploading phones beside /healthz")
     parser.add_argument("--no-proxy", action="store_true", help="talk to gunicorn directly, without nginx")
+    parser.add_argument("--code", type=Path, default=ROOT, help="serve another export of the code (a before/after)")
     parser.add_argument("--prepare-only", action="store_true")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -283,10 +284,11 @@ def main() -> None:
     print(
         f"{Household.objects.count():,} households, {before:,} visits; phones in {len(communities)} communities "
         f"of {subdistrict.name}, {len(homes)} households; gunicorn {args.worker_class} "
-        f"{args.workers} workers × {args.threads} threads, {'directly' if args.no_proxy else 'behind nginx'}"
+        f"{args.workers} workers × {args.threads} threads, {'directly' if args.no_proxy else 'behind nginx'}, "
+        f"code: {'this checkout' if args.code == ROOT else args.code.name}"
     )
     connection.close()
-    server = start_gunicorn(upstream, args.worker_class, args.workers, args.threads)
+    server = start_gunicorn(upstream, args.worker_class, args.workers, args.threads, args.code)
     proxy = None if args.no_proxy else start_nginx(folder, port, upstream)
     stop = threading.Event()
     try:

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -93,6 +93,10 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         inspection, created = services.inspection_record(
             actor=request.user, photos=photos, **serializer.service_arguments()
         )
+        if created:
+            # The serializer that read the request writes the answer: its fields are built once per request.
+            serializer.instance = inspection
+            return Response(serializer.data, status=status.HTTP_201_CREATED)
         return self.created_or_repeated(inspection, created)
 
     @extend_schema(request=VoidSerializer, responses=InspectionSerializer)
