@@ -17,4 +17,7 @@ RUN SECRET_KEY=build-only python manage.py compilemessages --ignore 'node_module
     && useradd --system --uid 1000 coalgov && mkdir -p /app/media && chown coalgov /app/media
 USER coalgov
 EXPOSE 8000
-CMD ["gunicorn", "coalgov.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# gthread, 2 workers × 4 threads behind the nginx of docker-compose.yml, which buffers request bodies: why in
+# docs/fieldwork.md "Serving phones".
+CMD ["gunicorn", "coalgov.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", \
+     "--threads", "4", "--timeout", "60"]
