@@ -1,4 +1,5 @@
-"""Household register at scale: list page and API, filtered to one community, beside the bare SQL.
+"""Household register at scale: list page and API, filtered to one community, beside the bare SQL; and the
+import of a register, beside a minimal django-import-export resource on the same files.
 
 Run against a PostgreSQL database of its own (it adds rows and never deletes them):
 
@@ -7,6 +8,15 @@ Run against a PostgreSQL database of its own (it adds rows and never deletes the
 
 Prints, for each question, the median server time of the Django view (request in, response out, through
 the test client, no network) and of the bare SQL the view's queries amount to.
+
+    createdb -h 127.0.0.1 -U postgres coalgov_bench_import
+    .venv/bin/pip install -r bench/requirements.txt   # django-import-export: for the comparison only
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/coalgov_bench_import \
+        .venv/bin/python bench/bench_households.py --imports --rows 100000
+
+Imports the same 100,000 rows as .csv and as .xlsx with `households_import` and with a minimal
+django-import-export `ModelResource` in bulk mode, interleaved in one run (the register emptied before each),
+and prints rows/s for each, the ratio, and the load average. This database's households are deleted.
 """
 
 import argparse
@@ -89,16 +99,142 @@ def bare_sql_ms(queries: list[str], repeat: int) -> float:
     return median_ms(run, repeat)
 
 
+IMPORT_COLUMNS = ["division", "kind", "estate", "building", "unit", "room", "head_name", "phone", "heating"]
+IMPORT_COLUMNS += ["elderly_alone", "low_income", "latitude", "longitude"]
+
+
+def import_rows(n: int, codes: list[str]) -> list[list]:
+    """n distinct flats over the communities, about one in nine beside a monitoring station (priority zone)."""
+    return [
+        [
+            codes[k % len(codes)],
+            "residence" if k % 20 else "street_shop",
+            f"小区{k // 997 % 50}",
+            str(k % 12 + 1),
+            str(k % 4 + 1),
+            str(k),
+            f"户主{k}",
+            f"138{k % 100_000_000:08d}",
+            "coal" if k % 3 else "electric",
+            "1" if k % 50 == 0 else "0",
+            "1" if k % 40 == 0 else "0",
+            f"{34.70 + (k % 1000) / 10000:.6f}" if k % 2 else "",
+            f"{113.60 + (k % 997) / 10000:.6f}" if k % 2 else "",
+        ]
+        for k in range(n)
+    ]
+
+
+def write_files(rows: list[list], folder: Path) -> tuple[Path, Path]:
+    import csv
+
+    from openpyxl import Workbook
+
+    csv_path, xlsx_path = folder / "register.csv", folder / "register.xlsx"
+    with csv_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(IMPORT_COLUMNS)
+        writer.writerows(rows)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(IMPORT_COLUMNS)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(xlsx_path)
+    return csv_path, xlsx_path
+
+
+def empty_register() -> None:
+    from coalgov.models import AuditEvent
+    from households.models import RegisterCount
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE households_household CASCADE")
+    with connection.cursor() as cursor:  # the audit log is append-only for the app, not for a bench database
+        cursor.execute("DELETE FROM %s WHERE action = 'household.created'" % AuditEvent._meta.db_table)
+    RegisterCount.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE households_household")
+
+
+def import_export_resource():
+    """A minimal django-import-export resource for the register: bulk mode, the community by its code."""
+    from import_export import fields, resources
+    from import_export.widgets import ForeignKeyWidget
+
+    class HouseholdResource(resources.ModelResource):
+        division = fields.Field(
+            attribute="division", column_name="division", widget=ForeignKeyWidget(Division, field="code")
+        )
+
+        class Meta:
+            model = Household
+            fields = IMPORT_COLUMNS
+            use_bulk = True
+            batch_size = 2000
+            force_init_instance = True  # every row a new household, as a first load is
+
+        def before_save_instance(self, instance, row, **kwargs):
+            instance.division_code = instance.division.code
+
+    return HouseholdResource()
+
+
+def bench_imports(rows: int) -> None:
+    import tempfile
+
+    import tablib
+    from django.contrib.auth import get_user_model
+
+    from households.imports import households_import
+
+    user, _ = get_user_model().objects.get_or_create(username="bench_admin")
+    Membership.objects.get_or_create(user=user, division=Division.objects.get(code="410103"), role="district_admin")
+    codes = list(Division.objects.filter(level=Level.COMMUNITY).order_by("code").values_list("code", flat=True)[:12])
+    resource = import_export_resource()
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        files = write_files(import_rows(rows, codes), Path(folder))
+        print(f"wrote {rows:,} rows as .csv and .xlsx in {time.perf_counter() - started:.1f} s\n")
+
+        def ours(path):
+            result = households_import(actor=user, path=path, source=path.name)
+            assert (result.created, result.error_count) == (rows, 0), (result.created, result.errors[:3])
+
+        def theirs(path):
+            kind = "csv" if path.suffix == ".csv" else "xlsx"
+            data = path.read_text(encoding="utf-8") if kind == "csv" else path.read_bytes()
+            dataset = tablib.Dataset().load(data, format=kind)
+            result = resource.import_data(dataset, dry_run=False, use_transactions=True, raise_errors=True)
+            assert not result.has_errors() and Household.objects.count() == rows
+
+        print(f"{'file':8} {'households_import':>18} {'import-export':>14} {'ratio':>7}   load average")
+        for path in files:
+            rates = []
+            for fn in (ours, theirs):
+                empty_register()
+                began = time.perf_counter()
+                fn(path)
+                rates.append(rows / (time.perf_counter() - began))
+            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(f"{path.suffix:8} {rates[0]:14,.0f} r/s {rates[1]:10,.0f} r/s {rates[0] / rates[1]:6.1f}×   {load}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--imports", action="store_true", help="time the register import instead of the lists")
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the imported files (--imports)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database of its own: the figures mean nothing on SQLite.")
 
     call_command("migrate", verbosity=0)
     call_command("load_divisions", verbosity=0)
+    if args.imports:
+        bench_imports(args.rows)
+        return
     populate(args.households)
 
     from django.contrib.auth import get_user_model

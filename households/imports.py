@@ -15,6 +15,7 @@ import csv
 import datetime
 import functools
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,24 +25,24 @@ from xml.etree.ElementTree import ParseError, iterparse
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook
 
 from coalgov.audit import changes_between, snapshot
 from coalgov.dates import date_check
 from coalgov.locks import REGISTER_COUNTS, xact_lock
 from coalgov.models import AuditEvent
-from divisions.geo import zone_stations
+from divisions.geo import priority_station_for, zone_stations
 from divisions.models import Division, Level, community_code
 from divisions.scoping import covers, entry_codes
 
-from .models import Heating, Household, Kind
-from .services import AUDITED_FIELDS, _place, register_counts_refresh
+from .models import Heating, Household, Kind, phone_validator
+from .services import AUDITED_FIELDS, register_counts_refresh
 
 BATCH = 2000
+SPOOL_IN_MEMORY = 16 * 2**20  # staged rows beyond this go to a temporary file
 PROGRESS_EVERY = 5000  # rows between two progress reports
 MAX_ERRORS = 200  # listed; the count goes on
 
@@ -121,22 +122,18 @@ class ImportResult:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, {field: text}) for each non-empty row, streamed."""
+    """(line number, {field: text}) for each non-empty row. A .xlsx is read by calamine (Rust: its first sheet,
+    every row whatever the sheet's declared dimension, row 1 first); a .csv is streamed."""
     if path.suffix.lower() == ".xlsx":
         try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            workbook = CalamineWorkbook.from_path(str(path))
+            try:
+                rows = workbook.get_sheet_by_index(0).iter_rows()
+            finally:
+                workbook.close()
+        except (CalamineError, zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError) as exc:
             raise ValidationError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-        try:
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()  # read every row, not only those the file's <dimension> claims
-            rows = sheet.iter_rows(values_only=True)
-            yield from _mapped(rows)
-        except (ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            # A workbook damaged past its first bytes fails while its rows are read.
-            raise ValidationError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-        finally:
-            workbook.close()
+        yield from _mapped(rows)
     elif path.suffix.lower() == ".csv":
         try:
             with path.open(encoding=_csv_encoding(path), newline="") as handle:
@@ -315,10 +312,12 @@ def _mapped(rows) -> Iterator[tuple[int, dict]]:
     for line, row in enumerate(rows, start=2):
         values: dict[str, str] = {}
         for name, value in zip(columns, row, strict=False):
-            text = _text(value)
+            if name is None:
+                continue  # a column the register does not know
+            text = value.strip() if type(value) is str else _text(value)  # a .csv's cells are all text
             # Columns that name the same field (户主 and 经营者): the first one filled wins; of a community's
             # and a grid's code, the grid's, which is longer and extends the community's.
-            if name and text and (not values.get(name) or (name == "division" and len(text) > len(values[name]))):
+            if text and (not values.get(name) or (name == "division" and len(text) > len(values[name]))):
                 values[name] = text
         if values:
             yield line, values
@@ -415,8 +414,169 @@ def _household(values: dict, divisions: dict[str, Division], entry, actor, resul
     return household
 
 
-def _key(household: Household) -> tuple:
-    return (household.division_code, *(getattr(household, name).strip() for name in ADDRESS_KEY))
+# --- Checking fast ------------------------------------------------------------------------------------
+# Most rows of a real register are right. `_fast` accepts a row only where it is sure the model's own checks
+# (`_household`: clean_fields and clean, a few hundred microseconds a row) would: lengths, the phone's pattern,
+# China's coordinates, estate or street address. Any row it is not sure of goes through `_household`, which
+# says exactly what is wrong — or accepts it, and then that row is staged as `_household` built it.
+
+TEXT_FIELDS = ("estate", "building", "unit", "room", "address", "head_name", "phone")
+MAX_LENGTHS = {name: Household._meta.get_field(name).max_length for name in TEXT_FIELDS}
+PHONE = re.compile(phone_validator.regex.pattern)
+SIX_PLACES = Decimal("0.000001")
+LATITUDES = (Decimal(3), Decimal(54))  # divisions.geo.LATITUDE_VALIDATORS
+LONGITUDES = (Decimal(73), Decimal(136))  # divisions.geo.LONGITUDE_VALIDATORS
+
+# The staging table's columns, in the order `_staged` writes them (COPY's text format).
+STAGED = (
+    "line",
+    "division_id",
+    "division_code",
+    "division_name",
+    "kind",
+    "estate",
+    "building",
+    "unit",
+    "room",
+    "address",
+    "head_name",
+    "phone",
+    *BOOLEANS,
+    "heating",
+    "latitude",
+    "longitude",
+    "in_priority_zone",
+    "priority_station_id",
+    "notes",
+    "created_at",
+    "label",
+)
+ESCAPED = re.compile(r"[\\\t\n\r]")
+BOOLEAN_TEXT = {True: "t", False: "f"}
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class _Checker:
+    """Checks rows and stages the good ones as lines of PostgreSQL COPY text in a spooled file (flat memory)."""
+
+    def __init__(self, *, actor, entry, divisions: dict[str, Division], stations, result: ImportResult, spool):
+        self.actor, self.entry, self.divisions, self.stations = actor, entry, divisions, stations
+        self.result, self.spool = result, spool
+        self.covered: dict[str, bool] = {}
+        self.communities: set[str] = set()
+        self.staged = 0
+        self.kinds, self.heatings = _choice_names(Kind), _choice_names(Heating)
+
+    def row(self, line: int, values: dict) -> None:
+        data = self._fast(values)
+        if data is None:
+            household = _household(values, self.divisions, self.entry, self.actor, self.result, line)
+            if household is None:
+                return
+            data = {name: getattr(household, name) for name in (*TEXT_FIELDS, *BOOLEANS, "notes", "kind", "heating")}
+            data |= {"division": household.division, "latitude": household.latitude, "longitude": household.longitude}
+            data["registered_at"] = household.registered_at
+        self._stage(line, data)
+
+    def _covers(self, code: str) -> bool:
+        known = self.covered.get(code)
+        if known is None:
+            known = self.covered[code] = covers(self.entry, code)
+        return known
+
+    def _fast(self, values: dict) -> dict | None:
+        """The row's values, ready to stage, if it is surely right; None to let `_household` decide."""
+        text = "".join(values.values())
+        if CONTROL.search(text) or DateCell in set(map(type, values.values())):
+            return None
+        # Text that COPY must see escaped is rare: the other rows' values are written as they are.
+        plain = ESCAPED.search(text) is None
+        division = self.divisions.get(values.get("division", ""))
+        if division is None or not self._covers(division.code):
+            return None
+        data = {name: values.get(name, "") for name in TEXT_FIELDS}
+        if any(len(data[name]) > limit for name, limit in MAX_LENGTHS.items()):
+            return None
+        if not (data["estate"] or data["address"]) or (data["phone"] and not PHONE.match(data["phone"])):
+            return None
+        kind = self.kinds.get(values["kind"]) if values.get("kind") else Kind.RESIDENCE
+        heating = self.heatings.get(values["heating"]) if values.get("heating") else Heating.UNKNOWN
+        if kind is None or heating is None:
+            return None
+        for name in BOOLEANS:
+            text = values.get(name, "").lower()
+            if text in TRUE:
+                data[name] = True
+            elif text in FALSE:
+                data[name] = False
+            else:
+                return None
+        latitude, longitude = values.get("latitude", ""), values.get("longitude", "")
+        if bool(latitude) != bool(longitude):
+            return None
+        if latitude:
+            try:
+                latitude = Decimal(latitude).quantize(SIX_PLACES)
+                longitude = Decimal(longitude).quantize(SIX_PLACES)
+            except InvalidOperation:
+                return None
+            if not (LATITUDES[0] <= latitude <= LATITUDES[1] and LONGITUDES[0] <= longitude <= LONGITUDES[1]):
+                return None
+        registered_at = None
+        if values.get("created_at"):
+            day = _registered_on(values["created_at"])
+            if day is None:
+                return None
+            try:
+                date_check(day)
+            except ValidationError:
+                return None
+            registered_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+        data |= {"division": division, "kind": kind, "heating": heating, "notes": values.get("notes", "")}
+        data |= {"latitude": latitude or None, "longitude": longitude or None, "registered_at": registered_at}
+        data["plain"] = plain
+        return data
+
+    def _stage(self, line: int, data: dict) -> None:
+        division = data["division"]
+        station = priority_station_for(data["latitude"], data["longitude"], self.stations)
+        label = Household.label_of(None, *(data[name] for name in ADDRESS_KEY))
+        fields = [
+            line,
+            division.pk,
+            division.code,
+            division.name,
+            data["kind"],
+            *(data[name].strip() for name in TEXT_FIELDS),
+            *(data[name] for name in BOOLEANS),
+            data["heating"],
+            data["latitude"],
+            data["longitude"],
+            station is not None,
+            station.pk if station is not None else None,
+            data["notes"],
+            data["registered_at"].isoformat() if data["registered_at"] else None,
+            label[:200],
+        ]
+        if data.get("plain"):
+            texts = ("\\N" if value is None else BOOLEAN_TEXT.get(value, value) for value in map(_plain, fields))
+        else:
+            texts = map(_copy_text, fields)
+        self.spool.write("\t".join(texts) + "\n")
+        self.communities.add(community_code(division.code))
+        self.staged += 1
+
+
+def _plain(value):
+    return value if value is None or value is True or value is False else str(value)
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    return str(value).translate(COPY_ESCAPES)
 
 
 def households_import(
@@ -431,50 +591,209 @@ def households_import(
 ) -> ImportResult:
     """Check the file, then (unless `dry_run` or any row is wrong) register its new households. A file over
     `max_bytes`, over `max_rows` rows, or a zip bomb is refused before it is parsed (`import_size_check`).
-    `source` names the file in the audit log; `progress` hears how far the check and the writing are."""
+    `source` names the file in the audit log; `progress` hears how far the check and the writing are.
+
+    The file is read once. Each good row is staged as a line of COPY text in a spooled temporary file; the
+    writing loads them into a temporary table with COPY and registers them with two set-based statements (the
+    households not registered yet, in the file's order, then their audit entries), so no row is written by
+    Python one at a time. On a database other than PostgreSQL the staged rows are written with bulk_create."""
     path = Path(path)
     progress = progress or Progress()
     import_size_check(path, max_rows=max_rows, max_bytes=max_bytes)
-    entry = entry_codes(actor, "household")  # once: asked per row it would be a query per row
-    divisions = {d.code: d for d in Division.objects.filter(level__in=[Level.COMMUNITY, Level.GRID], is_active=True)}
-
-    def households(result: ImportResult, report) -> Iterator[Household]:
-        for line, values in _rows(path):
-            result.rows += 1
-            if max_rows is not None and result.rows > max_rows:  # the size check counted the same rows
-                raise _too_many_rows(max_rows)
-            if result.rows % PROGRESS_EVERY == 0:
-                report(result.rows)
-            household = _household(values, divisions, entry, actor, result, line)
-            if household is not None:
-                yield household
-
     checked = ImportResult()
-    communities = {community_code(h.division_code) for h in households(checked, progress.checked)}  # the check
-    progress.checked(checked.rows)
-    if checked.error_count:
-        return checked
-    with transaction.atomic():
-        # Two imports of one file at once: the second waits here, then finds the first's households.
-        for code in sorted(communities):
-            xact_lock(REGISTER_COUNTS, code)
-        progress.writing()
-        written = _register(
-            actor,
-            households(ImportResult(), progress.written),
-            communities,
-            source=source or path.name,
-            dry_run=dry_run,
+    divisions = {d.code: d for d in Division.objects.filter(level__in=[Level.COMMUNITY, Level.GRID], is_active=True)}
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
+        checker = _Checker(
+            actor=actor,
+            entry=entry_codes(actor, "household"),  # once: asked per row it would be a query per row
+            divisions=divisions,
+            stations=zone_stations(),
+            result=checked,
+            spool=spool,
         )
-        written.rows, written.error_count, written.errors = checked.rows, 0, []
-        progress.written(written.rows)
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            progress.finished(written)
+        for line, values in _rows(path):
+            checked.rows += 1
+            if max_rows is not None and checked.rows > max_rows:  # the size check counted the same rows
+                raise _too_many_rows(max_rows)
+            if checked.rows % PROGRESS_EVERY == 0:
+                progress.checked(checked.rows)
+            checker.row(line, values)
+        progress.checked(checked.rows)
+        if checked.error_count:
+            return checked
+        spool.seek(0)
+        with transaction.atomic():
+            # Two imports of one file at once: the second waits here, then finds the first's households.
+            for code in sorted(checker.communities):
+                xact_lock(REGISTER_COUNTS, code)
+            progress.writing()
+            reason = _("Imported from %(file)s") % {"file": source or path.name}
+            if connection.vendor == "postgresql":
+                created = _register_set_based(spool, actor=actor, reason=reason, progress=progress)
+            else:
+                created = _register_in_batches(spool, actor=actor, reason=reason, communities=checker.communities)
+            written = ImportResult(rows=checked.rows, created=created, skipped=checker.staged - created)
+            if not dry_run:
+                register_counts_refresh(checker.communities)
+            progress.written(checked.rows)
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                progress.finished(written)
     if dry_run:  # after the rollback, or what it records would be rolled back too
         progress.finished(written)
     return written
+
+
+STAGING = "household_import_staging"
+STAGING_TABLE = f"""
+    CREATE TEMPORARY TABLE {STAGING} (
+        line integer, division_id bigint, division_code varchar(20), division_name text, kind varchar(20),
+        estate varchar(100), building varchar(20), unit varchar(20), room varchar(20), address varchar(200),
+        head_name varchar(50), phone varchar(20), unmanaged boolean, no_gas_or_heating boolean,
+        elderly_alone boolean, low_income boolean, disabled boolean, heating varchar(16), latitude numeric(9, 6),
+        longitude numeric(10, 6), in_priority_zone boolean, priority_station_id bigint, notes text,
+        created_at timestamptz, label text
+    ) ON COMMIT DROP
+"""
+HOUSEHOLD_COLUMNS = (
+    "division_id, division_code, kind, estate, building, unit, room, address, head_name, phone, unmanaged, "
+    "no_gas_or_heating, elderly_alone, low_income, disabled, heating, latitude, longitude, in_priority_zone, "
+    "priority_station_id, notes"
+)
+# The first row of each address not registered yet (a current household with the same community and address,
+# compared without surrounding spaces as the Python check did), in the file's order; then one "created" audit
+# entry per household with the changes a registration records (services.AUDITED_FIELDS: each field that is
+# not null, as [null, value]).
+REGISTER = f"""
+    WITH fresh AS (
+        SELECT DISTINCT ON (division_code, estate, building, unit, room, address) *
+        FROM {STAGING} AS s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM households_household AS h
+            WHERE h.voided_at IS NULL AND h.division_code = s.division_code AND btrim(h.estate) = s.estate
+              AND btrim(h.building) = s.building AND btrim(h.unit) = s.unit AND btrim(h.room) = s.room
+              AND btrim(h.address) = s.address
+        )
+        ORDER BY division_code, estate, building, unit, room, address, line
+    ), inserted AS (
+        INSERT INTO households_household ({HOUSEHOLD_COLUMNS}, created_at, updated_at, created_by_id,
+                                         coal_status, void_reason)
+        SELECT {HOUSEHOLD_COLUMNS}, coalesce(created_at, %(now)s), %(now)s, %(actor)s, 'never', ''
+        FROM fresh ORDER BY line
+        RETURNING id, division_code, estate, building, unit, room, address
+    )
+    INSERT INTO {AuditEvent._meta.db_table}
+        (at, actor_id, action, content_type_id, object_id, object_repr, division_code, changes, reason)
+    SELECT %(now)s, %(actor)s, 'household.created', %(content_type)s, i.id::text, f.label, i.division_code,
+           jsonb_strip_nulls(jsonb_build_object(
+               'division', jsonb_build_array(null, f.division_name),
+               'kind', jsonb_build_array(null, f.kind),
+               'estate', jsonb_build_array(null, f.estate),
+               'building', jsonb_build_array(null, f.building),
+               'unit', jsonb_build_array(null, f.unit),
+               'room', jsonb_build_array(null, f.room),
+               'address', jsonb_build_array(null, f.address),
+               'head_name', jsonb_build_array(null, f.head_name),
+               'phone', jsonb_build_array(null, f.phone),
+               'unmanaged', jsonb_build_array(null, f.unmanaged),
+               'no_gas_or_heating', jsonb_build_array(null, f.no_gas_or_heating),
+               'elderly_alone', jsonb_build_array(null, f.elderly_alone),
+               'low_income', jsonb_build_array(null, f.low_income),
+               'disabled', jsonb_build_array(null, f.disabled),
+               'heating', jsonb_build_array(null, f.heating),
+               'latitude', CASE WHEN f.latitude IS NOT NULL THEN jsonb_build_array(null, f.latitude::text) END,
+               'longitude', CASE WHEN f.longitude IS NOT NULL THEN jsonb_build_array(null, f.longitude::text) END,
+               'notes', jsonb_build_array(null, f.notes),
+               'in_priority_zone', jsonb_build_array(null, f.in_priority_zone)
+           )),
+           %(reason)s
+    FROM inserted AS i
+    JOIN fresh AS f USING (division_code, estate, building, unit, room, address)
+"""
+
+
+def _register_set_based(spool, *, actor, reason: str, progress: Progress) -> int:
+    """COPY the staged rows into a temporary table and register them in two statements; returns how many
+    households were registered."""
+    with connection.cursor() as cursor:
+        cursor.execute(STAGING_TABLE)
+        cursor.copy_expert(f"COPY {STAGING} ({', '.join(STAGED)}) FROM STDIN", spool)
+        cursor.execute(f"ANALYZE {STAGING}")  # a temporary table has no statistics: the plan needs them
+        cursor.execute(
+            REGISTER,
+            {
+                "now": timezone.now(),
+                "actor": actor.pk,
+                "content_type": ContentType.objects.get_for_model(Household).pk,
+                "reason": reason,
+            },
+        )
+        created = cursor.rowcount
+        cursor.execute(f"DROP TABLE {STAGING}")
+    progress.written(created)
+    return created
+
+
+def _register_in_batches(spool, *, actor, reason: str, communities: set[str]) -> int:
+    """The same without COPY (SQLite, for `make run` and `make test` without PostgreSQL): the staged rows read
+    back, the registered addresses in Python, bulk_create in batches."""
+    registered = _registered(communities)
+    content_type = ContentType.objects.get_for_model(Household)
+    created, batch = 0, []
+
+    def flush():
+        Household.objects.bulk_create(batch)
+        dated = [h for h in batch if h.registered_at is not None]
+        for h in dated:
+            h.created_at = h.registered_at
+        if dated:  # created_at is auto_now_add, so the insert wrote now
+            Household.objects.bulk_update(dated, ["created_at"])
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                actor=actor,
+                action="household.created",
+                content_type=content_type,
+                object_id=str(h.pk),
+                object_repr=str(h)[:200],
+                division_code=h.division_code,
+                changes=changes_between({}, snapshot(h, AUDITED_FIELDS)),
+                reason=reason,
+            )
+            for h in batch
+        )
+        batch.clear()
+
+    for line in spool:
+        row = dict(zip(STAGED, (_from_copy_text(text) for text in line.rstrip("\n").split("\t")), strict=True))
+        key = (row["division_code"], *(row[name] for name in ADDRESS_KEY))
+        if key in registered:
+            continue
+        registered.add(key)
+        household = Household(
+            created_by=actor,
+            **{name: row[name] for name in ("division_id", "division_code", "kind", *TEXT_FIELDS, "heating")},
+            **{name: row[name] == "t" for name in (*BOOLEANS, "in_priority_zone")},
+            latitude=Decimal(row["latitude"]) if row["latitude"] else None,
+            longitude=Decimal(row["longitude"]) if row["longitude"] else None,
+            priority_station_id=int(row["priority_station_id"]) if row["priority_station_id"] else None,
+            notes=row["notes"] or "",
+        )
+        household.division = Division(pk=int(row["division_id"]), code=row["division_code"], name=row["division_name"])
+        household.registered_at = datetime.datetime.fromisoformat(row["created_at"]) if row["created_at"] else None
+        batch.append(household)
+        created += 1
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    return created
+
+
+def _from_copy_text(text: str) -> str | None:
+    if text == "\\N":
+        return None
+    return re.sub(r"\\([\\tnr])", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), "\\"), text)
 
 
 def _registered(communities: set[str]) -> set[tuple]:
@@ -488,52 +807,3 @@ def _registered(communities: set[str]) -> set[tuple]:
         )
         keys.update((division_code, *(part.strip() for part in parts)) for division_code, *parts in rows.iterator())
     return keys
-
-
-def _register(actor, households: Iterator[Household], communities: set[str], *, source: str, dry_run: bool):
-    """Write the households not yet registered, in batches; count those skipped."""
-    result = ImportResult()
-    registered = _registered(communities)
-    stations = zone_stations()
-    content_type = ContentType.objects.get_for_model(Household)
-    batch: list[Household] = []
-
-    def flush():
-        if not dry_run:
-            Household.objects.bulk_create(batch)
-            dated = [h for h in batch if h.registered_at is not None]
-            for h in dated:
-                h.created_at = h.registered_at
-            if dated:  # one UPDATE per batch: created_at is auto_now_add, so the insert wrote now
-                Household.objects.bulk_update(dated, ["created_at"])
-            AuditEvent.objects.bulk_create(
-                AuditEvent(
-                    actor=actor,
-                    action="household.created",
-                    content_type=content_type,
-                    object_id=str(h.pk),
-                    object_repr=str(h)[:200],
-                    division_code=h.division_code,
-                    changes=changes_between({}, snapshot(h, AUDITED_FIELDS)),
-                    reason=_("Imported from %(file)s") % {"file": source},
-                )
-                for h in batch
-            )
-        result.created += len(batch)
-        batch.clear()
-
-    for household in households:
-        key = _key(household)
-        if key in registered:  # registered before, or earlier in this file
-            result.skipped += 1
-            continue
-        registered.add(key)
-        _place(household, stations)
-        batch.append(household)
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
-    if not dry_run:
-        register_counts_refresh(communities)
-    return result

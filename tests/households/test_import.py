@@ -515,3 +515,39 @@ def test_a_csv_of_a_hundred_thousand_rows_is_refused_within_a_second(tmp_path, p
 
     assert time.monotonic() - started < 1.0
     assert not Household.objects.exists()
+
+
+def test_each_imported_household_has_the_audit_entry_a_registration_records(
+    tmp_path, client_as, people, wulibao_community
+):
+    from coalgov.audit import changes_between, snapshot
+    from households.services import AUDITED_FIELDS
+
+    header = ["社区代码", "小区", "楼栋", "单元", "房号", "户主", "备注", "纬度", "经度"]
+    notes = "门口\t有煤棚\\旧\n第二行"  # text COPY must escape comes back as typed
+    path = xlsx(
+        tmp_path,
+        [
+            [wulibao_community.code, "龙亭小区", 3, 2, 501, "王大爷", notes, 34.7526, 113.6417],
+            [wulibao_community.code, "龙亭小区", 3, 2, 502, "李阿姨", "", None, None],
+        ],
+        header=header,
+    )
+    households_import(actor=people["wulibao_admin"], path=path, source="五里堡台账.xlsx")
+
+    first, second = Household.objects.order_by("id")
+    assert (first.room, first.notes, first.in_priority_zone, second.room) == ("501", notes, True, "502")
+    for household in (first, second):
+        event = AuditEvent.objects.for_object(household).get()
+        assert (event.action, event.actor, event.reason) == (
+            "household.created",
+            people["wulibao_admin"],
+            "从 五里堡台账.xlsx 导入",
+        )
+        assert event.object_repr == str(household) and event.division_code == wulibao_community.code
+        assert event.changes == changes_between({}, snapshot(household, AUDITED_FIELDS))
+    # The household's page shows who registered it, when, and from which file.
+    page = client_as("wulibao_admin").get(f"/households/{first.pk}/").content.decode()
+    history = page[page.index('data-testid="history"') :] if 'data-testid="history"' in page else page
+    assert "从 五里堡台账.xlsx 导入" in history, history[:3000]
+    assert event.actor_name in history
