@@ -43,7 +43,7 @@ def _period(request, station):
 
 @login_required
 def station_list(request):
-    """Every station, those with a priority zone first, with yesterday's and the latest day's daily mean."""
+    """Every station, those with a priority zone first, with yesterday's PM2.5 daily mean and grade."""
     stations = list(MonitoringStation.objects.order_by("-has_priority_zone", "code"))
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     means = selectors.daily_means(station_ids=[s.pk for s in stations], start=yesterday, end=yesterday)

@@ -145,3 +145,12 @@ def test_the_station_list_shows_yesterdays_mean_to_everyone(client_as, zone):
     assert (heyida["mean"], heyida["grade"]) == (200, "重度污染")
     assert b"/air/upload/" not in response.content
     assert b"/air/upload/" in client_as("qu_admin").get("/air/").content
+
+
+def test_the_admin_shows_readings_and_imports_read_only(client, zone):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    assert client.get("/admin/air/reading/").status_code == 200
+    assert client.get("/admin/air/readingimport/").status_code == 200
+    assert client.get("/admin/air/reading/add/").status_code == 403
