@@ -113,6 +113,7 @@ def ranking_docx(ranking: Ranking) -> bytes:
             )
             + "。"
         )
+    document.paragraph()  # a blank line before the attachment's note (附件说明, GB/T 9704 7.3.4)
     document.text("附件：社区排名表")
     document.signature(office_name(district), bulletin_date(ranking))
     document.attachment(f"{district}社区排名表")
