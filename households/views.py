@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
@@ -53,10 +55,26 @@ def _households():
     return Household.objects.select_related("division", "division__parent", "priority_station")
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: a district's list (a million households) must not COUNT(*) them all on
+    every page, nor walk an OFFSET of hundreds of thousands. Past the cap the page says "more than N" and offers
+    the first N; the filters narrow the list to the rest."""
+
+    COUNT_CAP = 10_000
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list[: self.COUNT_CAP + 1].count()  # COUNT(*) over a LIMITed subquery
+        self.capped = counted > self.COUNT_CAP
+        return min(counted, self.COUNT_CAP)
+
+
 class HouseholdListView(ScopedFilterView):
     queryset = _households()
     filterset_class = HouseholdFilterSet
     template_name = "households/household_list.html"
+    paginator_class = CappedPaginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -155,3 +155,25 @@ def test_a_search_by_displayed_address_costs_the_same_queries_for_few_or_many(
 
     assert len(page.context["object_list"]) > len(few.context["object_list"])
     assert (page_many, api_many) == (page_few, api_few)
+
+
+def test_the_districts_page_counts_at_most_the_cap_and_says_there_are_more(client_as, grow, monkeypatch):
+    from households.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 4)
+    monkeypatch.setattr("households.views.HouseholdListView.paginate_by", 2)
+    client = client_as("qu_admin")
+    grow(3)
+    few_queries, few = queries_for(client, "/households/")
+    assert "3 户" in few.content.decode() and "共 2 页" in few.content.decode()
+
+    grow(6)
+    with CaptureQueriesContext(connection) as captured:
+        many = client.get("/households/")
+    page = many.content.decode()
+    assert "超过 4 户" in page and "共" not in page.split('aria-label="分页"')[-1]
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 5" in counts[0]  # never the whole district's rows
+    assert len(captured.captured_queries) == few_queries
+    assert client.get("/households/", {"page": 2}).status_code == 200
+    assert client.get("/households/", {"page": 3}).status_code == 404  # past the cap: filter instead
