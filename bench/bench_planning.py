@@ -14,7 +14,6 @@ Targets (issue 13): a subdistrict's plan in < 300 ms, the district's in < 2 s.
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -93,7 +92,7 @@ def add_bans_and_cases(user) -> None:
             INSERT INTO cases_case (source, household_id, responsible_unit_id, division_code, title, description,
                                     severity, deadline, status, rebounds, accountability_flagged, opened_by_id,
                                     opened_at, void_reason, reporter_name, reporter_contact)
-            SELECT CASE WHEN h.id %% 2 = 0 THEN 'tip_off' ELSE 'spot_check' END, h.id, h.division_id,
+            SELECT CASE WHEN h.id / 1000 %% 2 = 0 THEN 'tip_off' ELSE 'spot_check' END, h.id, h.division_id,
                    h.division_code, '散煤', '', 'normal', current_date + 7, 'open', 0, false, %s, now(), '', '', ''
             FROM households_household h WHERE h.id %% 1000 = 7
             """,
@@ -148,11 +147,10 @@ def main() -> None:
         ms = median_ms(planner, args.repeat)
         print(f"{f'{name} plan ({teams} teams × {doors} doors): score + teams':58} {ms:10.0f} {target:8} {'':>8}")
         url = f"/plan/?unit={unit.code}&teams={teams}&doors={doors}"
-        get = page(client, url)
+        ms = median_ms(page(client, url), args.repeat)
+        print(f"{f'{name} page {url}':58} {ms:10.0f} {target:8} {'':>8}")
         with CaptureQueriesContext(connection) as captured:
-            get()
-        ms = median_ms(get, args.repeat)
-        print(f"{f'{name} page {url}':58} {ms:10.0f} {target:8} {len(captured):8}")
+            planner()
         scoring = max(captured.captured_queries, key=lambda q: len(q["sql"]))["sql"]
 
         def bare(sql=scoring):
@@ -161,13 +159,12 @@ def main() -> None:
                 cursor.fetchall()
 
         print(f"{f'{name} scoring query, bare SQL':58} {median_ms(bare, args.repeat):10.0f} {'':>8} {1:8}")
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + scoring)
-            plan_lines = [row[0] for row in cursor.fetchall()]
         if os.environ.get("BENCH_EXPLAIN"):
-            print("\n".join(plan_lines))
-        del started
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + scoring)
+                print("\n".join(row[0] for row in cursor.fetchall()))
+    # The machine's load while measuring: the figures scale with it.
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from coalgov.dates import PLANNING_AHEAD
 from divisions.models import Division
 from divisions.scoping import codes_q
-from inspections.forms import MemberChoiceField, bound_dates, date_widget
+from inspections.forms import bound_dates, date_widget
 
 from .selectors import DEFAULT_WEIGHTS, PARTS
 from .services import LIMITS, MAX_DOORS, MAX_POINTS, MAX_TEAMS
@@ -43,21 +43,24 @@ class OperationForm(forms.Form):
     def __init__(self, *args, unit: Division, teams: int, **kwargs):
         super().__init__(*args, **kwargs)
         # As the operation's own form: members of the unit, a unit within it, or a unit above it (a leader).
+        # Read once for every team's list, so the page's queries do not grow with the number of teams.
         prefixes = [unit.code[:n] for n in range(1, len(unit.code))]
-        people = (
-            User.objects.filter(
+        self.people = {
+            str(user.pk): user
+            for user in User.objects.filter(
                 codes_q([unit.code], "memberships__division__code") | codes_q(prefixes, "memberships__division__code"),
                 is_active=True,
                 memberships__is_active=True,
             )
             .distinct()
             .order_by("username")
-        )
+        }
+        choices = [(pk, user.first_name or user.username) for pk, user in self.people.items()]
         self.teams = teams
         for number in range(1, teams + 1):
-            self.fields[f"team_{number}"] = MemberChoiceField(
+            self.fields[f"team_{number}"] = forms.MultipleChoiceField(
                 label=_("Team %(number)s") % {"number": number},
-                queryset=people,
+                choices=choices,
                 required=False,
                 widget=forms.SelectMultiple(attrs={"size": 4}),
             )
@@ -66,15 +69,19 @@ class OperationForm(forms.Form):
         data = super().clean()
         seen = set()
         for number in range(1, self.teams + 1):
-            for user in data.get(f"team_{number}") or ():
-                if user in seen:
-                    self.add_error(f"team_{number}", _("%(name)s is already in another team.") % {"name": user})
-                seen.add(user)
+            for pk in data.get(f"team_{number}") or ():
+                if pk in seen:
+                    user = self.people[pk]
+                    self.add_error(
+                        f"team_{number}",
+                        _("%(name)s is already in another team.") % {"name": user.first_name or user.username},
+                    )
+                seen.add(pk)
         return data
 
     @property
     def members(self) -> list[list]:
-        return [list(self.cleaned_data.get(f"team_{n}") or ()) for n in range(1, self.teams + 1)]
+        return [[self.people[pk] for pk in self.cleaned_data.get(f"team_{n}") or ()] for n in range(1, self.teams + 1)]
 
 
 class WeightsForm(forms.Form):

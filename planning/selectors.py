@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Max, Q, Value, When
-from django.db.models import Case as CaseWhen
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -128,10 +128,10 @@ def night_start(night: datetime.date) -> datetime.datetime:
 
 
 def _conditions(unit: Division, night: datetime.date, weights: dict) -> dict[str, Q]:
+    """Each reason's condition on a household, every subquery written once (the outer query combines them)."""
     start = night_start(night)
     stale_since = start - datetime.timedelta(days=weights["stale_days"])
     seen = Inspection.objects.current().exclude(outcome__in=UNSEEN).filter(division_code__startswith=unit.code)
-    visited_lately = seen.filter(started_at__gte=stale_since).values("household_id")
     unfinished = Case.objects.counted().unfinished().filter(household__isnull=False)
     banned = Ban.objects.current()
     return {
@@ -142,30 +142,35 @@ def _conditions(unit: Division, night: datetime.date, weights: dict) -> dict[str
             .exclude(household__coal_status=CoalStatus.CLEARED, household__coal_status_at__gt=F("rebound_at"))
             .values("household_id")
         ),
-        "recheck": Q(
+        "recheck_case": Q(
             pk__in=Recheck.objects.filter(
                 status=Recheck.Status.SCHEDULED, due_on__lte=night, case__voided_at__isnull=True
             ).values("case__household_id")
-        )
-        | (Q(pk__in=banned.values("household_id")) & ~Q(pk__in=visited_lately)),
+        ),
+        "banned": Q(pk__in=banned.values("household_id")),
         "open_case": Q(pk__in=unfinished.values("household_id")),
         "tip_off": Q(pk__in=unfinished.filter(source=Case.Source.TIP_OFF).values("household_id")),
-        "stale": ~Q(pk__in=visited_lately),
+        "stale": ~Q(pk__in=seen.filter(started_at__gte=stale_since).values("household_id")),
         "courtyard": Q(unmanaged=True) | Q(no_gas_or_heating=True),
         "street_shop": Q(kind=Kind.STREET_SHOP),
         "priority_zone": Q(in_priority_zone=True),
     }
 
 
-def _points(key: str, weight: float, factors: dict[int, float]):
+# How each reason holds in the outer query, from the inner query's columns (a 回头看 is due for a case's
+# scheduled re-check, or at a banned place not seen for the stale days).
+HOLDS = {key: f"part_{key}" for key in PART_KEYS}
+HOLDS["recheck"] = "(part_recheck_case OR (part_banned AND part_stale))"
+COLUMNS = ["id", "division_id", "division_code", "estate", "building", "unit", "room", "address", "kind", "head_name"]
+
+
+def _points_sql(key: str, weight: float, factors: dict[int, float]) -> tuple[str, list]:
     """The points a reason adds: its weight where it holds; the priority zone's times its station's factor."""
     if key == "priority_zone" and factors:
-        whens = [
-            When(Q(part_priority_zone=True, priority_station_id=pk), then=Value(weight * factor))
-            for pk, factor in factors.items()
-        ]
-        return CaseWhen(*whens, When(part_priority_zone=True, then=Value(weight)), default=Value(0.0))
-    return CaseWhen(When(**{f"part_{key}": True}, then=Value(weight)), default=Value(0.0))
+        whens = " ".join("WHEN priority_station_id = %s THEN %s" for _ in factors)
+        params = [v for pk, factor in factors.items() for v in (pk, weight * factor)]
+        return f"CASE WHEN NOT {HOLDS[key]} THEN 0.0 {whens} ELSE %s END", [*params, weight]
+    return f"CASE WHEN {HOLDS[key]} THEN %s ELSE 0.0 END", [weight]
 
 
 @dataclass
@@ -210,35 +215,36 @@ def plan_candidates(
         .filter(division_code__startswith=unit.code, started_at__gte=rested_since)
         .values("household_id")
     )
-    queryset = (
+    inner = (
         Household.objects.current()
         .filter(division_code__startswith=unit.code)
         .filter(Q(coal_status=CoalStatus.FOUND) | ~Q(pk__in=checked_lately))
         .annotate(**{f"part_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in conditions.items()})
+        .order_by()
+        .values(*COLUMNS, "priority_station_id", *(f"part_{k}" for k in conditions))
     )
-    points = {k: _points(k, float(weights[k]), factors) for k in PART_KEYS}
-    queryset = queryset.annotate(**{f"points_{k}": p for k, p in points.items()})
-    score = sum((F(f"points_{k}") for k in PART_KEYS[1:]), F(f"points_{PART_KEYS[0]}"))
-    rows = (
-        queryset.annotate(score=ExpressionWrapper(score, output_field=FloatField()))
-        .filter(score__gt=0)
-        .order_by("-score", "division_code", "estate", "building", "unit", "room", "address", "pk")
-        .values(
-            "pk",
-            "division_id",
-            "division_code",
-            "estate",
-            "building",
-            "unit",
-            "room",
-            "address",
-            "kind",
-            "head_name",
-            "score",
-            *(f"points_{k}" for k in PART_KEYS),
-        )[:limit]
-    )
-    rows = list(rows)
+    inner_sql, inner_params = inner.query.sql_with_params()
+    points = [_points_sql(k, float(weights[k]), factors) for k in PART_KEYS]
+    # The inner query answers each reason once per place (each subquery one hashed look-up); OFFSET 0 keeps
+    # PostgreSQL from folding it into the outer ones, which would repeat every subquery in each point, the
+    # score, its filter and its order. The outer queries add the points up and keep the best places above zero.
+    columns = ", ".join(COLUMNS)
+    scored = ", ".join(f"{expr} AS points_{k}" for (expr, _params), k in zip(points, PART_KEYS, strict=True))
+    total = " + ".join(f"points_{k}" for k in PART_KEYS)
+    sql = f"""
+        SELECT *, {total} AS score
+        FROM (SELECT {columns}, {scored} FROM ({inner_sql} OFFSET 0) AS parts) AS scored
+        WHERE {total} > 0
+        ORDER BY score DESC, division_code, estate, building, unit, room, address, id
+        LIMIT %s
+    """
+    params = [*(p for _expr, ps in points for p in ps), *inner_params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names_ = [c.name for c in cursor.description]
+        rows = [dict(zip(names_, row, strict=True)) for row in cursor.fetchall()]
+    for r in rows:
+        r["pk"] = r["id"]
     names = dict(Division.objects.filter(pk__in={r["division_id"] for r in rows}).values_list("pk", "name"))
     candidates = []
     for r in rows:
@@ -253,8 +259,8 @@ def plan_candidates(
             address=r["address"],
             kind=r["kind"],
             head_name=r["head_name"],
-            score=round(r["score"], 2),
-            parts={k: round(r[f"points_{k}"], 2) for k in PART_KEYS if r[f"points_{k}"]},
+            score=round(float(r["score"]), 2),
+            parts={k: round(float(r[f"points_{k}"]), 2) for k in PART_KEYS if r[f"points_{k}"]},
         )
         candidate.label = Household.label_of(r["pk"], r["estate"], r["building"], r["unit"], r["room"], r["address"])
         candidates.append(candidate)

@@ -1,5 +1,7 @@
 """The planner's pages: tonight's plan, a plan turned into an operation with its coverage, and the weights."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -97,7 +99,11 @@ def plan(request):
             context["operation_form"] = OperationForm(
                 unit=unit,
                 teams=form.cleaned_data["teams"],
-                initial={"title": _("Night check %(date)s") % {"date": f"{context['night']:%m-%d}"}},
+                initial={
+                    "title": _("Night check %(date)s") % {"date": f"{context['night']:%m-%d}"},
+                    # A double submission of this page makes one operation (planning.services).
+                    "client_uuid": uuid.uuid4(),
+                },
             )
         context["plans"] = (
             NightPlan.objects.visible_to(request.user).filter(division=unit).select_related("operation")[:10]

@@ -78,6 +78,10 @@ def test_the_page_makes_the_same_number_of_queries_however_many_places(client_as
     for n in range(40):
         household_in(wulibao_community, estate=f"小区{n % 3}", building=str(n % 5), unit="1", room=f"{n}01")
     assert queries() == few
+    # Nor with the number of teams (each team's list of people is read once for all).
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/plan/?teams=12&doors=3").status_code == 200
+    assert len(captured) == few
 
 
 def test_the_plan_downloads_as_a_docx_with_each_teams_doors(client_as, places):
@@ -119,6 +123,22 @@ def test_a_subdistrict_administrator_turns_the_plan_into_an_operation_once(clien
     assert list(night_plan.team_rows.get(number=1).members.all()) == [people["wulibao_inspector"]]
     assert PlanStop.objects.filter(team__plan=night_plan).count() == 6
     assert night_plan.weights == DEFAULT_WEIGHTS
+
+
+def test_one_person_in_two_teams_is_refused_and_nothing_is_made(client_as, people, places):
+    inspector = people["wulibao_inspector"].pk
+
+    response = operation_post(client_as("wulibao_admin"), team_1=[inspector], team_2=[inspector])
+
+    assert response.status_code == 200
+    assert "已在另一组" in response.content.decode()
+    assert not NightOperation.objects.exists()
+
+
+def test_the_plan_page_offers_a_fresh_submission_key(client_as, places):
+    form = client_as("wulibao_admin").get("/plan/").context["operation_form"]
+
+    assert form.initial["client_uuid"]
 
 
 def test_an_inspector_may_not_plan_an_operation(client_as, places):
