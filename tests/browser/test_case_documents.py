@@ -1,9 +1,14 @@
 """The rectification notice and follow-up sheet render in a real browser and print without the page chrome."""
 
+import re
+import subprocess
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.services import case_open
+from tests.documents.official import _tool
 
 from .test_sign_in import sign_in
 
@@ -33,3 +38,24 @@ def test_the_rectification_notice_prints_as_an_official_document(
     page.emulate_media(media="screen")
     page.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
     expect(page.get_by_test_id("follow-up-sheet")).to_contain_text(wulibao_community.name)
+
+
+def test_the_printed_notice_is_one_a4_page_with_the_number_and_date_of_its_docx(
+    page, live_server, people, wulibao_community, tmp_path
+):
+    case = case_open(
+        actor=people["qu_admin"], source="spot_check", responsible_unit=wulibao_community, title="楼道堆放散煤未清理"
+    )
+    sign_in(page, live_server, "wulibao_admin", households=0)
+    page.goto(f"{live_server.url}/cases/{case.pk}/rectification-notice/")
+
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(page.pdf(prefer_css_page_size=True))  # what the browser's print dialog would print
+
+    info = subprocess.run([_tool("pdfinfo"), pdf], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"Pages:\s+1\n", info)
+    assert re.search(r"Page size:.* pts \(A4\)", info)
+    text = re.sub(r"\s+", "", subprocess.run([_tool("pdftotext"), pdf, "-"], capture_output=True, text=True).stdout)
+    today = timezone.localdate()
+    assert f"二七散煤办〔{case.notice_year}〕{case.notice_serial}号" in text
+    assert text.endswith(f"二七区散煤治理工作领导小组办公室{today.year}年{today.month}月{today.day}日")
