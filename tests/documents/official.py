@@ -119,11 +119,11 @@ def _tool(name: str) -> str:
 
 @pytest.fixture
 def render(tmp_path):
-    """render(content, name) -> the PDF's pages as (width, height, text without white space), converted by
-    LibreOffice headless."""
+    """render(content, name, lines=False) -> the PDF's pages as (width, height, text without white space, or its
+    non-empty lines with `lines`), converted by LibreOffice headless."""
     soffice, pdfinfo, pdftotext = _tool("soffice"), _tool("pdfinfo"), _tool("pdftotext")
 
-    def convert(content: bytes, name: str) -> list[tuple[float, float, str]]:
+    def convert(content: bytes, name: str, lines: bool = False) -> list[tuple[float, float, str]]:
         source = tmp_path / f"{name}.docx"
         source.write_bytes(content)
         # Its own profile: no clash with another LibreOffice running on the machine.
@@ -142,7 +142,10 @@ def render(tmp_path):
                 [pdftotext, "-f", str(number), "-l", str(number), "-layout", pdf, "-"],
                 check=True, capture_output=True, text=True,
             ).stdout  # fmt: skip
-            pages.append((width, height, re.sub(r"\s+", "", text)))  # LibreOffice spaces out figures
+            # LibreOffice spaces out figures: white space is dropped (within each line, with `lines`).
+            if lines:
+                text = "\n".join(kept for line in text.splitlines() if (kept := re.sub(r"\s+", "", line)))
+            pages.append((width, height, text if lines else re.sub(r"\s+", "", text)))
         return pages
 
     return convert
