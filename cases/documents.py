@@ -1,5 +1,9 @@
 """The printable documents of a case, as editable .docx: the rectification notice (整改通知书) and the
-supervision follow-up sheet (督办单). The browser prints the same content from HTML with print CSS."""
+supervision follow-up sheet (督办单). The browser prints the same content from HTML with print CSS.
+
+The .docx are official documents laid out by `coalgov.official_docx` (GB/T 9704, docs/documents.md). The
+notice's number and date were written when the case was opened (`cases.numbering`); nothing here reads the
+clock for them."""
 
 import functools
 
