@@ -200,7 +200,7 @@ if AIR_PULL_URL:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "coalgov.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -278,6 +278,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 # --- Security (safe unless told otherwise) -----------------------------------------------------
 
+# A sign-in lasts SESSION_HOURS (12: a night's checks or an office day), not Django's two weeks: a phone left
+# signed in on a table, or a shared office PC, does not stay open for days.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "12")) * 3600
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Secure cookies mean the site is served over HTTPS (no sign-in works otherwise): then plain HTTP is redirected
@@ -337,7 +340,6 @@ PERMISSIONS_POLICY = {
             "usb",
             "serial",
             "hid",
-            "bluetooth",
             "midi",
             "display-capture",
             "accelerometer",
