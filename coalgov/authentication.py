@@ -4,8 +4,11 @@ Its own module: DRF reads DEFAULT_AUTHENTICATION_CLASSES when rest_framework.vie
 class must not live in a module that imports the views (coalgov.api does).
 """
 
+import functools
+
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -99,3 +102,29 @@ class ApiDocsPermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)
+
+
+def token_or_login_required(view):
+    """A page's file that scripts fetch too (a photo whose address the API gives): a request carrying an API
+    token is answered for the token's user, or 401 in the API's shape for a token that does not work; without
+    one, the page's session as with login_required (a person is sent to sign in)."""
+    from knox.auth import TokenAuthentication
+
+    page_view = login_required(view)
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.META.get("HTTP_AUTHORIZATION", "").startswith(settings.REST_KNOX["AUTH_HEADER_PREFIX"] + " "):
+            return page_view(request, *args, **kwargs)
+        try:
+            found = TokenAuthentication().authenticate(request)
+        except exceptions.AuthenticationFailed as exc:
+            found, refusal = None, exc
+        else:
+            refusal = exceptions.AuthenticationFailed()
+        if found is None:
+            return JsonResponse({"detail": str(refusal.detail), "code": refusal.detail.code}, status=401)
+        request.user = found[0]
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -6,7 +6,6 @@ they share (lists, pages acting on one household, voiding) is here.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView
 from django_filters.widgets import DateRangeWidget
 
+from coalgov.authentication import token_or_login_required
 from coalgov.views import ScopedFilterView, ScopedMixin
 from divisions.scoping import can_enter, covers, entry_codes
 from households.models import Household
@@ -35,12 +35,12 @@ def _photo_file(request, pk: int, field: str) -> FileResponse:
     return response
 
 
-@login_required
+@token_or_login_required
 def photo(request, pk: int):
     return _photo_file(request, pk, "image")
 
 
-@login_required
+@token_or_login_required
 def photo_thumbnail(request, pk: int):
     return _photo_file(request, pk, "thumbnail")
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
@@ -207,6 +207,19 @@ def test_a_photo_is_not_found_for_those_outside_its_jurisdiction(client_as, phot
 
 def test_an_anonymous_visitor_is_sent_to_sign_in_for_a_photo(client, photo_urls):
     assert {client.get(url).status_code for url in photo_urls} == {302}
+
+
+def test_a_script_with_a_token_fetches_the_photos_the_api_points_to(photo_urls, people):
+    from knox.models import AuthToken
+
+    def fetch(username, token=None):
+        token = token or AuthToken.objects.create(user=people[username])[1]
+        return [Client(HTTP_AUTHORIZATION=f"Token {token}").get(url) for url in photo_urls]
+
+    assert {(r.status_code, r["Content-Type"]) for r in fetch("wulibao_inspector")} == {(200, "image/jpeg")}
+    assert {r.status_code for r in fetch("huaihelu_inspector")} == {404}
+    refused = fetch("wulibao_inspector", token="0" * 64)
+    assert {(r.status_code, r.json()["code"]) for r in refused} == {(401, "authentication_failed")}
 
 
 def _with_comment_and_exif(name="photo.jpg") -> SimpleUploadedFile:
