@@ -164,13 +164,14 @@ HOLDS["recheck"] = "(part_recheck_case OR (part_banned AND part_stale))"
 COLUMNS = ["id", "division_id", "division_code", "estate", "building", "unit", "room", "address", "kind", "head_name"]
 
 
-def _points_sql(key: str, weight: float, factors: dict[int, float]) -> tuple[str, list]:
-    """The points a reason adds: its weight where it holds; the priority zone's times its station's factor."""
+def _points_sql(key: str, weight: int, factors: dict[int, float]) -> tuple[str, list]:
+    """The points a reason adds: its weight where it holds; the priority zone's times its station's factor.
+    Whole points add up as integers (the zone's factor makes its points a float), cheaper than decimals."""
     if key == "priority_zone" and factors:
         whens = " ".join("WHEN priority_station_id = %s THEN %s" for _ in factors)
         params = [v for pk, factor in factors.items() for v in (pk, weight * factor)]
-        return f"CASE WHEN NOT {HOLDS[key]} THEN 0.0 {whens} ELSE %s END", [*params, weight]
-    return f"CASE WHEN {HOLDS[key]} THEN %s ELSE 0.0 END", [weight]
+        return f"CASE WHEN NOT {HOLDS[key]} THEN 0.0 {whens} ELSE %s END", [*params, float(weight)]
+    return f"CASE WHEN {HOLDS[key]} THEN {int(weight)} ELSE 0 END", []
 
 
 @dataclass
@@ -224,18 +225,20 @@ def plan_candidates(
         .values(*COLUMNS, "priority_station_id", *(f"part_{k}" for k in conditions))
     )
     inner_sql, inner_params = inner.query.sql_with_params()
-    points = [_points_sql(k, float(weights[k]), factors) for k in PART_KEYS]
+    points = [_points_sql(k, int(weights[k]), factors) for k in PART_KEYS]
     # The inner query answers each reason once per place (each subquery one hashed look-up); OFFSET 0 keeps
     # PostgreSQL from folding it into the outer ones, which would repeat every subquery in each point, the
     # score, its filter and its order. The outer queries add the points up and keep the best places above zero.
     columns = ", ".join(COLUMNS)
     scored = ", ".join(f"{expr} AS points_{k}" for (expr, _params), k in zip(points, PART_KEYS, strict=True))
     total = " + ".join(f"points_{k}" for k in PART_KEYS)
+    # Ties in address order, by code point whatever the database's collation: the order walking.py deals in.
+    ties = ", ".join(f'{c} COLLATE "C"' for c in COLUMNS[2:8]) + ", id"
     sql = f"""
         SELECT *, {total} AS score
         FROM (SELECT {columns}, {scored} FROM ({inner_sql} OFFSET 0) AS parts) AS scored
         WHERE {total} > 0
-        ORDER BY score DESC, division_code, estate, building, unit, room, address, id
+        ORDER BY score DESC, {ties}
         LIMIT %s
     """
     params = [*(p for _expr, ps in points for p in ps), *inner_params, limit]
