@@ -27,6 +27,7 @@ page and never split a row across pages.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import io
 import re
@@ -41,6 +42,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -80,6 +82,8 @@ BODY_CHAR = 16  # one character of body text, in points
 # signature and the date, its top within a line of the text (GB/T 9704 7.3.5.1): two blank lines and those two.
 SEAL_LINES = 2
 TABLE_LINE = Pt(20)  # 小四, a little over one and a half: readable, and a 督办单 still fits one page
+
+ALIGNMENTS = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
 
 # What follows w:snapToGrid in a paragraph's properties (the schema's order).
 AFTER_SNAP_TO_GRID = (
@@ -373,25 +377,42 @@ class OfficialDocument:
         tbl_pr.append(layout)
         for grid_col, column in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), columns, strict=True):
             grid_col.set(qn("w:w"), str(round(Mm(column.width_mm).twips)))
-        aligns = {
-            "left": WD_ALIGN_PARAGRAPH.LEFT,
-            "center": WD_ALIGN_PARAGRAPH.CENTER,
-            "right": WD_ALIGN_PARAGRAPH.RIGHT,
-        }
-        for index, (row, values) in enumerate(zip(table.rows, lines, strict=True)):
-            tr_pr = row._tr.get_or_add_trPr()
-            tr_pr.append(OxmlElement("w:cantSplit"))
-            is_header = header and index == 0
-            if is_header:
-                tr_pr.append(OxmlElement("w:tblHeader"))
-            for position, (cell, column, value) in enumerate(zip(row.cells, columns, values, strict=True)):
-                cell.width = Mm(column.width_mm)
-                paragraph = cell.paragraphs[0]
-                _exact(paragraph.paragraph_format, TABLE_LINE)
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if is_header else aligns[column.align]
-                strong = is_header or (bold_first_column and position == 0)
-                _run_font(paragraph.add_run(clean_text(value)), HEADING_FONT if strong else BODY_FONT, TABLE_SIZE, None)
+        if header:
+            self._format_row(table, table.rows[0], columns, header=True, strong_first=False)
+        data = table.rows[1 if header else 0 :]
+        if not data:
+            return table
+        # Format the first data row, then give the others a copy of its XML with their own text: python-docx
+        # spends milliseconds a cell on formatting, too long for a district's 176 communities.
+        prototype = self._format_row(table, data[0], columns, header=False, strong_first=bold_first_column)
+        for row in data[1:]:
+            table._tbl.replace(row._tr, copy.deepcopy(prototype))
+        for tr, values in zip(table._tbl.tr_lst[1 if header else 0 :], rows, strict=True):
+            for tc, value in zip(tr.tc_lst, values, strict=True):
+                (text,) = tc.iter(qn("w:t"))
+                text.text = clean_text(value)
+                text.set(qn("xml:space"), "preserve")
         return table
+
+    @staticmethod
+    def _format_row(table, row, columns: list[Column], *, header: bool, strong_first: bool):
+        """Give a row its properties and each cell its width, spacing, alignment and font (the text comes later);
+        returns the row's XML."""
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if header:
+            tr_pr.append(OxmlElement("w:tblHeader"))
+        # The row's own cells: `row.cells` walks the whole table each time, quadratic in a long table.
+        cells = [_Cell(tc, table) for tc in row._tr.tc_lst]
+        for position, (cell, column) in enumerate(zip(cells, columns, strict=True)):
+            cell.width = Mm(column.width_mm)
+            paragraph = cell.paragraphs[0]
+            _exact(paragraph.paragraph_format, TABLE_LINE)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if header else ALIGNMENTS[column.align]
+            strong = header or (strong_first and position == 0)
+            placeholder = column.header if header else "-"  # a data row's text is written over it
+            _run_font(paragraph.add_run(placeholder), HEADING_FONT if strong else BODY_FONT, TABLE_SIZE, None)
+        return row._tr
 
     def bytes(self) -> bytes:
         out = io.BytesIO()
