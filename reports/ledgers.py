@@ -35,8 +35,9 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -304,6 +305,7 @@ class _SheetWriter:
             number_style(ws, NUMBER_FORMATS[header]) if header in NUMBER_FORMATS else None for header in self.headers
         ]
         self.text_by_column = [wrapped if header in WRAPPED_COLUMNS else None for header in self.headers]
+        self.heights: dict[int, RowDimension] = {}
         self.ws, self.rows = ws, HEADER_ROW
         self.titles.append(title)
 
@@ -325,13 +327,22 @@ class _SheetWriter:
                 if 2 * len(value) > width - 1:  # may need more than one line (a Chinese character is two wide)
                     lines = max(lines, math.ceil(text_width(value) / (width - 1)))
                 continue
+            if kind is Cell:  # formula-looking text, already a text cell (coalgov/exports.py): wrapped too
+                if text_style is not None:
+                    value.alignment = WRAPPED
+                cells.append(value)
+                continue
             style = column_style or by_type.get(kind)
-            cells.append(value if style is None else styled(ws, value, style))  # (a formula's cell as it is)
+            cells.append(value if style is None else styled(ws, value, style))
         self.rows += 1
         if lines > 1:
             # A row with wrapped text is as tall as its longest text; its height is written with the row, then
             # forgotten, so that memory stays flat.
-            ws.row_dimensions[self.rows].height = min(lines, 20) * HEADER_LINE_HEIGHT
+            height = self.heights.get(lines)
+            if height is None:  # one per number of lines, reused: a new one for every row costs more
+                height = self.heights[lines] = RowDimension(ws, ht=min(lines, 20) * HEADER_LINE_HEIGHT)
+            height.index = self.rows
+            ws.row_dimensions[self.rows] = height
             ws.append(cells)
             del ws.row_dimensions[self.rows]
         else:

@@ -332,6 +332,7 @@ def test_text_that_looks_like_a_formula_stays_text(people, data, wulibao, media)
 
     assert notes.value == '=HYPERLINK("http://example.com")'
     assert notes.data_type == "s"
+    assert notes.alignment.wrap_text  # wrapped like every note, not cut off in print
 
 
 def test_only_the_chosen_sheets_are_built(people, data, wulibao, media):
