@@ -144,7 +144,8 @@ def station_chart(*, station: MonitoringStation, user, start: datetime.date, end
     or above AIR_HIGH_PM25 with fewer than AIR_FEW_NIGHT_CHECKS night checks). Every figure carries its link."""
     readings_url = reverse("air:readings", args=[station.code])
     hours = [
-        [timezone.localtime(r.hour_ending).isoformat(), None if r.pm25 is None else float(r.pm25)]
+        # Milliseconds since the epoch, as the chart's time axis reads them (no time-zone parsing in the browser).
+        [int(r.hour_ending.timestamp() * 1000), None if r.pm25 is None else float(r.pm25)]
         for r in hourly(station=station, start=start, end=end)
     ]
     means = daily_means(station_ids=[station.pk], start=start, end=end).get(station.pk, {})

@@ -154,3 +154,10 @@ def test_the_admin_shows_readings_and_imports_read_only(client, zone):
     assert client.get("/admin/air/reading/").status_code == 200
     assert client.get("/admin/air/readingimport/").status_code == 200
     assert client.get("/admin/air/reading/add/").status_code == 403
+
+
+def test_the_chart_leaves_a_gap_for_a_missing_hour(client_as, zone):
+    day = timezone.localdate() - datetime.timedelta(days=3)  # the sample's 19th: 供水公司 silent at hours 3 and 4
+    chart = client_as("wulibao_worker").get(f"/air/1319A/?start={day}&end={day}").context["chart"]
+    assert len(chart["hours"]) == 24
+    assert [value for _at, value in chart["hours"]].count(None) == 2
