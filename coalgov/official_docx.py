@@ -46,6 +46,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from coalgov.exports import inert_text
+
 SYSTEM_NAME = "散煤治理案件管理系统"
 # 区散煤办's full name follows the district's: 二七区散煤治理工作领导小组办公室.
 OFFICE_SUFFIX = "散煤治理工作领导小组办公室"
@@ -390,7 +392,9 @@ class OfficialDocument:
         for tr, values in zip(table._tbl.tr_lst[1 if header else 0 :], rows, strict=True):
             for tc, value in zip(tr.tc_lst, values, strict=True):
                 (text,) = tc.iter(qn("w:t"))
-                text.text = clean_text(value)
+                # A table's cells are what gets copied into a spreadsheet: formula-looking text stays inert
+                # (coalgov.exports), whichever document the table is in. Prose is never evaluated.
+                text.text = clean_text(inert_text(value))
                 text.set(qn("xml:space"), "preserve")
         return table
 
