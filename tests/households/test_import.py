@@ -455,9 +455,11 @@ def test_a_million_row_workbook_is_refused_within_a_second_and_registers_nothing
     assert 5 * 2**20 < million_rows.stat().st_size < settings.HOUSEHOLD_IMPORT_MAX_BYTES
     client = client_as("wulibao_admin")
 
-    started = time.monotonic()
+    # CPU time of this process (the test client runs the view here), not the wall clock: a busy machine must
+    # not fail it, and parsing the workbook would still take tens of seconds of it.
+    started = time.process_time()
     response = client.post("/households/import/", {"file": upload(million_rows)})
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
 
     assert response.status_code == 200
     assert f"超过 {settings.HOUSEHOLD_IMPORT_MAX_ROWS} 行" in response.content.decode()
@@ -468,11 +470,11 @@ def test_a_million_row_workbook_is_refused_within_a_second_and_registers_nothing
 def test_a_workbook_that_understates_its_rows_is_refused_by_counting_them(tmp_path, people, wulibao_community):
     path = big_xlsx(tmp_path, wulibao_community.code, 100_000, dimension="A1:E2")
 
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(ValidationError) as refused:
         households_import(actor=people["wulibao_admin"], path=path, max_rows=20_000, max_bytes=20 * 2**20)
 
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert "20000" in " ".join(refused.value.messages)
     assert not Household.objects.exists()
 
@@ -496,10 +498,10 @@ def test_a_zip_bomb_posing_as_a_workbook_is_refused_without_unpacking_it(tmp_pat
             out.writestr(part.filename, data)
     assert bomb.stat().st_size < 2**20
 
-    started = time.monotonic()
+    started = time.process_time()
     response = client_as("wulibao_admin").post("/households/import/", {"file": upload(bomb)})
 
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert "解压" in response.content.decode() or "Excel 或 WPS" in response.content.decode()
     assert not Household.objects.exists()
 
@@ -509,11 +511,11 @@ def test_a_csv_of_a_hundred_thousand_rows_is_refused_within_a_second(tmp_path, p
     lines = [f"{wulibao_community.code},龙亭小区,{n % 40},{n},户主{n}" for n in range(100_000)]
     path.write_text("社区代码,小区,楼栋,房号,户主\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(ValidationError):
         households_import(actor=people["wulibao_admin"], path=path, max_rows=20_000, max_bytes=20 * 2**20)
 
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert not Household.objects.exists()
 
 
