@@ -205,8 +205,15 @@ def _xlsx_size_check(path: Path, max_rows: int | None) -> None:
                     % {"mb": limit // 2**20, "n": max_rows}
                 )
             # The dimension may be missing or wrong: count the rows holding a value, stopping past the limit.
-            if _xlsx_rows(archive, sheet, stop=max_rows + 2) > max_rows + 1:
+            rows = _xlsx_rows(archive, sheet, stop=max_rows + 2)
+            if rows > max_rows + 1:
                 raise _too_many_rows(max_rows)
+            # A few hundred rows padded to hundreds of MB (packed under MAX_RATIO) would still cost a worker the
+            # parse of all of it: the unpacked size must fit the rows the sheet really holds.
+            if sum(part.file_size for part in parts) > rows * UNPACKED_PER_ROW + UNPACKED_OVERHEAD:
+                raise ValidationError(
+                    _("The file is no workbook Excel or WPS would write: it unpacks to far more than it holds.")
+                )
         except (KeyError, StopIteration, ParseError, zipfile.BadZipFile, OSError, ValueError) as exc:
             raise unreadable from exc
 

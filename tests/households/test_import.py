@@ -1,6 +1,7 @@
 """Importing a register from a spreadsheet: every row checked before anything is written, nothing twice."""
 
 import io
+import os
 import time
 import zipfile
 
@@ -503,6 +504,31 @@ def test_a_zip_bomb_posing_as_a_workbook_is_refused_without_unpacking_it(tmp_pat
 
     assert time.process_time() - started < 1.0
     assert "解压" in response.content.decode() or "Excel 或 WPS" in response.content.decode()
+    assert not Household.objects.exists()
+
+
+def test_a_few_rows_padded_to_far_more_than_they_need_is_refused_before_anything_is_stored(
+    tmp_path, client_as, wulibao_community
+):
+    """Padding that packs only a few times (under the zip-bomb ratio) but unpacks to far more than its 300 rows
+    could need: refused on the page, nothing stored for a background import, nothing registered."""
+    from households.models import HouseholdImport
+
+    path = big_xlsx(tmp_path, wulibao_community.code, 300)
+    padded = tmp_path / "填充.xlsx"
+    whitespace = bytes(b" \t\r\n"[n % 4] for n in range(256))
+    padding = os.urandom(40 * 2**20).translate(whitespace)  # packs about four times, not hundreds
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + padding)
+            out.writestr(part.filename, data)
+
+    response = client_as("wulibao_admin").post("/households/import/", {"file": upload(padded)})
+
+    assert "Excel 或 WPS" in response.content.decode()
+    assert not HouseholdImport.objects.exists()
     assert not Household.objects.exists()
 
 
