@@ -233,10 +233,13 @@ def plan_candidates(
     scored = ", ".join(f"{expr} AS points_{k}" for (expr, _params), k in zip(points, PART_KEYS, strict=True))
     total = " + ".join(f"points_{k}" for k in PART_KEYS)
     # Ties in address order, by code point whatever the database's collation: the order walking.py deals in.
-    ties = ", ".join(f'{c} COLLATE "C"' for c in COLUMNS[2:8]) + ", id"
+    # SQLite (make run) knows neither a LIMIT-less OFFSET nor PostgreSQL's "C" collation: its own equivalents.
+    postgres = connection.vendor == "postgresql"
+    collation, fence = ('"C"', "OFFSET 0") if postgres else ("BINARY", "LIMIT -1 OFFSET 0")
+    ties = ", ".join(f"{c} COLLATE {collation}" for c in COLUMNS[2:8]) + ", id"
     sql = f"""
         SELECT *, {total} AS score
-        FROM (SELECT {columns}, {scored} FROM ({inner_sql} OFFSET 0) AS parts) AS scored
+        FROM (SELECT {columns}, {scored} FROM ({inner_sql} {fence}) AS parts) AS scored
         WHERE {total} > 0
         ORDER BY score DESC, {ties}
         LIMIT %s
@@ -244,7 +247,7 @@ def plan_candidates(
     params = [*(p for _expr, ps in points for p in ps), *inner_params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names_ = [c.name for c in cursor.description]
+        names_ = [c[0] for c in cursor.description]
         rows = [dict(zip(names_, row, strict=True)) for row in cursor.fetchall()]
     for r in rows:
         r["pk"] = r["id"]
