@@ -76,7 +76,9 @@ def demo_cases(*, users: dict) -> int:
     deadline = today - datetime.timedelta(days=PAST_DAYS - 2)
     for case in (cases[4], cases[6]):
         # The clock, not a state: the deadline the case would have had when the notice was issued.
-        Case.objects.filter(pk=case.pk).update(opened_at=issued, deadline=deadline)
+        Case.objects.filter(pk=case.pk).update(
+            opened_at=issued, deadline=deadline, notice_issued_on=timezone.localdate(issued)
+        )
     for days_ago in range(PAST_DAYS - 3, -1, -1):
         services.cases_check_deadlines(today=today - datetime.timedelta(days=days_ago))
     _rebound_duplicate_void(admin=admin, worker=worker, subdistrict=subdistrict, places=places)

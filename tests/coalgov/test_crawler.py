@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import path
+from django.utils import timezone
 
 from coalgov import urls as project_urls
 from households.models import Household
@@ -140,6 +141,16 @@ def test_loading_the_demo_again_adds_nothing(demo):
     call_command("load_demo", "--force", stdout=io.StringIO())
 
     assert counts() == before
+
+
+def test_no_demo_notice_is_dated_after_its_deadline_or_before_its_case(demo):
+    """The demo back-dates two cases to let them run overdue: their notices are dated the day they were opened,
+    as a real notice is, not the day the demo was loaded (found by a clerk's read of the printed notices)."""
+    from cases.models import Case
+
+    for case in Case.objects.exclude(notice_issued_on=None):
+        assert case.notice_issued_on == timezone.localdate(case.opened_at), case.pk
+        assert case.notice_issued_on <= case.deadline, case.pk
 
 
 def test_the_demo_holds_every_state_the_system_can_create(demo):
