@@ -79,9 +79,28 @@ def _problem(case: Case) -> str:
             if text.startswith(label + separator) and len(text) > len(label + separator):
                 text = text[len(label + separator) :]
                 break
+    # The lead says how the problem came to light; a title that starts by saying it too ("群众举报：…",
+    # "督导抽查发现…") would say it twice.
+    for words in SOURCE_WORDS:
+        rest = text[len(words) :].lstrip("：:，, ")
+        if text.startswith(words) and rest:
+            text = rest
+            break
     if text.startswith("发现"):
         text = f"存有{text[2:]}"
     return text
+
+
+# Longest first: how a title may begin by naming its source, as the lead names it already.
+SOURCE_WORDS = (
+    "经督导抽查发现",
+    "督导抽查发现",
+    "据群众举报反映",
+    "群众举报反映",
+    "经夜查发现",
+    "群众举报",
+    "夜查发现",
+)
 
 
 def _clause(text: str) -> str:

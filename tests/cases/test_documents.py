@@ -105,6 +105,25 @@ def test_every_source_leads_the_notice_once(client_as, people, notice_case, wuli
     assert f"{lead}，你单位存在以下问题：" in text
 
 
+@pytest.mark.parametrize(
+    ("source", "title", "problem"),
+    [
+        ("tip_off", "群众举报：无主管楼院有人烧煤", "据群众举报反映，你单位存在以下问题：无主管楼院有人烧煤"),
+        ("spot_check", "督导抽查发现居民存煤", "经督导抽查发现，你单位存在以下问题：居民存煤"),
+        ("night_check", "夜查发现：楼道堆放散煤", "经夜查发现，你单位存在以下问题：楼道堆放散煤"),
+    ],
+)
+def test_a_title_that_names_its_source_does_not_make_the_notice_say_it_twice(
+    client_as, people, wulibao_community, source, title, problem
+):
+    case = case_open(actor=people["qu_admin"], source=source, responsible_unit=wulibao_community, title=title)
+
+    documents = _documents(client_as("wulibao_admin"), case)
+
+    for name in ("notice", "notice.docx"):
+        assert problem in documents[name], documents[name]
+
+
 def test_documents_come_out_wholly_in_chinese_when_the_site_is_in_english(client_as, people, wulibao_community):
     case = case_open(
         actor=people["qu_admin"], source=Case.Source.NIGHT_CHECK, responsible_unit=wulibao_community, title="散煤"
