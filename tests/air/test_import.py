@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import translation
 
 from air.models import Reading, ReadingImport
@@ -179,6 +180,8 @@ def test_the_bulk_create_upsert_other_databases_use_counts_like_the_copy_upsert(
     assert services._upsert_bulk_create(first, ["aqi", "pm10", "pm25"]) == (1, 0)
     assert services._upsert_bulk_create(first, ["aqi", "pm10", "pm25"]) == (0, 0)
     second = {(codes["1323A"], at): {"pm25": Decimal(159), "pm10": None, "aqi": Decimal(208)}}
+    if connection.vendor != "postgresql":
+        return  # COPY is PostgreSQL's: on SQLite only the bulk_create half can run
     assert services._upsert_copy(second, ["aqi", "pm10", "pm25"]) == (0, 1)
     assert services._upsert_copy(second, ["aqi", "pm10", "pm25"]) == (0, 0)
     assert Reading.objects.get().pm25 == Decimal(159)
