@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,7 +132,10 @@ def inspection_record(*, client_uuid: uuid.UUID | None = None, **fields) -> tupl
     try:
         with transaction.atomic():
             return _inspection_record(client_uuid=client_uuid, **fields), True
-    except (ValidationError, PermissionDenied, IntegrityError):
+    # DatabaseError as well: SQLite reports the unique index's refusal of a repeat sent at the same moment as a
+    # plain DatabaseError when the insert returns its row. A record found by the uuid is the answer either way;
+    # without one the error stands.
+    except (ValidationError, PermissionDenied, IntegrityError, DatabaseError):
         existing = Inspection.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
         if existing is None:
             raise
