@@ -38,8 +38,19 @@ from divisions.geo import priority_station_for, zone_stations
 from divisions.models import Division, Level, community_code
 from divisions.scoping import covers, entry_codes
 
+from .import_changes import (
+    EXTRA_HEADERS,
+    ID,
+    PLACE_NAMES,
+    VOID_REASON,
+    Places,
+    Updates,
+    changes_write,
+    preview_summary,
+    register_changed,
+)
 from .models import Heating, Household, Kind, phone_validator
-from .services import AUDITED_FIELDS, register_counts_refresh
+from .services import AUDITED_FIELDS, SPACES, register_counts_refresh
 
 BATCH = 2000
 SPOOL_IN_MEMORY = 16 * 2**20  # staged rows beyond this go to a temporary file
@@ -83,7 +94,12 @@ HEADERS = {
     # The day the household was registered on paper (a campaign entered after the fact): stored as its
     # created_at, the register's 登记时间, so the ledgers and counts date it as registered then.
     **dict.fromkeys(("登记日期", "登记时间", "registered_on", "created_at"), "created_at"),
+    # The ledger's 住户 sheet, edited and imported back: 编号, the places by name, a reason to void.
+    **EXTRA_HEADERS,
 }
+# A column that says which household or which place a row is about; one of them must be in the header.
+PLACE_COLUMNS = ("division", "community_name", ID)
+HEADER_SEARCH = 5  # the ledger's sheets have a title row above the header
 BOOLEANS = ("unmanaged", "no_gas_or_heating", "elderly_alone", "low_income", "disabled")
 TRUE, FALSE = {"是", "有", "y", "yes", "true", "1", "√"}, {"否", "无", "n", "no", "false", "0", ""}
 ADDRESS_KEY = ("estate", "building", "unit", "room", "address")
@@ -114,6 +130,10 @@ class ImportResult:
     skipped: int = 0  # already registered (or twice in the file)
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
+    updated: int = 0  # rows with a 编号 that changed their household
+    voided: int = 0
+    unchanged: int = 0  # rows with a 编号 that change nothing
+    preview: dict = field(default_factory=dict)  # import_changes.preview_summary, when the file has 编号
 
     def error(self, line: int, message: str) -> None:
         self.error_count += 1
@@ -121,7 +141,7 @@ class ImportResult:
             self.errors.append(_("Line %(line)s: %(message)s") % {"line": line, "message": message})
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path, columns: set[str] | None = None) -> Iterator[tuple[int, dict]]:
     """(line number, {field: text}) for each non-empty row. A .xlsx is read by calamine (Rust: its first sheet,
     every row whatever the sheet's declared dimension, row 1 first); a .csv is streamed."""
     if path.suffix.lower() == ".xlsx":
@@ -133,11 +153,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
                 workbook.close()
         except (CalamineError, zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError) as exc:
             raise ValidationError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-        yield from _mapped(rows)
+        yield from _mapped(rows, columns)
     elif path.suffix.lower() == ".csv":
         try:
             with path.open(encoding=_csv_encoding(path), newline="") as handle:
-                yield from _mapped(csv.reader(handle))
+                yield from _mapped(csv.reader(handle), columns)
         except UnicodeDecodeError as exc:
             raise ValidationError(_("The file is neither UTF-8 nor GBK text.")) from exc
         except csv.Error as exc:  # a cell over the csv module's limit, a stray NUL byte …
@@ -309,14 +329,23 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _mapped(rows) -> Iterator[tuple[int, dict]]:
-    header = next(rows, None)
-    if header is None:
+def _mapped(rows, found: set[str] | None = None) -> Iterator[tuple[int, dict]]:
+    """(line, {field: text}) below the header, which is the first row naming the columns (the ledger's sheets have
+    their title above it). `found` receives the fields the header names."""
+    start, columns = 0, []
+    for start, header in enumerate(rows, start=1):
+        columns = [HEADERS.get(_text(name)) for name in header]
+        if any(name in columns for name in PLACE_COLUMNS) or start >= HEADER_SEARCH:
+            break
+    if not start:
         raise ValidationError(_("The file is empty."))
-    columns = [HEADERS.get(_text(name)) for name in header]
-    if "division" not in columns:
-        raise ValidationError(_("The first row must name the columns, including 社区代码 (the community's code)."))
-    for line, row in enumerate(rows, start=2):
+    if not any(name in columns for name in PLACE_COLUMNS):
+        raise ValidationError(
+            _("The first row must name the columns, including 社区代码 (the community's code), 社区 or 编号.")
+        )
+    if found is not None:
+        found.update(name for name in columns if name is not None)
+    for line, row in enumerate(rows, start=start + 1):
         values: dict[str, str] = {}
         for name, value in zip(columns, row, strict=False):
             if name is None:
@@ -473,17 +502,44 @@ class _Checker:
         self.communities: set[str] = set()
         self.staged = 0
         self.kinds, self.heatings = _choice_names(Kind), _choice_names(Heating)
+        self.places: Places | None = None  # built at the first row naming its place by name
+        self.updates: Updates | None = None  # set by households_import when the file has a 编号 column
 
     def row(self, line: int, values: dict) -> None:
+        number, void_reason = values.pop(ID, ""), values.pop(VOID_REASON, "")
+        names = [values.pop(name, "") for name in PLACE_NAMES]
+        if not values.get("division") and any(names):
+            if self.places is None:
+                self.places = Places(entry=self.entry)
+            code, error = self.places.resolve(*names)
+            if error:
+                self.result.error(line, error)
+                return
+            values["division"] = code
+        if number and self.updates is not None:
+            self.updates.row(line, number, values, void_reason)
+            return
+        if void_reason:
+            self.result.error(line, _("a row without 编号 cannot void a household"))
+            return
+        data = self.check(line, values)
+        if data is not None:
+            self._stage(line, data)
+
+    def check(self, line: int, values: dict) -> dict | None:
+        """The row's values checked, ready to stage; None after recording why not."""
         data = self._fast(values)
         if data is None:
             household = _household(values, self.divisions, self.entry, self.actor, self.result, line)
             if household is None:
-                return
+                return None
             data = {name: getattr(household, name) for name in (*TEXT_FIELDS, *BOOLEANS, "notes", "kind", "heating")}
             data |= {"division": household.division, "latitude": household.latitude, "longitude": household.longitude}
             data["registered_at"] = household.registered_at
-        self._stage(line, data)
+        return data
+
+    def station(self, data: dict):
+        return priority_station_for(data["latitude"], data["longitude"], self.stations)
 
     def _covers(self, code: str) -> bool:
         known = self.covered.get(code)
@@ -595,6 +651,7 @@ def households_import(
     max_bytes: int | None = None,
     source: str = "",
     progress: Progress | None = None,
+    expect: str | None = None,
 ) -> ImportResult:
     """Check the file, then (unless `dry_run` or any row is wrong) register its new households. A file over
     `max_bytes`, over `max_rows` rows, or a zip bomb is refused before it is parsed (`import_size_check`).
@@ -603,13 +660,19 @@ def households_import(
     The file is read once. Each good row is staged as a line of COPY text in a spooled temporary file; the
     writing loads them into a temporary table with COPY and registers them with two set-based statements (the
     households not registered yet, in the file's order, then their audit entries), so no row is written by
-    Python one at a time. On a database other than PostgreSQL the staged rows are written with bulk_create."""
+    Python one at a time. On a database other than PostgreSQL the staged rows are written with bulk_create.
+
+    Rows with a 编号 change their household (households.import_changes): the result's `preview` lists the changes
+    and their digest. `expect`, the digest of a preview, refuses the import (RegisterChanged, nothing written)
+    unless it would change exactly what that preview showed."""
     path = Path(path)
     progress = progress or Progress()
     import_size_check(path, max_rows=max_rows, max_bytes=max_bytes)
     checked = ImportResult()
     divisions = {d.code: d for d in Division.objects.filter(level__in=[Level.COMMUNITY, Level.GRID], is_active=True)}
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8") as spool:
+    columns: set[str] = set()
+    spooled = functools.partial(tempfile.SpooledTemporaryFile, max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8")
+    with spooled() as spool, spooled() as changed:
         checker = _Checker(
             actor=actor,
             entry=entry_codes(actor, "household"),  # once: asked per row it would be a query per row
@@ -618,30 +681,50 @@ def households_import(
             result=checked,
             spool=spool,
         )
-        for line, values in _rows(path):
+        rows = _rows(path, columns)
+        for line, values in rows:
+            if checked.rows == 0 and ID in columns:  # the header is read: the file edits households
+                checker.updates = Updates(
+                    checker=checker, columns=columns, void_entry=entry_codes(actor, "household_void"), spool=changed
+                )
             checked.rows += 1
             if max_rows is not None and checked.rows > max_rows:  # the size check counted the same rows
                 raise _too_many_rows(max_rows)
             if checked.rows % PROGRESS_EVERY == 0:
                 progress.checked(checked.rows)
             checker.row(line, values)
+        updates = checker.updates
+        if updates is not None:
+            updates.flush()
         progress.checked(checked.rows)
         if checked.error_count:
             return checked
         spool.seek(0)
+        communities = checker.communities | (updates.communities if updates else set())
         with transaction.atomic():
             # Two imports of one file at once: the second waits here, then finds the first's households.
-            for code in sorted(checker.communities):
+            for code in sorted(communities):
                 xact_lock(REGISTER_COUNTS, code)
             progress.writing()
-            reason = _("Imported from %(file)s") % {"file": source or path.name}
+            name = source or path.name
+            reason = _("Imported from %(file)s") % {"file": name}
             if connection.vendor == "postgresql":
                 created = _register_set_based(spool, actor=actor, reason=reason, progress=progress)
             else:
                 created = _register_in_batches(spool, actor=actor, reason=reason, communities=checker.communities)
             written = ImportResult(rows=checked.rows, created=created, skipped=checker.staged - created)
+            if updates is not None:
+                changes_write(updates, actor=actor, reason=reason, source=name, result=written)
+                if written.error_count:  # an address registered twice: nothing is written
+                    transaction.set_rollback(True)
+                    return written
+                summary = updates.changes
+                written.updated, written.voided, written.unchanged = summary.updated, summary.voided, summary.unchanged
+                written.preview = preview_summary(written, summary)
+                if expect is not None and written.preview["digest"] != expect:
+                    raise register_changed()
             if not dry_run:
-                register_counts_refresh(checker.communities)
+                register_counts_refresh(communities)
             progress.written(checked.rows)
             if dry_run:
                 transaction.set_rollback(True)
@@ -669,7 +752,9 @@ HOUSEHOLD_COLUMNS = (
     "priority_station_id, notes"
 )
 # The first row of each address not registered yet (a current household with the same community and address,
-# compared without surrounding spaces as the Python check did), in the file's order; then one "created" audit
+# compared as the register compares addresses: services.SPACES, the whitespace str.strip() removes, around each
+# part; btrim() alone would remove spaces only, and a legacy 龙亭小区 with an ideographic space would be registered
+# twice), in the file's order; then one "created" audit
 # entry per household with the changes a registration records (services.AUDITED_FIELDS: each field that is
 # not null, as [null, value]).
 REGISTER = f"""
@@ -678,9 +763,10 @@ REGISTER = f"""
         FROM {STAGING} AS s
         WHERE NOT EXISTS (
             SELECT 1 FROM households_household AS h
-            WHERE h.voided_at IS NULL AND h.division_code = s.division_code AND btrim(h.estate) = s.estate
-              AND btrim(h.building) = s.building AND btrim(h.unit) = s.unit AND btrim(h.room) = s.room
-              AND btrim(h.address) = s.address
+            WHERE h.voided_at IS NULL AND h.division_code = s.division_code
+              AND btrim(h.estate, %(spaces)s) = s.estate AND btrim(h.building, %(spaces)s) = s.building
+              AND btrim(h.unit, %(spaces)s) = s.unit AND btrim(h.room, %(spaces)s) = s.room
+              AND btrim(h.address, %(spaces)s) = s.address
         )
         ORDER BY division_code, estate, building, unit, room, address, line
     ), inserted AS (
@@ -734,6 +820,7 @@ def _register_set_based(spool, *, actor, reason: str, progress: Progress) -> int
                 "actor": actor.pk,
                 "content_type": ContentType.objects.get_for_model(Household).pk,
                 "reason": reason,
+                "spaces": SPACES,
             },
         )
         created = cursor.rowcount
@@ -812,5 +899,7 @@ def _registered(communities: set[str]) -> set[tuple]:
             .filter(division_code__startswith=code)
             .values_list("division_code", *ADDRESS_KEY)
         )
-        keys.update((division_code, *(part.strip() for part in parts)) for division_code, *parts in rows.iterator())
+        keys.update(
+            (division_code, *(part.strip(SPACES) for part in parts)) for division_code, *parts in rows.iterator()
+        )
     return keys

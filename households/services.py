@@ -43,6 +43,18 @@ EDITABLE_FIELDS = [
 ]
 AUDITED_FIELDS = [*EDITABLE_FIELDS, "in_priority_zone"]
 
+# The register's one rule for "the same address": the same community and the same estate, building, stairwell,
+# room and street address once the whitespace around each part is removed — the whitespace Python's str.strip()
+# removes, which is what the form and the API store (so 龙亭小区 and 龙亭小区 followed by an ideographic space
+# are one address, while 7号楼 1单元 and 7号楼1单元 are not). The import compares in SQL with btrim(part, SPACES).
+SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+ADDRESS_PARTS = ("estate", "building", "unit", "room", "address")
+
+
+def address_key(household: Household) -> tuple[str, ...]:
+    """The household's address as the register compares addresses (see SPACES)."""
+    return (household.division_code, *(getattr(household, name).strip(SPACES) for name in ADDRESS_PARTS))
+
 
 def _check_division(division: Division) -> None:
     if division.level not in (Level.COMMUNITY, Level.GRID):
@@ -127,8 +139,9 @@ def household_update(*, actor, household: Household, data: dict[str, Any]) -> Ho
 
 
 @transaction.atomic
-def household_void(*, actor, household: Household, reason: str) -> Household:
-    """Void a household registered in error. It stays in the database and in the audit log."""
+def household_void(*, actor, household: Household, reason: str, source: str = "") -> Household:
+    """Void a household registered in error. It stays in the database and in the audit log. `source` names the
+    file whose row voided it (an import), recorded with the change."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for voiding.")})
@@ -145,7 +158,10 @@ def household_void(*, actor, household: Household, reason: str) -> Household:
         action="household.voided",
         obj=household,
         division_code=household.division_code,
-        changes={"voided_at": [None, household.voided_at.isoformat()]},
+        changes={
+            "voided_at": [None, household.voided_at.isoformat()],
+            **({"download_file": [None, source]} if source else {}),  # shown as 文件 in the history
+        },
         reason=reason,
     )
     return household
