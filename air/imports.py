@@ -49,9 +49,12 @@ MAX_MEMBERS = 2000  # five years of daily files
 
 @dataclass
 class Parsed:
-    """What the files hold: values by (station code, hour ending), the measures they carry, and errors."""
+    """What the files hold: values by (station code, hour ending), the measures they carry, and errors.
 
-    values: dict[tuple[str, datetime.datetime], dict[str, Decimal | None]] = field(default_factory=dict)
+    A value is the number's text as the file gives it (checked to be a number from 0 to MAX_VALUE), or None for a
+    blank: the importer hands it to the database as it is, so no Decimal is made per cell."""
+
+    values: dict[tuple[str, datetime.datetime], dict[str, str | None]] = field(default_factory=dict)
     measures: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
@@ -135,15 +138,22 @@ def _value(cell: str) -> Decimal | None:
     return number
 
 
-# The cells a station file holds are mostly whole numbers under a thousand: read once (Decimals are immutable).
-VALUES: dict[str, Decimal | None] = {"": None, **{str(n): Decimal(n) for n in range(1001)}}
-MISSING_KEY = object()
+# The cells a station file holds are mostly whole numbers under a thousand: a row made only of these (or blanks) is
+# valid as it stands, checked by one set comparison instead of a number parsed per cell.
+PLAIN = frozenset({"", *(str(n) for n in range(1001))})
+
+
+def _cell(cell: str) -> str | None:
+    """A cell as the text the database is given: None when blank; a number (checked by `_value`) in plain form."""
+    cell = cell.strip()
+    if cell in PLAIN:
+        return cell or None
+    return str(_value(cell))
 
 
 def _hour_ending(day: datetime.date, hour: int) -> datetime.datetime:
     # The files' local time (Asia/Shanghai, no daylight saving), whatever timezone a request may have activated.
-    naive = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(hours=hour)
-    return timezone.make_aware(naive, timezone.get_default_timezone())
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour), timezone.get_default_timezone())
 
 
 def parse(files: list[tuple[str, bytes]], parsed: Parsed | None = None) -> Parsed:
@@ -184,32 +194,38 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
     if not codes or any(not code for code in codes) or len(set(codes)) != len(codes):
         parsed.error(name, 1, _("the station codes in the first row must be present and distinct"))
         return
-    seen: set[tuple[str, int, str]] = set()
-    mine: dict[tuple[str, datetime.datetime], dict[str, Decimal | None]] = {}
+    width = len(header)
+    # The file's rows by hour and measure: {hour ending: {measure: [cell per station]}}. The cells of a row are
+    # checked at once, and each station-hour's values assembled once at the end, not cell by cell.
+    by_hour: dict[datetime.datetime, dict[str, list[str | None]]] = {}
     # A file repeats its date 120 times and its hours five times each: parse each once (a year is 44,000 rows).
     hours: dict[tuple[str, str], datetime.datetime] = {}
+    days: dict[str, datetime.date] = {}
     for line, row in enumerate(rows, start=2):
-        if len(row) != len(header):
-            parsed.error(name, line, _("%(n)s cells where the first row has %(m)s") % {"n": len(row), "m": len(header)})
+        if len(row) != width:
+            parsed.error(name, line, _("%(n)s cells where the first row has %(m)s") % {"n": len(row), "m": width})
             continue
-        date_cell, hour_cell, kind = (cell.strip() for cell in row[:3])
+        date_cell, hour_cell, kind = row[0].strip(), row[1].strip(), row[2].strip()
         at = hours.get((date_cell, hour_cell))
         if at is None:
-            try:
-                day = datetime.datetime.strptime(date_cell, "%Y%m%d").date()
-            except ValueError:
-                parsed.error(name, line, _("%(value)r is not a date like 20161219") % {"value": date_cell})
-                continue
+            day = days.get(date_cell)
+            if day is None:
+                try:
+                    day = days[date_cell] = datetime.datetime.strptime(date_cell, "%Y%m%d").date()
+                except ValueError:
+                    parsed.error(name, line, _("%(value)r is not a date like 20161219") % {"value": date_cell})
+                    continue
             if not (hour_cell.isdigit() and 0 <= int(hour_cell) <= 23):
                 parsed.error(name, line, _("the hour must be 0–23, not %(value)r") % {"value": hour_cell})
                 continue
             at = hours[(date_cell, hour_cell)] = _hour_ending(day, int(hour_cell))
-        if kind not in WIDE_MEASURES:
+        measure = WIDE_MEASURES.get(kind)
+        if measure is None:
             if kind not in WIDE_OTHERS:
                 parsed.error(name, line, _("unknown measure %(value)r") % {"value": kind})
             continue
-        key = (date_cell, int(hour_cell), kind)
-        if key in seen:
+        measures = by_hour.setdefault(at, {})
+        if measure in measures:
             parsed.error(
                 name,
                 line,
@@ -217,20 +233,28 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
                 % {"kind": kind, "day": date_cell, "hour": hour_cell},
             )
             continue
-        seen.add(key)
-        measure = WIDE_MEASURES[kind]
-        parsed.measures.add(measure)
-        for code, cell in zip(codes, row[3:], strict=True):
-            value = VALUES.get(cell, MISSING_KEY)
-            if value is MISSING_KEY:
+        cells = row[3:]
+        if PLAIN.issuperset(cells):
+            values = [cell or None for cell in cells]
+        else:
+            values = []
+            for code, cell in zip(codes, cells, strict=True):
                 try:
-                    value = _value(cell)
+                    values.append(_cell(cell))
                 except ValueError as exc:
                     parsed.error(name, line, _("station %(code)s: %(why)s") % {"code": code, "why": exc})
-                    continue
-            mine.setdefault((code, at), {})[measure] = value
-    for key, values in mine.items():
-        parsed.values.setdefault(key, {}).update(values)
+                    values.append(None)
+        measures[measure] = values
+    for at, measures in by_hour.items():
+        parsed.measures.update(measures)
+        carried = list(measures)
+        for code, cells in zip(codes, zip(*measures.values(), strict=True), strict=True):
+            key = (code, at)
+            values = dict(zip(carried, cells, strict=True))
+            if key in parsed.values:
+                parsed.values[key].update(values)  # a later file's hours replace an earlier one's
+            else:
+                parsed.values[key] = values
 
 
 def _time(cell: str) -> datetime.datetime:
@@ -268,7 +292,7 @@ def _parse_long(name: str, rows: list[list[str]], parsed: Parsed) -> None:
         values = {}
         for measure, cell in zip(MEASURES, row[2:], strict=True):
             try:
-                values[measure] = _value(cell)
+                values[measure] = _cell(cell)
             except ValueError as exc:
                 parsed.error(name, line, f"{measure}: {exc}")
         mine[(code, at)] = values

@@ -192,3 +192,25 @@ def test_a_file_carrying_only_pm25_leaves_the_other_measures_of_its_hours_alone(
     outcome = readings_import(actor=None, files=[("pm25.csv", ("\n".join(lines) + "\n").encode())])
     assert (outcome.changed, outcome.unchanged) == (0, 24 * STATIONS_IN_SAMPLE)
     assert reading("1323A", "20161219", 16).pm10 is not None
+
+
+def test_an_import_of_stored_and_new_hours_adds_the_new_and_rewrites_only_the_changed(erqi):
+    """The first day goes straight into the empty period; the second import holds a stored day (one hour corrected)
+    and a new one, and adds the new day's hours beside the stored ones."""
+    first = readings_import(actor=None, files=sample_files("20161219"))
+    assert (first.created, first.changed, first.unchanged) == (24 * STATIONS_IN_SAMPLE, 0, 0)
+    corrected = altered("20161219", 16, "PM2.5", "1323A", "301")
+    second = readings_import(actor=None, files=[("china_sites_20161219.csv", corrected), *sample_files("20161220")])
+    day = 24 * STATIONS_IN_SAMPLE
+    assert (second.created, second.changed, second.unchanged) == (day, 1, day - 1)
+    assert Reading.objects.count() == 2 * day
+    assert reading("1323A", "20161219", 16).pm25 == Decimal(301)
+
+
+def test_a_number_written_unusually_is_stored_as_its_value(erqi):
+    """Cells outside the plain whole numbers (a decimal, spaces, an exponent) are checked and stored by value."""
+    content = altered("20161219", 16, "PM2.5", "1323A", " 12.5 ")
+    content = altered_bytes(content, 17, "PM2.5", "1323A", "1.2e2")
+    readings_import(actor=None, files=[("china_sites_20161219.csv", content)])
+    assert reading("1323A", "20161219", 16).pm25 == Decimal("12.5")
+    assert reading("1323A", "20161219", 17).pm25 == Decimal(120)
