@@ -9,30 +9,79 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from air.selectors import digest_air_lines
 from cases.models import Case
 from cases.selectors import case_figures
-from divisions.models import Division, Level
+from divisions.models import COMMUNITY_CODE_LENGTH, Division, Level
 from households.models import RegisterCount
 from inspections.rollups import week_monday
-from inspections.selectors import fieldwork_figures, visits_by_unit
+from inspections.selectors import fieldwork_figures, inspections_in, local_bounds, visits_by_unit
+from planning.models import NightPlan
+from planning.selectors import plan_coverage
 
 from .markup import is_heading
 
 BEST_AND_WORST = 3
+NOT_REACHED_LISTED = 10  # doors named per team; the rest are "等N户"
+
+
+def households_checked_week_so_far(division: Division, day: datetime.date) -> dict[str, int]:
+    """Distinct households checked per community of the division from the Monday of `day`'s week to `day`.
+
+    Monday to a weekday is not a period the rollups keep (distinct households do not add up across days), and
+    counting it from the visits reads every visit of the week. But the week's rollup row counts each household
+    once, under the day of its first visit of the week; so Monday to `day` is the week's row less the households
+    whose first visit of the week in the community came after `day`. The morning after, that is only the visits
+    of the hours since midnight (the `started_at` index): a handful, however large the district. A Monday is
+    one day's row, a Sunday the whole week's.
+    """
+    monday, sunday = week_monday(day), week_monday(day) + datetime.timedelta(days=6)
+    codes = [division.code]
+    if day == monday:
+        return _checked(visits_by_unit(codes=codes, start=day, end=day))
+    checked = _checked(visits_by_unit(codes=codes, start=monday, end=sunday))
+    after, _week_end = local_bounds(day + datetime.timedelta(days=1), sunday)
+    if day == sunday or after >= timezone.now():
+        return checked
+    community = Substr("division_code", 1, COMMUNITY_CODE_LENGTH)
+    earlier = (
+        inspections_in(None, monday, day)
+        .filter(household=OuterRef("household"))
+        .annotate(community=community)
+        .filter(community=OuterRef("community"))
+    )
+    # Households first visited in the community this week after `day`: a visit after it, none before it.
+    later = (
+        inspections_in(codes, day + datetime.timedelta(days=1), sunday)
+        .annotate(community=community)
+        .filter(~Exists(earlier))
+        .values("community")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+        .values_list("community", "n")
+    )
+    for code, n in later:
+        checked[code] = checked.get(code, 0) - n
+    return checked
+
+
+def _checked(counts: dict[str, dict]) -> dict[str, int]:
+    return {code: row.get("households_checked", 0) for code, row in counts.items()}
 
 
 def community_week(division: Division, day: datetime.date) -> list[tuple[str, int]]:
     """Households checked per community of the division, Monday to `day`, most first, of the communities with
     data: households to survey or households checked this week. A community with neither is 无数据, as in the
     weekly ranking (docs/ranking.md): never praised, never named. Ties are broken by community code (stable)."""
-    counts = visits_by_unit(codes=[division.code], start=week_monday(day), end=day)
+    counts = households_checked_week_so_far(division, day)
     registered = dict(RegisterCount.objects.filter(code__startswith=division.code).values_list("code", "households"))
     communities = Division.objects.filter(code__startswith=division.code, level=Level.COMMUNITY, is_active=True)
-    rows = [(c.code, c.name, counts.get(c.code, {}).get("households_checked", 0)) for c in communities]
+    rows = [(c.code, c.name, counts.get(c.code, 0)) for c in communities]
     rows = [row for row in rows if row[2] or registered.get(row[0], 0)]
     rows.sort(key=lambda row: (-row[2], row[0]))
     return [(name, n) for _code, name, n in rows]
@@ -58,6 +107,45 @@ def overdue_cases(division: Division, day: datetime.date):
         .select_related("responsible_unit")
         .order_by("deadline", "id")
     )
+
+
+def night_plans(division: Division, day: datetime.date) -> list[NightPlan]:
+    """The night-check plans the division itself owns whose operation was on the night of `day`, not voided.
+    Only the owner's digest carries a plan: a district's digest does not repeat its subdistricts' plans, and a
+    subdistrict's never shows another's."""
+    return list(
+        NightPlan.objects.filter(division_code=division.code, operation__date=day, operation__voided_at__isnull=True)
+        .select_related("operation")
+        .order_by("created_at", "id")
+    )
+
+
+def plan_lines(division: Division, day: datetime.date) -> list[str]:
+    """Each plan of the night (`night_plans`) with one line per team: doors on its list, how many were checked
+    (any visit since the plan was made: `planning.selectors.plan_coverage`), how many found coal, how many were
+    not reached, and the first NOT_REACHED_LISTED of those by address in walking order, "等N户" for the rest."""
+    lines: list[str] = []
+    for plan in night_plans(division, day):
+        lines += ["", "**" + _("Last night's plan: %(title)s") % {"title": plan.operation.title} + "**"]
+        for team in plan_coverage(plan):
+            missed = team.not_reached
+            line = _(
+                "Team %(number)s: %(count)s households planned, %(covered)s checked, coal found at %(found)s, "
+                "%(missed)s not reached"
+            ) % {
+                "number": team.number,
+                "count": team.count,
+                "covered": team.covered,
+                "found": team.found,
+                "missed": len(missed),
+            }
+            if missed:
+                names = "、".join(stop.household.label for stop in missed[:NOT_REACHED_LISTED])
+                if len(missed) > NOT_REACHED_LISTED:
+                    names = _("%(names)s and others, %(n)s households") % {"names": names, "n": len(missed)}
+                line = _("%(sentence)s: %(doors)s") % {"sentence": line, "doors": names}
+            lines.append(line.replace("|", "｜"))
+    return lines
 
 
 def digest_text(division: Division, day: datetime.date) -> str:
@@ -138,6 +226,7 @@ def digest_text(division: Division, day: datetime.date) -> str:
         lines.append(_("Best: %(best)s") % {"best": "、".join(f"{name}（{n}）" for name, n in best)})
         if last:
             lines.append(_("Last: %(worst)s") % {"worst": "、".join(f"{name}（{n}）" for name, n in last)})
+    lines += plan_lines(division, day)
     # One line per priority station of the division with readings (air.selectors): readings only, no cause.
     air = digest_air_lines(division, day)
     if air:
