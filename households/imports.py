@@ -166,6 +166,17 @@ def _rows(path: Path, columns: set[str] | None = None) -> Iterator[tuple[int, di
         raise ValidationError(_("Give a .xlsx or .csv file."))
 
 
+def edits_households(path: Path) -> bool:
+    """Whether the file's header has a 编号 column: its rows may change registered households, so the page
+    previews it before anything is written. False if the header cannot be read (the import says why)."""
+    columns: set[str] = set()
+    try:
+        next(_rows(Path(path), columns), None)
+    except ValidationError:
+        return False
+    return ID in columns
+
+
 def _too_many_rows(max_rows: int) -> ValidationError:
     return ValidationError(
         _("The file has more than %(n)s rows: split it, or ask an operator to import it.") % {"n": max_rows}

@@ -63,9 +63,10 @@ def goes_to_background(path: Path, size: int) -> bool:
 
 
 @transaction.atomic
-def import_request(*, actor, upload, dry_run: bool, language: str = "") -> HouseholdImport:
+def import_request(*, actor, upload, dry_run: bool, language: str = "", queue: bool = True) -> HouseholdImport:
     """Store an upload the size checks passed and queue its import. The caller has refused files over the
-    page's limits already (`import_size_check`), so nothing too large is ever stored."""
+    page's limits already (`import_size_check`), so nothing too large is ever stored. With `queue=False` the
+    caller runs it (`import_run`) itself: a preview of a page's worth of rows, answered in the request."""
     if not may_enter_somewhere(actor, "household"):
         raise PermissionDenied(_("You may not register households."))
     # One request at a time per user, so two at once cannot both pass the limit.
@@ -99,8 +100,49 @@ def import_request(*, actor, upload, dry_run: bool, language: str = "") -> House
     from .tasks import run_household_import  # tasks import this module
 
     # Without a broker (CELERY_TASK_ALWAYS_EAGER) this runs right here, once the request's data is committed.
-    transaction.on_commit(lambda: run_household_import.delay(job.pk))
+    if queue:
+        transaction.on_commit(lambda: run_household_import.delay(job.pk))
     return job
+
+
+def import_awaits_confirmation(job: HouseholdImport) -> bool:
+    """A preview of a file that edits households (a dict in `errors`, households.import_changes.preview_summary),
+    its file still stored, nothing applied yet."""
+    return (
+        job.status == HouseholdImport.Status.DONE
+        and job.dry_run
+        and not job.error_count
+        and isinstance(job.errors, dict)
+        and bool(job.file)
+    )
+
+
+def import_confirm(*, actor, job: HouseholdImport) -> tuple[HouseholdImport, bool]:
+    """Apply a preview: the same stored file imported, refused unless it changes exactly what was previewed
+    (the preview's digest). Returns the import and whether the caller runs it now (a page's worth) rather than
+    the worker. A preview confirmed twice (a double click) is applied once: the second finds it claimed."""
+    if not may_enter_somewhere(actor, "household"):
+        raise PermissionDenied(_("You may not register households."))
+    claimed = (
+        HouseholdImport.objects.filter(
+            pk=job.pk, requested_by=actor, status=HouseholdImport.Status.DONE, dry_run=True, error_count=0
+        )
+        .exclude(file="")
+        .update(status=HouseholdImport.Status.QUEUED, dry_run=False, rows_checked=0, rows_written=0, finished_at=None)
+    )
+    if claimed != 1:
+        raise ValidationError(_("This preview can no longer be applied: send the file again."))
+    job.refresh_from_db()
+    run_now = (
+        job.rows_total <= settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS
+        and job.size <= settings.HOUSEHOLD_IMPORT_BACKGROUND_BYTES
+    )
+    audit_record(actor=actor, action="household_import.confirmed", obj=job, changes={"download_file": [None, job.name]})
+    if not run_now:
+        from .tasks import run_household_import
+
+        transaction.on_commit(lambda: run_household_import.delay(job.pk))
+    return job, run_now
 
 
 # --- Claiming and running ------------------------------------------------------------------------
@@ -163,7 +205,9 @@ class _Recorder(Progress):
             created=result.created,
             skipped=result.skipped,
             error_count=0,
-            errors=[],
+            # A file that edits households: the preview (its changes, their digest) until it is confirmed, then
+            # what was applied. The model has no field of its own for it.
+            errors=result.preview or [],
             claimed_until=None,
             finished_at=timezone.now(),
         )
@@ -218,6 +262,8 @@ def import_run(*, job_id: int, last_try: bool = True) -> str:
             if not path.is_file():
                 raise FileNotFoundError(job.file.name)
             HouseholdImport.objects.filter(pk=job_id, attempts=attempt).update(rows_total=count_rows(path))
+            # Confirming a preview: what is applied must be exactly what it showed.
+            previewed = job.errors.get("digest") if isinstance(job.errors, dict) and not job.dry_run else None
             result = households_import(
                 actor=job.requested_by,
                 path=path,
@@ -226,6 +272,7 @@ def import_run(*, job_id: int, last_try: bool = True) -> str:
                 max_bytes=settings.HOUSEHOLD_IMPORT_MAX_BYTES,
                 source=job.name,
                 progress=_Recorder(job, attempt),
+                expect=previewed,
             )
         except Superseded:
             return HouseholdImport.Status.RUNNING
@@ -256,6 +303,8 @@ def import_run(*, job_id: int, last_try: bool = True) -> str:
             error_count=result.error_count,
             errors=result.errors,
         )
+    elif job.dry_run and result.preview and (result.created or result.updated or result.voided):
+        return HouseholdImport.Status.DONE  # a preview keeps its file until it is confirmed (or expires)
     _discard_file(job_id)
     return HouseholdImport.Status.DONE
 

@@ -27,8 +27,15 @@ from inspections.services import BAN_PLACES
 from . import services
 from .filtersets import HouseholdFilterSet
 from .forms import HouseholdForm, ImportForm, VoidForm
-from .imports import households_import, import_size_check
-from .jobs import goes_to_background, import_request, rows_written
+from .imports import edits_households, households_import, import_size_check
+from .jobs import (
+    goes_to_background,
+    import_awaits_confirmation,
+    import_confirm,
+    import_request,
+    import_run,
+    rows_written,
+)
 from .models import Household, HouseholdImport
 
 RECENT_IMPORTS = 10  # the user's own background imports listed on the import page
@@ -248,10 +255,20 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
                 import_size_check(
                     path, max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS, max_bytes=settings.HOUSEHOLD_IMPORT_MAX_BYTES
                 )
-                if goes_to_background(path, upload.size):
+                background = goes_to_background(path, upload.size)
+                # A file that edits registered households (a 编号 column) is previewed first, on its own page,
+                # and applied only when the user confirms what it will change.
+                previewed = edits_households(path)
+                if background or previewed:
                     job = import_request(
-                        actor=self.request.user, upload=upload, dry_run=dry_run, language=self.request.LANGUAGE_CODE
+                        actor=self.request.user,
+                        upload=upload,
+                        dry_run=dry_run or previewed,
+                        language=self.request.LANGUAGE_CODE,
+                        queue=background,
                     )
+                    if not background:
+                        import_run(job_id=job.pk)
                     return redirect(job)
                 result = households_import(
                     actor=self.request.user,
@@ -298,11 +315,52 @@ def import_status(job: HouseholdImport) -> dict:
     }
 
 
+def _preview(job: HouseholdImport, user) -> dict | None:
+    """The changes a file that edits households makes (previewed, or applied), readable: choice labels, yes / no,
+    phone numbers masked where the user sees them masked."""
+    if not isinstance(job.errors, dict) or job.error_count:
+        return None
+    summary = dict(job.errors)
+    entries = []
+    for entry in summary.get("changes", []):
+        hide_phone = not sees_phone(user, entry["division_code"])
+
+        def hide(field, value, hide_phone=hide_phone):
+            return mask_phone(value) if hide_phone and field == "phone" and value else value
+
+        fields = readable_changes(Household, entry["changes"], hide=hide)
+        entries.append({**entry, "fields": fields})
+    summary["entries"] = entries
+    return summary
+
+
 @login_required
 def import_job(request, pk: int):
     job = _my_import(request, pk)
     job.rows_written_now = rows_written(job)
-    return render(request, "households/household_import_job.html", {"job": job, "result": job})
+    context = {
+        "job": job,
+        "result": job,
+        "preview": _preview(job, request.user),
+        "awaits_confirmation": import_awaits_confirmation(job),
+    }
+    return render(request, "households/household_import_job.html", context)
+
+
+@login_required
+def import_job_confirm(request, pk: int):
+    """Apply a previewed file: POST only; a page's worth at once, more by the worker (the page follows it)."""
+    job = _my_import(request, pk)
+    if request.method != "POST":
+        return redirect(job)
+    try:
+        job, run_now = import_confirm(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(job)
+    if run_now:
+        import_run(job_id=job.pk)
+    return redirect(job)
 
 
 @login_required

@@ -1,0 +1,86 @@
+"""The import page previews a file that edits households (a 编号 column) and applies it only when confirmed."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from households.models import Household, HouseholdImport
+from households.services import household_update
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def upload(household, **cells):
+    header = ["编号", *cells]
+    row = [str(household.pk), *cells.values()]
+    text = ",".join(header) + "\n" + ",".join(row) + "\n"
+    return SimpleUploadedFile("住户台账.csv", text.encode("utf-8-sig"), content_type="text/csv")
+
+
+def preview(client, household, **cells):
+    response = client.post(reverse("households:import"), {"file": upload(household, **cells)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return HouseholdImport.objects.latest("pk"), response["Location"]
+
+
+def test_a_file_with_编号_is_previewed_field_by_field_and_applied_when_confirmed(client_as, wulibao_household, media):
+    client = client_as("wulibao_admin")
+    job, location = preview(client, wulibao_household, 取暖方式="电取暖")
+
+    page = client.get(location).content.decode()
+    assert 'data-testid="import-preview"' in page and "电取暖" in page
+    wulibao_household.refresh_from_db()
+    assert wulibao_household.heating == "unknown"  # nothing applied yet
+
+    response = client.post(reverse("households:import-job-confirm", args=[job.pk]))
+
+    assert response.status_code == 302
+    wulibao_household.refresh_from_db()
+    assert wulibao_household.heating == "electric"
+    job.refresh_from_db()
+    assert (job.status, job.dry_run, job.file.name) == ("done", False, "")
+    history = client.get(wulibao_household.get_absolute_url()).content.decode()
+    assert "住户台账.csv" in history and "电取暖" in history
+
+
+def test_a_confirmation_after_the_household_was_edited_meanwhile_applies_nothing(
+    client_as, people, wulibao_household, media
+):
+    client = client_as("wulibao_admin")
+    job, location = preview(client, wulibao_household, 户主="王建华")
+    household_update(actor=people["wulibao_inspector"], household=wulibao_household, data={"phone": "13700000000"})
+
+    client.post(reverse("households:import-job-confirm", args=[job.pk]))
+
+    wulibao_household.refresh_from_db()
+    assert (wulibao_household.head_name, wulibao_household.phone) == ("王建国", "13700000000")
+    job.refresh_from_db()
+    assert job.status == "failed" and "预览" in client.get(location).content.decode()
+
+
+def test_a_preview_is_confirmed_once_and_only_by_its_requester(client_as, wulibao_household, media, people):
+    job, _location = preview(client_as("wulibao_admin"), wulibao_household, 户主="王建华")
+    other = client_as("wulibao_inspector")
+    assert other.get(reverse("households:import-job", args=[job.pk])).status_code == 404
+    assert other.post(reverse("households:import-job-confirm", args=[job.pk])).status_code == 404
+    wulibao_household.refresh_from_db()
+    assert wulibao_household.head_name == "王建国"
+
+    mine = client_as("wulibao_admin")
+    mine.post(reverse("households:import-job-confirm", args=[job.pk]))
+    mine.post(reverse("households:import-job-confirm", args=[job.pk]))
+    assert Household.objects.get(pk=wulibao_household.pk).head_name == "王建华"
+    from coalgov.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="household.updated", object_id=str(wulibao_household.pk)).count() == 1
+
+
+def test_a_user_without_membership_cannot_preview_or_confirm(client_as, wulibao_household, media):
+    client = client_as("nobody")
+    response = client.post(reverse("households:import"), {"file": upload(wulibao_household, 户主="王建华")})
+    assert response.status_code == 403
+    assert not HouseholdImport.objects.exists()
