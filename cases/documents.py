@@ -3,17 +3,35 @@ supervision follow-up sheet (督办单). The browser prints the same content fro
 
 The .docx are official documents laid out by `coalgov.official_docx` (GB/T 9704, docs/documents.md). The
 notice's number and date were written when the case was opened (`cases.numbering`); nothing here reads the
-clock for them."""
+clock for them.
+
+Only a notice actually issued is printed as one (docs/documents.md, "Which cases have a notice"): a duplicate
+has none (it is fixed under its original's notice), and a voided case's notice prints marked 作废, without the
+signature a seal would go on."""
 
 import functools
+import math
 
 from django.utils import timezone, translation
 from docx.shared import Pt
 
 from coalgov.exports import inert_text
-from coalgov.official_docx import Column, OfficialDocument, chinese_date, office_name
+from coalgov.official_docx import (
+    LINE_PITCH,
+    SEAL_LINES,
+    TABLE_LINE,
+    TABLE_SIZE,
+    TEXT_WIDTH_MM,
+    Column,
+    OfficialDocument,
+    chinese_date,
+    office_name,
+    printed_width,
+    table_text_mm,
+)
 
 from .models import Case
+from .numbering import notice_issuer
 
 # The follow-up sheet's last rows, for the responsible unit to fill in by hand and send back.
 SIGN_ROWS = [
@@ -23,14 +41,20 @@ SIGN_ROWS = [
 FEEDBACK_HEIGHT = Pt(4 * 20)  # room for four handwritten lines
 
 
+def _issuer(case: Case):
+    """The unit whose office issues the case's documents: its notice's issuer, or for a case without a notice (a
+    duplicate) the one that would have issued it."""
+    return case.notice_issuer or notice_issuer(case.responsible_unit)
+
+
 def issuing_office(case: Case) -> str:
     """The office that issues the case's documents (发文机关署名)."""
-    return office_name(case.notice_issuer.name)
+    return office_name(_issuer(case).name)
 
 
 def issuer_abbreviation(case: Case) -> str:
     """The issuer's short name in a 发文字号: 二七区 → 二七散煤办."""
-    name = case.notice_issuer.name
+    name = _issuer(case).name
     if len(name) > 2 and name[-1] in "区县市":
         name = name[:-1]
     return f"{name}散煤办"
@@ -48,9 +72,29 @@ def chinese(build):
     return built
 
 
+def has_notice(case: Case) -> bool:
+    """Whether a rectification notice was issued for the case: it was numbered (as it opened), and it is not a
+    duplicate — a duplicate is fixed under its original's notice, whatever number it took before this rule."""
+    return case.notice_serial is not None and case.duplicate_of_id is None
+
+
 def document_number(case: Case) -> str:
     """The notice's 发文字号, from the number written when the case was opened (cases/numbering.py)."""
     return f"{issuer_abbreviation(case)}〔{case.notice_year}〕{case.notice_serial}号"
+
+
+def no_notice_reason(case: Case) -> str:
+    """Why a case has no notice to print, as its notice page says it; empty when it has one."""
+    if has_notice(case):
+        return ""
+    if case.duplicate_of_id is not None:
+        return (
+            f"本问题与{document_number(case.duplicate_of)}所列问题为同一问题（重复问题），按该通知书整改，"
+            "不另行印发整改通知书。"
+        )
+    if case.voided_at is not None:
+        return f"本问题已于{chinese_date(timezone.localdate(case.voided_at))}作废，未印发整改通知书。"
+    return "本问题未印发整改通知书。"
 
 
 def follow_up_number(case: Case) -> str:
@@ -135,13 +179,24 @@ def void_mark(case: Case) -> str:
     return ""
 
 
+VOID_STAMP = "作　废"
+VOID_SIGNATURE = "本通知书已作废，不得用印，不得送达。"
+
+
 @chinese
 def notice_context(case: Case) -> dict:
-    """What both the printed page and the .docx say; one source for both."""
+    """What both the printed page and the .docx say; one source for both. A case without a notice (`issued`
+    false) has only the reason; a voided notice (`void`) keeps its number, and says 作废 where the seal would go."""
+    if not has_notice(case):
+        return {"title": "散煤治理问题整改通知书", "issued": False, "reason": no_notice_reason(case)}
     place = f"（地点：{case.household.label}）" if case.household else ""
     mark = void_mark(case)
     return {
         "title": "散煤治理问题整改通知书",
+        "issued": True,
+        "void": case.voided_at is not None,
+        "void_stamp": VOID_STAMP,
+        "void_signature": VOID_SIGNATURE,
         "number": document_number(case),
         "to": case.responsible_unit.name,
         "mark": mark,
@@ -167,6 +222,7 @@ def follow_up_context(case: Case) -> dict:
     today = timezone.localdate()
     return {
         "number": f"编号：{follow_up_number(case)}",
+        "mark": void_mark(case),
         "office": issuing_office(case),
         "issued_on": today,
         "date": chinese_date(today),
@@ -190,7 +246,7 @@ def follow_up_rows(case: Case) -> list[tuple[str, str]]:
         demand = "请责任单位立即整改，整改结果报区散煤办核查销号。"
     return [
         ("督办事项", case.title),
-        ("整改通知书", f"{document_number(case)}（{chinese_date(case.notice_issued_on)}印发）"),
+        ("整改通知书", notice_row(case)),
         ("问题来源", f"{case.get_source_display()}{' ' + case.notice.number if case.notice else ''}"),
         ("责任单位", case.responsible_unit.name),
         ("整改期限", chinese_date(case.deadline)),
@@ -201,6 +257,22 @@ def follow_up_rows(case: Case) -> list[tuple[str, str]]:
         ("反弹次数", str(case.rebounds)),
         ("督办要求", demand),
     ]
+
+
+def notice_row(case: Case) -> str:
+    """The follow-up sheet's 整改通知书 row: the notice's number and date, or why there is none."""
+    if case.duplicate_of_id is not None:
+        return f"不另行印发（重复问题，随{document_number(case.duplicate_of)}整改）"
+    if not has_notice(case):
+        return "未印发"
+    voided = "，已作废" if case.voided_at is not None else ""
+    return f"{document_number(case)}（{chinese_date(case.notice_issued_on)}印发{voided}）"
+
+
+def event_time(moment) -> str:
+    """A record's time as documents write it, in the district's time (Asia/Shanghai): 2026年11月29日 21:30."""
+    local = timezone.localtime(moment)
+    return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
 def escalation_deadline_text(case: Case) -> str:
@@ -218,7 +290,7 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
     """The case's timeline as the follow-up sheet lists it: when, who ("系统" for the morning task), what."""
     return [
         (
-            f"{timezone.localtime(event.at):%Y-%m-%d %H:%M}",
+            event_time(event.at),
             event.actor_name,
             f"{event.get_action_display()}{'：' + event.note if event.note else ''}",
         )
@@ -228,40 +300,118 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
 
 @chinese
 def rectification_notice_docx(case: Case) -> bytes:
+    """The notice under its 版头 (the office's red name, the 文号, the red rule). Only a case with a notice has one
+    (the view says why the others have none)."""
     context = notice_context(case)
+    assert context["issued"], "a case without a notice has no notice to print"
     document = OfficialDocument(context["title"])
-    document.number(context["number"])
+    document.letterhead(context["office"], context["number"])
     document.title(context["title"])
+    if context["void"]:
+        document.void_stamp(context["void_stamp"])
     if context["mark"]:
         document.paragraph(context["mark"], bold=True)
     document.addressee(context["to"])
     document.text(context["body"])
     if context["demand"]:
         document.text(context["demand"])
-    document.signature(context["office"], context["issued_on"])
+    if context["void"]:
+        # No signature and no date: nothing for a seal to be pressed on.
+        document.paragraph()
+        document.void_stamp(context["void_signature"])
+    else:
+        document.signature(context["office"], context["issued_on"])
     return document.bytes()
 
 
 # 督办单: labels in a narrow column (the longest, 升级督办期限, is six characters of 12 pt ≈ 26 mm), values in the
-# rest; the timeline's time and person columns fit "2026-12-02 08:00" and a name on one line.
+# rest. The record's time and person columns are as wide as their longest entry (sized to the content, so a name
+# never wraps), the record itself takes the rest.
 SHEET_COLUMNS = [Column("项目", 32), Column("内容", 124)]
-EVENT_COLUMNS = [Column("时间", 40, "center"), Column("经办人", 28, "center"), Column("督办记录", 88)]
+EVENT_HEADERS = ("时间", "经办人", "督办记录")
+RECORD_MIN_MM = 60  # the record's text keeps at least this much; a longer name wraps instead
+RECORD_TITLE = "督办记录"
+
+
+def event_columns(events: list[list[str]]) -> list[Column]:
+    """The record's columns, sized to their content: each of 时间 and 经办人 fits its longest entry on one line."""
+    time_mm = max(table_text_mm(text) for text in [EVENT_HEADERS[0]] + [e[0] for e in events])
+    person_mm = max(table_text_mm(text) for text in [EVENT_HEADERS[1]] + [e[1] for e in events])
+    person_mm = min(person_mm, TEXT_WIDTH_MM - RECORD_MIN_MM - time_mm)
+    time_mm, person_mm = round(time_mm, 1), round(person_mm, 1)
+    return [
+        Column(EVENT_HEADERS[0], time_mm, "center"),
+        Column(EVENT_HEADERS[1], person_mm, "center"),
+        Column(EVENT_HEADERS[2], round(TEXT_WIDTH_MM - time_mm - person_mm, 1)),
+    ]
+
+
+def _table_points(columns: list[Column], rows: list[list[str]]) -> float:
+    """About how tall a table prints: each row as many 20 pt lines as its fullest cell needs, plus the rules."""
+    total = 0.0
+    for row in rows:
+        lines = max(
+            math.ceil(printed_width(text) * (TABLE_SIZE.pt - 0.25) / max((column.width_mm - 3.8) * 72 / 25.4, 1)) or 1
+            for column, text in zip(columns, row, strict=True)
+        )
+        total += lines * TABLE_LINE.pt + 0.5  # and its rule
+    return total
+
+
+def _prose_points(text: str) -> float:
+    return math.ceil(printed_width(text) / 28) * LINE_PITCH.pt if text else 0.0
+
+
+# The text block is 225 mm (637.8 pt); a little is left spare for what the estimate misses. (Measured with
+# LibreOffice: a sheet with a short title and one or two records fits; the signature block keeps with the
+# record's last rows if the estimate is ever wrong.)
+PAGE_POINTS = 637.8 - 15
+
+
+def record_fits(*, mark: str, rows: list[list[str]], events: list[list[str]], columns: list[Column]) -> bool:
+    """Whether the sheet, its record and its signature fit one page; if not, the record goes to an attachment so
+    that the sheet and its signature stay on one page."""
+    used = (
+        LINE_PITCH.pt  # 编号
+        + 36  # the title's line
+        + LINE_PITCH.pt  # the empty line after it
+        + _prose_points(mark)
+        + _table_points(SHEET_COLUMNS, rows)
+        + (4 * TABLE_LINE.pt - TABLE_LINE.pt)  # 整改反馈: four lines to write in
+        + LINE_PITCH.pt  # the empty line between the tables
+        + _table_points(columns, [list(EVENT_HEADERS), *events])
+        + (SEAL_LINES + 2) * LINE_PITCH.pt  # the signature
+    )
+    return used <= PAGE_POINTS
 
 
 @chinese
 def follow_up_sheet_docx(case: Case) -> bytes:
+    """The sheet on one page with its signature. A record too long for the page goes to an attachment (附件：督办记录)
+    after the signature, so the signature is never left alone on a page."""
     context = follow_up_context(case)
     document = OfficialDocument("散煤治理督办单")
     document.number(context["number"])
     document.title("散煤治理督办单")
-    mark = void_mark(case)
+    mark = context["mark"]
     if mark:
         document.paragraph(mark, bold=True)
     rows = [[label, inert_text(value)] for label, value in follow_up_rows(case) + context["sign_rows"]]
     table = document.table(SHEET_COLUMNS, rows, header=False, bold_first_column=True)
     table.rows[-1].height = FEEDBACK_HEIGHT
-    document.paragraph()
     events = [[inert_text(value) for value in event] for event in follow_up_events(case)]
-    document.table(EVENT_COLUMNS, events)
-    document.signature(context["office"], context["issued_on"])
+    columns = event_columns(events)
+    if record_fits(mark=mark, rows=rows, events=events, columns=columns):
+        document.paragraph()
+        record = document.table(columns, events)
+        document.keep_with_next(record)
+        document.signature(context["office"], context["issued_on"])
+    else:
+        document.keep_with_next(table)
+        document.paragraph().paragraph_format.keep_with_next = True
+        document.text(f"附件：{RECORD_TITLE}（共{len(events)}条）").paragraph_format.keep_with_next = True
+        document.signature(context["office"], context["issued_on"])
+        document.attachment(RECORD_TITLE)
+        document.paragraph()
+        document.table(columns, events)
     return document.bytes()

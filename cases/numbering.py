@@ -10,6 +10,11 @@ office (区散煤办) above the responsible unit. A `NoticeSeries` row per issue
 given; allocating locks that row (SELECT … FOR UPDATE) until the opening transaction commits, so two cases
 opened at the same moment get consecutive numbers, and the unique constraint on (issuer, year, number) refuses
 a duplicate whatever happens.
+
+Numbers go only to notices actually issued. A case opened as a duplicate of an unfinished case at the same place
+is fixed under the original's notice: it takes no number, and its notice page says no notice is issued. A case
+voided after its notice was issued keeps its number — the series is never renumbered, so the register of
+numbers has no gap — and its notice prints marked 作废, without a signature to stamp.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from coalgov.audit import audit_record
 from divisions.models import Division, Level
 
 from .models import Case, NoticeSeries
@@ -50,16 +56,34 @@ def notice_number_assign(case: Case, *, issued_on: datetime.date | None = None) 
     case.notice_issued_on = issued_on
 
 
-def notice_number_ensure(case: Case) -> Case:
+def takes_number(case: Case) -> bool:
+    """Whether a case without a number should be given one: not a duplicate (fixed under its original's notice)
+    and not voided (a case voided before its notice was issued never had one to issue)."""
+    return case.duplicate_of_id is None and case.voided_at is None
+
+
+def notice_number_ensure(case: Case, *, actor) -> Case:
     """Number the notice of a case that has none — one written without `case_open`, such as an import — dated
-    the day the case was opened, as if numbered then. A numbered case is returned as it is, without a query."""
-    if case.notice_serial is not None:
+    the day the case was opened, as if numbered then, and record who caused it in the audit log (the number is
+    taken when someone first opens the case's document page). A numbered case, a duplicate and a voided case
+    are returned as they are, without a query."""
+    if case.notice_serial is not None or not takes_number(case):
         return case
     with transaction.atomic():
         locked = Case.objects.select_for_update(of=("self",)).select_related("responsible_unit").get(pk=case.pk)
-        if locked.notice_serial is None:
+        if locked.notice_serial is None and takes_number(locked):
             notice_number_assign(locked, issued_on=timezone.localdate(locked.opened_at))
             locked.save(update_fields=NUMBER_FIELDS)
+            audit_record(
+                actor=actor,
+                action="case.notice_numbered",
+                obj=locked,
+                division_code=locked.division_code,
+                changes={
+                    "notice_serial": [None, locked.notice_serial],
+                    "notice_issued_on": [None, locked.notice_issued_on.isoformat()],
+                },
+            )
     for field in ("notice_issuer", "notice_year", "notice_serial", "notice_issued_on"):
         setattr(case, field, getattr(locked, field))
     return case

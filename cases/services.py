@@ -146,7 +146,10 @@ def case_open(
         opened_by=actor,
     )
     case.full_clean(exclude=["notice", "inspection", "household", "responsible_unit", "opened_by", "duplicate_of"])
-    notice_number_assign(case)  # the notice is issued as the case opens: numbered and dated today, once
+    if original is None:
+        # The notice is issued as the case opens: numbered and dated today, once. A duplicate is fixed under its
+        # original's notice and takes no number (cases/numbering.py).
+        notice_number_assign(case)
     case.save()
     _event(
         case,

@@ -269,11 +269,18 @@ class CaseDocumentView(LoginRequiredMixin, View):
         events = Prefetch("events", queryset=CaseEvent.objects.select_related("actor"))
         cases = _cases().select_related("notice_issuer", "duplicate_of__notice_issuer").prefetch_related(events)
         case = get_object_or_404(cases.visible_to(request.user), pk=pk)
-        # Numbered when opened; a case written some other way gets its number now, dated the day it opened.
-        numbering.notice_number_ensure(case)
+        # Numbered when opened; a case written some other way gets its number now, dated the day it opened
+        # (audited). A duplicate has no notice of its own: its original's is the one it is fixed under.
+        numbering.notice_number_ensure(case, actor=request.user)
         if case.duplicate_of is not None:
-            numbering.notice_number_ensure(case.duplicate_of)
+            numbering.notice_number_ensure(case.duplicate_of, actor=request.user)
         name = "整改通知书" if self.kind == "notice" else "督办单"
+        if self.kind == "notice" and not documents.has_notice(case):
+            # No notice was issued: the page says why, and there is nothing to download.
+            if request.GET.get("format") == "docx":
+                messages.error(request, documents.no_notice_reason(case))
+                return redirect("cases:notice-print", pk=case.pk)
+            return render(request, "cases/print_notice.html", {"case": case, "notice": documents.notice_context(case)})
         if request.GET.get("format") == "docx":
             build = documents.rectification_notice_docx if self.kind == "notice" else documents.follow_up_sheet_docx
             response = HttpResponse(

@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "case.rechecked": _("re-checked"),
     "case.undone": _("undone: the visit was voided"),
     "case.voided": _("voided"),
+    "case.notice_numbered": _("rectification notice numbered"),
     "notice.recorded": _("supervision notice entered"),
     "ranking.published": _("weekly ranking published"),
     "ranking.weights_set": _("ranking weights changed"),

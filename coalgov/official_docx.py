@@ -41,7 +41,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
@@ -73,6 +73,14 @@ MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(37), Mm(35), Mm(28), M
 TEXT_WIDTH_MM = 156  # 210 - 28 - 26
 
 TITLE_SIZE = Pt(22)  # 二号
+# 发文机关标志: red 方正小标宋简体, centred, smaller than 22 × 15 mm a character (GB/T 9704 7.2.3). 小一 (24 pt, 8.5 mm)
+# keeps 二七区散煤治理工作领导小组办公室 (16 characters, 136 mm) on one line of the 156 mm text block.
+ISSUER_MARK_SIZE = Pt(24)
+RED = RGBColor(0xFF, 0x00, 0x00)  # 发文机关标志 and 分隔线 (GB/T 9704 7.2.3, 7.2.6)
+RED_HEX = "FF0000"
+# The red rule under the 文号: as wide as the text block, 4 mm below the 文号 (GB/T 9704 7.2.6); 1.5 pt thick.
+RULE_EIGHTHS = 12  # w:sz of a border, in eighths of a point
+RULE_GAP_PT = 11  # ≈ 4 mm
 BODY_SIZE = Pt(16)  # 三号
 PAGE_NUMBER_SIZE = Pt(14)  # 4号
 TABLE_SIZE = Pt(12)  # 小四: tables hold more than prose
@@ -107,12 +115,21 @@ def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def table_text_mm(text: str, size: Pt = None) -> float:
+    """The width a table cell needs to print `text` on one line: its characters (12 pt, condensed by 0.25 pt; a
+    figure or letter counted as 0.6 of a character, as the CJK fonts' proportional figures print) plus the cell's
+    margins (1.9 mm each side, Word's and LibreOffice's default) and 2 mm to spare."""
+    size = size or TABLE_SIZE
+    characters = sum(0.6 if ord(c) < 0x2000 else 1 for c in text)
+    return characters * (size.pt - 0.25) * 25.4 / 72 + 3.8 + 2
+
+
 def office_name(unit_name: str) -> str:
     """The issuing office's full name, as it signs documents (发文机关署名)."""
     return f"{unit_name}{OFFICE_SUFFIX}"
 
 
-def _width(text: str) -> float:
+def printed_width(text: str) -> float:
     """Printed width in characters: a half-width letter or figure counts half."""
     return sum(0.5 if ord(c) < 0x2000 else 1 for c in text)
 
@@ -319,6 +336,27 @@ class OfficialDocument:
         self.paragraph()
         return paragraph
 
+    def letterhead(self, issuer: str, number: str) -> None:
+        """The 版头 (GB/T 9704 7.2): the 发文机关标志 in red 方正小标宋简体, centred; an empty line; the 发文字号
+        centred under it; the red rule (分隔线) 4 mm under the 文号, as wide as the text block; then an empty line
+        before the title."""
+        mark = self.paragraph(issuer, font=TITLE_FONT, size=ISSUER_MARK_SIZE, align="center")
+        _exact(mark.paragraph_format, Pt(40))
+        for run in mark.runs:
+            run.font.color.rgb = RED
+        self.paragraph()
+        numbered = self.number(number)
+        border = parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="{RULE_EIGHTHS}" w:space="{RULE_GAP_PT}" '
+            f'w:color="{RED_HEX}"/></w:pBdr>'
+        )
+        numbered._p.get_or_add_pPr().insert_element_before(
+            border, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+            "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+            *AFTER_SNAP_TO_GRID,
+        )  # fmt: skip
+        self.paragraph()
+
     def number(self, text: str) -> Paragraph:
         """The 发文字号, centred under the issuer (GB/T 9704 7.2.4)."""
         return self.paragraph(text, align="center")
@@ -338,12 +376,29 @@ class OfficialDocument:
     def signature(self, issuer: str, day: datetime.date) -> None:
         """The 发文机关署名 and 成文日期 with room above them for the seal (GB/T 9704 7.3.5.1): the date four
         characters in from the right, the issuer centred over the date (or flush right when it is longer)."""
+        # The blank lines and the issuer keep with what follows them: the seal's block never starts a page by
+        # itself (a page holding only a signature is not a document anyone stamps).
         for _ in range(SEAL_LINES):
-            self.paragraph()
+            self.paragraph().paragraph_format.keep_with_next = True
         date = chinese_date(day)
-        offset = 4 + (_width(date) - _width(issuer)) / 2
-        self.paragraph(issuer, align="right", right_chars=max(offset, 0))
+        offset = 4 + (printed_width(date) - printed_width(issuer)) / 2
+        self.paragraph(issuer, align="right", right_chars=max(offset, 0)).paragraph_format.keep_with_next = True
         self.paragraph(date, align="right", right_chars=4)
+
+    def void_stamp(self, text: str) -> Paragraph:
+        """A voided document's mark (作废): red 黑体, bordered, so that nobody stamps or sends it."""
+        paragraph = self.paragraph(text, font=HEADING_FONT, align="center", bold=True)
+        for run in paragraph.runs:
+            run.font.color.rgb = RED
+        return paragraph
+
+    @staticmethod
+    def keep_with_next(table, rows: int = 2) -> None:
+        """The table's last `rows` keep with the paragraph after them (the signature), in Word and WPS; LibreOffice
+        reads it as the table's own keep-with-next."""
+        for row in table.rows[-rows:]:
+            for paragraph in row._tr.iter(qn("w:p")):
+                Paragraph(paragraph, table._parent).paragraph_format.keep_with_next = True
 
     def page_break(self) -> None:
         self.document.add_page_break()

@@ -1,9 +1,10 @@
 """The weekly bulletin (周通报) as .docx, built from the same `Ranking` as the page and the other downloads.
 Its text is Chinese: it is the office's document, laid out as one (coalgov/official_docx.py, GB/T 9704).
 
-Page one carries the bulletin: title, 期号, what it covers, praise and criticism, the subdistricts' ranks, and the
-district office's signature and date with room for the seal. The communities' table follows as its attachment
-(附件) on the next page, its header row repeated on every page.
+Page one carries the bulletin: the 版头 (the district office's name in red, the 期号, the red rule), the title,
+what it covers, praise and criticism, the subdistricts' ranks, and the district office's signature and date with
+room for the seal. The communities' table follows as its attachment (附件) on the next page, its header row
+repeated on every page.
 
 - 期号 (issue number) is the week's number in its year (ISO weeks, which start on Monday as ranking weeks do):
   the week of 3 November 2025 is 2025年第45期. One bulletin a week, so the number is the week's own.
@@ -94,11 +95,12 @@ def ranking_docx(ranking: Ranking) -> bytes:
     district = ranking.district.name
     title = f"{district}散煤治理工作周通报"
     document = OfficialDocument(title)
+    # 版头: the office's name in red, the 期号 under it, the red rule (GB/T 9704 7.2); then the title.
+    document.letterhead(office_name(district), issue_number(ranking))
     document.title(title)
-    document.number(issue_number(ranking))
     if ranking.published is None:
         document.number("（征求意见稿，未发布）")
-    document.paragraph()
+        document.paragraph()
     document.text(f"现将{district}{period(ranking)}散煤治理工作排名情况通报如下。")
     texts = bulletin_paragraphs(ranking)
     for key in ("praise", "criticism", "no_data"):

@@ -10,6 +10,7 @@ from divisions.models import Division, Level
 from divisions.scoping import covers, view_codes
 from households.models import Household
 
+from ..documents import document_number, has_notice
 from ..forms import UnitNames, case_units, unit_errors
 from ..models import Accountability, Case, CaseEvent, SupervisionNotice
 from ..services import can_verify
@@ -79,6 +80,18 @@ class CaseSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     source = CaseSourceField()
     events = CaseEventSerializer(many=True, read_only=True)
+    notice_number = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The rectification notice's number (发文字号), such as 二七散煤办〔2026〕12号; null when no notice was "
+            "issued (a duplicate, or a case voided before its notice was issued). A voided case keeps its number."
+        )
+    )
+    notice_date = serializers.DateField(
+        source="notice_issued_on",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("The day the rectification notice was issued (its 成文日期); null when none was."),
+    )
 
     class Meta:
         model = Case
@@ -105,6 +118,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "reporter_contact",
             "opened_at",
             "closed_at",
+            "notice_number",
+            "notice_date",
             "events",
         ]
         read_only_fields = [
@@ -119,6 +134,10 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         extra_kwargs = {"deadline": {"required": False}}
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_notice_number(self, case) -> str | None:
+        return document_number(case) if has_notice(case) else None
 
     def to_representation(self, case):
         data = super().to_representation(case)

@@ -33,7 +33,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     caller's view is 404.
     """
 
-    queryset = Case.objects.select_related("responsible_unit", "escalated_to", "notice").prefetch_related(
+    queryset = Case.objects.select_related(
+        "responsible_unit", "escalated_to", "notice", "notice_issuer"
+    ).prefetch_related(
         Prefetch(
             "events",
             queryset=CaseEvent.objects.select_related("actor").prefetch_related(

@@ -47,7 +47,7 @@ def test_the_notice_is_an_official_document(client_as, night_case, wulibao_house
 
     texts = [p.text for p in document.paragraphs]
     number = f"二七散煤办〔{night_case.notice_year}〕{night_case.notice_serial}号"
-    assert texts[0] == number
+    assert texts[:3] == ["二七区散煤治理工作领导小组办公室", "", number]  # the 版头: the office, then the 文号
     body = next(t for t in texts if t.startswith("经夜查发现"))
     # The place once, 发现 once, the problem as a clerk writes it.
     assert body == f"经夜查发现，你单位存在以下问题：存有散煤（地点：{wulibao_household.label}）。"

@@ -22,10 +22,11 @@ def _docx_text(content: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
-def _documents(client, case) -> dict[str, str]:
+def _documents(client, case, kinds=("notice", "sheet")) -> dict[str, str]:
     """Each document's text as the user gets it: the printed page (the article) and the .docx."""
     found = {}
-    for name, url in (("notice", "rectification-notice"), ("sheet", "follow-up-sheet")):
+    urls = {"notice": "rectification-notice", "sheet": "follow-up-sheet"}
+    for name, url in ((kind, urls[kind]) for kind in kinds):
         page = client.get(f"/cases/{case.pk}/{url}/")
         assert page.status_code == 200
         article = re.search(r"<article.*?</article>", page.content.decode(), re.S).group(0)
@@ -61,17 +62,23 @@ def test_a_voided_case_shows_voided_and_its_documents_demand_nothing(client_as, 
 
 
 def test_a_duplicate_case_prints_a_duplicate_mark_instead_of_a_second_demand(client_as, notice_case, wulibao_household):
+    """A duplicate has no notice of its own (it takes no number): its notice page says so and names the
+    original's notice; its follow-up sheet is marked as a duplicate and demands nothing."""
     original = notice_case(household=wulibao_household)
     duplicate = notice_case(household=wulibao_household)
     assert duplicate.duplicate_of == original
+    client = client_as("wulibao_admin")
 
-    documents = _documents(client_as("wulibao_admin"), duplicate)
-
-    for name, text in documents.items():
+    page = client.get(f"/cases/{duplicate.pk}/rectification-notice/").content.decode()
+    number = f"二七散煤办〔{original.notice_year}〕{original.notice_serial}号"
+    assert f"本问题与{number}所列问题为同一问题（重复问题），按该通知书整改，不另行印发整改通知书。" in page
+    assert "<article" not in page
+    for name in ("sheet", "sheet.docx"):
+        text = _documents(client, duplicate, kinds=("sheet",))[name]
         assert "重复问题" in text, name
-        assert f"本问题与二七散煤办〔{original.notice_year}〕{original.notice_serial}号所列问题为同一问题" in text, name
+        assert f"本问题与{number}所列问题为同一问题" in text, name
         assert "请于" not in text, name
-    assert "请于" in _documents(client_as("wulibao_admin"), original)["notice.docx"]
+    assert "请于" in _documents(client, original)["notice.docx"]
 
 
 def test_a_night_check_notice_reads_as_a_clerk_writes_it(client_as, people, wulibao_community, wulibao_household):

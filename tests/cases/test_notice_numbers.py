@@ -83,7 +83,7 @@ def test_an_overdue_cases_notice_keeps_the_number_and_date_it_was_issued_with(cl
 
     number = f"二七散煤办〔{case.notice_year}〕{case.notice_serial}号"
     assert first == again and page == page_again  # the same document every time
-    assert first[0] == number and number in page
+    assert first[2] == number and number in page  # under the 版头's office name
     assert first[-1] == _chinese(opened) and _chinese(opened) in page  # dated the day it was issued …
     assert case.notice_issued_on < case.deadline  # … before its deadline
     assert f"请于{_chinese(case.deadline)}前整改到位" in "".join(first)
@@ -112,7 +112,7 @@ def test_a_case_written_without_a_number_is_numbered_once_dated_the_day_it_opene
     bare.refresh_from_db()
     assert bare.notice_serial == 2 and bare.notice_issued_on == timezone.localdate(opened)
     assert first == again
-    assert first[0] == f"二七散煤办〔{bare.notice_year}〕2号" and first[-1] == _chinese(timezone.localdate(opened))
+    assert first[2] == f"二七散煤办〔{bare.notice_year}〕2号" and first[-1] == _chinese(timezone.localdate(opened))
 
 
 def test_another_subdistricts_inspector_gets_no_notice_and_numbers_nothing(client_as, people, wulibao_community):

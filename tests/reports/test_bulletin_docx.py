@@ -8,6 +8,7 @@ import io
 import pytest
 from django.utils import timezone
 from docx import Document
+from docx.oxml.ns import qn
 
 from reports.bulletin import COLUMNS, ranking_docx
 from reports.ranking import ranking_for, ranking_publish
@@ -42,11 +43,12 @@ def test_a_published_bulletin_is_an_official_document_dated_the_day_it_was_publi
 
     document = assert_official(content, title=title)
     texts = [p.text for p in document.paragraphs]
-    assert texts[:2] == [title, ""] and texts[2] == "2025年第45期"
+    office = f"{town.district.name}散煤治理工作领导小组办公室"
+    assert texts[:5] == [office, "", "2025年第45期", "", title]  # the 版头 (office, 期号), then the title
     assert "征求意见稿" not in "".join(texts)
     assert f"现将{town.district.name}2025年11月3日至11月9日散煤治理工作排名情况通报如下。" in texts
     # Signed by the district office, dated the day the week was published, room above for the seal.
-    signature = texts.index(f"{town.district.name}散煤治理工作领导小组办公室")
+    signature = len(texts) - 1 - texts[::-1].index(office)
     assert texts[signature + 1] == _chinese(timezone.localdate(published.published_at))
     assert texts[signature - 2 : signature] == ["", ""]
     # The table is the attachment, on its own page after the signature.
@@ -59,7 +61,22 @@ def test_a_bulletin_of_a_week_not_published_says_it_is_a_draft(client, town, tit
     _, document = _bulletin(client, town)
 
     texts = [p.text for p in document.paragraphs]
-    assert texts[2:4] == ["2025年第45期", "（征求意见稿，未发布）"]
+    assert texts[2] == "2025年第45期"
+    assert texts[4:7] == [title, "", "（征求意见稿，未发布）"]
+
+
+def test_the_bulletin_opens_with_the_offices_red_name_its_number_and_the_red_rule(client, town, title):
+    _, document = _bulletin(client, town)
+
+    mark, number = document.paragraphs[0], document.paragraphs[2]
+    assert mark.text == f"{town.district.name}散煤治理工作领导小组办公室" and mark.alignment == 1
+    for run in mark.runs:
+        assert str(run.font.color.rgb) == "FF0000"
+        assert run._element.find(f"{qn('w:rPr')}/{qn('w:rFonts')}").get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert number.text == "2025年第45期" and number.alignment == 1
+    rule = number._p.pPr.find(f"{qn('w:pBdr')}/{qn('w:bottom')}")
+    assert rule is not None and rule.get(qn("w:color")) == "FF0000"
+    assert [p.text for p in document.paragraphs].index(title) > 2  # the title under the rule
 
 
 def test_the_community_table_fits_the_page_and_repeats_its_header(client, town):
@@ -81,7 +98,8 @@ def test_rendered_by_libreoffice_a_long_bulletin_repeats_the_header_on_every_pag
     pages = render(ranking_docx(long), "bulletin")
 
     assert_a4(pages)
-    assert pages[0][2].startswith(f"{town.district.name}散煤治理工作周通报2025年第45期")
+    office = f"{town.district.name}散煤治理工作领导小组办公室"
+    assert pages[0][2].startswith(f"{office}2025年第45期{town.district.name}散煤治理工作周通报")
     # The bulletin ends in its signature; its attachment, the table, starts on the next page.
     attachment = next(i for i, (_w, _h, text) in enumerate(pages) if text.startswith("附件"))
     assert pages[attachment - 1][2].endswith(
