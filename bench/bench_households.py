@@ -17,6 +17,14 @@ the test client, no network) and of the bare SQL the view's queries amount to.
 Imports the same 100,000 rows as .csv and as .xlsx with `households_import` and with a minimal
 django-import-export `ModelResource` in bulk mode, interleaved in one run (the register emptied before each),
 and prints rows/s for each, the ratio, and the load average. This database's households are deleted.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/coalgov_bench_import \
+        .venv/bin/python bench/bench_households.py --updates --rows 100000
+
+Registers 100,000 households with the import, then imports them back edited (a file carrying each one's 编号,
+its phone and heating changed) as .csv and .xlsx: the preview (every row compared, the writing rolled back), the
+confirmed import (applied, checked against the preview's digest), and the same file once more (all unchanged),
+each in rows/s, with the load average. This database's households are deleted.
 """
 
 import argparse
@@ -220,12 +228,72 @@ def bench_imports(rows: int) -> None:
             print(f"{path.suffix:8} {rates[0]:14,.0f} r/s {rates[1]:10,.0f} r/s {rates[0] / rates[1]:6.1f}×   {load}")
 
 
+def bench_updates(rows: int) -> None:
+    """The round trip: rows carrying a 编号 that change their household, previewed then applied."""
+    import csv
+    import tempfile
+
+    from django.contrib.auth import get_user_model
+    from openpyxl import Workbook
+
+    from coalgov.models import AuditEvent
+    from households.imports import households_import
+
+    user, _ = get_user_model().objects.get_or_create(username="bench_admin")
+    Membership.objects.get_or_create(user=user, division=Division.objects.get(code="410103"), role="district_admin")
+    codes = list(Division.objects.filter(level=Level.COMMUNITY).order_by("code").values_list("code", flat=True)[:12])
+    header = ["编号", *IMPORT_COLUMNS]
+    registered = sorted(import_rows(rows, codes), key=lambda row: row[5])  # by room, as the ids are read below
+    with tempfile.TemporaryDirectory() as folder:
+        csv_path, _xlsx = write_files(import_rows(rows, codes), Path(folder))
+        print(f"{'file':8} {'preview':>14} {'apply':>14} {'unchanged':>14}   load average")
+        for suffix in (".csv", ".xlsx"):
+            empty_register()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE action = 'household.updated'")
+            assert households_import(actor=user, path=csv_path).created == rows
+            ids = list(Household.objects.order_by("room").values_list("pk", flat=True))
+            edited = [
+                [pk, *row[:7], f"139{k % 100_000_000:08d}", "electric" if row[8] == "coal" else "gas", *row[9:]]
+                for k, (pk, row) in enumerate(zip(ids, registered, strict=True))
+            ]
+            path = Path(folder) / f"edited{suffix}"
+            if suffix == ".csv":
+                with path.open("w", encoding="utf-8", newline="") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow(header)
+                    writer.writerows(edited)
+            else:
+                workbook = Workbook(write_only=True)
+                sheet = workbook.create_sheet()
+                sheet.append(header)
+                for row in edited:
+                    sheet.append(row)
+                workbook.save(path)
+            rates = []
+            began = time.perf_counter()
+            preview = households_import(actor=user, path=path, dry_run=True)
+            rates.append(rows / (time.perf_counter() - began))
+            assert (preview.updated, preview.error_count) == (rows, 0), (preview.updated, preview.errors[:3])
+            began = time.perf_counter()
+            applied = households_import(actor=user, path=path, expect=preview.preview["digest"])
+            rates.append(rows / (time.perf_counter() - began))
+            assert applied.updated == rows
+            began = time.perf_counter()
+            again = households_import(actor=user, path=path)
+            rates.append(rows / (time.perf_counter() - began))
+            assert (again.updated, again.unchanged) == (0, rows)
+            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(f"{suffix:8} {rates[0]:10,.0f} r/s {rates[1]:10,.0f} r/s {rates[2]:10,.0f} r/s   {load}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--imports", action="store_true", help="time the register import instead of the lists")
-    parser.add_argument("--rows", type=int, default=100_000, help="rows in the imported files (--imports)")
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the imported files (--imports, --updates)")
+    parser.add_argument("--updates", action="store_true", help="time importing edited households back by 编号")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database of its own: the figures mean nothing on SQLite.")
@@ -234,6 +302,9 @@ def main() -> None:
     call_command("load_divisions", verbosity=0)
     if args.imports:
         bench_imports(args.rows)
+        return
+    if args.updates:
+        bench_updates(args.rows)
         return
     populate(args.households)
 

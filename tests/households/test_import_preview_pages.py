@@ -84,3 +84,28 @@ def test_a_user_without_membership_cannot_preview_or_confirm(client_as, wulibao_
     response = client.post(reverse("households:import"), {"file": upload(wulibao_household, 户主="王建华")})
     assert response.status_code == 403
     assert not HouseholdImport.objects.exists()
+
+
+def test_a_large_previewed_file_is_applied_by_the_worker_after_confirmation(
+    client_as, people, wulibao_household, media, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from households import jobs
+
+    settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS = 0  # every file is more than a page's worth
+    queued = []
+    monkeypatch.setattr("households.tasks.run_household_import.delay", queued.append)
+    client = client_as("wulibao_admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("households:import"), {"file": upload(wulibao_household, 户主="王建华")})
+    job = HouseholdImport.objects.get()
+    assert queued == [job.pk] and job.dry_run
+    assert jobs.import_run(job_id=job.pk) == "done"  # the worker previews it
+    job.refresh_from_db()
+    assert job.errors["updated"] == 1 and job.file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("households:import-job-confirm", args=[job.pk]))
+    assert queued == [job.pk, job.pk]
+    assert Household.objects.get(pk=wulibao_household.pk).head_name == "王建国"  # the worker has not run yet
+    assert jobs.import_run(job_id=job.pk) == "done"
+    assert Household.objects.get(pk=wulibao_household.pk).head_name == "王建华"
