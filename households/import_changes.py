@@ -16,6 +16,7 @@ and refuses if it differs, so what is applied is exactly what was previewed.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import defaultdict
@@ -472,7 +473,7 @@ def _write_rows(updates: Updates, *, actor, reason: str, now, result) -> None:
         for name in (*BOOLEAN_FIELDS, "in_priority_zone"):
             values[name] = values[name] == "t"
         written = Household.objects.filter(
-            pk=int(row["id"]), updated_at=timezone.datetime.fromisoformat(row["updated_at"]), voided_at__isnull=True
+            pk=int(row["id"]), updated_at=datetime.datetime.fromisoformat(row["updated_at"]), voided_at__isnull=True
         ).update(**values, updated_at=now)
         if written != 1:
             raise register_changed()
