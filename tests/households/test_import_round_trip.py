@@ -279,3 +279,27 @@ def test_updates_are_written_set_based_without_a_save_per_row(
 
     assert result.updated == 60
     assert Household.objects.filter(heating="electric").count() == 60
+
+
+def test_a_community_name_two_subdistricts_share_needs_its_subdistrict_and_a_grid_is_found_by_name(
+    people, households, grid, huaihelu, wulibao_community, tmp_path
+):
+    from divisions.models import Division
+
+    twin = Division.objects.create(code="410103001999", name=wulibao_community.name, level="community", parent=huaihelu)
+    path = tmp_path / "twins.csv"
+    path.write_text(
+        "街道,社区,网格,小区,房号\n"
+        f",{wulibao_community.name},,新华里,1\n"
+        f"五里堡街道,{wulibao_community.name},一网格,新华里,2\n",
+        encoding="utf-8",
+    )
+
+    result = households_import(actor=people["qu_admin"], path=path, dry_run=True)
+
+    assert result.error_count == 1
+    assert "第2行" in result.errors[0] and twin.code in result.errors[0] and wulibao_community.code in result.errors[0]
+
+    path.write_text(f"街道,社区,网格,小区,房号\n五里堡街道,{wulibao_community.name},一网格,新华里,2\n", encoding="utf-8")
+    households_import(actor=people["qu_admin"], path=path)
+    assert Household.objects.get(estate="新华里").division == grid
