@@ -44,3 +44,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.rows} rows: {verb} {result.created}, {result.skipped} already registered (skipped)."
         )
+        if result.preview:  # a file with 编号: rows that change registered households (no preview here: --dry-run)
+            would = "would change" if options["dry_run"] else "changed"
+            self.stdout.write(f"{would} {result.updated}, voided {result.voided}, {result.unchanged} unchanged.")
