@@ -45,5 +45,5 @@ class Command(BaseCommand):
             f"{result.rows} rows: {verb} {result.created}, {result.skipped} already registered (skipped)."
         )
         if result.preview:  # a file with 编号: rows that change registered households (no preview here: --dry-run)
-            would = "would change" if options["dry_run"] else "changed"
-            self.stdout.write(f"{would} {result.updated}, voided {result.voided}, {result.unchanged} unchanged.")
+            change, void = ("would change", "would void") if options["dry_run"] else ("changed", "voided")
+            self.stdout.write(f"{change} {result.updated}, {void} {result.voided}, {result.unchanged} unchanged.")
