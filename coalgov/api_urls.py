@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from air.api.views import ReadingViewSet, StationViewSet
 from cases.api.views import AccountabilityViewSet, CaseViewSet, SupervisionNoticeViewSet
 from coalgov.security import api_docs_policy
 from divisions.api.views import DivisionViewSet, ObtainToken, me
@@ -18,6 +19,7 @@ from inspections.api.views import (
     PublicityViewSet,
     PurchaseViewSet,
 )
+from planning.api import NightPlanViewSet
 
 router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="division")
@@ -33,6 +35,9 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("cases", CaseViewSet, basename="case")
 router.register("notices", SupervisionNoticeViewSet, basename="notice")
 router.register("accountability", AccountabilityViewSet, basename="accountability")
+router.register("stations", StationViewSet, basename="station")
+router.register("readings", ReadingViewSet, basename="reading")
+router.register("night-plans", NightPlanViewSet, basename="night-plan")
 
 urlpatterns = [
     path("", include(router.urls)),
