@@ -168,8 +168,8 @@ def station_chart(*, station: MonitoringStation, user, start: datetime.date, end
                 "found": night["found"],
                 "flagged": high and night["checks"] < settings.AIR_FEW_NIGHT_CHECKS,
                 "readings_url": f"{readings_url}?start={day}&end={day}",
-                "checks_url": _inspections_url(day, found=False),
-                "found_url": _inspections_url(day, found=True),
+                "checks_url": _inspections_url(station, day, found=False),
+                "found_url": _inspections_url(station, day, found=True),
             }
         )
         day += datetime.timedelta(days=1)
@@ -195,10 +195,10 @@ def station_chart(*, station: MonitoringStation, user, start: datetime.date, end
     }
 
 
-def _inspections_url(day: datetime.date, *, found: bool) -> str:
-    # The visit list has no station filter: the night's visits in any priority zone, scoped as always.
-    following = day + datetime.timedelta(days=1)
-    query = f"is_night=true&in_priority_zone=true&date_after={day}&date_before={following}"
+def _inspections_url(station: MonitoringStation, day: datetime.date, *, found: bool) -> str:
+    # Exactly the visits zone_nights counts: night checks in this station's zone, from noon of the day to noon of
+    # the next; the list applies the viewer's jurisdiction as the count does.
+    query = f"is_night=true&station={station.code}&night={day}"
     return f"{reverse('inspections:list')}?{query}" + ("&found_coal=true" if found else "")
 
 

@@ -1,7 +1,11 @@
+import datetime
+
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.filters import ANY, UnitFilterSet, YesNoAny, id_filter
+from divisions.models import MonitoringStation
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase
 from .selectors import local_bounds
@@ -45,10 +49,41 @@ class InspectionFilterSet(FieldFilterSet):
     found_coal = django_filters.BooleanFilter(label=_("Coal or stove found"), widget=YesNoAny, method="filter_found")
     household = id_filter(label=_("Household"), field_name="household_id")
     operation = id_filter(label=_("Night-check operation"), field_name="operation_id")
+    # A station's priority zone (by code) and a night (checks from noon of the date to noon of the next day): what
+    # a station page counts for each night, so its counts link to exactly the visits they count.
+    station = django_filters.ModelChoiceFilter(
+        label=_("Monitoring station"),
+        queryset=MonitoringStation.objects.filter(has_priority_zone=True),
+        to_field_name="code",
+        field_name="household__priority_station",
+        empty_label=ANY,
+    )
+    night = django_filters.DateFilter(
+        label=_("Night of"),
+        method="filter_night",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     class Meta:
         model = Inspection
-        fields = ["division", "kind", "outcome", "date", "is_night", "in_priority_zone", "found_coal"]
+        fields = [
+            "division",
+            "kind",
+            "outcome",
+            "date",
+            "is_night",
+            "in_priority_zone",
+            "found_coal",
+            "station",
+            "night",
+        ]
+
+    def filter_night(self, queryset, name, value):
+        lower, upper = local_bounds(value, value)
+        if lower is None or upper is None:
+            return queryset
+        noon = datetime.timedelta(hours=12)
+        return queryset.filter(started_at__gte=lower + noon, started_at__lt=upper + noon)
 
     def filter_found(self, queryset, name, value):
         return (

@@ -10,8 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from air.models import Reading, ReadingImport
+from divisions.models import MonitoringStation
+from inspections.models import Inspection
+from inspections.services import inspection_record
 
-from .conftest import sample, zipped
+from .conftest import night, sample, zipped
 
 
 def row(response, day: datetime.date) -> dict:
@@ -161,3 +164,54 @@ def test_the_chart_leaves_a_gap_for_a_missing_hour(client_as, zone):
     chart = client_as("wulibao_worker").get(f"/air/1319A/?start={day}&end={day}").context["chart"]
     assert len(chart["hours"]) == 24
     assert [value for _at, value in chart["hours"]].count(None) == 2
+
+
+@pytest.mark.parametrize("username", ["qu_admin", "wulibao_inspector", "huaihelu_inspector"])
+def test_each_nights_counts_link_to_exactly_the_visits_they_count(
+    client_as, people, register, wulibao_community, zone, username
+):
+    """The night's visits in the zone, and no others: not the night before, not a visit outside any zone, not a
+    visit in the zone by day; each viewer sees the rows of their own count."""
+    mine, _theirs = zone
+    outside = register("wulibao_admin", wulibao_community, estate="远处小区")
+    assert outside.priority_station is None
+    other = MonitoringStation.objects.filter(has_priority_zone=True).exclude(code="1323A").order_by("code").first()
+    near_other = register(
+        "wulibao_admin", wulibao_community, estate="另一站点小区", latitude=other.latitude, longitude=other.longitude
+    )
+    assert near_other.priority_station == other
+    early = night(0, hour=2)  # 02:30 this morning: still last night
+    for household, started_at in (
+        (mine, early),
+        (mine, night(2)),  # the night before
+        (outside, night(1)),  # last night, outside any zone
+        (near_other, night(1)),  # last night, in another station's zone
+        (mine, night(1, hour=15)),  # yesterday afternoon: not a night check
+    ):
+        inspection_record(
+            actor=people["wulibao_inspector"],
+            household=household,
+            kind="night_check",
+            outcome="loose_coal",
+            started_at=started_at,
+        )
+    client = client_as(username)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    day = row(client.get("/air/1323A/"), yesterday)
+
+    counted = Inspection.objects.visible_to(people[username]).filter(
+        household__priority_station__code="1323A",
+        is_night=True,
+        started_at__gte=night(1, hour=12) - datetime.timedelta(minutes=30),
+        started_at__lt=night(0, hour=12),
+    )
+    for url, figure, rows in (
+        (day["checks_url"], day["checks"], counted),
+        (day["found_url"], day["found"], counted.filter(outcome__in=Inspection.FOUND)),
+    ):
+        listed = client.get(url)
+        assert listed.status_code == 200
+        shown = {i.pk for i in listed.context["object_list"]}
+        assert len(shown) == figure == rows.count()
+        assert shown == set(rows.values_list("pk", flat=True))
+    assert day["checks"] == {"qu_admin": 4, "wulibao_inspector": 3, "huaihelu_inspector": 1}[username]
