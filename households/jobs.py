@@ -200,6 +200,7 @@ class _Recorder(Progress):
     def finished(self, result: ImportResult) -> None:
         self._update(
             status=HouseholdImport.Status.DONE,
+            rows_total=result.rows,  # the count before the check took a ledger's title row for a row
             rows_checked=result.rows,
             rows_written=result.rows if not self.job.dry_run else 0,
             created=result.created,
