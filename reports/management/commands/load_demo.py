@@ -22,6 +22,7 @@ from households.demo import demo_import
 from households.models import Heating, Household, Kind
 from households.services import household_create
 from inspections.demo import demo_fieldwork, demo_voided
+from planning.demo import demo_plan
 from reports.demo import demo_ledgers, demo_rankings
 
 User = get_user_model()
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             fieldwork.update(demo_voided(users=users, rng=random.Random(2018)))
             fieldwork["imported households"] = demo_import(users=users)
             fieldwork["station reading hours"] = demo_readings()  # before the digests, which report them
+            fieldwork["night-check plans"] = demo_plan(users=users)  # after the readings, which weigh its zone
             fieldwork["digest deliveries"] = demo_digests(users=users)
             fieldwork["ranking weeks"] = demo_rankings(users=users)
             fieldwork["ledgers"] = demo_ledgers(users=users)
