@@ -404,10 +404,11 @@ def follow_up_sheet_docx(case: Case) -> bytes:
     if record_fits(mark=mark, rows=rows, events=events, columns=columns):
         document.paragraph()
         record = document.table(columns, events)
+        # Should the estimate be wrong, the (short) record and the signature still go over together.
         document.keep_with_next(record)
         document.signature(context["office"], context["issued_on"])
     else:
-        document.keep_with_next(table)
+        document.keep_with_next(table, rows=2)
         document.paragraph().paragraph_format.keep_with_next = True
         document.text(f"附件：{RECORD_TITLE}（共{len(events)}条）").paragraph_format.keep_with_next = True
         document.signature(context["office"], context["issued_on"])

@@ -393,9 +393,12 @@ class OfficialDocument:
         return paragraph
 
     @staticmethod
-    def keep_with_next(table, rows: int = 2) -> None:
-        """The table's last `rows` keep with the paragraph after them (the signature), in Word and WPS; LibreOffice
-        reads it as the table's own keep-with-next."""
+    def keep_with_next(table, rows: int | None = None) -> None:
+        """The table's last `rows` (all of them by default) keep with the paragraph after them (the signature).
+        Word and WPS read each row's paragraphs; LibreOffice keeps a table with the next paragraph only when every
+        row is marked (measured with LibreOffice 7.4: marking the last two rows alone left a signature by itself),
+        so a short table is kept whole."""
+        rows = len(table.rows) if rows is None else rows
         for row in table.rows[-rows:]:
             for paragraph in row._tr.iter(qn("w:p")):
                 Paragraph(paragraph, table._parent).paragraph_format.keep_with_next = True

@@ -250,3 +250,24 @@ def test_another_subdistricts_inspector_does_not_see_the_number(api_as, people, 
     case = _open(people, wulibao_community)
 
     assert api_as("huaihelu_inspector").get(f"/api/v1/cases/{case.pk}/").status_code == 404
+
+
+def test_a_record_kept_on_the_sheet_takes_the_signature_with_it_if_the_page_runs_out(
+    client_as,
+    people,
+    wulibao_community,
+    render,  # noqa: F811
+    monkeypatch,
+):
+    """The estimate that moves a long record to the attachment could be wrong for some record: keep the record
+    on the sheet whatever its length, and the signature still goes with the record's rows, never alone."""
+    monkeypatch.setattr("cases.documents.record_fits", lambda **kwargs: True)
+    case = _open(people, wulibao_community)
+    client = client_as("wulibao_admin")
+    for records in range(1, 13):  # the opening, then one reminder more each time
+        if records > 1:
+            _long_record(case, people["wulibao_admin"], 1)
+        pages = render(_docx(client, case, "follow-up-sheet").content, f"kept{records}")
+        (signed,) = [text for _w, _h, text in pages if OFFICE in text]
+        before = signed[: signed.index(OFFICE)]
+        assert "整改期限提醒" in before or "登记问题" in before, (records, len(pages))
