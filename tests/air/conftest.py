@@ -2,7 +2,10 @@
 reference data's air/ folder; the values are invented, see docs/air.md), and ways to alter it."""
 
 import datetime
+import functools
+import http.server
 import io
+import threading
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -78,3 +81,38 @@ def zone(people, register, wulibao_community, huaihelu_community):
             actor=people[username], household=household, kind="night_check", outcome=outcome, started_at=night(1)
         )
     return mine, theirs
+
+
+# --- A mirror of the station files over HTTP, for the scheduled pull ---------------------------------
+
+
+class Mirror(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output quiet
+        pass
+
+    seen: list | None = None  # a test may set a list to note the paths asked for
+
+    def do_GET(self):
+        if self.seen is not None:
+            self.seen.append(self.path)
+        if self.path.endswith("/broken.csv"):
+            self.send_error(500)
+            return
+        super().do_GET()
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """A folder served over HTTP on 127.0.0.1: -> (folder, base URL)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Mirror, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def yesterdays_file(folder, content: bytes | None = None) -> None:
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    text = content or sample("20161221").replace(b"\n20161221,", f"\n{day:%Y%m%d},".encode())
+    (folder / f"china_sites_{day:%Y%m%d}.csv").write_bytes(text)

@@ -1,49 +1,17 @@
 """The optional scheduled pull: station files fetched over HTTP from an operator's mirror (a real local server
 here) through the same importer; off unless AIR_PULL_URL is set."""
 
-import datetime
 import functools
-import http.server
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
-from django.utils import timezone
 
 from air.models import Reading, ReadingImport
 from air.tasks import PullFailed, pull_readings
 
-from .conftest import sample
-
-
-class Mirror(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output quiet
-        pass
-
-    def do_GET(self):
-        if self.path.endswith("/broken.csv"):
-            self.send_error(500)
-            return
-        super().do_GET()
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    """A folder served over HTTP on 127.0.0.1: -> (folder, base URL)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Mirror, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def yesterdays_file(folder, content: bytes | None = None) -> None:
-    day = timezone.localdate() - datetime.timedelta(days=1)
-    text = content or sample("20161221").replace(b"\n20161221,", f"\n{day:%Y%m%d},".encode())
-    (folder / f"china_sites_{day:%Y%m%d}.csv").write_bytes(text)
+from .conftest import yesterdays_file
 
 
 def test_the_pull_imports_yesterdays_file_once_and_skips_a_missing_today(erqi, mirror, settings):
