@@ -300,6 +300,7 @@ def test_a_community_name_two_subdistricts_share_needs_its_subdistrict_and_a_gri
     assert result.error_count == 1
     assert "第2行" in result.errors[0] and twin.code in result.errors[0] and wulibao_community.code in result.errors[0]
 
-    path.write_text(f"街道,社区,网格,小区,房号\n五里堡街道,{wulibao_community.name},一网格,新华里,2\n", encoding="utf-8")
+    header = "街道,社区,网格,小区,房号\n"
+    path.write_text(f"{header}五里堡街道,{wulibao_community.name},一网格,新华里,2\n", encoding="utf-8")
     households_import(actor=people["qu_admin"], path=path)
     assert Household.objects.get(estate="新华里").division == grid
