@@ -11,9 +11,11 @@ passes its text through this module, so the rule lives in one place:
   and stays text even when someone edits it); openpyxl would otherwise store text starting with `=` as a formula.
 - In a .csv and a .docx table a formula-looking text gets a leading apostrophe, OWASP's form, and every CSV field
   is quoted (`csv_writer`). Excel hides the apostrophe of a cell typed or pasted in, and takes the cell as text.
-- Codes and signed counts that must stay text in a CSV (the 12-digit community code, "+4") are written with a
-  leading tab (`csv_number_as_text`): the one form this module leaves alone, because nothing but a number
-  follows the tab (docs/ranking.md).
+- Codes and signed counts that must stay text in a CSV (the 12-digit community code, "+4") are written as
+  `="410103001001"` (`csv_number_as_text`), which Excel, WPS and LibreOffice all read as the text 410103001001.
+  It is a formula, but one that only spells out a string of digits: this module writes it for numbers it checked
+  itself, never for text people typed (a name `="1"` still gets its apostrophe). A leading tab, the form used
+  before, stays visible in LibreOffice (docs/ranking.md).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import unicodedata
 from copy import copy
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -35,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"\t?[+-]?\d+(?:\.\d+)?")
+DIGITS = re.compile(r"[+-]?\d+")
 
 
 def formula_looking(text: str) -> bool:
@@ -48,11 +51,12 @@ def inert_text(text: str) -> str:
 
 
 def csv_number_as_text(text: str) -> str:
-    """A code or signed count Excel must keep as written ("410103001001" not 4.10103E+11, "+4" not 4): a leading
-    tab makes Excel take it as text. Only digits (and a sign) may follow, so the tab is never a formula's way in."""
-    if not PLAIN_NUMBER.fullmatch(text):
+    """A code or signed count a spreadsheet must keep as written ("410103001001" not 4.10103E+11, "+4" not 4):
+    `="410103001001"`, a formula whose result is that text, in Excel, WPS and LibreOffice alike. Only digits (and
+    a sign) may go between the quotes, so this is never a way in for a formula that does anything."""
+    if not DIGITS.fullmatch(text):
         raise ValueError(f"not a plain number: {text!r}")
-    return f"\t{text}"
+    return f'="{text}"'
 
 
 def csv_writer(out):
@@ -75,13 +79,16 @@ def xlsx_value(ws, value):
 # A district office prints its rankings and ledgers on A4 for meetings and to stamp them. Every data sheet gets
 # the same setup: a title row naming the unit and the period, then the header row, which is frozen on screen,
 # repeated on every printed page and filtered; landscape for wide tables; one page wide however many rows
-# (fitToHeight=0: as many pages down as needed); page numbers in the footer. These helpers work on a normal
+# (fitToHeight=0: as many pages down as needed); thin borders round every cell of the table (not the title);
+# page numbers in the footer, counted from 1 on each sheet. These helpers work on a normal
 # and on a write-only worksheet alike: everything they set is written either before the first row (sheet
 # properties, frozen panes, column widths, row heights) or after the last (filter, page setup, footer, print
 # titles), so a write-only sheet keeps streaming its rows (docs/ledgers.md).
 
 SYSTEM_NAME = "散煤治理案件管理系统"  # the creator in every workbook's document properties
-FOOTER = "第 &P 页 共 &N 页"  # &P is the page number, &N the number of pages
+# The page number only, from 1 on every sheet (firstPageNumber): LibreOffice counts the pages of the whole
+# workbook for a total (&N), so "第 1 页 共 20 页" would stand under a sheet of two pages.
+FOOTER = "第 &P 页"
 INTEGER = "0"
 DECIMAL = "0.00"  # rates, scores and money: always two decimals
 DATE = "yyyy-mm-dd"
@@ -93,6 +100,12 @@ HEADER_FONT = Font(bold=True)
 HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TITLE_ALIGNMENT = Alignment(horizontal="center", vertical="center")
 HEADER_LINE_HEIGHT = 15  # points per line of header text (11 pt type)
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)  # every cell of the table, header and data
+# A Chinese character of 11 pt is a little wider than two of the column unit (a "0" of the default font), and a
+# cell keeps some padding: a header of text width w shows whole on one line in a column of w * 1.1 + 2.
+CJK_SLACK, CELL_PADDING = 1.1, 2
+ONE_LINE_HEADER = 10  # text width up to which a header gets a column wide enough for one line; longer: two
 
 
 def chinese_date(day: datetime.date) -> str:
@@ -113,10 +126,30 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
+def column_for(text: str, lines: int = 1) -> float:
+    """The width of a column that shows `text` whole on `lines` lines (a Chinese character counts two)."""
+    return round(math.ceil(text_width(text) / lines) * CJK_SLACK + CELL_PADDING, 1)
+
+
+def lines_in(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped in a column of `width` (the inverse of `column_for`)."""
+    per_line = max(int((width - CELL_PADDING) / CJK_SLACK), 1)
+    return max(math.ceil(text_width(text) / per_line), 1)
+
+
+def header_widths(headers: list[str], widths: list[float]) -> list[float]:
+    """Each column at least as wide as its header needs: a short header on one line, a long one on two lines
+    split evenly — never one character left alone on a second line."""
+    return [
+        max(width, column_for(text, 1 if text_width(text) <= ONE_LINE_HEADER else 2))
+        for text, width in zip(headers, widths, strict=True)
+    ]
+
+
 def header_height(headers: list[str], widths: list[float]) -> float:
     """The header row's height, so that a header wrapped in its column shows every line of it."""
-    lines = max(math.ceil(text_width(h) / max(w - 1, 1)) for h, w in zip(headers, widths, strict=True))
-    return HEADER_LINE_HEIGHT * max(lines, 1) + 4
+    lines = max(lines_in(h, w) for h, w in zip(headers, widths, strict=True))
+    return HEADER_LINE_HEIGHT * lines + 4
 
 
 def title_cells(ws, title: str) -> list:
@@ -136,6 +169,7 @@ def header_cells(ws, headers: list[str]) -> list:
         cell = WriteOnlyCell(ws, value=text)
         cell.font = HEADER_FONT
         cell.alignment = HEADER_ALIGNMENT
+        cell.border = BORDER
         cells.append(cell)
     return cells
 
@@ -143,8 +177,8 @@ def header_cells(ws, headers: list[str]) -> list:
 def print_setup(ws, *, headers: list[str], widths: list[float], landscape: bool = True) -> None:
     """Everything that must be set before the first row is written: column widths, the header row's height,
     the frozen header, the title merged over the table, and the page setup (A4, one page wide, page numbers,
-    the header row on every page). Then append the title row, the header row and the data, and call
-    `table_filter` once the last row is known."""
+    the header row on every page). `widths` should come from `header_widths`. Then append the title row, the
+    header row and the data, and call `table_filter` once the last row is known."""
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.row_dimensions[TITLE_ROW].height = 24
@@ -157,6 +191,7 @@ def print_setup(ws, *, headers: list[str], widths: list[float], landscape: bool 
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.page_setup.firstPageNumber, ws.page_setup.useFirstPageNumber = 1, True  # each sheet from page 1
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.7, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -182,9 +217,10 @@ WRAPPED = Alignment(vertical="center", wrap_text=True)
 
 
 def number_style(ws, number_format: str = "General", alignment: Alignment | None = None) -> StyleArray:
-    """The style of a cell of `ws` with this number format (and alignment), to give to `styled`."""
+    """The style of a table cell of `ws` (bordered) with this number format and alignment, for `styled`."""
     probe = WriteOnlyCell(ws)
     probe.number_format = number_format
+    probe.border = BORDER
     if alignment is not None:
         probe.alignment = alignment
     return copy(probe._style)
@@ -200,3 +236,122 @@ def document_properties(workbook, *, title: str) -> None:
     props.title = title
     props.created = now
     props.modified = now
+
+
+# --- The same print setup with XlsxWriter (ledgers) -------------------------------------------------
+# A ledger of millions of rows is written with XlsxWriter in constant-memory mode, some thirty times faster than
+# openpyxl's write-only mode (bench/bench_ledger_writer.py); the ranking's small workbook stays with openpyxl.
+# These give a ledger's sheets what `print_setup`, `title_cells`, `header_cells` and `number_style` give the
+# ranking's: tests/reports/test_print_ready.py checks both the same way.
+
+
+def xlsxwriter_formats(workbook) -> dict:
+    """The workbook's cell formats by name, made once per workbook (XlsxWriter keeps every format made)."""
+    formats = getattr(workbook, "_print_formats", None)
+    if formats is None:
+        border = {"border": 1, "valign": "vcenter"}
+        centred = {**border, "align": "center"}
+        wrapped = {**border, "text_wrap": True}
+        left = {"align": "left"}
+        specs = {
+            "title": {"bold": True, "font_name": "SimHei", "font_size": 14, "align": "center", "valign": "vcenter"},
+            "header": {**centred, "bold": True, "text_wrap": True},
+            "text": border,
+            "text_quoted": {**border, "quote_prefix": True},
+            "wrapped": wrapped,
+            "wrapped_quoted": {**wrapped, "quote_prefix": True},
+            "number": border,
+            "integer": {**centred, "num_format": INTEGER},
+            "datetime": {**centred, "num_format": DATETIME},
+            "date": {**centred, "num_format": DATE},
+            DECIMAL: {**border, "num_format": DECIMAL},
+            "0.000000": {**border, "num_format": "0.000000"},
+            "info_quoted": {"quote_prefix": True},
+            "info_integer": {**left, "num_format": INTEGER},
+            "info_time": {**left, "num_format": "yyyy-mm-dd hh:mm:ss"},
+        }
+        formats = {name: workbook.add_format(spec) for name, spec in specs.items()}
+        workbook._print_formats = formats
+    return formats
+
+
+def xlsxwriter_print_setup(ws, formats: dict, *, title: str, headers: list[str], widths: list[float]) -> None:
+    """`print_setup` for an XlsxWriter sheet, with the title row (row 1, merged over the table) and the header
+    row (row 2) written: A4 landscape one page wide, page numbers from 1, margins, the header frozen and on
+    every printed page. Call `ws.autofilter` once the last row is known."""
+    for index, width in enumerate(widths):
+        ws.set_column(index, index, width)
+    ws.set_row(TITLE_ROW - 1, 24)
+    if len(headers) > 1:
+        ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, len(headers) - 1, "", formats["title"])
+    ws.write_string(TITLE_ROW - 1, 0, title, formats["title"])  # a string, whatever a unit's name starts with
+    ws.set_row(HEADER_ROW - 1, header_height(headers, widths))
+    for index, text in enumerate(headers):
+        ws.write_string(HEADER_ROW - 1, index, text, formats["header"])
+    ws.freeze_panes(HEADER_ROW, 0)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # one page wide, as many down as the rows need
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    ws.set_header("", margin=0.3)
+    ws.set_footer(f"&C{FOOTER}", margin=0.3)
+    ws.set_start_page(1)
+    ws.center_horizontally()
+    ws.repeat_rows(HEADER_ROW - 1)
+
+
+# Rows of millions: XlsxWriter's own `write_*` calls cost some 5 µs a cell in pure Python, so a ledger's rows are
+# written as the XML XlsxWriter itself would write in constant-memory mode (<row><c r= s= t="inlineStr">…),
+# straight into the sheet's row file, while XlsxWriter writes everything else (the package, styles, the title
+# and header, print setup, filter, merges). `XlsxRows` is that part; tests read the files back with openpyxl and
+# print them through LibreOffice.
+XML_SPECIAL = re.compile(r"[&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+EXCEL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # Excel's day 0, past its 1900 leap-year bug
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def inline_string(text: str) -> str:
+    """A text as an inline string's XML: &, < and > escaped, Excel's own _xHHHH_ escapes kept literal, leading
+    or trailing whitespace preserved. Characters XML refuses must have been removed already."""
+    if not XML_SPECIAL.search(text):
+        return f"<is><t>{text}</t></is>"
+    preserve = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    text = EXCEL_ESCAPE.sub(r"_x005F\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    return f"<is><t{preserve}>{text}</t></is>"
+
+
+def excel_serial(value: datetime.date) -> float:
+    """A naive date or time as Excel's serial number (days since 1899-12-30; the time as a fraction)."""
+    if type(value) is datetime.date:
+        value = datetime.datetime(value.year, value.month, value.day)
+    return (value - EXCEL_EPOCH) / ONE_DAY
+
+
+class XlsxRows:
+    """Rows streamed into an XlsxWriter constant-memory sheet, below what was written through XlsxWriter.
+
+    Give it the sheet once its rows above (title, header) are written: it writes those out, then each `row`
+    goes to the row file as it comes. `close` tells XlsxWriter how far the sheet reaches."""
+
+    def __init__(self, ws, *, columns: int):
+        # XlsxWriter holds the last row written through it until the next one starts: write it out now.
+        ws._write_single_row(ws.previous_row + 1)
+        self.ws, self.columns = ws, columns
+        self.write = ws.row_data_fh.write
+        self.last = ws.previous_row - 1  # the last row (0-based) in the file
+
+    def row(self, index: int, cells: str, height: float | None = None) -> None:
+        """Row `index` (0-based, after the last one) with its cells' XML, and its height if it has one."""
+        if height is None:
+            self.write(f'<row r="{index + 1}">{cells}</row>')
+        else:
+            self.write(f'<row r="{index + 1}" ht="{height}" customHeight="1">{cells}</row>')
+        self.last = index
+
+    def close(self) -> None:
+        ws = self.ws
+        ws.previous_row = self.last + 1  # nothing of XlsxWriter's own is left to write out
+        ws._check_dimensions(self.last, self.columns - 1, ignore_col=True)

@@ -7,9 +7,9 @@ pattern): queued → running, or a running export whose worker's lease ran out. 
 that lost its claim stops, and building again from scratch is always safe.
 
 `ledger_build` streams: each sheet is one `values_list` query read with `.iterator()`, written row by row to
-an openpyxl write-only workbook in a temporary file beside its final place, then moved there. Memory stays
-flat whatever the number of rows (tests/reports/test_ledgers.py measures it). Sheets are defined in
-`ledger_sheets.py`.
+an XlsxWriter workbook in constant-memory mode (each row goes to disk as soon as the next one starts) in a
+temporary file beside its final place, then moved there. Memory stays flat whatever the number of rows
+(tests/reports/test_ledgers.py measures it). Sheets are defined in `ledger_sheets.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
-import math
 import os
 import re
 import secrets
@@ -34,34 +33,27 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.dimensions import RowDimension
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from xlsxwriter import Workbook
+from xlsxwriter.utility import xl_col_to_name
 
 from coalgov.audit import audit_record
 from coalgov.dates import EARLIEST
 from coalgov.exports import (
-    CENTRED,
-    DATE,
-    DATETIME,
+    EXCEL_EPOCH,
     FOOTER,
     HEADER_LINE_HEIGHT,
-    HEADER_ROW,
-    INTEGER,
-    WRAPPED,
+    ONE_DAY,
+    SYSTEM_NAME,
+    XlsxRows,
     chinese_period,
-    document_properties,
-    header_cells,
-    number_style,
-    print_setup,
-    styled,
-    table_filter,
-    text_width,
-    title_cells,
-    xlsx_value,
+    excel_serial,
+    formula_looking,
+    header_widths,
+    inline_string,
+    lines_in,
+    xlsxwriter_formats,
+    xlsxwriter_print_setup,
 )
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
@@ -70,7 +62,10 @@ from .ledger_sheets import NO, NUMBER_FORMATS, SHEETS, WRAPPED_COLUMNS, YES, Con
 from .models import LedgerExport
 
 logger = logging.getLogger(__name__)
-LEFT = Alignment(horizontal="left")
+# Text that can go into a cell's XML as it is: no character Excel refuses or XML must escape, no _xHHHH_ (Excel
+# would read it as an escape: checked apart), no leading or trailing whitespace, and not formula-looking
+# (coalgov/exports.py).
+PLAIN_TEXT = re.compile(r"(?![=+\-@\s])[^\x00-\x1f&<>\ufffe\uffff]*(?<!\s)")
 
 MAX_DAYS = 366
 PROGRESS_EVERY = 5000  # rows between two progress UPDATEs (each also renews the lease)
@@ -247,111 +242,121 @@ def ledger_run(*, export_id: int, last_try: bool = True, progress_every: int = P
 # --- Building ------------------------------------------------------------------------------------
 
 
-def _cell(ws, value):
+def _cell(value):
     """A value as the sheet should hold it: numbers and dates as themselves (local time), yes/no in words,
-    text cleaned of characters Excel refuses, and formula-looking text kept as text (coalgov/exports.py)."""
-    if value is None or (isinstance(value, (int, Decimal, float)) and not isinstance(value, bool)):
+    text cleaned of characters Excel refuses and cut at its limit; None for an empty text."""
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         return value
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, str):
-        if not value:
-            return None  # a blank cell: nothing written
-        return xlsx_value(ws, ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT])
+        return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT] or None
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     return value
 
 
 class _SheetWriter:
-    """Appends rows to a sheet under its title and header; continues on a new sheet at Excel's row limit.
+    """Writes rows to a sheet under its title and header; continues on a new sheet at Excel's row limit.
 
-    Each sheet prints on A4 landscape, one page wide, with the header on every page, and has a frozen header
-    and an autofilter (coalgov/exports.py). All of it works in write-only mode: what goes before the rows is
-    set before the first row, the filter (which needs the last row) once the sheet is full. Numbers, dates and
-    money get their formats from a few ready-made styles, copied to each cell: the rows still stream."""
+    Each sheet prints on A4 landscape, one page wide, with the header on every page, thin borders round the
+    table, and has a frozen header and an autofilter (coalgov/exports.py), all set through XlsxWriter. The rows
+    are streamed as XML into XlsxWriter's constant-memory row file (`XlsxRows`), a row at a time: memory stays
+    flat. Text is always an inline string, never a formula; formula-looking text also gets Excel's quote
+    prefix, so it stays text when someone edits the cell."""
 
     def __init__(
         self, workbook: Workbook, sheet: Sheet, title: str, limit: int = MAX_SHEET_ROWS, names: dict | None = None
     ):
         self.workbook, self.sheet, self.title, self.limit = workbook, sheet, title, limit
         self.headers = [text for text, _width in sheet.columns]
-        # The place columns as wide as the longest name of the unit's subdivisions (known before any row).
+        # The place columns as wide as the longest name of the unit's subdivisions (known before any row), and
+        # every column as wide as its header needs.
         names = names or {}
-        self.widths = [max(width, names.get(text, 0)) for text, width in sheet.columns]
+        self.widths = header_widths(self.headers, [max(width, names.get(text, 0)) for text, width in sheet.columns])
+        f = self.formats = xlsxwriter_formats(workbook)
+        xf = {name: fmt._get_xf_index() for name, fmt in f.items()}  # a format's number in the workbook's styles
+        wrapped = [header in WRAPPED_COLUMNS for header in self.headers]
+        # Each column's letter and the styles of its cells by kind of value: text, formula-looking text, whole
+        # number, other number, date, time.
+        self.columns = []
+        for index, (header, wraps) in enumerate(zip(self.headers, wrapped, strict=True)):
+            number = xf[NUMBER_FORMATS[header]] if header in NUMBER_FORMATS else None
+            self.columns.append(
+                (
+                    xl_col_to_name(index),
+                    xf["wrapped" if wraps else "text"],
+                    xf["wrapped_quoted" if wraps else "text_quoted"],
+                    number or xf["integer"],
+                    number or xf["number"],
+                    xf["date"],
+                    xf["datetime"],
+                )
+            )
+        # Wrapped columns, whose text may need more than one line: (index, width).
+        self.measured = [(i, width) for i, (w, width) in enumerate(zip(wrapped, self.widths, strict=True)) if w]
         self.part = 0
         self.titles: list[str] = []
-        self.ws = None
+        self.ws = self.rows = None
         self._new()
 
     def _new(self) -> None:
         self.finish()
         self.part += 1
         title = self.sheet.title if self.part == 1 else f"{self.sheet.title}（{self.part}）"
-        ws = self.workbook.create_sheet(title)
-        print_setup(ws, headers=self.headers, widths=self.widths, landscape=True)
-        ws.append(title_cells(ws, self.title))
-        ws.append(header_cells(ws, self.headers))
-        # The style of each kind of value, and of the columns whose numbers have a format of their own.
-        # Numbers and dates centred under their header, long text wrapped in its column.
-        self.by_type = {
-            int: number_style(ws, INTEGER, CENTRED),
-            datetime.datetime: number_style(ws, DATETIME, CENTRED),
-            datetime.date: number_style(ws, DATE, CENTRED),
-            str: None,
-        }
-        wrapped = number_style(ws, alignment=WRAPPED)
-        self.by_column = [
-            number_style(ws, NUMBER_FORMATS[header]) if header in NUMBER_FORMATS else None for header in self.headers
-        ]
-        self.text_by_column = [wrapped if header in WRAPPED_COLUMNS else None for header in self.headers]
-        self.heights: dict[int, RowDimension] = {}
-        self.ws, self.rows = ws, HEADER_ROW
+        self.ws = self.workbook.add_worksheet(title)
+        xlsxwriter_print_setup(self.ws, self.formats, title=self.title, headers=self.headers, widths=self.widths)
+        self.rows = XlsxRows(self.ws, columns=len(self.headers))
+        self.row = 1  # 0-based: the header's row; data from 2 (row 3 in Excel's numbering)
         self.titles.append(title)
 
     def append(self, values: list) -> None:
-        if self.rows >= self.limit:
+        # The innermost loop of a ledger (millions of rows): one pass over the row, a string per cell.
+        if self.row + 1 >= self.limit:
             self._new()
-        ws, by_type = self.ws, self.by_type
-        cells, lines = [], 1
-        for value, column_style, text_style, width in zip(
-            values, self.by_column, self.text_by_column, self.widths, strict=True
-        ):
-            value = _cell(ws, value)
-            if value is None:
-                cells.append(None)
-                continue
+        self.row += 1
+        n = self.row + 1  # the row's number in Excel
+        cells = []
+        add = cells.append
+        for value, (letter, text, quoted, whole, number, day, moment) in zip(values, self.columns, strict=True):
             kind = type(value)
-            if kind is str and text_style is not None:
-                cells.append(styled(ws, value, text_style))
-                if 2 * len(value) > width - 1:  # may need more than one line (a Chinese character is two wide)
-                    lines = max(lines, math.ceil(text_width(value) / (width - 1)))
-                continue
-            if kind is Cell:  # formula-looking text, already a text cell (coalgov/exports.py): wrapped too
-                if text_style is not None:
-                    value.alignment = WRAPPED
-                cells.append(value)
-                continue
-            style = column_style or by_type.get(kind)
-            cells.append(value if style is None else styled(ws, value, style))
-        self.rows += 1
-        if lines > 1:
-            # A row with wrapped text is as tall as its longest text; its height is written with the row, then
-            # forgotten, so that memory stays flat.
-            height = self.heights.get(lines)
-            if height is None:  # one per number of lines, reused: a new one for every row costs more
-                height = self.heights[lines] = RowDimension(ws, ht=min(lines, 20) * HEADER_LINE_HEIGHT)
-            height.index = self.rows
-            ws.row_dimensions[self.rows] = height
-            ws.append(cells)
-            del ws.row_dimensions[self.rows]
-        else:
-            ws.append(cells)
+            if kind is bool:
+                value, kind = YES if value else NO, str
+            if kind is str:
+                if not value:
+                    add(f'<c r="{letter}{n}" s="{text}"/>')  # a blank cell, bordered like the others
+                elif PLAIN_TEXT.fullmatch(value) and "_x" not in value and len(value) <= MAX_CELL_TEXT:
+                    add(f'<c r="{letter}{n}" s="{text}" t="inlineStr"><is><t>{value}</t></is></c>')
+                else:
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+                    style = quoted if formula_looking(value) else text
+                    add(f'<c r="{letter}{n}" s="{style}" t="inlineStr">{inline_string(value)}</c>')
+            elif kind is int:
+                add(f'<c r="{letter}{n}" s="{whole}"><v>{value}</v></c>')
+            elif value is None:
+                add(f'<c r="{letter}{n}" s="{text}"/>')
+            elif kind is datetime.datetime:
+                if value.tzinfo is not None:
+                    value = timezone.localtime(value).replace(tzinfo=None)
+                add(f'<c r="{letter}{n}" s="{moment}"><v>{(value - EXCEL_EPOCH) / ONE_DAY:.16G}</v></c>')
+            elif kind is datetime.date:
+                add(f'<c r="{letter}{n}" s="{day}"><v>{excel_serial(value):.16G}</v></c>')
+            else:  # a decimal or a float
+                add(f'<c r="{letter}{n}" s="{number}"><v>{float(value):.16G}</v></c>')
+        lines = 1
+        for column, width in self.measured:  # a row with wrapped text is as tall as its longest text
+            value = values[column]
+            if type(value) is str and 2 * len(value) > width - 2:
+                lines = max(lines, lines_in(value, width))
+        self.rows.row(self.row, "".join(cells), min(lines, 20) * HEADER_LINE_HEIGHT if lines > 1 else None)
 
     def finish(self) -> None:
         """The autofilter over the sheet's rows, once they are all written."""
         if self.ws is not None:
-            table_filter(self.ws, columns=len(self.headers), last_row=self.rows)
+            self.rows.close()
+            self.ws.autofilter(1, 0, max(self.row, 1), len(self.headers) - 1)
 
 
 def _all_of(queryset):
@@ -380,23 +385,35 @@ def _progress(export: LedgerExport, **fields) -> None:
 
 
 def _discard(workbook: Workbook) -> None:
-    """Remove the temporary files a write-only workbook left behind when it was not saved."""
-    for ws in workbook.worksheets:
-        writer = getattr(ws, "_writer", None)
-        if writer is not None:
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                writer.cleanup()
+    """Remove the temporary files a workbook left behind when it was not saved (constant-memory mode writes
+    each sheet's rows to one until the workbook is closed)."""
+    for ws in workbook.worksheets():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            ws.row_data_fh.close()
+            os.unlink(ws.row_data_filename)
 
 
-def info_setup(ws) -> None:
+def _info_sheet(workbook: Workbook, rows: list[list]) -> None:
     """The 说明 sheet: three columns, printed A4 portrait one page wide, with page numbers."""
-    for letter, width in (("A", 14), ("B", 40), ("C", 60)):
-        ws.column_dimensions[letter].width = width
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.oddFooter.center.text = FOOTER
+    ws = workbook.add_worksheet("说明")
+    f = xlsxwriter_formats(workbook)
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 2, 60)
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_start_page(1)
+    ws.set_footer(f"&C{FOOTER}")
+    for row, line in enumerate(rows):
+        for column, value in enumerate(line):
+            value = _cell(value)
+            if isinstance(value, str):  # a name typed by people: text, never a formula
+                ws.write_string(row, column, value, f["info_quoted"] if formula_looking(value) else None)
+            elif isinstance(value, datetime.datetime):
+                ws.write_datetime(row, column, value, f["info_time"])
+            elif isinstance(value, int):
+                ws.write_number(row, column, value, f["info_integer"])
 
 
 def _info_rows(export: LedgerExport, written: list[tuple[Sheet, list[str], int]]) -> list[list]:
@@ -443,8 +460,13 @@ def ledger_build(
     final.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=".building-", suffix=".xlsx")
     os.close(handle)
-    workbook = Workbook(write_only=True)
-    document_properties(workbook, title=f"{export.division.full_name}散煤治理工作台账")
+    # constant_memory: each row is written out when the next starts (rows must come in order, as they do).
+    # strings_to_numbers and the like stay off: text is written as text, as given.
+    workbook = Workbook(temporary, {"constant_memory": True})
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
+    workbook.set_properties(
+        {"title": f"{export.division.full_name}散煤治理工作台账", "author": SYSTEM_NAME, "created": now}
+    )
     period = chinese_period(export.start, export.end)
     names = context.name_widths()
     written, done = [], 0
@@ -460,16 +482,8 @@ def ledger_build(
                     _progress(export, rows_done=done)
             writer.finish()
             written.append((sheet, writer.titles, count))
-        info = workbook.create_sheet("说明")
-        info_setup(info)
-        left = {  # numbers and the time under the words they go with
-            int: number_style(info, INTEGER, LEFT),
-            datetime.datetime: number_style(info, "yyyy-mm-dd hh:mm:ss", LEFT),
-        }
-        for line in _info_rows(export, written):
-            cells = [_cell(info, value) for value in line]
-            info.append([styled(info, c, left[type(c)]) if type(c) in left else c for c in cells])
-        workbook.save(temporary)
+        _info_sheet(workbook, _info_rows(export, written))
+        workbook.close()
         os.chmod(temporary, 0o640)
         os.replace(temporary, final)
     except BaseException:

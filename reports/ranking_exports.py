@@ -10,6 +10,7 @@ import re
 from openpyxl import Workbook
 
 from coalgov.exports import (
+    BORDER,
     CENTRED,
     DECIMAL,
     HEADER_ROW,
@@ -21,6 +22,7 @@ from coalgov.exports import (
     document_properties,
     formula_looking,
     header_cells,
+    header_widths,
     inert_text,
     number_style,
     print_setup,
@@ -85,18 +87,21 @@ def _column_formats() -> list[str | None]:
 
 
 def _widths(rows) -> list[float]:
-    """Column widths: the names as wide as the longest (the whole name on one line, never cut off), numbers as
-    wide as a header's wrapped line."""
+    """Column widths: the names as wide as the longest (the whole name on one line, never cut off), the code's
+    12 digits whole, and every column as wide as its header needs (whole on one line, or split evenly over two)."""
     communities = max((text_width(r.name) for r in rows), default=8)
     subdistricts = max((text_width(r.subdistrict_name) for r in rows), default=8)
-    return [7, 8, 15, min(communities + 2, 40), min(subdistricts + 2, 30), 8, 8, 8] + [10] * len(INDICATORS)
+    least = [7, 8, 15, min(communities + 2, 40), min(subdistricts + 2, 30), 8, 8, 8] + [8] * len(INDICATORS)
+    return header_widths(HEADER, least)
 
 
 def _xlsx_cell(ws, value, style):
-    """Numbers (and the — or 无数据 in their place) centred in their format; names as text, left."""
+    """Numbers (and the — or 无数据 in their place) centred in their format; names as text, left; all bordered."""
     value = NONE if value is None else value
-    if style is None or (isinstance(value, str) and formula_looking(value)):
-        return xlsx_value(ws, value)  # a formula-looking name stays text (coalgov/exports.py)
+    if isinstance(value, str) and formula_looking(value):
+        cell = xlsx_value(ws, value)  # a formula-looking name stays text (coalgov/exports.py)
+        cell.border = BORDER
+        return cell
     return styled(ws, value, style)
 
 
@@ -105,7 +110,7 @@ def _sheet(ws, ranking: Ranking, rows, title: str) -> None:
     print_setup(ws, headers=HEADER, widths=widths, landscape=True)
     ws.append(title_cells(ws, title))
     ws.append(header_cells(ws, HEADER))
-    styles = [fmt and number_style(ws, fmt, CENTRED) for fmt in _column_formats()]
+    styles = [number_style(ws, fmt, CENTRED) if fmt else number_style(ws) for fmt in _column_formats()]
     lines = table_rows(ranking, rows)
     for line in lines:
         ws.append([_xlsx_cell(ws, v, style) for v, style in zip(line, styles, strict=True)])

@@ -36,7 +36,8 @@ def named(town):
 
 
 @pytest.mark.parametrize(
-    "text", [HYPERLINK, DDE, "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", "\t=1+1", "\r=1+1", "-1+1", "+4+A1"]
+    "text",
+    [HYPERLINK, DDE, "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", "\t=1+1", "\r=1+1", "-1+1", "+4+A1", '="419901002001"'],
 )
 def test_formula_looking_text_is_written_behind_an_apostrophe(text):
     assert formula_looking(text)
@@ -69,8 +70,10 @@ def test_a_formula_named_community_reads_back_as_text_from_the_ranking_csv(clien
     lines = list(csv.reader(io.StringIO(raw)))
     b1 = next(line for line in lines if line[3].endswith(HYPERLINK))
     assert b1[3] == f"'{HYPERLINK}"
-    # The code and the movement keep their leading tab, the one form left alone: only digits follow it.
-    assert b1[2] == "\t419901002001" and b1[7] == "\t-5"
+    # The code and the movement as ="…" around their digits, the one formula written: the system writes it for
+    # numbers it checked, never for text typed in (a name ="…" gets its apostrophe like any other formula).
+    assert b1[2] == '="419901002001"' and b1[7] == '="-5"'
+
     assert all(line.startswith('"') for line in raw.splitlines())  # every field quoted
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -333,6 +334,53 @@ def test_text_that_looks_like_a_formula_stays_text(people, data, wulibao, media)
     assert notes.value == '=HYPERLINK("http://example.com")'
     assert notes.data_type == "s"
     assert notes.alignment.wrap_text  # wrapped like every note, not cut off in print
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ('=HYPERLINK("http://example.com")', '=HYPERLINK("http://example.com")'),
+        ("-1+1", "-1+1"),
+        ("门口 & <煤棚>", "门口 & <煤棚>"),
+        # Excel's own escape, escaped in turn: Excel and LibreOffice show _x0041_, not "A" (openpyxl reads the
+        # escapes as they are written).
+        ("_x0041_", "_x005F_x0041_"),
+        ("  两个空格在前", "  两个空格在前"),
+        ("在后两个空格  ", "在后两个空格  "),
+        ("响铃\x07与\x1b字符", "响铃与字符"),  # characters Excel refuses, removed
+        ("第一行\n第二行", "第一行\n第二行"),
+        ("长" * 40_000, "长" * 32_767),  # Excel's limit on a cell's text
+    ],
+)
+def test_the_sheet_writer_keeps_any_text_as_written(tmp_path, written, read):
+    """The rows are written as XML by hand (reports/ledgers.py): whatever a note holds reads back as typed, as
+    text, bordered; a formula-looking note with Excel's quote prefix. Other values keep their kind."""
+    path = tmp_path / "ledger.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    writer = ledgers._SheetWriter(workbook, SHEETS["purchases"], "台账·收购")
+    moment = timezone.make_aware(datetime.datetime(2026, 11, 2, 23, 30), datetime.UTC)
+    day = datetime.date(2026, 11, 3)
+    row = [7, day, "五里堡街道", "", "小区", "1", "2", "301", None, "户主", "型煤", Decimal("1.5"), Decimal("12.50")]
+    writer.append([*row, 600.0, 18.75, True, written, "录入人"])
+    writer.append([8, moment, *[None] * 16])
+    writer.finish()
+    workbook.close()
+
+    ws = load_workbook(path)["收购"]
+    header = [cell.value for cell in ws[2]]
+    first, second = (dict(zip(header, ws[n], strict=True)) for n in (3, 4))
+    assert first["备注"].value == read and first["备注"].data_type == "s"
+    assert first["备注"].quotePrefix == read.startswith(("=", "-"))
+    assert first["备注"].alignment.wrap_text and first["备注"].border.left.style == "thin"
+    assert first["编号"].value == 7 and first["编号"].number_format == "0"
+    assert first["收购日期"].value == datetime.datetime(2026, 11, 3) and first["收购日期"].number_format == "yyyy-mm-dd"
+    assert first["收购单价（元）"].value == 12.5 and first["收购单价（元）"].number_format == "0.00"
+    assert first["检查编号"].value == "是"  # yes/no in words, wherever it is
+    assert first["社区"].value is None and first["社区"].border.left.style == "thin"  # an empty cell, bordered
+    assert first["楼栋"].value == "1" and first["楼栋"].data_type == "s"  # text stays text, even when digits
+    # A time in local time (Asia/Shanghai), to the minute.
+    assert second["收购日期"].value == datetime.datetime(2026, 11, 3, 7, 30)
+    assert second["收购日期"].number_format == "yyyy-mm-dd hh:mm"
 
 
 def test_only_the_chosen_sheets_are_built(people, data, wulibao, media):

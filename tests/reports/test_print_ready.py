@@ -21,7 +21,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from coalgov.exports import FOOTER, SYSTEM_NAME, chinese_period, csv_number_as_text, text_width
+from coalgov.exports import FOOTER, SYSTEM_NAME, chinese_period, column_for, csv_number_as_text, text_width
 from divisions.models import Division, Level
 from reports import ledgers
 from reports.ranking_exports import HEADER
@@ -40,9 +40,12 @@ A4_PORTRAIT = (595, 842)
 def _print_setup_is_a4_one_page_wide(ws, *, landscape=True):
     assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
     assert ws.page_setup.orientation == ("landscape" if landscape else "portrait"), ws.title
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+    fit = (int(ws.page_setup.fitToWidth or 1), int(ws.page_setup.fitToHeight))  # 1 is the default, often left out
+    assert fit == (1, 0), ws.title
     assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-    assert ws.oddFooter.center.text == FOOTER == "第 &P 页 共 &N 页", ws.title
+    # The page number only, from 1 on every sheet: LibreOffice would count 共 &N 页 over the whole workbook.
+    assert ws.oddFooter.center.text == FOOTER == "第 &P 页", ws.title
+    assert (int(ws.page_setup.firstPageNumber or 1), ws.page_setup.useFirstPageNumber) == (1, True), ws.title
 
 
 def _table_setup(ws, headers: list[str], rows: int):
@@ -59,6 +62,15 @@ def _table_setup(ws, headers: list[str], rows: int):
     if any(text_width(h) > w for h, w in zip(headers, widths, strict=True)):
         assert ws.row_dimensions[2].height >= 30, ws.title
     assert f"A1:{last}1" in {str(r) for r in ws.merged_cells.ranges}, ws.title
+    # Every header whole: a short one on one line, a long one split evenly over two, never a character alone.
+    for header, width in zip(headers, widths, strict=True):
+        assert width >= column_for(header, 1 if text_width(header) <= 10 else 2), (ws.title, header, width)
+    # Thin borders round every cell of the table, header and data, and none round the title.
+    assert not ws["A1"].border.bottom.style, ws.title
+    for row in ws.iter_rows(min_row=2, max_row=2 + rows):
+        for cell in row:
+            sides = (cell.border.left, cell.border.right, cell.border.top, cell.border.bottom)
+            assert {side.style for side in sides} == {"thin"}, (ws.title, cell.coordinate)
 
 
 def test_dates_in_titles_are_written_as_an_office_writes_them():
@@ -163,15 +175,16 @@ def test_the_csv_reads_back_with_codes_as_text_whole_counts_and_signed_movements
         header.index(c) for c in ("区内排名", "街道内排名", "上周排名", "督导发现问题数", "反弹数", "周末逾期问题数")
     ]
 
-    assert all(re.fullmatch(r"\t\d{12}", row[code]) for row in rows)
+    assert all(re.fullmatch(r'="\d{12}"', row[code]) for row in rows)
     assert all(re.fullmatch(r"\d+", row[i]) for row in rows for i in counts)  # never "0.0"
-    assert {row[move] for row in rows} >= {"\t+4", "\t-5", "0"}
-    assert all(re.fullmatch(r"\t[+-][1-9]\d*|0", row[move]) for row in rows)
+    assert {row[move] for row in rows} >= {'="+4"', '="-5"', "0"}
+    assert all(re.fullmatch(r'="[+-][1-9]\d*"|0', row[move]) for row in rows)
 
 
 def test_a_spreadsheet_opening_the_csv_keeps_the_12_digit_code_as_text(client, town, tmp_path):
-    """What Excel is asked to do, done by LibreOffice: the tab before the code makes the cell text, so the code
-    keeps its 12 digits (not 4.19901E+11); counts are read as numbers, the signed movement as written."""
+    """What Excel and WPS are asked to do, done by LibreOffice: ="419901002001" is the text 419901002001 — its
+    12 digits (not 4.19901E+11), and nothing else (a tab in front of it, the form used before, stayed visible
+    in LibreOffice); counts are read as numbers, the signed movement as written."""
     client.force_login(town.admin)
     source = tmp_path / "ranking.csv"
     source.write_bytes(client.get(f"{URL}download/csv/", QUERY).content)
@@ -179,12 +192,13 @@ def test_a_spreadsheet_opening_the_csv_keeps_the_12_digit_code_as_text(client, t
     # 44 comma, 34 double quote, 76 UTF-8, 1 the first line: as Excel reads a UTF-8 CSV with its BOM.
     converted = _convert(source, "xlsx", tmp_path, infilter="CSV:44,34,76,1")
 
-    ws = load_workbook(converted).active
+    ws = load_workbook(converted, data_only=True).active  # the cells as LibreOffice shows them
     header = [cell.value for cell in ws[1]]
     b1 = dict(zip(header, ws[7], strict=True))  # the last ranked: B1社区
     assert b1["社区"].value == "B1社区"
-    assert b1["社区代码"].data_type == "s" and b1["社区代码"].value.strip() == "419901002001"
-    assert b1["名次变化"].data_type == "s" and b1["名次变化"].value.strip() == "-5"
+    assert b1["社区代码"].data_type == "s" and b1["社区代码"].value == "419901002001"
+    assert b1["名次变化"].data_type == "s" and b1["名次变化"].value == "-5"
+    assert dict(zip(header, ws[2], strict=True))["名次变化"].value == "+4"  # B2社区, up 4
     assert b1["区内排名"].value == 6 and b1["周末逾期问题数"].value == 1  # numbers, whole
 
 
@@ -296,7 +310,15 @@ def test_the_17_sheet_ranking_prints_each_sheet_one_page_wide_on_a_few_landscape
         assert size == A4_LANDSCAPE, (number, size)
         # The header on every page, from the first column to the last: the sheet's whole width on the page.
         assert "区内排名" in text and "双替代完成率" in text, number
-        assert re.search(rf"第\s*{number}\s*页\s*共\s*{len(pages)}\s*页", text), number  # the footer
+        # Every header whole on the page: the short ones on one line.
+        assert all(header in text for header in HEADER if text_width(header) <= 10), number
+    # Page numbers count from 1 on each sheet (a sheet's first page carries its title), with no total.
+    expected, numbers = [], []
+    for _size, text in pages:
+        expected.append(1 if "散煤治理工作周排名" in text else expected[-1] + 1)
+        numbers.append(int(re.search(r"第\s*(\d+)\s*页", text)[1]))
+        assert "共" not in text
+    assert numbers == expected and max(numbers) >= 2  # the district's sheet takes two pages
     assert "测试区散煤治理工作周排名（2025年11月3日—11月9日）" in pages[0][1]
     assert "测试区B街道散煤治理工作周排名" in "".join(text for _size, text in pages)
 
@@ -315,14 +337,14 @@ def test_a_ledger_prints_each_sheet_one_page_wide_on_a4(people, data, wulibao, m
         assert size == A4_LANDSCAPE, title
         assert f"散煤治理工作台账·{title}" in text and "编号" in text and last_headers[title] in text, title
     for number, (_size, text) in enumerate(pages, 1):
-        assert re.search(rf"第\s*{number}\s*页\s*共\s*{len(pages)}\s*页", text), number  # the footer
+        assert re.search(r"第\s*1\s*页", text) and "共" not in text, number  # each sheet's one page is its page 1
     size, text = pages[-1]
     assert size == A4_PORTRAIT and "时间范围" in text
 
 
-@pytest.mark.parametrize("text", ["=1+1", "\t=1+1", "410103001001A", "+4+A1", "\t\t1"])
-def test_only_a_plain_number_may_be_written_behind_a_tab(text):
-    """The tab that keeps a code as text is never a way for a formula in: anything but digits is refused."""
+@pytest.mark.parametrize("text", ["=1+1", "\t=1+1", "410103001001A", "+4+A1", "\t\t1", '1"&HYPERLINK("x")&"', "1.5"])
+def test_only_digits_may_be_written_as_a_text_formula(text):
+    """="…" that keeps a code as text is never a way for a formula in: anything but digits is refused."""
     with pytest.raises(ValueError):
         csv_number_as_text(text)
-    assert csv_number_as_text("410103001001") == "\t410103001001" and csv_number_as_text("-5") == "\t-5"
+    assert csv_number_as_text("410103001001") == '="410103001001"' and csv_number_as_text("-5") == '="-5"'

@@ -146,8 +146,8 @@ def test_the_csv_writes_counts_whole_rates_with_decimals_and_keeps_the_code_and_
     assert header[:3] == ["区内排名", "街道内排名", "社区代码"]
     assert [(line[3], line[5]) for line in lines[1:]][:2] == [("B2社区", "77.00"), ("A2社区", "72.50")]
     b1 = lines[6]  # last: 25 points, 5 places down, 1 overdue case
-    assert b1[:8] == ["6", "3", "\t419901002001", "B1社区", "B街道", "25.00", "1", "\t-5"]
-    assert lines[1][7] == "\t+4" and lines[2][7] == "0"  # B2 up 4, A2 unchanged
+    assert b1[:8] == ["6", "3", '="419901002001"', "B1社区", "B街道", "25.00", "1", '="-5"']
+    assert lines[1][7] == '="+4"' and lines[2][7] == "0"  # B2 up 4, A2 unchanged
     counts = [header.index(c) for c in ("督导发现问题数", "反弹数", "周末逾期问题数")]
     assert [b1[i] for i in counts] == ["0", "0", "1"]
     assert b1[header.index("排查覆盖率(%)")] == "0.00" and lines[1][header.index("按期整改率(%)")] == "—"
@@ -248,7 +248,7 @@ def test_communities_without_data_show_as_no_data_in_the_table_and_every_downloa
     assert explain.status_code == 200 and "本周未参与排名" in explain.content.decode()
 
     lines = list(csv.reader(io.StringIO(client.get(f"{URL}download/csv/", QUERY).content.decode("utf-8-sig"))))
-    assert lines[-1] == ["无数据", "无数据", "\t419901002004", "空社区", "B街道"] + ["—"] * 10
+    assert lines[-1] == ["无数据", "无数据", '="419901002004"', "空社区", "B街道"] + ["—"] * 10
     workbook = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", QUERY).content))
     assert [c.value for c in workbook["全区"][9]] == ["无数据", "无数据", "419901002004", "空社区", "B街道"] + [
         "—"
