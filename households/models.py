@@ -108,7 +108,7 @@ class Household(models.Model):
         related_name="households",
     )
     notes = models.TextField(_("notes"), blank=True)
-    # Derived from the visits by inspections.services.household_coal_status_refresh; never edited.
+    # Derived from the visits by inspections.services.household_visit_marks_refresh; never edited.
     coal_status = models.CharField(
         _("coal status"), max_length=10, choices=CoalStatus.choices, default=CoalStatus.NEVER, editable=False
     )
@@ -119,6 +119,10 @@ class Household(models.Model):
         editable=False,
         help_text=_("The visit that found coal, or the clean check that cleared it."),
     )
+    # When a current visit last saw inside (neither refused nor nobody home); None: never. Kept by the visit
+    # services as coal_status is (inspections.services.household_visit_marks_refresh), so the night-check
+    # planner's "not visited lately" and its rest days are a column condition instead of a scan of the visits.
+    last_seen_at = models.DateTimeField(_("last seen inside"), null=True, blank=True, editable=False)
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,11 +83,13 @@ def is_night(moment: datetime.datetime) -> bool:
     return (start <= local or local < end) if start > end else (start <= local < end)
 
 
-def household_coal_status_refresh(household: Household) -> None:
-    """Derive the household's coal status from its visits, newest first.
+def household_visit_marks_refresh(household: Household) -> None:
+    """Derive the household's coal status and when it was last seen inside from its visits, newest first.
 
     Found: the latest visit that saw anything found coal. Cleared: a clean visit came after the last
-    finding. Never: no visit ever found coal. Refused entry and nobody home say nothing either way.
+    finding. Never: no visit ever found coal. Refused entry and nobody home say nothing either way, and do not
+    count as seen. Runs under the household's lock (a void, a visit entered late), so it reads every visit
+    the household has.
     """
     visits = (
         Inspection.objects.current()
@@ -96,16 +98,50 @@ def household_coal_status_refresh(household: Household) -> None:
         .order_by("-started_at", "-id")
         .values_list("outcome", "started_at")
     )
-    status, since = CoalStatus.NEVER, None
+    status, since, last_seen = CoalStatus.NEVER, None, None
     clean_after = None
     for outcome, started_at in visits:
+        last_seen = last_seen or started_at
         if outcome in Inspection.FOUND:
             status, since = (CoalStatus.CLEARED, clean_after) if clean_after else (CoalStatus.FOUND, started_at)
             break
         clean_after = started_at
-    if (household.coal_status, household.coal_status_at) != (status, since):
-        Household.objects.filter(pk=household.pk).update(coal_status=status, coal_status_at=since)
-        household.coal_status, household.coal_status_at = status, since
+    # Written whatever `household` says: it may have been read before the lock, and a write costs what a read would.
+    marks = {"coal_status": status, "coal_status_at": since, "last_seen_at": last_seen}
+    Household.objects.filter(pk=household.pk).update(**marks)
+    for name, value in marks.items():
+        setattr(household, name, value)
+
+
+@transaction.atomic
+def households_last_seen_rebuild(codes: list[str] | None = None) -> int:
+    """Recompute when each household under `codes` (None: all) was last seen inside from its visits, in one
+    set-based statement; returns how many households changed. For after visits were written without the
+    services (an import, the benchmark's generator); the services keep the field as they record and void."""
+    unseen = [Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME]
+    scope = " OR ".join("h.division_code LIKE %s" for _code in codes or [])
+    if codes is not None and not codes:
+        return 0
+    # Only the rows that change are written; NULL-safe, in each database's words.
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE households_household SET last_seen_at = seen.last
+            FROM (
+                SELECT h.id, MAX(v.started_at) AS last
+                FROM households_household h
+                LEFT JOIN inspections_inspection v
+                    ON v.household_id = h.id AND v.voided_at IS NULL AND v.outcome NOT IN (%s, %s)
+                {f"WHERE {scope}" if scope else ""}
+                GROUP BY h.id
+            ) AS seen
+            WHERE households_household.id = seen.id
+              AND households_household.last_seen_at {distinct} seen.last
+            """,
+            [*unseen, *(f"{code}%" for code in codes or [])],
+        )
+        return cursor.rowcount
 
 
 def _check_seizures(outcome: str, seizures: Sequence[SeizureInput]) -> None:
@@ -243,28 +279,32 @@ def _prefetched(record: models.Model, **related: list) -> None:
 
 
 def _coal_status_after_visit(household: Household, inspection: Inspection, facts: dict, batch: Batch) -> None:
-    """The household's coal status with a newly recorded visit, as household_coal_status_refresh derives it.
+    """The household's coal status and last seen inside with a newly recorded visit, as
+    household_visit_marks_refresh derives them.
 
-    A visit later than every other visit that saw inside decides it alone: coal found sets found since
-    then; a clean visit after a finding clears it (since then); refused entry and nobody home change nothing.
-    A visit entered late (backdated, or at the same moment as another) derives the status again from all.
-    `facts` carries the status as read under the household's lock and its latest visit that saw inside.
+    A visit later than every other visit that saw inside decides them alone: it is the last seen; coal found
+    sets found since then; a clean visit after a finding clears it (since then); refused entry and nobody home
+    change nothing. A visit entered late (backdated, or at the same moment as another) derives them again from
+    all. `facts` carries the status as read under the household's lock and its latest visit that saw inside.
+    The update joins the visit's other writes in `batch`: no statement of its own on PostgreSQL.
     """
     household.coal_status, household.coal_status_at = facts["coal_status"], facts["coal_status_at"]
     if inspection.outcome in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME):
         return
     latest = facts["latest_seen"]
     if latest is not None and inspection.started_at <= latest:
-        household_coal_status_refresh(household)
+        household_visit_marks_refresh(household)
         return
     status, since = household.coal_status, household.coal_status_at
     if inspection.found_coal:
         status, since = CoalStatus.FOUND, inspection.started_at
     elif status == CoalStatus.FOUND:
         status, since = CoalStatus.CLEARED, inspection.started_at
-    if (household.coal_status, household.coal_status_at) != (status, since):
-        batch.update(Household.objects.filter(pk=household.pk), coal_status=status, coal_status_at=since)
-        household.coal_status, household.coal_status_at = status, since
+    # Later than every other visit that saw inside: it is the last seen, whatever the row said (not read here).
+    marks = {"coal_status": status, "coal_status_at": since, "last_seen_at": inspection.started_at}
+    batch.update(Household.objects.filter(pk=household.pk), **marks)
+    for name, value in marks.items():
+        setattr(household, name, value)
 
 
 def _void(*, actor, record, reason: str, division: Division, action: str) -> None:
@@ -289,7 +329,8 @@ def _void(*, actor, record, reason: str, division: Division, action: str) -> Non
 
 @transaction.atomic
 def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection:
-    """Void a visit entered in error; the household's coal status is derived again without it."""
+    """Void a visit entered in error; the household's coal status and last seen inside are derived again
+    without it."""
     inspection = Inspection.objects.select_for_update().select_related("household__division").get(pk=inspection.pk)
     already_voided = inspection.is_voided
     _void(
@@ -301,7 +342,7 @@ def inspection_void(*, actor, inspection: Inspection, reason: str) -> Inspection
     )
     if not already_voided:
         rollups_visit_changed(inspection, voided=True)
-    household_coal_status_refresh(inspection.household)
+    household_visit_marks_refresh(inspection.household)
     ban_rebounds_refresh(inspection.household)
     visit_voided.send(sender=Inspection, actor=actor, inspection=inspection)
     return inspection

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Max, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -131,7 +131,6 @@ def _conditions(unit: Division, night: datetime.date, weights: dict) -> dict[str
     """Each reason's condition on a household, every subquery written once (the outer query combines them)."""
     start = night_start(night)
     stale_since = start - datetime.timedelta(days=weights["stale_days"])
-    seen = Inspection.objects.current().exclude(outcome__in=UNSEEN).filter(division_code__startswith=unit.code)
     unfinished = Case.objects.counted().unfinished().filter(household__isnull=False)
     banned = Ban.objects.current()
     return {
@@ -150,7 +149,8 @@ def _conditions(unit: Division, night: datetime.date, weights: dict) -> dict[str
         "banned": Q(pk__in=banned.values("household_id")),
         "open_case": Q(pk__in=unfinished.values("household_id")),
         "tip_off": Q(pk__in=unfinished.filter(source=Case.Source.TIP_OFF).values("household_id")),
-        "stale": ~Q(pk__in=seen.filter(started_at__gte=stale_since).values("household_id")),
+        # Kept on the household by the visit services (never seen: NULL), not counted from the visits.
+        "stale": Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=stale_since),
         "courtyard": Q(unmanaged=True) | Q(no_gas_or_heating=True),
         "street_shop": Q(kind=Kind.STREET_SHOP),
         "priority_zone": Q(in_priority_zone=True),
@@ -199,6 +199,15 @@ class Candidate:
         return [(PART_LABELS[k], v) for k, v in self.parts.items()]
 
 
+def _moment(value) -> datetime.datetime | None:
+    """A timestamp read by a raw cursor: aware from PostgreSQL; from SQLite (make run) naive UTC, or its text."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
 def plan_candidates(
     *, unit: Division, night: datetime.date, weights: dict, limit: int = MAX_CANDIDATES
 ) -> list[Candidate]:
@@ -210,26 +219,20 @@ def plan_candidates(
     factors = station_factors(night)
     conditions = _conditions(unit, night, weights)
     rested_since = night_start(night) - datetime.timedelta(days=weights["rest_days"])
-    checked_lately = (
-        Inspection.objects.current()
-        .exclude(outcome__in=UNSEEN)
-        .filter(division_code__startswith=unit.code, started_at__gte=rested_since)
-        .values("household_id")
-    )
     inner = (
         Household.objects.current()
         .filter(division_code__startswith=unit.code)
-        .filter(Q(coal_status=CoalStatus.FOUND) | ~Q(pk__in=checked_lately))
+        .filter(Q(coal_status=CoalStatus.FOUND) | Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=rested_since))
         .annotate(**{f"part_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in conditions.items()})
         .order_by()
-        .values(*COLUMNS, "priority_station_id", *(f"part_{k}" for k in conditions))
+        .values(*COLUMNS, "last_seen_at", "priority_station_id", *(f"part_{k}" for k in conditions))
     )
     inner_sql, inner_params = inner.query.sql_with_params()
     points = [_points_sql(k, int(weights[k]), factors) for k in PART_KEYS]
     # The inner query answers each reason once per place (each subquery one hashed look-up); OFFSET 0 keeps
     # PostgreSQL from folding it into the outer ones, which would repeat every subquery in each point, the
     # score, its filter and its order. The outer queries add the points up and keep the best places above zero.
-    columns = ", ".join(COLUMNS)
+    columns = ", ".join([*COLUMNS, "last_seen_at"])
     scored = ", ".join(f"{expr} AS points_{k}" for (expr, _params), k in zip(points, PART_KEYS, strict=True))
     total = " + ".join(f"points_{k}" for k in PART_KEYS)
     # Ties in address order, by code point whatever the database's collation: the order walking.py deals in.
@@ -267,22 +270,11 @@ def plan_candidates(
             head_name=r["head_name"],
             score=round(float(r["score"]), 2),
             parts={k: round(float(r[f"points_{k}"]), 2) for k in PART_KEYS if r[f"points_{k}"]},
+            last_visit=_moment(r["last_seen_at"]),
         )
         candidate.label = Household.label_of(r["pk"], r["estate"], r["building"], r["unit"], r["room"], r["address"])
         candidates.append(candidate)
     return candidates
-
-
-def last_visits(pks: list[int]) -> dict[int, datetime.datetime]:
-    """When each of these places was last seen inside, in one query."""
-    return dict(
-        Inspection.objects.current()
-        .exclude(outcome__in=UNSEEN)
-        .filter(household_id__in=pks)
-        .values("household_id")
-        .annotate(last=Max("started_at"))
-        .values_list("household_id", "last")
-    )
 
 
 def plan_units(user) -> list[Division]:

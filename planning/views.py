@@ -24,7 +24,6 @@ from .selectors import (
     PARTS,
     current_weights,
     district_of,
-    last_visits,
     plan_candidates,
     plan_coverage,
     plan_units,
@@ -58,10 +57,6 @@ def _tonight(form: PlanForm) -> dict:
     weights, version = current_weights(district_of(unit))
     candidates = plan_candidates(unit=unit, night=night, weights=weights, limit=min(MAX_CANDIDATES, teams * doors * 4))
     plan_teams, left = teams_for(candidates, teams=teams, doors=doors)
-    visited = last_visits([s.pk for t in plan_teams for s in t.stops])
-    for team in plan_teams:
-        for stop in team.stops:
-            stop.last_visit = visited.get(stop.pk)
     return {
         "unit": unit,
         "night": night,
