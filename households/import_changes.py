@@ -286,9 +286,8 @@ class Updates:
         if not changes and not moved_station and not void_reason:
             self._unchanged(household)
             return
-        self.changes.digest.update(
-            json.dumps([pk, household["updated_at"].isoformat(), changes, void_reason], ensure_ascii=False).encode()
-        )
+        changes_json = json.dumps(changes, ensure_ascii=False)  # once: the digest and the audit entry
+        self.changes.digest.update(f"{pk}:{household['updated_at'].isoformat()}:{changes_json}:{void_reason}".encode())
         label = Household.label_of(None, *(data[name] for name in ("estate", "building", "unit", "room", "address")))
         self.changes.updated += bool(changes)
         self.changes.voided += bool(void_reason)
@@ -305,13 +304,13 @@ class Updates:
         self.communities.update({household["division_code"][:12], data["division"].code[:12]})
         if void_reason:
             self.voids.append((pk, void_reason))
-        self._stage(line, household, data, station, changes, label)
+        self._stage(line, household, data, station, changes, changes_json, label)
 
     def _unchanged(self, household: dict) -> None:
         self.changes.unchanged += 1
         self.changes.digest.update(f"{household['id']}:{household['updated_at'].isoformat()}".encode())
 
-    def _stage(self, line, household, data, station, changes, label) -> None:
+    def _stage(self, line, household, data, station, changes, changes_json, label) -> None:
         division = data["division"]
         moved = "division" in changes or any(
             name in changes for name in ("estate", "building", "unit", "room", "address")
@@ -331,7 +330,7 @@ class Updates:
             station is not None,
             station.pk if station is not None else None,
             data["notes"],
-            json.dumps(changes, ensure_ascii=False),
+            changes_json,
             (label or f"#{household['id']}")[:200],
             moved,
         ]
@@ -349,7 +348,9 @@ def _copy_text(value) -> str:
         return "\\N"
     if value is True or value is False:
         return "t" if value else "f"
-    return str(value).translate(COPY_ESCAPES)
+    if type(value) is str:  # only text can hold what COPY must see escaped
+        return value.translate(COPY_ESCAPES)
+    return str(value)
 
 
 def _plain_values(values: dict) -> dict:
