@@ -170,7 +170,7 @@ def parse(files: list[tuple[str, bytes]], parsed: Parsed | None = None) -> Parse
         except csv.Error as exc:
             parsed.error(name, 1, _("the file is not CSV (%(why)s)") % {"why": exc})
             continue
-        rows = [row for row in rows if any(cell.strip() for cell in row)]
+        rows = [row for row in rows if "".join(row).strip()]  # blank lines and lines of empty cells
         if not rows:
             parsed.error(name, 1, _("the file is empty"))
             continue
