@@ -1,6 +1,8 @@
 """The office's round trip: the ledger's 住户 sheet edited in Excel and imported back changes the households it
 names by 编号, after a preview, exactly as previewed, audited; rows without 编号 are registered as before."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -57,7 +59,28 @@ def households(register, wulibao_community, wulibao_other_community):
     return [
         register("wulibao_admin", wulibao_community, head_name="王建国", phone="13812341234", heating="coal"),
         register("wulibao_admin", wulibao_community, room="502", head_name="李秀英", heating="coal"),
-        register("wulibao_admin", wulibao_other_community, room="601", head_name="赵铁柱"),
+        register(
+            "wulibao_admin",
+            wulibao_other_community,
+            room="601",
+            head_name="赵铁柱",
+            latitude=Decimal("34.750123"),
+            longitude=Decimal("113.640987"),
+            unmanaged=True,
+            elderly_alone=True,
+            heating="central",
+        ),
+        register(
+            "wulibao_admin",
+            wulibao_community,
+            kind="street_shop",
+            estate="",
+            building="",
+            unit="",
+            room="",
+            address="大学路 12 号",
+            head_name="钱老板",
+        ),
     ]
 
 
@@ -70,7 +93,7 @@ def test_the_ledger_imported_back_unchanged_changes_nothing(people, households, 
     result = households_import(actor=people["wulibao_admin"], path=save(workbook, tmp_path))
 
     assert result.error_count == 0, result.errors
-    assert (result.created, result.updated, result.voided, result.unchanged) == (0, 0, 0, 3)
+    assert (result.created, result.updated, result.voided, result.unchanged) == (0, 0, 0, 4)
     assert {h.pk: h.updated_at for h in Household.objects.all()} == before
     assert AuditEvent.objects.count() == events
 
@@ -78,7 +101,7 @@ def test_the_ledger_imported_back_unchanged_changes_nothing(people, households, 
 def test_an_edited_ledger_updates_moves_and_voids_by_编号_and_adds_rows_without_one(
     people, households, ledger, tmp_path, wulibao_community, wulibao_other_community
 ):
-    first, second, third = households
+    first, second, third, _shop = households
     workbook, sheet, header, rows = ledger()
     edit(sheet, header, rows[first.pk], 电话="13900001111", 取暖方式="电取暖")
     edit(sheet, header, rows[second.pk], 社区=wulibao_other_community.name, 房号="702")
@@ -93,14 +116,14 @@ def test_an_edited_ledger_updates_moves_and_voids_by_编号_and_adds_rows_withou
     preview = households_import(actor=people["wulibao_admin"], path=path, dry_run=True)
 
     assert preview.error_count == 0, preview.errors
-    assert (preview.created, preview.updated, preview.voided, preview.unchanged) == (1, 2, 1, 0)
+    assert (preview.created, preview.updated, preview.voided, preview.unchanged) == (1, 2, 1, 1)
     shown = {entry["id"]: entry for entry in preview.preview["changes"]}
     assert shown[first.pk]["changes"] == {"phone": ["13812341234", "13900001111"], "heating": ["coal", "electric"]}
     assert shown[second.pk]["changes"]["division"] == [wulibao_community.name, wulibao_other_community.name]
     assert shown[third.pk]["void_reason"] == "重复登记"
     first.refresh_from_db()
     assert first.phone == "13812341234"  # a preview changes nothing
-    assert Household.objects.count() == 3
+    assert Household.objects.count() == 4
 
     result = households_import(actor=people["wulibao_admin"], path=path, expect=preview.preview["digest"])
 
@@ -154,7 +177,7 @@ def test_an_unchanged_row_whose_household_was_edited_after_the_preview_refuses_t
     people, households, ledger, tmp_path
 ):
     """Applying would put the file's old value back over the edit: refused, as the edit was not previewed."""
-    first, second, _third = households
+    first, second, _third, _shop = households
     workbook, sheet, header, rows = ledger()
     edit(sheet, header, rows[second.pk], 户主="李秀兰")
     path = save(workbook, tmp_path)
@@ -206,7 +229,7 @@ def test_a_subdistrict_user_cannot_move_a_household_out_of_their_subdistrict(
 
 
 def test_a_move_onto_an_address_already_registered_is_a_row_error(people, households, tmp_path):
-    first, second, _third = households
+    first, second, _third, _shop = households
     path = tmp_path / "onto.csv"
     path.write_text(f"编号,房号\n{second.pk},{first.room}\n", encoding="utf-8")
 
