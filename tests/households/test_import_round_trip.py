@@ -327,3 +327,16 @@ def test_a_community_name_two_subdistricts_share_needs_its_subdistrict_and_a_gri
     path.write_text(f"{header}五里堡街道,{wulibao_community.name},一网格,新华里,2\n", encoding="utf-8")
     households_import(actor=people["qu_admin"], path=path)
     assert Household.objects.get(estate="新华里").division == grid
+
+
+def test_an_inspector_who_may_not_void_gets_a_row_error_for_a_作废原因_and_nothing_is_voided(
+    people, households, tmp_path
+):
+    path = tmp_path / "void.csv"
+    path.write_text(f"编号,作废原因\n{households[0].pk},重复登记\n", encoding="utf-8")
+
+    result = households_import(actor=people["wulibao_inspector"], path=path)
+
+    assert result.error_count == 1
+    households[0].refresh_from_db()
+    assert not households[0].is_voided
