@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from coalgov.audit import audit_record
 from divisions.scoping import may_enter_somewhere
 
-from .imports import ImportResult, Progress, count_rows, households_import
+from .imports import ImportResult, Progress, count_rows, edits_households, households_import
 from .models import HouseholdImport
 
 logger = logging.getLogger(__name__)
@@ -265,6 +265,11 @@ def import_run(*, job_id: int, last_try: bool = True) -> str:
             HouseholdImport.objects.filter(pk=job_id, attempts=attempt).update(rows_total=count_rows(path))
             # Confirming a preview: what is applied must be exactly what it showed.
             previewed = job.errors.get("digest") if isinstance(job.errors, dict) and not job.dry_run else None
+            if previewed is None and not job.dry_run and edits_households(path):
+                # A file that edits households is previewed first, however it came (the page decides without
+                # reading a large file's rows): the requester confirms before anything changes.
+                HouseholdImport.objects.filter(pk=job_id, attempts=attempt).update(dry_run=True)
+                job.dry_run = True
             result = households_import(
                 actor=job.requested_by,
                 path=path,

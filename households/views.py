@@ -258,7 +258,7 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
                 background = goes_to_background(path, upload.size)
                 # A file that edits registered households (a 编号 column) is previewed first, on its own page,
                 # and applied only when the user confirms what it will change.
-                previewed = edits_households(path)
+                previewed = not background and edits_households(path)  # a large one: the worker finds out
                 if background or previewed:
                     job = import_request(
                         actor=self.request.user,
