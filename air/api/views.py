@@ -26,7 +26,10 @@ class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_field = "code"
     filterset_fields = ["has_priority_zone"]
 
-    @extend_schema(parameters=[PeriodSerializer], responses=DailyMeanSerializer(many=True))
+    # Named for what it answers: a generated client would otherwise take it for a paged list ("…_list").
+    @extend_schema(
+        operation_id="stations_daily_means", parameters=[PeriodSerializer], responses=DailyMeanSerializer(many=True)
+    )
     @action(detail=True, methods=["get"], url_path="daily-means", pagination_class=None, filter_backends=[])
     def daily_means(self, request, code=None):
         """The station's PM2.5 daily means, one per local day of the period (`start`, `end`, both included, at most

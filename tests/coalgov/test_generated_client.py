@@ -122,7 +122,7 @@ def test_a_generated_client_imports_and_runs_an_integrators_journey(client_packa
     ok(endpoint("me_retrieve").sync_detailed(client=client), 200)
     api_dir = Path(client_package.__file__).parent / "api"
     lists = sorted(path.stem for path in api_dir.glob("*/*_list.py"))
-    assert len(lists) == 13
+    assert len(lists) == 16
     for name in lists:
         page, cursor, rows = None, None, []
         while True:
@@ -137,7 +137,7 @@ def test_a_generated_client_imports_and_runs_an_integrators_journey(client_packa
             cursor = parse_qs(urlsplit(page.next_).query)["cursor"][0]
         retrieve = name.replace("_list", "_retrieve")
         if rows and list(api_dir.glob(f"*/{retrieve}.py")):
-            key = rows[0].code if name == "divisions_list" else rows[0].id
+            key = rows[0].code if name in ("divisions_list", "stations_list") else rows[0].id
             ok(endpoint(retrieve).sync_detailed(key, client=client), 200)
 
     household = records["/api/v1/households/{id}/"]
