@@ -340,3 +340,18 @@ def test_an_inspector_who_may_not_void_gets_a_row_error_for_a_作废原因_and_n
     assert result.error_count == 1
     households[0].refresh_from_db()
     assert not households[0].is_voided
+
+
+def test_an_inspectors_ledger_with_masked_phones_imported_back_keeps_the_numbers_on_record(
+    people, households, ledger, tmp_path
+):
+    first = households[0]
+    workbook, sheet, header, rows = ledger("wulibao_inspector")
+    assert sheet.cell(row=rows[first.pk], column=header.index("电话") + 1).value == "138****1234"
+    edit(sheet, header, rows[first.pk], 取暖方式="燃气")
+
+    result = households_import(actor=people["wulibao_inspector"], path=save(workbook, tmp_path))
+
+    assert (result.error_count, result.updated, result.unchanged) == (0, 1, 3), result.errors
+    first.refresh_from_db()
+    assert (first.phone, first.heating) == ("13812341234", "gas")
