@@ -110,3 +110,14 @@ def test_a_large_previewed_file_is_applied_by_the_worker_after_confirmation(
     assert Household.objects.get(pk=wulibao_household.pk).head_name == "王建国"  # the worker has not run yet
     assert jobs.import_run(job_id=job.pk) == "done"
     assert Household.objects.get(pk=wulibao_household.pk).head_name == "王建华"
+
+
+def test_the_preview_masks_phone_numbers_for_those_who_see_them_masked(client_as, register, wulibao_community, media):
+    household = register("wulibao_admin", wulibao_community, phone="13812341234")
+    client = client_as("wulibao_inspector")
+    _job, location = preview(client, household, 电话="13900001111")
+
+    page = client.get(location).content.decode()
+
+    assert "138****1234" in page and "139****1111" in page
+    assert "13812341234" not in page and "13900001111" not in page
