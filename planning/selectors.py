@@ -208,25 +208,28 @@ def _moment(value) -> datetime.datetime | None:
     return value
 
 
-def plan_candidates(
-    *, unit: Division, night: datetime.date, weights: dict, limit: int = MAX_CANDIDATES
-) -> list[Candidate]:
-    """The unit's places with a score above zero, best first (ties in address order), at most `limit`.
-
-    Left out: voided places, and places checked (someone saw inside) within `rest_days` before tonight unless
-    coal is still found there — a place checked clean yesterday is not knocked on again tonight.
-    """
-    factors = station_factors(night)
-    conditions = _conditions(unit, night, weights)
-    rested_since = night_start(night) - datetime.timedelta(days=weights["rest_days"])
-    inner = (
+def _rare(unit: Division, night: datetime.date):
+    """The ids of the places a rare reason may hold for: coal found (by the partial index of found places), a
+    current ban, a counted unfinished case, a re-check scheduled by tonight. Every other place scores at most
+    stale + 无主管/无双气 + shop + zone."""
+    found = (
         Household.objects.current()
-        .filter(division_code__startswith=unit.code)
-        .filter(Q(coal_status=CoalStatus.FOUND) | Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=rested_since))
-        .annotate(**{f"part_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in conditions.items()})
+        .filter(division_code__startswith=unit.code, coal_status=CoalStatus.FOUND)
         .order_by()
-        .values(*COLUMNS, "last_seen_at", "priority_station_id", *(f"part_{k}" for k in conditions))
+        .values("pk")
     )
+    return found.union(
+        Ban.objects.current().order_by().values("household_id"),
+        Case.objects.counted().unfinished().filter(household__isnull=False).order_by().values("household_id"),
+        Recheck.objects.filter(status=Recheck.Status.SCHEDULED, due_on__lte=night, case__voided_at__isnull=True)
+        .order_by()
+        .values("case__household_id"),
+        all=True,
+    )
+
+
+def _scored_rows(inner, weights: dict, factors: dict[int, float], limit: int) -> list[dict]:
+    """The rows of `inner` (households with their reasons) scored, above zero, best first, at most `limit`."""
     inner_sql, inner_params = inner.query.sql_with_params()
     points = [_points_sql(k, int(weights[k]), factors) for k in PART_KEYS]
     # The inner query answers each reason once per place (each subquery one hashed look-up); OFFSET 0 keeps
@@ -252,6 +255,38 @@ def plan_candidates(
         cursor.execute(sql, params)
         names_ = [c[0] for c in cursor.description]
         rows = [dict(zip(names_, row, strict=True)) for row in cursor.fetchall()]
+    return rows
+
+
+def plan_candidates(
+    *, unit: Division, night: datetime.date, weights: dict, limit: int = MAX_CANDIDATES
+) -> list[Candidate]:
+    """The unit's places with a score above zero, best first (ties in address order), at most `limit`.
+
+    Left out: voided places, and places checked (someone saw inside) within `rest_days` before tonight unless
+    coal is still found there — a place checked clean yesterday is not knocked on again tonight.
+    """
+    factors = station_factors(night)
+    conditions = _conditions(unit, night, weights)
+    rested_since = night_start(night) - datetime.timedelta(days=weights["rest_days"])
+    inner = (
+        Household.objects.current()
+        .filter(division_code__startswith=unit.code)
+        .filter(Q(coal_status=CoalStatus.FOUND) | Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=rested_since))
+        .annotate(**{f"part_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in conditions.items()})
+        .order_by()
+        .values(*COLUMNS, "last_seen_at", "priority_station_id", *(f"part_{k}" for k in conditions))
+    )
+    # The best places are usually all places with a rare reason (coal found, a ban, an open case, a re-check):
+    # scored from those few first, the whole unit need not be read when the last of them still beats anything a
+    # place without such a reason can score (stale + 无主管/无双气 + shop + zone at its highest factor). That is
+    # exact: such a place ranks after every one of them. Otherwise the whole unit is scored.
+    rows = _scored_rows(inner.filter(pk__in=_rare(unit, night)), weights, factors, limit)
+    ordinary_best = sum(int(weights[k]) for k in ("stale", "courtyard", "street_shop")) + int(
+        weights["priority_zone"]
+    ) * max([1.0, *factors.values()])
+    if not (rows and len(rows) == limit and min(float(r["score"]) for r in rows) > ordinary_best + 1e-6):
+        rows = _scored_rows(inner, weights, factors, limit)
     for r in rows:
         r["pk"] = r["id"]
     names = dict(Division.objects.filter(pk__in={r["division_id"] for r in rows}).values_list("pk", "name"))
