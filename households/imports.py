@@ -6,6 +6,9 @@ field name. It checks every row first and writes nothing if any row is wrong, li
 line; then writes in batches in one transaction (no save() per row), with the priority zones, an audit entry
 per household and the communities' household counts. A row whose address is already registered in its
 community is skipped, so importing the same file twice registers nobody twice.
+
+A file with a 编号 column (the ledger's 住户 sheet, edited and sent back) also changes the households its rows name:
+households.import_changes, previewed with `dry_run` and applied with the preview's digest as `expect`.
 """
 
 from __future__ import annotations
