@@ -3,10 +3,10 @@
 One transaction: the files are parsed whole first and nothing is written if any line is wrong. Stations are
 matched by code; codes not in the station list are reported, never guessed. An hour already stored is replaced
 by the file's values for the measures the file carries (a corrected file), and counted as changed only if a
-value differs, so a day imported twice is stored once and says "0 changed". The write is one bulk upsert
-(PostgreSQL INSERT … ON CONFLICT DO UPDATE … WHERE a value differs, fed by COPY; `bulk_create(update_conflicts=True)`
-on other databases) of only the new and changed hours: a year of every Zhengzhou station is 105,120 rows
-(bench/bench_air_import.py).
+value differs, so a day imported twice is stored once and says "0 changed". On PostgreSQL the hours go in by COPY
+(straight into the table when nothing of theirs is stored yet, else through a temporary table, one UPDATE of the
+changed hours and one INSERT of the new); other databases take `bulk_create(update_conflicts=True)` of the new and
+changed hours. A year of every Zhengzhou station is 105,120 rows (bench/bench_air_import.py).
 """
 
 from __future__ import annotations
