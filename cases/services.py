@@ -117,6 +117,42 @@ def case_open(
     check_entry: bool = True,
 ) -> Case:
     """Open a case. A case at a place that already has an unfinished case is linked to it as a duplicate."""
+    return _case_open(
+        actor=actor,
+        source=source,
+        responsible_unit=responsible_unit,
+        title=title,
+        description=description,
+        severity=severity,
+        deadline=deadline,
+        notice=notice,
+        inspection=inspection,
+        household=household,
+        reporter_name=reporter_name,
+        reporter_contact=reporter_contact,
+        check_entry=check_entry,
+    )
+
+
+def _case_open(
+    *,
+    actor,
+    source: str,
+    responsible_unit: Division,
+    title: str,
+    description: str = "",
+    severity: str = Case.Severity.NORMAL,
+    deadline: datetime.date | None = None,
+    notice: SupervisionNotice | None = None,
+    inspection: Inspection | None = None,
+    household: Household | None = None,
+    reporter_name: str = "",
+    reporter_contact: str = "",
+    check_entry: bool = True,
+    unfinished_known_none: bool = False,
+) -> Case:
+    """case_open's work, in the caller's transaction. `unfinished_known_none`: the caller has just found, inside
+    this transaction, that the place has no unfinished case, so the case cannot be a duplicate."""
     if check_entry:
         ensure_can_enter(actor, responsible_unit, "case_open")
     _check_unit(responsible_unit)
@@ -127,7 +163,7 @@ def case_open(
     if deadline < timezone.localdate():
         raise ValidationError({"deadline": _("The deadline has already passed.")})
     original = None
-    if household is not None:
+    if household is not None and not unfinished_known_none:
         original = Case.objects.counted().unfinished().filter(household=household).order_by("opened_at", "id").first()
     case = Case(
         source=source,
@@ -406,7 +442,9 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
         household=household, status=Case.Status.CLOSED, closed_at__lt=inspection.started_at
     )
     early = today + datetime.timedelta(days=settings.RECHECK_EARLY_DAYS)
-    for case in closed_before.select_for_update():
+    # Most places never had a case closed: their keys alone (locked) say so, without reading whole cases.
+    closed = list(closed_before.select_for_update().values_list("pk", flat=True))
+    for case in Case.objects.filter(pk__in=closed) if closed else ():
         # A clean visit counts as a re-check only near its date; a visit that finds coal again answers the
         # re-check's question whenever it comes, so it completes the earliest one (shown done, with what it found)
         # and only the later ones are cancelled with the reopening.
@@ -456,7 +494,9 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
         and inspection.kind == Inspection.Kind.NIGHT_CHECK
         and not Case.objects.counted().unfinished().filter(household=household).exists()
     ):
-        case_open(
+        # Inside the visit's transaction, which holds the household's row (inspections.rollups): no other visit
+        # there can open a case before this one commits, so the look-up above stands and the case is no duplicate.
+        _case_open(
             actor=actor,
             source=Case.Source.NIGHT_CHECK,
             inspection=inspection,
@@ -467,6 +507,7 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
             ],
             severity=Case.Severity.NORMAL,
             check_entry=False,  # the finding opens it, whoever recorded the visit
+            unfinished_known_none=True,
         )
 
 
