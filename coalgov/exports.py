@@ -131,10 +131,14 @@ def column_for(text: str, lines: int = 1) -> float:
     return round(math.ceil(text_width(text) / lines) * CJK_SLACK + CELL_PADDING, 1)
 
 
+def per_line(width: float) -> int:
+    """How many half-width characters fit on a line of a column of `width` (the inverse of `column_for`)."""
+    return max(int((width - CELL_PADDING) / CJK_SLACK), 1)
+
+
 def lines_in(text: str, width: float) -> int:
-    """How many lines `text` takes wrapped in a column of `width` (the inverse of `column_for`)."""
-    per_line = max(int((width - CELL_PADDING) / CJK_SLACK), 1)
-    return max(math.ceil(text_width(text) / per_line), 1)
+    """How many lines `text` takes wrapped in a column of `width`."""
+    return max(math.ceil(text_width(text) / per_line(width)), 1)
 
 
 def header_widths(headers: list[str], widths: list[float]) -> list[float]:

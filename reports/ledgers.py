@@ -51,7 +51,7 @@ from coalgov.exports import (
     formula_looking,
     header_widths,
     inline_string,
-    lines_in,
+    per_line,
     xlsxwriter_formats,
     xlsxwriter_print_setup,
 )
@@ -295,8 +295,10 @@ class _SheetWriter:
                     xf["datetime"],
                 )
             )
-        # Wrapped columns, whose text may need more than one line: (index, width).
-        self.measured = [(i, width) for i, (w, width) in enumerate(zip(wrapped, self.widths, strict=True)) if w]
+        # Wrapped columns, whose text may need more than one line: (index, width, half-width characters a line).
+        self.measured = [
+            (i, width, per_line(width)) for i, (w, width) in enumerate(zip(wrapped, self.widths, strict=True)) if w
+        ]
         self.part = 0
         self.titles: list[str] = []
         self.ws = self.rows = None
@@ -346,10 +348,14 @@ class _SheetWriter:
             else:  # a decimal or a float
                 add(f'<c r="{letter}{n}" s="{number}"><v>{float(value):.16G}</v></c>')
         lines = 1
-        for column, width in self.measured:  # a row with wrapped text is as tall as its longest text
+        for column, width, characters in self.measured:  # a row with wrapped text is as tall as its longest text
             value = values[column]
             if type(value) is str and 2 * len(value) > width - 2:
-                lines = max(lines, lines_in(value, width))
+                # Its width, counted fast: a character of three or four bytes in UTF-8 (Chinese) as two, one of
+                # a byte as one; the few narrow ones of two or three bytes count more than they take, never less
+                # (a row a little too tall, never a note cut off).
+                wide = (len(value) + len(value.encode())) // 2
+                lines = max(lines, -(-wide // characters))
         self.rows.row(self.row, "".join(cells), min(lines, 20) * HEADER_LINE_HEIGHT if lines > 1 else None)
 
     def finish(self) -> None:
