@@ -588,21 +588,24 @@ def current_weights(district: Division) -> tuple[dict, WeightVersion | None]:
 
 
 def _from_published(week: RankingWeek) -> Ranking:
+    # Plain values, not model instances: 176 rows' instances (and their back-references to the week) cost more
+    # than reading them (the page of a published week is served from these frozen rows alone).
+    names = (
+        "community_code",
+        "community_name",
+        "subdistrict_code",
+        "subdistrict_name",
+        "inputs",
+        "values",
+        "normalised",
+        "score",
+        "rank_in_subdistrict",
+        "rank_in_district",
+        "previous_rank_in_district",
+    )
     rows = [
-        CommunityRow(
-            code=r.community_code,
-            name=r.community_name,
-            subdistrict_code=r.subdistrict_code,
-            subdistrict_name=r.subdistrict_name,
-            inputs=r.inputs,
-            values=r.values,
-            normalised=r.normalised,
-            score=r.score,
-            rank_in_subdistrict=r.rank_in_subdistrict,
-            rank_in_district=r.rank_in_district,
-            previous_rank_in_district=r.previous_rank_in_district,
-        )
-        for r in week.rows.all()  # in table order (RankingRow.Meta.ordering)
+        CommunityRow(*values)  # the dataclass's fields, in this order
+        for values in week.rows.values_list(*names)  # in table order (RankingRow.Meta.ordering)
     ]
     subdistricts = [SubdistrictRow(**s) for s in week.subdistricts]
     return Ranking(
