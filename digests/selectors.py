@@ -37,15 +37,19 @@ def households_checked_week_so_far(division: Division, day: datetime.date) -> di
     counting it from the visits reads every visit of the week. But the week's rollup row counts each household
     once, under the day of its first visit of the week; so Monday to `day` is the week's row less the households
     whose first visit of the week in the community came after `day`. The morning after, that is only the visits
-    of the hours since midnight (the `started_at` index): a handful, however large the district. A Monday is
-    one day's row, a Sunday the whole week's.
+    since midnight (the `started_at` index): a handful, however large the district. A Monday is one day's row,
+    a Sunday the whole week's. A past day's digest read again counts whichever side of `day` is shorter from
+    the visits (at most three days): Monday to `day`, or the rest of the week.
     """
     monday, sunday = week_monday(day), week_monday(day) + datetime.timedelta(days=6)
     codes = [division.code]
     if day == monday:
         return _checked(visits_by_unit(codes=codes, start=day, end=day))
+    after, week_end = local_bounds(day + datetime.timedelta(days=1), sunday)
+    before = datetime.timedelta(days=(day - monday).days + 1)
+    if day != sunday and min(week_end, timezone.now()) - after >= before:
+        return _checked(visits_by_unit(codes=codes, start=monday, end=day))  # counted from the visits
     checked = _checked(visits_by_unit(codes=codes, start=monday, end=sunday))
-    after, _week_end = local_bounds(day + datetime.timedelta(days=1), sunday)
     if day == sunday or after >= timezone.now():
         return checked
     community = Substr("division_code", 1, COMMUNITY_CODE_LENGTH)
