@@ -347,3 +347,13 @@ def test_the_withdrawn_list_and_the_withdraw_page_name_people_by_their_name_not_
     client.post(f"{URL}withdraw/", {**form, "reason": "漏录"})
     withdrawals = re.search(r'data-testid="withdrawals">(.*?)</div>', client.get(URL, QUERY).content.decode(), re.S)[1]
     assert "王区长" in withdrawals and "town_admin" not in withdrawals
+
+
+def test_a_community_name_with_markup_is_shown_as_text_in_the_table(client, town):
+    Division.objects.filter(pk=town.unit["B2"].pk).update(name='B2<script>alert("x")</script>社区')
+    client.force_login(_member(town, "district", "district_admin", "d_admin"))
+
+    html = client.get(URL, QUERY).content.decode()
+
+    assert "<script>alert" not in html
+    assert "B2&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;社区" in html
