@@ -166,6 +166,16 @@ class Household(models.Model):
             # registered or voided since (reports.ranking.households_registered), a few rows for a recent week.
             models.Index(fields=["created_at"], name="household_created_at"),
             models.Index(fields=["voided_at"], name="household_voided_at", condition=models.Q(voided_at__isnull=False)),
+            # The register list of one community (or subdistrict), newest first: its capped count and its pages
+            # read this index (voided_at included, so the count of current households needs no table visit)
+            # instead of filtering the whole register walked backwards by id. Not partial: a partial index
+            # over every current household would tempt the planner away from the search's trigram indexes.
+            models.Index(
+                fields=["division_code", "id"],
+                name="household_unit_newest",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+                include=["voided_at"],
+            ),
         ]
 
     def __str__(self) -> str:
