@@ -8,8 +8,9 @@ repeated on every page.
 
 - 期号 (issue number) is the week's number in its year (ISO weeks, which start on Monday as ranking weeks do):
   the week of 3 November 2025 is 2025年第45期. One bulletin a week, so the number is the week's own.
-- The date is the day the week was published (成文日期). A week not yet published prints today's date and says
-  under its 期号 that it is a draft (征求意见稿，未发布): it is not a document to stamp.
+- The date is the day the week was published (成文日期). A week not yet published says under its 期号 that it is
+  a draft (征求意见稿，未发布) and carries no signature and no date — only （发布后署名） where they will go: a draft
+  is not a document to stamp.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def issue_number(ranking: Ranking) -> str:
     """第N期: the week's number in its year (ISO)."""
     year, week, _ = ranking.week_start.isocalendar()
     return f"{year}年第{week}期"
+
+
+DRAFT_SIGNATURE = "（发布后署名）"
 
 
 def bulletin_date(ranking: Ranking):
@@ -116,8 +120,18 @@ def ranking_docx(ranking: Ranking) -> bytes:
             + "。"
         )
     document.paragraph()  # a blank line before the attachment's note (附件说明, GB/T 9704 7.3.4)
-    document.text("附件：社区排名表")
-    document.signature(office_name(district), bulletin_date(ranking))
+    # The attachment's note goes over with the signature (or a draft's blank for it): never alone on a page.
+    document.text("附件：社区排名表").paragraph_format.keep_with_next = True
+    if ranking.published is None:
+        # A draft is signed and dated only once published: nothing here for a seal.
+        # A draft is laid out as the signed one will be (the same lines, so the pages break alike), blank where
+        # the office's name and the date will go.
+        for _ in range(2):
+            document.paragraph().paragraph_format.keep_with_next = True
+        document.paragraph(DRAFT_SIGNATURE, align="right", right_chars=4).paragraph_format.keep_with_next = True
+        document.paragraph()
+    else:
+        document.signature(office_name(district), bulletin_date(ranking))
     document.attachment(f"{district}社区排名表")
     document.paragraph(f"（{period(ranking)}）", align="center")
     document.table(COLUMNS, table_rows(ranking))

@@ -4,6 +4,7 @@ LibreOffice onto A4 pages (tests/documents/official.py)."""
 
 import dataclasses
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -63,6 +64,11 @@ def test_a_bulletin_of_a_week_not_published_says_it_is_a_draft(client, town, tit
     texts = [p.text for p in document.paragraphs]
     assert texts[2] == "2025年第45期"
     assert texts[4:7] == [title, "", "（征求意见稿，未发布）"]
+    # A draft carries no signature and no date (nothing to stamp), only where they will go once published.
+    signed = texts.index("（发布后署名）")
+    assert texts[signed - 2 : signed] == ["", ""] and texts[signed + 1 : signed + 4] == ["", "", "附件"]
+    assert not any(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", text) for text in texts)
+    assert "散煤治理工作领导小组办公室" not in texts[signed - 3 : signed + 1]
 
 
 def test_the_bulletin_opens_with_the_offices_red_name_its_number_and_the_red_rule(client, town, title):
@@ -101,10 +107,11 @@ def test_rendered_by_libreoffice_a_long_bulletin_repeats_the_header_on_every_pag
     office = f"{town.district.name}散煤治理工作领导小组办公室"
     assert pages[0][2].startswith(f"{office}2025年第45期{town.district.name}散煤治理工作周通报")
     # The bulletin ends in its signature; its attachment, the table, starts on the next page.
-    attachment = next(i for i, (_w, _h, text) in enumerate(pages) if text.startswith("附件"))
-    assert pages[attachment - 1][2].endswith(
-        f"散煤治理工作领导小组办公室{_chinese(timezone.localdate())}—{attachment}—"
-    )
+    table_title = f"附件{town.district.name}社区排名表"
+    attachment = next(i for i, (_w, _h, text) in enumerate(pages) if text.startswith(table_title))
+    # A draft (this week is not published): no signature, no date, only where they will go.
+    assert pages[attachment - 1][2].endswith(f"附件：社区排名表（发布后署名）—{attachment}—")
+    assert _chinese(timezone.localdate()) not in "".join(text for _w, _h, text in pages)
     assert len(pages) - attachment >= 3
     for number, (_width, _height, text) in enumerate(pages[attachment:], start=attachment + 1):
         assert "区内排名社区街道得分名次变化" in text, number  # the header row, on every page of the table
