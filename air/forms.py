@@ -2,6 +2,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.dates import PLANNING_AHEAD
+from inspections.forms import bound_dates
+
 from .imports import max_bytes
 
 
@@ -10,6 +13,13 @@ class PeriodForm(forms.Form):
 
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The project's one bound on entered dates: year 1900 or 9999 is a slip, and 9999-12-31 would overflow
+        # when the page adds the default fortnight or the day after the end. The chart also shows planned night
+        # checks, so a period may reach as far ahead as a plan may.
+        bound_dates(self, "start", "end", ahead=PLANNING_AHEAD)
 
     def clean(self):
         data = super().clean()

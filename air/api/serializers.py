@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from coalgov.dates import PLANNING_AHEAD, date_validator
 from divisions.models import MonitoringStation
 
 from ..models import Reading
@@ -50,8 +51,9 @@ class DailyMeanSerializer(serializers.Serializer):
 class PeriodSerializer(serializers.Serializer):
     """The days asked for, local (Asia/Shanghai), both included; left out, the fortnight up to the last reading."""
 
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    # The pages' bound on entered dates (year 1900, year 9999 refused; 9999-12-31 would overflow a day later).
+    start = serializers.DateField(required=False, validators=[date_validator(ahead=PLANNING_AHEAD)])
+    end = serializers.DateField(required=False, validators=[date_validator(ahead=PLANNING_AHEAD)])
 
     def validate(self, attrs):
         # The station pages' own rule and messages (air.forms.PeriodForm).

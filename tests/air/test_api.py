@@ -117,7 +117,14 @@ def test_daily_means_default_to_the_fortnight_up_to_the_last_reading(api_as, imp
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("start=2016-12-21&end=2016-12-19", "start"), ("start=2016-01-01&end=2016-12-31", "end"), ("start=x", "start")],
+    [
+        ("start=2016-12-21&end=2016-12-19", "start"),
+        ("start=2016-01-01&end=2016-12-31", "end"),
+        ("start=x", "start"),
+        ("start=9999-12-31", "start"),  # beyond the bound on entered dates
+        ("end=9999-12-31", "end"),
+        ("start=1900-01-01", "start"),
+    ],
 )
 def test_a_bad_period_of_daily_means_is_a_400_naming_the_field(api_as, imported, query, field):
     response = api_as("nobody").get(f"/api/v1/stations/1323A/daily-means/?{query}", HTTP_ACCEPT_LANGUAGE="zh-hans")

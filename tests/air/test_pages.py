@@ -215,3 +215,27 @@ def test_each_nights_counts_link_to_exactly_the_visits_they_count(
         assert len(shown) == figure == rows.count()
         assert shown == set(rows.values_list("pk", flat=True))
     assert day["checks"] == {"qu_admin": 4, "wulibao_inspector": 3, "huaihelu_inspector": 1}[username]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("start=9999-12-25&end=9999-12-31", "日期超出了可计划的范围，请检查。"),
+        ("start=9999-12-31", "日期超出了可计划的范围，请检查。"),
+        ("end=9999-12-31", "日期超出了可计划的范围，请检查。"),
+        ("start=1900-01-01", "日期过早，请检查。"),
+        ("start=abc", "输入一个有效的日期。"),
+        ("start=2026-03-01&end=2026-01-01", "起始日期晚于截止日期。"),
+    ],
+)
+@pytest.mark.parametrize("page", ["/air/1323A/", "/air/1323A/readings/"])
+def test_a_far_off_or_unreadable_date_is_refused_in_chinese_and_the_default_period_shown(
+    client_as, zone, page, query, message
+):
+    # Year 9999 used to overflow adding the default fortnight or the day after the end (a 500).
+    response = client_as("qu_admin").get(f"{page}?{query}")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    assert response.context["end"] == yesterday  # the station's last reading: the default fortnight
+    assert response.context["start"] == yesterday - datetime.timedelta(days=13)
