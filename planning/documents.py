@@ -6,6 +6,8 @@ the official documents and carried at night, so it is laid out by the same build
 仿宋/黑体, page numbers, the table's header row repeated on every page and no door's row split across pages."""
 
 from django.utils.translation import gettext as _
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 
 from coalgov.official_docx import Column, OfficialDocument
 
@@ -30,13 +32,22 @@ def _document(title: str, subtitle: str) -> OfficialDocument:
     return document
 
 
+def _heading(paragraph) -> None:
+    """A team's or an estate's heading stays on the page of the table under it (never alone at a page's foot)."""
+    paragraph.paragraph_format.keep_with_next = True
+
+
 def _parts(parts: dict) -> str:
     return "、".join(f"{PART_LABELS.get(k, k)} {v:g}" for k, v in parts.items())
 
 
 def _table(document: OfficialDocument, rows: list[tuple]) -> None:
     # The builder keeps formula-looking text inert, as the workbooks do.
-    document.table(_columns(), [[str(text) for text in row] for row in rows])
+    table = document.table(_columns(), [[str(text) for text in row] for row in rows])
+    # The header row keeps with the first door under it, so that a heading (kept with the table) never ends a
+    # page with only the header row beside it; Word and WPS read this from the row's paragraphs.
+    for paragraph in table.rows[0]._tr.iter(qn("w:p")):
+        Paragraph(paragraph, table._parent).paragraph_format.keep_with_next = True
 
 
 def tonight_docx(context: dict) -> bytes:
@@ -47,9 +58,11 @@ def tonight_docx(context: dict) -> bytes:
         % {"date": f"{context['night']:%Y-%m-%d}", "count": context["suggested"]},
     )
     for team in context["teams"]:
-        document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count})
+        _heading(
+            document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count})
+        )
         for estate in team.estates:
-            document.paragraph(f"{estate.name}（{estate.count}）", align="left", bold=True)
+            _heading(document.paragraph(f"{estate.name}（{estate.count}）", align="left", bold=True))
             rows = [
                 (stop.label, f"{stop.score:g}", _parts(stop.parts), "□")
                 for building in estate.children
@@ -74,7 +87,9 @@ def plan_docx(context: dict) -> bytes:
         },
     )
     for team in context["teams"]:
-        document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count})
+        _heading(
+            document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count})
+        )
         _table(
             document,
             [(s.household.label, f"{s.score:g}", _parts(s.parts), "☑" if s.covered else "□") for s in team.stops],

@@ -1,0 +1,70 @@
+"""The night-check plan's .docx as LibreOffice prints it (rendered to PDF, its pages read back as text): no estate
+or team heading left alone at the foot of a page with its table on the next, no number broken across two lines,
+dates written as documents write them (2026年12月2日), and a Chinese file name like the other downloads."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from inspections.services import inspection_record
+from tests.documents.official import render  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+ESTATES = [
+    "龙亭小区", "中铁院家属楼", "铁路新村", "建设东路社区大院", "郑州市第二十中学家属院", "五里堡新村",
+    "大学路东院", "陇海花园", "保全街小区", "郑州铁路局第三家属院", "福寿街北院", "长江路小区",
+]  # fmt: skip
+
+
+@pytest.fixture
+def many_places(people, household_in, wulibao_community):
+    """Six estates of doors: most never visited (久未检查 10), a third 无主管 (8), a few with coal found 3 days ago
+    (40), so that scores and their parts differ and tables of different lengths follow one another."""
+    admin = people["wulibao_admin"]
+    made = 0
+    for number, estate in enumerate(ESTATES):
+        for building in range(1, 2 + number * 5 % 7):
+            for room in ("501", "1202", "302"):
+                made += 1
+                household = household_in(
+                    wulibao_community,
+                    estate=estate,
+                    building=str(building + 10 * number),
+                    unit=str(1 + made % 2),
+                    room=room,
+                    unmanaged=made % 3 == 0,
+                )
+                if made % 5 == 0:
+                    inspection_record(
+                        actor=admin,
+                        household=household,
+                        kind="survey",
+                        outcome="loose_coal",
+                        started_at=timezone.now() - datetime.timedelta(days=3),
+                    )
+    return made
+
+
+def _pages(client_as, render, url):  # noqa: F811
+    response = client_as("wulibao_admin").get(url)
+    assert response.status_code == 200, response.content.decode()[-3000:]
+    return response, render(response.content, "plan", lines=True)
+
+
+# Two splits of the same doors: in each, without keep-with-next, a heading fell at a page's foot (an estate's on
+# page 5 of the first, a team's on page 6 of the second).
+@pytest.mark.parametrize("split", ["teams=3&doors=30", "teams=4&doors=25"])
+def test_no_page_of_the_plan_ends_with_a_heading(client_as, render, many_places, split):  # noqa: F811
+    _response, pages = _pages(client_as, render, f"/plan/?{split}&format=docx")
+
+    assert len(pages) > 2
+    # An estate's heading is its community and name with its count, "…龙亭小区（12）"; a team's, "第1组（20户）".
+    heading = re.compile(r".*（\d+）|第\d+组.*")
+    for number, (_w, _h, text) in enumerate(pages, start=1):
+        lines = [line for line in text.splitlines() if not re.fullmatch(r"—\d+—", line)]
+        last = lines[-1]
+        assert not heading.fullmatch(last), (number, last)
