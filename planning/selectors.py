@@ -99,20 +99,35 @@ PM25_LIMIT = 75.0
 MAX_FACTOR = 3.0
 
 
-def station_factors(night: datetime.date) -> dict[int, float]:
+def station_factors(night: datetime.date, unit: Division | None = None) -> dict[int, float]:
     """{station id: factor} for stations whose recent readings raise their zone's weight (missing: 1.0).
 
-    The readings live in the `air` app when it is installed; the planner reads them without depending on it.
+    Only stations with a priority zone count (a background station, or one whose zone was switched off, weighs
+    nobody); given a unit, only those whose zone holds some of the unit's current households, so the plan page
+    names no station that weighs none of its places. The readings live in the `air` app when it is installed;
+    the planner reads them without depending on it.
     """
     if not apps.is_installed("air"):
         return {}
-    from django.db.models import Avg
+    from django.db.models import Avg, Exists, OuterRef
 
+    from divisions.models import MonitoringStation
+
+    stations = MonitoringStation.objects.filter(has_priority_zone=True)
+    if unit is not None:
+        # The households' own link (set when a place is put in a zone, divisions.geo), as the score reads it.
+        in_zone = Household.objects.current().filter(
+            division_code__startswith=unit.code, in_priority_zone=True, priority_station=OuterRef("pk")
+        )
+        stations = stations.filter(Exists(in_zone))
     reading = apps.get_model("air", "Reading")
     end = night_start(night)
     means = (
         reading.objects.filter(
-            hour_ending__gt=end - datetime.timedelta(hours=READINGS_HOURS), hour_ending__lte=end, pm25__isnull=False
+            station__in=stations,
+            hour_ending__gt=end - datetime.timedelta(hours=READINGS_HOURS),
+            hour_ending__lte=end,
+            pm25__isnull=False,
         )
         .values("station_id")
         .annotate(mean=Avg("pm25"))
@@ -266,7 +281,7 @@ def plan_candidates(
     Left out: voided places, and places checked (someone saw inside) within `rest_days` before tonight unless
     coal is still found there — a place checked clean yesterday is not knocked on again tonight.
     """
-    factors = station_factors(night)
+    factors = station_factors(night, unit)
     conditions = _conditions(unit, night, weights)
     rested_since = night_start(night) - datetime.timedelta(days=weights["rest_days"])
     inner = (

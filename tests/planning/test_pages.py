@@ -208,3 +208,24 @@ def test_bad_weights_are_refused_and_nothing_is_saved(client_as, places):
     assert response.status_code == 200
     assert "确保该值大于或等于" in response.content.decode()
     assert not PlanWeights.objects.exists()
+
+
+def test_the_plan_page_names_no_station_without_a_priority_zone(client_as, places):
+    # 岗李水库 is a background station: /air/ lists it without a zone, so its readings weigh no place.
+    import datetime
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from divisions.models import MonitoringStation
+    from planning.selectors import night_start
+
+    reading = apps.get_model("air", "Reading")
+    end = night_start(timezone.localdate())
+    reading.objects.bulk_create(
+        reading(station=s, hour_ending=end - datetime.timedelta(hours=h), pm25=150)
+        for s in MonitoringStation.objects.filter(code__in=["1323A", "1324A"])
+        for h in range(72)
+    )
+    page = client_as("wulibao_inspector").get("/plan/").content.decode()
+    assert "河医大" in page and "岗李水库" not in page

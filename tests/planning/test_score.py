@@ -124,3 +124,24 @@ def test_a_stairwell_larger_than_a_team_keeps_its_best_doors(household_in, wulib
 
     rooms = [stop.room for stop in teams[0].stops]
     assert len(rooms) == 2 and "401" in rooms
+
+
+@pytest.mark.skipif(not apps.is_installed("air"), reason="station readings are not installed")
+def test_only_zone_stations_holding_the_units_places_weigh_or_are_named(places, wulibao):
+    # 岗李水库 is a background station with no priority zone; 经开区管委 has a zone, but none of 五里堡's places lie
+    # in it. Both read high: neither may weigh 五里堡's plan; 河医大 (the shop's zone) does.
+    from divisions.models import MonitoringStation
+    from planning.selectors import station_factors
+
+    reading = apps.get_model("air", "Reading")
+    end = night_start(timezone.localdate())
+    stations = {s.code: s for s in MonitoringStation.objects.filter(code__in=["1323A", "1324A", "1320A"])}
+    assert not stations["1324A"].has_priority_zone and stations["1320A"].has_priority_zone
+    reading.objects.bulk_create(
+        reading(station=s, hour_ending=end - datetime.timedelta(hours=h), pm25=150)
+        for s in stations.values()
+        for h in range(72)
+    )
+
+    assert set(station_factors(timezone.localdate(), wulibao)) == {stations["1323A"].pk}
+    assert set(station_factors(timezone.localdate())) == {stations["1323A"].pk, stations["1320A"].pk}
