@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 
 from divisions.models import MonitoringStation
-from inspections.filtersets import LocalDateRangeFilter
+from inspections.filtersets import LocalDateRangeFilter, SentNameErrors
 
 from .models import Reading
 
@@ -36,7 +36,7 @@ class UtcIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilte
     field_class = UtcIsoDateTimeRangeField
 
 
-class ReadingFilterSet(django_filters.FilterSet):
+class ReadingFilterSet(SentNameErrors, django_filters.FilterSet):
     """Hours by station (its code) and by time: `time_after` / `time_before` (ISO 8601, inclusive, on the end of
     the hour) or `date_after` / `date_before` (local days, inclusive). Readings are public: no unit filter."""
 

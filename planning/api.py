@@ -15,12 +15,13 @@ from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
 from coalgov.filters import UnitFilterSet
+from inspections.filtersets import SentNameErrors
 
 from .models import NightPlan, PlanStop, PlanTeam
 from .selectors import PART_KEYS, plan_coverage
 
 
-class NightPlanFilterSet(UnitFilterSet):
+class NightPlanFilterSet(SentNameErrors, UnitFilterSet):
     """Plans by unit (`division`, a code: its subtree) and by night (`date_after`, `date_before`, inclusive)."""
 
     date = django_filters.DateFromToRangeFilter(label=_("Night of"))

@@ -61,10 +61,12 @@ def test_readings_are_filtered_by_station_and_hour_oldest_first_and_blank_is_nul
     ("query", "field"),
     [
         ("station=9999X", "station"),
-        ("time_after=yesterday", "time"),
-        ("time_after=0001-01-01T00:00:00", "time"),  # before year 1 once in UTC
-        ("date_after=2016-13-40", "date"),
-        ("date_before=0000-00-00", "date"),
+        # Keyed by the parameter sent, as docs/air.md says (a range filter's form field is `time` / `date`).
+        ("time_after=yesterday", "time_after"),
+        ("time_after=0001-01-01T00:00:00", "time_after"),  # before year 1 once in UTC
+        ("time_before=abc", "time_before"),
+        ("date_after=2016-13-40", "date_after"),
+        ("date_before=0000-00-00", "date_before"),
     ],
 )
 def test_a_bad_filter_is_a_400_naming_the_field_in_chinese(api_as, imported, query, field):

@@ -400,3 +400,19 @@ def test_a_broken_seizures_string_from_a_phone_is_a_400(api_as, wulibao_househol
 
     assert response.status_code == 400
     assert "seizures" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/inspections/?date_after=abc", "date_after"),
+        ("/api/v1/inspections/?date_after=2026-01-01&date_before=abc", "date_before"),
+        ("/api/v1/bans/?date_before=2026-13-40", "date_before"),
+    ],
+)
+def test_a_bad_date_filter_is_answered_under_the_parameter_sent(api_as, people, url, field):
+    # A range filter is one form field (`date`); the API names the parameter the caller sent, as documented.
+    response = api_as("qu_admin").get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]

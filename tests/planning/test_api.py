@@ -131,7 +131,8 @@ def test_plans_are_filtered_by_night_and_unit(api_as, make_plan):
 @pytest.mark.parametrize(
     ("username", "query", "field"),
     [
-        ("qu_admin", "date_after=2026-13-40", "date"),
+        ("qu_admin", "date_after=2026-13-40", "date_after"),  # the parameter sent, not the range's form field
+        ("qu_admin", "date_before=abc", "date_before"),
         ("qu_admin", "division=999999", "division"),
         ("huaihelu_inspector", "division=410103006", "division"),  # not a unit the caller may filter by
     ],
