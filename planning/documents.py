@@ -5,24 +5,60 @@ It is a working list, not a 公文: no 文号, no signature or seal. But it is p
 the official documents and carried at night, so it is laid out by the same builder (coalgov/official_docx.py): A4,
 仿宋/黑体, page numbers, the table's header row repeated on every page and no door's row split across pages."""
 
+import copy
+import re
+
 from django.utils.translation import gettext as _
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from coalgov.official_docx import Column, OfficialDocument
+from coalgov.official_docx import TABLE_SIZE, TEXT_WIDTH_MM, Column, OfficialDocument, chinese_date, table_text_mm
+from reports.ledgers import FILENAME_BAD
 
 from .selectors import PART_LABELS
 
+# LibreOffice puts a quarter of a character between Chinese and figures ("11 号楼 1 单元"), which the builder's
+# estimate leaves out; a long address has five such gaps.
+SCRIPT_GAP_MM = TABLE_SIZE.pt / 4 * 25.4 / 72
+SCRIPT_CHANGE = re.compile(r"(?<=[\u2e80-\u9fff])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[\u2e80-\u9fff])")
 
-def _columns() -> list[Column]:
-    """156 mm: the place (an address of up to about twenty characters on two lines), the score, why it scores,
-    a box to tick."""
+
+def _width(text: str) -> float:
+    return table_text_mm(text) + SCRIPT_GAP_MM * len(SCRIPT_CHANGE.findall(text))
+
+
+def _columns(rows: list[tuple]) -> list[Column]:
+    """156 mm (A4 portrait), sized to what this plan holds so that no address, score or reason is broken across
+    two lines: the score and the tick box as wide as their widest text; the reasons, one a line, as wide as the
+    widest ("无主管/无双气 8"); the place as wide as the longest address, or what is left when that would squeeze
+    the reasons (a very long address then wraps, between characters, never inside a figure)."""
+    score = max([_width(_("Score"))] + [_width(row[1]) for row in rows])
+    checked = _width(_("Checked"))
+    widest_part = max([_width(_("Why"))] + [_width(p) for row in rows for p in row[2].split(PART_SEPARATOR)])
+    place = max([_width(_("Place"))] + [_width(row[0]) for row in rows])
+    place = min(place, TEXT_WIDTH_MM - score - checked - widest_part)
     return [
-        Column(_("Place"), 58),
-        Column(_("Score"), 16, "right"),
-        Column(_("Why"), 66),
-        Column(_("Checked"), 16, "center"),
+        Column(_("Place"), place),
+        Column(_("Score"), score, "right"),
+        Column(_("Why"), TEXT_WIDTH_MM - place - score - checked),
+        Column(_("Checked"), checked, "center"),
     ]
+
+
+def _file_part(text: str) -> str:
+    return FILENAME_BAD.sub("", text)
+
+
+def tonight_filename(unit, night) -> str:
+    """夜查计划_五里堡街道_2026-12-02.docx, named like the ledgers (台账_五里堡街道_….xlsx)."""
+    return f"夜查计划_{_file_part(unit.name) or unit.code}_{night:%Y-%m-%d}.docx"
+
+
+def plan_filename(night_plan) -> str:
+    """夜查行动_五里堡街道_2026-12-02_17.docx: the operation's number, as a unit may plan two for one night."""
+    unit = night_plan.division
+    return f"夜查行动_{_file_part(unit.name) or unit.code}_{night_plan.date:%Y-%m-%d}_{night_plan.pk}.docx"
 
 
 def _document(title: str, subtitle: str) -> OfficialDocument:
@@ -37,17 +73,45 @@ def _heading(paragraph) -> None:
     paragraph.paragraph_format.keep_with_next = True
 
 
+PART_SEPARATOR = "、"
+
+
+def _one_a_line(cell_xml) -> None:
+    """A door's reasons one a line in their cell (a line break for each 、): a reason's name is never broken
+    between two lines, as Chinese text otherwise breaks between any two characters."""
+    (text,) = cell_xml.iter(qn("w:t"))
+    first, *rest = text.text.split(PART_SEPARATOR)
+    text.text = first
+    for part in reversed(rest):
+        following = copy.deepcopy(text)
+        following.text = part
+        text.addnext(following)
+        text.addnext(OxmlElement("w:br"))
+
+
 def _parts(parts: dict) -> str:
-    return "、".join(f"{PART_LABELS.get(k, k)} {v:g}" for k, v in parts.items())
+    # A no-break space holds each reason's points to its name: "无主管/无双气 8" never ends a line before the 8.
+    return PART_SEPARATOR.join(f"{PART_LABELS.get(k, k)}\u00a0{_points(v)}" for k, v in parts.items())
 
 
-def _table(document: OfficialDocument, rows: list[tuple]) -> None:
+def _table(document: OfficialDocument, columns: list[Column], rows: list[tuple]) -> None:
     # The builder keeps formula-looking text inert, as the workbooks do.
-    table = document.table(_columns(), [[str(text) for text in row] for row in rows])
+    table = document.table(columns, [list(row) for row in rows])
+    for tr in table._tbl.tr_lst[1:]:
+        _one_a_line(tr.tc_lst[2])
     # The header row keeps with the first door under it, so that a heading (kept with the table) never ends a
     # page with only the header row beside it; Word and WPS read this from the row's paragraphs.
     for paragraph in table.rows[0]._tr.iter(qn("w:p")):
         Paragraph(paragraph, table._parent).paragraph_format.keep_with_next = True
+
+
+def _points(value: float) -> str:
+    """A score as the page shows it: at most two decimals, no trailing zeros (25.29, 40)."""
+    return f"{round(value, 2):g}"
+
+
+def _team_heading(document: OfficialDocument, team) -> None:
+    _heading(document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count}))
 
 
 def tonight_docx(context: dict) -> bytes:
@@ -55,21 +119,33 @@ def tonight_docx(context: dict) -> bytes:
     document = _document(
         _("%(unit)s night-check plan") % {"unit": context["unit"].name},
         _("Night of %(date)s · %(count)s places")
-        % {"date": f"{context['night']:%Y-%m-%d}", "count": context["suggested"]},
+        % {"date": chinese_date(context["night"]), "count": context["suggested"]},
     )
-    for team in context["teams"]:
-        _heading(
-            document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count})
+    sections = [
+        (
+            team,
+            [
+                (
+                    estate,
+                    [
+                        (stop.label, _points(stop.score), _parts(stop.parts), "□")
+                        for building in estate.children
+                        for well in building.children
+                        for stop in well.stops
+                    ],
+                )
+                for estate in team.estates
+            ],
         )
-        for estate in team.estates:
+        for team in context["teams"]
+    ]
+    # One set of widths for the whole plan: the columns line up from one table to the next.
+    columns = _columns([row for _team, estates in sections for _estate, rows in estates for row in rows])
+    for team, estates in sections:
+        _team_heading(document, team)
+        for estate, rows in estates:
             _heading(document.paragraph(f"{estate.name}（{estate.count}）", align="left", bold=True))
-            rows = [
-                (stop.label, f"{stop.score:g}", _parts(stop.parts), "□")
-                for building in estate.children
-                for well in building.children
-                for stop in well.stops
-            ]
-            _table(document, rows)
+            _table(document, columns, rows)
     return document.bytes()
 
 
@@ -81,17 +157,20 @@ def plan_docx(context: dict) -> bytes:
         _("%(unit)s · night of %(date)s · %(covered)s of %(total)s doors checked")
         % {
             "unit": night_plan.division.name,
-            "date": f"{night_plan.date:%Y-%m-%d}",
+            "date": chinese_date(night_plan.date),
             "covered": context["covered"],
             "total": context["total"],
         },
     )
-    for team in context["teams"]:
-        _heading(
-            document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count})
+    sections = [
+        (
+            team,
+            [(s.household.label, _points(s.score), _parts(s.parts), "☑" if s.covered else "□") for s in team.stops],
         )
-        _table(
-            document,
-            [(s.household.label, f"{s.score:g}", _parts(s.parts), "☑" if s.covered else "□") for s in team.stops],
-        )
+        for team in context["teams"]
+    ]
+    columns = _columns([row for _team, rows in sections for row in rows])
+    for team, rows in sections:
+        _team_heading(document, team)
+        _table(document, columns, rows)
     return document.bytes()

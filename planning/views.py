@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -89,7 +90,7 @@ def plan(request):
         context.update(_tonight(form))
         unit = context["unit"]
         if request.GET.get("format") == "docx":
-            return _docx(documents.tonight_docx(context), f"plan-{unit.code}-{context['night']:%Y%m%d}.docx")
+            return _docx(documents.tonight_docx(context), documents.tonight_filename(unit, context["night"]))
         if can_enter(request.user, unit, "operation"):
             context["operation_form"] = OperationForm(
                 unit=unit,
@@ -156,7 +157,7 @@ def plan_detail(request, pk):
         "found": sum(t.found for t in teams),
     }
     if request.GET.get("format") == "docx":
-        return _docx(documents.plan_docx(context), f"plan-{night_plan.pk}.docx")
+        return _docx(documents.plan_docx(context), documents.plan_filename(night_plan))
     return render(request, "planning/detail.html", context)
 
 
@@ -204,5 +205,6 @@ def _docx(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A Chinese name, as the ledgers' and the notices' downloads have: RFC 5987 (filename*=utf-8''…).
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -3,10 +3,13 @@ or team heading left alone at the foot of a page with its table on the next, no 
 dates written as documents write them (2026年12月2日), and a Chinese file name like the other downloads."""
 
 import datetime
+import io
 import re
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
+from docx import Document
 
 from inspections.services import inspection_record
 from tests.documents.official import render  # noqa: F401 (fixture)
@@ -68,3 +71,33 @@ def test_no_page_of_the_plan_ends_with_a_heading(client_as, render, many_places,
         lines = [line for line in text.splitlines() if not re.fullmatch(r"—\d+—", line)]
         last = lines[-1]
         assert not heading.fullmatch(last), (number, last)
+
+
+def test_no_address_score_or_reason_is_broken_across_two_lines(client_as, render, many_places):  # noqa: F811
+    response, pages = _pages(client_as, render, "/plan/?teams=2&doors=40&format=docx")
+    lines = [line for _w, _h, text in pages for line in text.splitlines()]
+
+    cells = [
+        [cell.text.replace("\u00a0", "").replace(" ", "") for cell in row.cells]
+        for table in Document(io.BytesIO(response.content)).tables
+        for row in table.rows[1:]
+    ]
+    assert len(cells) > 40
+    for place, score, why, _box in cells:
+        # The place and its score printed together on one line: neither wrapped (the address in a
+        # 58 mm column printed "…12" and "02" on two lines, "60.2" as "60" and ".2").
+        assert any(place + score in line for line in lines), (place, score)
+        # Each reason whole on one line: "无主管/无双气 8" once printed its 8 on the next.
+        for part in why.split("\n"):
+            assert any(part in line for line in lines), part
+
+
+def test_the_plan_is_dated_as_documents_write_dates_and_downloads_under_a_chinese_name(client_as, many_places):
+    night = timezone.localdate()
+    response = client_as("wulibao_admin").get("/plan/?teams=2&doors=10&format=docx")
+
+    name = f"夜查计划_五里堡街道_{night:%Y-%m-%d}.docx"
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
+    texts = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    assert f"{night.year}年{night.month}月{night.day}日夜 · 共20处" in texts
+    assert not any(f"{night:%Y-%m-%d}" in text for text in texts)
