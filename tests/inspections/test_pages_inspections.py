@@ -407,3 +407,18 @@ def test_an_inspector_of_huaihelu_cannot_post_a_visit_to_a_wulibao_household(cli
 
     assert response.status_code == 404
     assert not Inspection.objects.exists()
+
+
+def test_a_filter_that_cannot_be_read_is_shown_with_its_error_not_as_an_empty_list(client_as, wulibao_visit):
+    # ?station=ZZZ&night=abc once said "共 0 条": the list now says which filter is wrong and why.
+    response = client_as("qu_admin").get("/fieldwork/inspections/?station=ZZZ&night=abc")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="filter-errors"' in page
+    assert "筛选条件有误，未列出任何记录。请更正：" in page
+    assert "输入一个有效的日期。" in page and "选择一个有效的选项" in page
+    assert 'data-testid="result-count"' not in page
+    # A good filter still shows its count and no error.
+    page = client_as("qu_admin").get("/fieldwork/inspections/?is_night=false").content.decode()
+    assert 'data-testid="result-count"' in page and 'data-testid="filter-errors"' not in page
