@@ -165,22 +165,22 @@ def status_text(case: Case) -> str:
     return case.get_status_display()
 
 
-def void_mark(case: Case) -> str:
-    """What a voided or duplicate case's documents say instead of demanding a fix; empty for any other case."""
-    if case.voided_at is not None:
-        reason = f"（作废原因：{case.void_reason}）" if case.void_reason else ""
-        return f"已作废：本问题已于{chinese_date(timezone.localdate(case.voided_at))}作废{reason}，无需整改。"
-    if case.duplicate_of_id is not None:
-        original = case.duplicate_of
-        return (
-            f"重复问题：本问题与{document_number(original)}所列问题为同一问题，"
-            f"按该通知书整改，本通知书不另行提出整改要求。"
-        )
-    return ""
+def void_statement(case: Case) -> str:
+    """The voided notice's one sentence on it, in its body, as a clerk writes it; empty for any other case."""
+    if case.voided_at is None:
+        return ""
+    reason = f"，作废原因：{_clause(case.void_reason)}" if case.void_reason.strip() else ""
+    return f"本通知书已于{chinese_date(timezone.localdate(case.voided_at))}作废{reason}。"
+
+
+def notice_deadline(case: Case):
+    """The deadline the notice demanded when it was served; a later change shows on the 督办单, not here."""
+    return case.notice_deadline or case.deadline
 
 
 VOID_STAMP = "作　废"
 VOID_SIGNATURE = "本通知书已作废，不得用印，不得送达。"
+SHEET_VOID_SIGNATURE = "本督办单已作废，不得用印。"
 
 
 @chinese
@@ -190,22 +190,24 @@ def notice_context(case: Case) -> dict:
     if not has_notice(case):
         return {"title": "散煤治理问题整改通知书", "issued": False, "reason": no_notice_reason(case)}
     place = f"（地点：{case.household.label}）" if case.household else ""
-    mark = void_mark(case)
+    void = case.voided_at is not None
     return {
         "title": "散煤治理问题整改通知书",
         "issued": True,
-        "void": case.voided_at is not None,
+        "void": void,
         "void_stamp": VOID_STAMP,
         "void_signature": VOID_SIGNATURE,
         "number": document_number(case),
         "to": case.responsible_unit.name,
-        "mark": mark,
         "body": f"{_lead(case)}，你单位存在以下问题：{_problem(case)}{place}。{_sentence(case.description)}",
-        # A voided or duplicate case demands nothing: its mark says why.
+        # A voided notice demands nothing: it says once, in its body, when and why it was voided.
+        "void_statement": void_statement(case),
+        # As served: the deadline at issue, and the demand it made — whatever the case's step or deadline now
+        # (the 督办单 reports those). A notice is not reprinted by later steps.
         "demand": ""
-        if mark
+        if void
         else (
-            f"请于{chinese_date(case.deadline)}前整改到位，并将整改情况（附照片）报送区散煤办。"
+            f"请于{chinese_date(notice_deadline(case))}前整改到位，并将整改情况（附照片）报送区散煤办。"
             "逾期未整改或整改后反弹的，将按照区、镇办、社区三级督导问责机制严肃问责。"
         ),
         "office": issuing_office(case),
@@ -222,7 +224,11 @@ def follow_up_context(case: Case) -> dict:
     today = timezone.localdate()
     return {
         "number": f"编号：{follow_up_number(case)}",
-        "mark": void_mark(case),
+        # A voided sheet is marked 作废 under its title and carries no signature or date: nothing to stamp. Its
+        # rows (当前状态, 督办要求) say why; a duplicate's rows name its original case.
+        "void": case.voided_at is not None,
+        "void_stamp": VOID_STAMP,
+        "void_signature": SHEET_VOID_SIGNATURE,
         "office": issuing_office(case),
         "issued_on": today,
         "date": chinese_date(today),
@@ -238,23 +244,37 @@ def follow_up_rows(case: Case) -> list[tuple[str, str]]:
     status = status_text(case)
     if case.voided_at is None and case.duplicate_of_id is not None:
         status += f"（重复问题，见{document_number(case.duplicate_of)}）"
+    # The sheet speaks of the case as it stands today (the notice keeps what it demanded when served).
     if case.voided_at is not None:
         demand = "本问题已作废，不再督办。"
     elif case.duplicate_of_id is not None:
-        demand = f"本问题为重复问题，随{document_number(case.duplicate_of)}一并督办。"
+        demand = f"本问题为重复问题，随原问题（{document_number(case.duplicate_of)}）一并督办，本督办单不另提整改要求。"
+    elif case.status == Case.Status.RECTIFIED:
+        demand = "责任单位已报整改完成，请核查单位及时现场核查，核查属实的予以销号。"
+    elif case.status == Case.Status.CLOSED:
+        demand = "已核查销号，请责任单位做好回头看，防止反弹。"
     else:
         demand = "请责任单位立即整改，整改结果报区散煤办核查销号。"
+    deadline = chinese_date(case.deadline)
+    if has_notice(case) and notice_deadline(case) != case.deadline:
+        deadline += f"（通知书原定{chinese_date(notice_deadline(case))}，已调整）"
     return [
         ("督办事项", case.title),
         ("整改通知书", notice_row(case)),
         ("问题来源", f"{case.get_source_display()}{' ' + case.notice.number if case.notice else ''}"),
         ("责任单位", case.responsible_unit.name),
-        ("整改期限", chinese_date(case.deadline)),
+        ("整改期限", deadline),
         ("当前状态", status),
-        ("逾期天数", str(late)),
-        ("升级督办至", case.escalated_to.name if case.escalated_to else "—"),
-        ("升级督办期限", escalation_deadline_text(case)),
-        ("反弹次数", str(case.rebounds)),
+        # Days overdue and rebounds only when there are some: a sheet of a case on time keeps the room for its
+        # record on page 1.
+        *([("逾期天数", str(late))] if late else []),
+        # Not escalated: one row says so (the sheet keeps room for its record); escalated: to whom, and by when.
+        *(
+            [("升级督办至", case.escalated_to.name), ("升级督办期限", escalation_deadline_text(case))]
+            if case.escalated_to
+            else [("升级督办", "未升级")]
+        ),
+        *([("反弹次数", str(case.rebounds))] if case.rebounds else []),
         ("督办要求", demand),
     ]
 
@@ -292,10 +312,20 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
         (
             event_time(event.at),
             event.actor_name,
-            f"{event.get_action_display()}{'：' + event.note if event.note else ''}",
+            event_text(event),
         )
         for event in case.events.all()
     ]
+
+
+def event_text(event) -> str:
+    """One record entry: the step, and for a change of deadline the old and the new deadline, then the note."""
+    text = event.get_action_display()
+    if event.new_deadline is not None:
+        old = f"由{chinese_date(event.old_deadline)}" if event.old_deadline else ""
+        text += f"：{old}调整为{chinese_date(event.new_deadline)}"
+        return f"{text}（{_clause(event.note)}）" if event.note.strip() else text
+    return f"{text}：{event.note}" if event.note else text
 
 
 @chinese
@@ -309,12 +339,12 @@ def rectification_notice_docx(case: Case) -> bytes:
     document.title(context["title"])
     if context["void"]:
         document.void_stamp(context["void_stamp"])
-    if context["mark"]:
-        document.paragraph(context["mark"], bold=True)
     document.addressee(context["to"])
     document.text(context["body"])
     if context["demand"]:
         document.text(context["demand"])
+    if context["void_statement"]:
+        document.text(context["void_statement"])
     if context["void"]:
         # No signature and no date: nothing for a seal to be pressed on.
         document.paragraph()
@@ -363,26 +393,36 @@ def _prose_points(text: str) -> float:
 
 
 # The text block is 225 mm (637.8 pt); a little is left spare for what the estimate misses. (Measured with
-# LibreOffice: a sheet with a short title and one or two records fits; the signature block keeps with the
-# record's last rows if the estimate is ever wrong.)
-PAGE_POINTS = 637.8 - 15
+# LibreOffice 7.4: a case on time, not escalated, with a two-line title keeps up to six records on the sheet and
+# the estimate keeps five; the signature block keeps with the record's last rows if the estimate is ever wrong.)
+PAGE_POINTS = 637.8 - 5
+GAP_POINTS = 10
 
 
-def record_fits(*, mark: str, rows: list[list[str]], events: list[list[str]], columns: list[Column]) -> bool:
+def record_fits(*, void: bool, rows: list[list[str]], events: list[list[str]], columns: list[Column]) -> bool:
     """Whether the sheet, its record and its signature fit one page; if not, the record goes to an attachment so
     that the sheet and its signature stay on one page."""
     used = (
         LINE_PITCH.pt  # 编号
         + 36  # the title's line
         + LINE_PITCH.pt  # the empty line after it
-        + _prose_points(mark)
+        + (LINE_PITCH.pt if void else 0)  # 作废, under the title
         + _table_points(SHEET_COLUMNS, rows)
         + (4 * TABLE_LINE.pt - TABLE_LINE.pt)  # 整改反馈: four lines to write in
-        + LINE_PITCH.pt  # the empty line between the tables
+        + GAP_POINTS  # the space between the tables
         + _table_points(columns, [list(EVENT_HEADERS), *events])
-        + (SEAL_LINES + 2) * LINE_PITCH.pt  # the signature
+        + ((2 * LINE_PITCH.pt) if void else (SEAL_LINES + 2) * LINE_PITCH.pt)  # the signature, or 不得用印
     )
     return used <= PAGE_POINTS
+
+
+def _sign(document: OfficialDocument, context: dict) -> None:
+    """The office's signature and date; a voided sheet has none, only that it is not to be stamped."""
+    if context["void"]:
+        document.paragraph().paragraph_format.keep_with_next = True
+        document.void_stamp(context["void_signature"])
+    else:
+        document.signature(context["office"], context["issued_on"])
 
 
 @chinese
@@ -393,25 +433,24 @@ def follow_up_sheet_docx(case: Case) -> bytes:
     document = OfficialDocument("散煤治理督办单")
     document.number(context["number"])
     document.title("散煤治理督办单")
-    mark = context["mark"]
-    if mark:
-        document.paragraph(mark, bold=True)
+    if context["void"]:
+        document.void_stamp(context["void_stamp"])
     rows = [[label, inert_text(value)] for label, value in follow_up_rows(case) + context["sign_rows"]]
     table = document.table(SHEET_COLUMNS, rows, header=False, bold_first_column=True)
     table.rows[-1].height = FEEDBACK_HEIGHT
     events = [[inert_text(value) for value in event] for event in follow_up_events(case)]
     columns = event_columns(events)
-    if record_fits(mark=mark, rows=rows, events=events, columns=columns):
-        document.paragraph()
+    if record_fits(void=context["void"], rows=rows, events=events, columns=columns):
+        document.spacer(GAP_POINTS)  # a little space between the tables
         record = document.table(columns, events)
         # Should the estimate be wrong, the (short) record and the signature still go over together.
         document.keep_with_next(record)
-        document.signature(context["office"], context["issued_on"])
+        _sign(document, context)
     else:
         document.keep_with_next(table, rows=2)
         document.paragraph().paragraph_format.keep_with_next = True
         document.text(f"附件：{RECORD_TITLE}（共{len(events)}条）").paragraph_format.keep_with_next = True
-        document.signature(context["office"], context["issued_on"])
+        _sign(document, context)
         document.attachment(RECORD_TITLE)
         document.paragraph()
         document.table(columns, events)

@@ -186,6 +186,9 @@ class Case(models.Model):
     notice_year = models.PositiveSmallIntegerField(_("notice year"), null=True, blank=True, editable=False)
     notice_serial = models.PositiveIntegerField(_("notice number"), null=True, blank=True, editable=False)
     notice_issued_on = models.DateField(_("notice issued on"), null=True, blank=True, editable=False)
+    # The deadline the notice demanded when it was issued: a served notice prints as served, whatever deadline
+    # the case was given later (the follow-up sheet shows the current one).
+    notice_deadline = models.DateField(_("deadline at issue"), null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -278,6 +281,9 @@ class CaseEvent(models.Model):
     note = models.TextField(blank=True)
     # The visit behind a re-check or a reopening, so that voiding the visit can undo the step.
     inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A deadline change's old and new deadline, so that the record says what the deadline became.
+    old_deadline = models.DateField(null=True, blank=True)
+    new_deadline = models.DateField(null=True, blank=True)
     photos = GenericRelation(Photo)
 
     objects = CaseQuerySet.as_manager()

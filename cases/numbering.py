@@ -29,7 +29,7 @@ from divisions.models import Division, Level
 
 from .models import Case, NoticeSeries
 
-NUMBER_FIELDS = ["notice_issuer", "notice_year", "notice_serial", "notice_issued_on"]
+NUMBER_FIELDS = ["notice_issuer", "notice_year", "notice_serial", "notice_issued_on", "notice_deadline"]
 
 
 def notice_issuer(unit: Division) -> Division:
@@ -54,6 +54,8 @@ def notice_number_assign(case: Case, *, issued_on: datetime.date | None = None) 
     case.notice_year = issued_on.year
     case.notice_serial = _next_number(issuer=issuer, year=issued_on.year)
     case.notice_issued_on = issued_on
+    # What the notice demands, kept as served: a later change of deadline does not reprint it.
+    case.notice_deadline = case.deadline
 
 
 def takes_number(case: Case) -> bool:
@@ -84,6 +86,6 @@ def notice_number_ensure(case: Case, *, actor) -> Case:
                     "notice_issued_on": [None, locked.notice_issued_on.isoformat()],
                 },
             )
-    for field in ("notice_issuer", "notice_year", "notice_serial", "notice_issued_on"):
+    for field in NUMBER_FIELDS:
         setattr(case, field, getattr(locked, field))
     return case

@@ -56,6 +56,8 @@ def _event(
     photos=(),
     changes=None,
     inspection: Inspection | None = None,
+    old_deadline: datetime.date | None = None,
+    new_deadline: datetime.date | None = None,
 ) -> CaseEvent:
     """One step of the case: its timeline row and its audit-log row, in the caller's transaction."""
     event = CaseEvent.objects.create(
@@ -67,6 +69,8 @@ def _event(
         to_status=case.status,
         note=note,
         inspection=inspection,
+        old_deadline=old_deadline,
+        new_deadline=new_deadline,
     )
     if photos:
         photos_attach(actor=actor, subject=event, division_code=case.division_code, photos=photos)
@@ -406,6 +410,8 @@ def case_set_deadline(*, actor, case: Case, deadline: datetime.date, reason: str
         from_status=case.status,
         note=reason,
         changes={"deadline": [old.isoformat(), deadline.isoformat()]},
+        old_deadline=old,
+        new_deadline=deadline,
     )
     return case
 

@@ -385,6 +385,12 @@ class OfficialDocument:
         self.paragraph(issuer, align="right", right_chars=max(offset, 0)).paragraph_format.keep_with_next = True
         self.paragraph(date, align="right", right_chars=4)
 
+    def spacer(self, points: float) -> Paragraph:
+        """An empty paragraph of exactly `points`: less room than a whole body line, between two tables."""
+        paragraph = self.paragraph()
+        _exact(paragraph.paragraph_format, Pt(points))
+        return paragraph
+
     def void_stamp(self, text: str) -> Paragraph:
         """A voided document's mark (作废): red 黑体, bordered, so that nobody stamps or sends it."""
         paragraph = self.paragraph(text, font=HEADING_FONT, align="center", bold=True)

@@ -73,6 +73,9 @@ class CaseEventSerializer(serializers.ModelSerializer):
         return [photo.get_absolute_url() for photo in event.photos.all()]
 
 
+VOIDED = "voided"  # a case's status in the API once voided (the model keeps the step it had reached)
+
+
 class CaseSerializer(serializers.ModelSerializer):
     responsible_unit = UnitField()
     household = HouseholdField(required=False, allow_null=True)
@@ -80,6 +83,14 @@ class CaseSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     source = CaseSourceField()
     events = CaseEventSerializer(many=True, read_only=True)
+    status = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            'The case\'s step; "voided" for a voided case, whatever step it had reached (as the case page shows '
+            "已作废)."
+        )
+    )
+    voided_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    void_reason = serializers.CharField(read_only=True)
     notice_number = serializers.SerializerMethodField(
         help_text=gettext_lazy(
             "The rectification notice's number (发文字号), such as 二七散煤办〔2026〕12号; null when no notice was "
@@ -118,6 +129,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "reporter_contact",
             "opened_at",
             "closed_at",
+            "voided_at",
+            "void_reason",
             "notice_number",
             "notice_date",
             "events",
@@ -134,6 +147,10 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         extra_kwargs = {"deadline": {"required": False}}
+
+    @extend_schema_field(serializers.ChoiceField(choices=[*Case.Status.choices, (VOIDED, gettext_lazy("Voided"))]))
+    def get_status(self, case) -> str:
+        return VOIDED if case.voided_at is not None else case.status
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_notice_number(self, case) -> str | None:

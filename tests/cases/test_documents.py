@@ -76,7 +76,9 @@ def test_a_duplicate_case_prints_a_duplicate_mark_instead_of_a_second_demand(cli
     for name in ("sheet", "sheet.docx"):
         text = _documents(client, duplicate, kinds=("sheet",))[name]
         assert "重复问题" in text, name
-        assert f"本问题与{number}所列问题为同一问题" in text, name
+        # It speaks of this sheet and the original case, never of a notice it does not have.
+        assert f"随原问题（{number}）一并督办，本督办单不另提整改要求" in text, name
+        assert "本通知书" not in text, name
         assert "请于" not in text, name
     assert "请于" in _documents(client, original)["notice.docx"]
 

@@ -72,6 +72,7 @@ def test_an_overdue_cases_notice_keeps_the_number_and_date_it_was_issued_with(cl
         opened_at=timezone.now() - datetime.timedelta(days=10),
         notice_issued_on=opened,
         deadline=opened + datetime.timedelta(days=7),
+        notice_deadline=opened + datetime.timedelta(days=7),
     )
     check_case_deadlines.apply().get()
     case.refresh_from_db()
