@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,13 +43,15 @@ class OperationForm(forms.Form):
 
     def __init__(self, *args, unit: Division, teams: int, **kwargs):
         super().__init__(*args, **kwargs)
-        # As the operation's own form: members of the unit, a unit within it, or a unit above it (a leader).
+        # As the operation service allows: members of the unit, a unit within it, or a unit above it (a leader).
+        # "Above" is a unit whose code is the unit's own beginning (410103 above 410103006), matched exactly: by
+        # prefix, 4101 would also take in every other subdistrict's people, whom the service then refuses.
         # Read once for every team's list, so the page's queries do not grow with the number of teams.
-        prefixes = [unit.code[:n] for n in range(1, len(unit.code))]
+        above = [unit.code[:n] for n in range(1, len(unit.code))]
         self.people = {
             str(user.pk): user
             for user in User.objects.filter(
-                codes_q([unit.code], "memberships__division__code") | codes_q(prefixes, "memberships__division__code"),
+                codes_q([unit.code], "memberships__division__code") | Q(memberships__division__code__in=above),
                 is_active=True,
                 memberships__is_active=True,
             )

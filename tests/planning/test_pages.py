@@ -229,3 +229,15 @@ def test_the_plan_page_names_no_station_without_a_priority_zone(client_as, place
     )
     page = client_as("wulibao_inspector").get("/plan/").content.decode()
     assert "河医大" in page and "岗李水库" not in page
+
+
+def test_the_team_pickers_offer_only_people_who_work_in_the_plans_unit(client_as, people, places):
+    # 淮河路's inspector was offered on 五里堡's plan (and then refused by the operation service).
+    form = client_as("wulibao_admin").get("/plan/").context["operation_form"]
+    offered = {value for value, _label in form.fields["team_1"].choices}
+
+    assert str(people["wulibao_inspector"].pk) in offered
+    assert str(people["qu_admin"].pk) in offered  # the district above: a leader may walk with a team
+    assert str(people["huaihelu_inspector"].pk) not in offered
+    response = operation_post(client_as("wulibao_admin"), team_1=[people["huaihelu_inspector"].pk])
+    assert response.status_code == 200 and not NightOperation.objects.exists()
