@@ -2,6 +2,8 @@
 sees the plan's coverage once a visit is recorded; the planner's pages pass axe (WCAG 2.1 AA) and the CSP."""
 
 import datetime
+import re
+import subprocess
 
 import pytest
 from django.utils import timezone
@@ -9,6 +11,7 @@ from playwright.sync_api import expect
 
 from inspections.services import inspection_record
 from planning.models import NightPlan
+from tests.documents.official import _tool
 
 from .test_accessibility import AXE, Axe
 from .test_sign_in import sign_in
@@ -136,3 +139,33 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     expect(page.get_by_test_id("sent-item")).to_have_count(1)
     page.goto(f"{live_server.url}/plan/{night_plan.pk}/")
     expect(page.get_by_test_id("coverage")).to_contain_text("2户中已查1户")
+
+
+def test_the_plan_prints_on_a4_titled_like_its_docx_without_the_navigation_or_the_forms(
+    page, live_server, people, household_in, wulibao_community, tmp_path
+):
+    for number in range(1, 31):
+        household_in(wulibao_community, estate="龙亭小区", building=str(number), unit="1", room="1202")
+    sign_in(page, live_server, "wulibao_admin", households=30)
+    page.goto(f"{live_server.url}/plan/?teams=1&doors=30")
+    expect(page.get_by_test_id("stop")).to_have_count(30)
+
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(page.pdf(prefer_css_page_size=True))  # what the browser's print dialog would print
+
+    info = subprocess.run([_tool("pdfinfo"), pdf], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"Page size:.* pts \(A4\)", info), info  # not the browser's US Letter
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages > 1
+    text = subprocess.run([_tool("pdftotext"), "-raw", pdf, "-"], capture_output=True, text=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    night = timezone.localdate()
+    assert flat.startswith(f"五里堡街道夜查计划{night.year}年{night.month}月{night.day}日夜")
+    for absent in ("今晚查哪里", "散煤治理", "首页", "台账", "组数", "生成夜查行动", "下载"):
+        assert absent not in flat, absent
+    # The table's header row on every page: each page has 场所 … 得分 at its top.
+    for number in range(1, pages + 1):
+        page_text = subprocess.run(
+            [_tool("pdftotext"), "-f", str(number), "-l", str(number), pdf, "-"], capture_output=True, text=True
+        ).stdout
+        assert "场所" in page_text and "得分" in page_text, number
