@@ -215,3 +215,36 @@ def test_another_subdistricts_inspector_does_not_see_a_voided_case(api_as, peopl
     case_void(actor=people["qu_admin"], case=case, reason="录入错误")
     assert api_as("huaihelu_inspector").get(f"/api/v1/cases/{case.pk}/").status_code == 404
     assert api_as("nobody").get("/api/v1/cases/").json().get("results", []) == []
+
+
+# — 3. existing notices: their deadline as served, filled from the record —
+
+
+def test_the_data_migration_fills_the_served_deadline_from_the_first_recorded_change(people, wulibao_community):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("cases.migrations.0005_notice_deadline_as_served").fill
+    changed = _open(people, wulibao_community)
+    served = changed.deadline
+    first = served + datetime.timedelta(days=5)
+    case_set_deadline(actor=people["qu_admin"], case=changed, deadline=first, reason="延期")
+    case_set_deadline(
+        actor=people["qu_admin"], case=changed, deadline=first + datetime.timedelta(days=5), reason="再延"
+    )
+    kept = _open(people, wulibao_community, title="另一处散煤")
+    # As they were before the field existed.
+    Case.objects.update(notice_deadline=None)
+    CaseEvent.objects.update(old_deadline=None, new_deadline=None)
+
+    fill(apps, None)
+
+    changed.refresh_from_db()
+    kept.refresh_from_db()
+    assert changed.notice_deadline == served and kept.notice_deadline == kept.deadline
+    steps = list(changed.events.filter(action="deadline").order_by("at", "pk"))
+    assert [(e.old_deadline, e.new_deadline) for e in steps] == [
+        (served, first),
+        (first, first + datetime.timedelta(days=5)),
+    ]
