@@ -181,6 +181,7 @@ def station_chart(*, station: MonitoringStation, user, start: datetime.date, end
             {"from": float(low), "to": None if high is None else float(high), "label": str(label), "colour": colour}
             for low, high, _key, label, colour in GRADES
         ],
+        "night": _night_hours(),
         "high": settings.AIR_HIGH_PM25,
         "few": settings.AIR_FEW_NIGHT_CHECKS,
         "readings_url": f"{readings_url}?start={start}&end={end}",
@@ -193,6 +194,18 @@ def station_chart(*, station: MonitoringStation, user, start: datetime.date, end
             "unit": "μg/m³",
         },
     }
+
+
+def _night_hours() -> dict:
+    """The night-check window as hours from the midnight a night begins after (22:00–06:00: 22 to 30), so the
+    chart marks every night over exactly the same span."""
+
+    def hours(text: str) -> float:
+        moment = datetime.time.fromisoformat(text)
+        return moment.hour + moment.minute / 60
+
+    start, end = hours(settings.NIGHT_START), hours(settings.NIGHT_END)
+    return {"start": start, "end": end + 24 if end <= start else end}
 
 
 def _inspections_url(station: MonitoringStation, day: datetime.date, *, found: bool) -> str:

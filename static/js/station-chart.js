@@ -16,9 +16,17 @@
   const daily = data.days.map(function (d) { return [at(d.day, 12), d.mean]; });
   const checks = data.days.map(function (d) { return [at(d.day, 24), d.checks]; });
   const found = data.days.map(function (d) { return [at(d.day, 24), d.found]; });
+  // Each marked night spans exactly the night-check window (NIGHT_START to NIGHT_END), the same width every night.
+  const night = data.night;
   const flagged = data.days.filter(function (d) { return d.flagged; }).map(function (d) {
-    return [{ xAxis: at(d.day, 22), name: "▲" }, { xAxis: at(d.day, 30) }];
+    return [{ xAxis: at(d.day, night.start), name: "▲" }, { xAxis: at(d.day, night.end) }];
   });
+  // Both time axes run over the whole period and its last night: left to ECharts, they end at the last figure
+  // (the last midnight), which cut the last night's mark short.
+  const first = data.days[0];
+  const last = data.days[data.days.length - 1];
+  const axisMin = first ? at(first.day, 0) : null;
+  const axisMax = last ? at(last.day, Math.max(24, night.end)) : null;
   const bands = data.bands.map(function (b) {
     return [
       { yAxis: b.from, name: b.label, itemStyle: { color: b.colour, opacity: 0.12 } },
@@ -38,8 +46,8 @@
       { left: 48, right: 16, top: "72%", bottom: 28 },
     ],
     xAxis: [
-      { type: "time", gridIndex: 0, axisLabel: { show: false } },
-      { type: "time", gridIndex: 1 },
+      { type: "time", gridIndex: 0, min: axisMin, max: axisMax, axisLabel: { show: false } },
+      { type: "time", gridIndex: 1, min: axisMin, max: axisMax },
     ],
     yAxis: [
       { type: "value", gridIndex: 0, name: labels.unit, min: 0 },
@@ -55,7 +63,12 @@
         connectNulls: false,
         data: data.hours,
         lineStyle: { width: 1 },
-        markArea: { silent: true, label: { position: "insideLeft", fontSize: 10 }, data: bands },
+        // Plain dark labels: ECharts outlines a label inside an area by default, which blurs small Chinese text.
+        markArea: {
+          silent: true,
+          label: { position: "insideLeft", fontSize: 10, color: "#495057", textBorderWidth: 0 },
+          data: bands,
+        },
       },
       { name: labels.daily, type: "line", step: "middle", data: daily, lineStyle: { width: 3 } },
       {
@@ -65,7 +78,7 @@
         yAxisIndex: 1,
         barMaxWidth: 14,
         data: checks,
-        markArea: { itemStyle: { color: "rgba(220, 53, 69, 0.25)" }, label: { color: "#b02a37" }, data: flagged },
+        markArea: { itemStyle: { color: "rgba(220, 53, 69, 0.25)" }, label: { color: "#b02a37", textBorderWidth: 0 }, data: flagged },
       },
       { name: labels.found, type: "bar", xAxisIndex: 1, yAxisIndex: 1, barMaxWidth: 14, data: found },
     ],

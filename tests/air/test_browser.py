@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, chromium_path, open_context, page  # noqa: F401 (fixtures)
+from tests.browser.conftest import browser, chromium_path, open_context, page, screenshot  # noqa: F401 (fixtures)
 from tests.browser.test_accessibility import AXE, DESKTOP, Axe, open_as
 from tests.browser.test_sign_in import sign_in
 
@@ -63,3 +63,33 @@ def test_the_station_pages_pass_axe_in_both_languages(browser, live_server, zone
             context.close()
             outside += went_out
     assert not outside + axe.found, "\n".join(outside + axe.found)
+
+
+def test_every_marked_night_spans_the_night_window_and_band_labels_are_plain(page, live_server, zone, screenshot):  # noqa: F811
+    # Yesterday, the period's last day, is marked ▲: its band used to be cut at the last midnight (the axis ended
+    # at the last figure), narrower than a whole night. Each band is now NIGHT_START–NIGHT_END, inside the axis.
+    sign_in(page, live_server, "wulibao_inspector", households=1)
+    # The three high days alone: the last night reaches past the period's last midnight.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    page.goto(f"{live_server.url}/air/1323A/?start={yesterday - datetime.timedelta(days=2)}&end={yesterday}")
+    chart = page.get_by_test_id("station-chart")
+    expect(chart).to_have_attribute("data-rendered", "true")
+    drawn = chart.evaluate(
+        """element => {
+          const chart = window.echarts.getInstanceByDom(element);
+          const option = chart.getOption();
+          const axes = [0, 1].map(i => chart.getModel().getComponent("xAxis", i).axis.scale.getExtent());
+          const nights = option.series[2].markArea.data.map(([from, to]) => [from.xAxis, to.xAxis]);
+          const label = option.series[0].markArea.label;
+          return { axes, nights, borderWidth: label.textBorderWidth, colour: label.color };
+        }"""
+    )
+    hour = 3600 * 1000
+    assert len(drawn["nights"]) == 3  # the three high days, each with fewer than 5 checks this inspector sees
+    assert drawn["axes"][0] == drawn["axes"][1]  # the readings and the checks on one time axis
+    low, high = drawn["axes"][1]
+    for start, end in drawn["nights"]:
+        assert end - start == 8 * hour  # 22:00–06:00, every night the same
+        assert low <= start and end <= high  # drawn whole, not cut by the axis's end
+    assert drawn["borderWidth"] == 0 and drawn["colour"] == "#495057"
+    screenshot(page, "station-chart")
