@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from cases.models import Case
-from coalgov.exports import text_width
+from coalgov.exports import column_for, text_width
 from divisions.models import Division, Level
 from divisions.scoping import covers, mask_phone, phone_codes
 from households.models import CoalStatus, Heating, Household, Kind
@@ -29,7 +29,7 @@ from .models import LedgerExport
 YES, NO = "是", "否"
 # Free text that can run long: wrapped in a narrower column, so that a sheet printed one page wide keeps a
 # readable type size. Names of places (街道, 社区) are never wrapped: their columns fit the longest name.
-WRAPPED_COLUMNS = {"地址", "备注", "说明", "问题", "详细情况", "夜查行动", "陪同领导", "场所", "国控点"}
+WRAPPED_COLUMNS = {"地址", "备注", "说明", "问题", "详细情况", "夜查行动", "陪同领导", "场所", "国控点", "作废原因"}
 # Number formats of the columns whose numbers are not whole: money in yuan with two decimals, coordinates with
 # six. Whole numbers ("0"), dates and times get theirs from their type (reports/ledgers.py).
 NUMBER_FORMATS = {
@@ -122,6 +122,15 @@ class Context:
             if level in headers:
                 widths[headers[level]] = min(max(widths.get(headers[level], 0), text_width(name) + 2), 40)
         widths["责任单位"] = max(widths.values(), default=0)  # a case's responsible unit: any of them
+        # A 督导通报's number whole on its line (二七散煤督〔2026〕12号 printed its 号 in the next cell): the
+        # longest number on the period's cases, read before the first row as the names are (a few a week).
+        numbers = (
+            _in(Case.objects.all(), self)
+            .filter(opened_at__gte=self.since, opened_at__lt=self.until, notice__isnull=False)
+            .values_list("notice__number", flat=True)
+            .distinct()
+        )
+        widths["督导通报文号"] = min(max((column_for(n) for n in numbers), default=0), 40)
         return widths
 
     def phone(self, phone: str, code: str) -> str:
@@ -381,11 +390,14 @@ def _purchase_row(c: Context, r: tuple) -> list:
 # A tip-off's reporter (name and contact) is never read: it is not in the query.
 
 UNFINISHED = (Case.Status.OPEN, Case.Status.RECTIFYING)
+VOIDED = "已作废"  # as the case's page says it
 
 
 def _cases(context: Context) -> QuerySet:
+    # Voided cases too: a ledger is the record of everything that happened, and a supervision group checking it
+    # wants to see a case that was opened and then voided, with when and why (records are voided, never deleted).
     return (
-        _in(Case.objects.current(), context)
+        _in(Case.objects.all(), context)
         .filter(opened_at__gte=context.since, opened_at__lt=context.until)
         .order_by("opened_at", "id")
         .values_list(
@@ -405,13 +417,16 @@ def _cases(context: Context) -> QuerySet:
             "closed_at",
             "duplicate_of_id",
             "escalated_to__name",
+            "voided_at",
+            "void_reason",
         )
     )
 
 
 def _case_row(c: Context, r: tuple) -> list:
     pk, opened_at, source, notice, responsible, code, estate, building, unit, room, address = r[:11]
-    title, description, severity, deadline, status, rebounds, closed_at, duplicate_of, escalated_to = r[11:]
+    title, description, severity, deadline, status, rebounds, closed_at, duplicate_of, escalated_to = r[11:20]
+    voided_at, void_reason = r[20:]
     subdistrict, community, _grid = c.place(code)
     return [
         pk,
@@ -426,12 +441,14 @@ def _case_row(c: Context, r: tuple) -> list:
         description,
         c.labels["severities"].get(severity, severity),
         deadline,
-        c.labels["case_statuses"].get(status, status),
-        status in UNFINISHED and deadline < c.today,
+        VOIDED if voided_at else c.labels["case_statuses"].get(status, status),
+        not voided_at and status in UNFINISHED and deadline < c.today,
         rebounds,
         closed_at,
         duplicate_of,
         escalated_to,
+        voided_at,
+        void_reason,
     ]
 
 
@@ -552,9 +569,14 @@ SHEETS: dict[str, Sheet] = {
             ("核查销号时间", 17),
             ("重复问题（原问题编号）", 12),
             ("升级至", 12),
+            ("作废时间", 17),
+            ("作废原因", 16),
         ],
         query=_cases,
         row=_case_row,
-        defines="立案时间在时间范围内、未作废的问题（含重复问题）；群众举报人信息不导出",
+        defines=(
+            "立案时间在时间范围内的问题（含重复问题）；已作废的问题也列出，状态为“已作废”，并写明作废时间和原因；"
+            "群众举报人信息不导出"
+        ),
     ),
 }

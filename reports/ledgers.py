@@ -348,9 +348,19 @@ class _SheetWriter:
             else:  # a decimal or a float
                 add(f'<c r="{letter}{n}" s="{number}"><v>{float(value):.16G}</v></c>')
         lines = 1
-        for column, width, characters in self.measured:  # a row with wrapped text is as tall as its longest text
+        for column, _width, characters in self.measured:  # a row with wrapped text is as tall as its longest text
             value = values[column]
-            if type(value) is str and 2 * len(value) > width - 2:
+            if type(value) is not str:
+                continue
+            if "\n" in value:
+                # A note typed on several lines (详细情况 from a phone's form) takes a line for each of its own
+                # lines, however short: counted as one wrapped run, its row was squashed to one or two lines.
+                lines = max(
+                    lines, sum(-(-max((len(p) + len(p.encode())) // 2, 1) // characters) for p in value.split("\n"))
+                )
+            elif 2 * len(value) > characters:
+                # (Not `width - 2`: a column of 20 holds 16 half-width characters a line, not 18, the font's
+                # Chinese being wider than two figures; a 问题 of nine characters wrapped in a one-line row.)
                 # Its width, counted fast: a character of three or four bytes in UTF-8 (Chinese) as two, one of
                 # a byte as one; the few narrow ones of two or three bytes count more than they take, never less
                 # (a row a little too tall, never a note cut off).

@@ -173,8 +173,8 @@ def data(people, register, wulibao_community, huaihelu_community, wulibao):
         reporter_name="张举报",
         reporter_contact="13611112222",
     )
-    voided_case = case_open(actor=qu, source="spot_check", responsible_unit=wulibao_community, title="作废的问题")
-    case_void(actor=qu, case=voided_case, reason="重复")
+    d.voided_case = case_open(actor=qu, source="spot_check", responsible_unit=wulibao_community, title="作废的问题")
+    case_void(actor=qu, case=d.voided_case, reason="重复")
     case_open(actor=qu, source="spot_check", responsible_unit=huaihelu_community, title="淮河路的问题")
     d.finding = Case.objects.get(inspection=d.night)  # the night check's finding opened it
     return d
@@ -284,14 +284,24 @@ def test_the_sheets_hold_the_periods_current_records_of_the_unit_with_numbers_an
     assert purchase["检查编号"] is None and purchase["户主"] == "王建国"
 
     cases = workbook["问题"]
-    assert column(cases, "编号") == [data.finding.pk, data.tip_off.pk]  # not voided, not 淮河路's
-    assert column(cases, "问题来源") == ["夜查发现", "群众举报"]
-    assert column(cases, "是否逾期") == ["否", "否"]
+    # The voided case listed too, as voided, with when and why (a ledger shows everything that happened); not
+    # 淮河路's.
+    assert column(cases, "编号") == [data.finding.pk, data.tip_off.pk, data.voided_case.pk]
+    voided = records(cases)[-1]
+    assert (voided["问题"], voided["状态"], voided["作废原因"], voided["是否逾期"]) == (
+        "作废的问题",
+        "已作废",
+        "重复",
+        "否",
+    )
+    assert voided["作废时间"] is not None
+    assert column(cases, "问题来源") == ["夜查发现", "群众举报", "督导抽查"]
+    assert column(cases, "是否逾期") == ["否", "否", "否"]
     assert column(cases, "整改期限")[1] == datetime.datetime.combine(data.tip_off.deadline, datetime.time())
 
     info = {row[0]: row[1] for row in workbook["说明"].iter_rows(values_only=True) if row and row[0]}
-    assert info["单位代码"] == WULIBAO and info["住户"] == 2 and info["检查记录"] == 2 and info["问题"] == 2
-    assert export.rows_total == export.rows_done == 2 + 2 + 2 + 1 + 2
+    assert info["单位代码"] == WULIBAO and info["住户"] == 2 and info["检查记录"] == 2 and info["问题"] == 3
+    assert export.rows_total == export.rows_done == 2 + 2 + 2 + 1 + 3
     assert export.size == ledgers.ledger_path(export).stat().st_size
 
 
@@ -389,7 +399,7 @@ def test_only_the_chosen_sheets_are_built(people, data, wulibao, media):
     )
 
     assert workbook_of(export).sheetnames == ["收购", "问题", "说明"]
-    assert export.rows_total == 3
+    assert export.rows_total == 4  # one purchase, three cases (one voided)
 
 
 def test_a_sheet_longer_than_excel_allows_continues_on_the_next(people, data, wulibao, media):
@@ -415,8 +425,8 @@ def test_progress_is_written_as_rows_are(people, data, wulibao, media, monkeypat
     monkeypatch.setattr(ledgers, "_progress", spy)
     ledgers.ledger_run(export_id=export.pk, progress_every=2)
 
-    assert seen == [(0, 9), (2, 9), (4, 9), (6, 9), (8, 9)]
-    assert LedgerExport.objects.values_list("status", "rows_done").get(pk=export.pk) == ("done", 9)
+    assert seen == [(0, 10), (2, 10), (4, 10), (6, 10), (8, 10), (10, 10)]
+    assert LedgerExport.objects.values_list("status", "rows_done").get(pk=export.pk) == ("done", 10)
 
 
 def test_the_builder_reads_rows_not_model_instances(people, data, wulibao, media, monkeypatch):
@@ -556,8 +566,8 @@ def test_asking_through_the_page_without_a_broker_builds_it_before_the_answer(
         "id": export.pk,
         "status": "done",
         "status_label": str(LedgerExport.Status.DONE.label),
-        "rows_done": 4,
-        "rows_total": 4,
+        "rows_done": 5,
+        "rows_total": 5,
         "percent": 100,
         "pending": False,
         "error": "",
@@ -752,7 +762,7 @@ def test_an_export_held_by_a_live_worker_is_left_alone_and_a_dead_workers_is_reb
     LedgerExport.objects.filter(pk=export.pk).update(claimed_until=timezone.now() - datetime.timedelta(seconds=1))
     assert ledgers.ledgers_resume() == 1  # beat queues it again (run in-process here)
     export.refresh_from_db()
-    assert (export.status, export.attempts, export.rows_done) == ("done", 2, 9)
+    assert (export.status, export.attempts, export.rows_done) == ("done", 2, 10)
 
 
 def test_a_worker_that_lost_its_claim_stops_and_leaves_no_file(people, data, wulibao, media):
@@ -876,7 +886,7 @@ def test_a_ledger_asked_for_on_the_page_is_built_by_the_worker_and_downloads(wor
 
     _wait_for(lambda: LedgerExport.objects.get(pk=export.pk).status == "done", worker)
     export.refresh_from_db()
-    assert (export.rows_done, export.rows_total, export.attempts) == (9, 9, 1)
+    assert (export.rows_done, export.rows_total, export.attempts) == (10, 10, 1)
     download = client.get(reverse("reports:ledger-download", args=[export.pk]))
     assert download.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)))

@@ -212,7 +212,7 @@ def test_every_data_sheet_of_a_ledger_prints_a4_landscape_one_page_wide_with_its
     export = build(request_export(people, "wulibao_admin", wulibao, data.start, data.end))
     workbook = load_workbook(ledgers.ledger_path(export))
 
-    counts = {"住户": 2, "检查记录": 2, "收缴": 2, "收购": 1, "问题": 2}
+    counts = {"住户": 2, "检查记录": 2, "收缴": 2, "收购": 1, "问题": 3}
     period = chinese_period(data.start, data.end)
     for title in DATA_SHEETS:
         ws = workbook[title]
@@ -328,7 +328,7 @@ def test_a_ledger_prints_each_sheet_one_page_wide_on_a4(people, data, wulibao, m
     export = build(request_export(people, "wulibao_admin", wulibao, data.start, data.end))
     source = tmp_path / "ledger.xlsx"
     shutil.copy(ledgers.ledger_path(export), source)
-    last_headers = {"住户": "登记时间", "检查记录": "录入人", "收缴": "说明", "收购": "录入人", "问题": "升级至"}
+    last_headers = {"住户": "登记时间", "检查记录": "录入人", "收缴": "说明", "收购": "录入人", "问题": "作废原因"}
 
     pages = _pages(_convert(source, "pdf", tmp_path))
 
@@ -348,3 +348,45 @@ def test_only_digits_may_be_written_as_a_text_formula(text):
     with pytest.raises(ValueError):
         csv_number_as_text(text)
     assert csv_number_as_text("410103001001") == '="410103001001"' and csv_number_as_text("-5") == '="-5"'
+
+
+def test_a_ledgers_notice_numbers_fit_their_column_and_rows_are_as_tall_as_their_wrapped_text(
+    people, data, erqi, wulibao, wulibao_community, media
+):
+    from cases.models import SupervisionNotice
+    from cases.services import ProblemInput, notice_record
+
+    number = "二七散煤督〔2026〕12号"
+    notice_record(
+        actor=people["qu_admin"],
+        division=erqi,
+        number=number,
+        issued_on=timezone.localdate(),
+        level=SupervisionNotice.Level.SUPERVISION_GROUP,
+        title="散煤治理督导通报",
+        problems=[
+            # Nine characters: two half-width units each fit the 问题 column's 20 minus its padding, but the font's
+            # Chinese is wider than that and it wrapped in a one-line row.
+            ProblemInput(responsible_unit=wulibao_community, title="楼道堆放散煤未清理"),
+            ProblemInput(
+                responsible_unit=wulibao_community, title="院内散煤", description="北侧院墙\n东侧车棚\n西侧楼道\n南门"
+            ),
+        ],
+    )
+    export = build(request_export(people, "wulibao_admin", wulibao, data.start, data.end))
+    ws = load_workbook(ledgers.ledger_path(export))["问题"]
+    headers = [cell.value for cell in ws[2]]
+
+    notice_column = ws.cell(row=2, column=headers.index("督导通报文号") + 1).column_letter
+    assert ws.column_dimensions[notice_column].width >= column_for(number)  # its 号 not in the next cell
+    assert number in [
+        ws.cell(row=row, column=headers.index("督导通报文号") + 1).value for row in range(3, ws.max_row + 1)
+    ]
+    for header in ("问题", "详细情况", "场所", "作废原因"):
+        column = headers.index(header) + 1
+        width = ws.column_dimensions[ws.cell(row=2, column=column).column_letter].width
+        for row in range(3, ws.max_row + 1):
+            text = ws.cell(row=row, column=column).value or ""
+            # Each of its own lines wraps at the width of a Chinese character as the font prints it (1.1 units).
+            lines = sum(max(-(-round(text_width(part) * 1.1, 3) // (width - 2)), 1) for part in text.split("\n"))
+            assert (ws.row_dimensions[row].height or 15) >= 15 * lines, (header, row, text, lines)
