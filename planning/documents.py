@@ -141,7 +141,9 @@ def tonight_docx(context: dict) -> bytes:
     ]
     # One set of widths for the whole plan: the columns line up from one table to the next.
     columns = _columns([row for _team, estates in sections for _estate, rows in estates for row in rows])
-    for team, estates in sections:
+    for number, (team, estates) in enumerate(sections):
+        if number:
+            document.page_break()  # each team leader is handed their own sheets
         _team_heading(document, team)
         for estate, rows in estates:
             _heading(document.paragraph(f"{estate.name}（{estate.count}）", align="left", bold=True))
@@ -170,7 +172,9 @@ def plan_docx(context: dict) -> bytes:
         for team in context["teams"]
     ]
     columns = _columns([row for _team, rows in sections for row in rows])
-    for team, rows in sections:
+    for number, (team, rows) in enumerate(sections):
+        if number:
+            document.page_break()
         _team_heading(document, team)
         _table(document, columns, rows)
     return document.bytes()

@@ -67,13 +67,14 @@ def _tonight(form: PlanForm) -> dict:
         "teams": plan_teams,
         "left_over": sum(w.count for w in left),
         "suggested": sum(t.count for t in plan_teams),
-        "factors": _factors(night),
+        "factors": _factors(unit, night),
     }
 
 
-def _factors(night) -> list[tuple[str, float]]:
-    """The stations whose readings raise their zone tonight, by name, with their factor."""
-    factors = station_factors(night)
+def _factors(unit, night) -> list[tuple[str, float]]:
+    """The stations whose readings raise the weight of some of the unit's places tonight, by name, with their
+    factor (a zone holding none of the unit's households is not named)."""
+    factors = station_factors(night, unit)
     if not factors:
         return []
     names = dict(MonitoringStation.objects.filter(pk__in=factors).values_list("pk", "name"))

@@ -101,3 +101,13 @@ def test_the_plan_is_dated_as_documents_write_dates_and_downloads_under_a_chines
     texts = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
     assert f"{night.year}年{night.month}月{night.day}日夜 · 共20处" in texts
     assert not any(f"{night:%Y-%m-%d}" in text for text in texts)
+
+
+def test_each_team_starts_its_own_page(client_as, render, many_places):  # noqa: F811
+    """Each team leader is handed their own sheets: team 2 never begins on team 1's last page."""
+    _response, pages = _pages(client_as, render, "/plan/?teams=3&doors=10&format=docx")
+
+    starts = [number for number, (_w, _h, text) in enumerate(pages) if re.search(r"第\d+组（\d+户）", text)]
+    assert len(starts) == 3
+    for number in starts:
+        assert len(re.findall(r"第\d+组（\d+户）", pages[number][2])) == 1, pages[number][2]

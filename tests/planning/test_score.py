@@ -145,3 +145,20 @@ def test_only_zone_stations_holding_the_units_places_weigh_or_are_named(places, 
 
     assert set(station_factors(timezone.localdate(), wulibao)) == {stations["1323A"].pk}
     assert set(station_factors(timezone.localdate())) == {stations["1323A"].pk, stations["1320A"].pk}
+
+
+@pytest.mark.skipif(not apps.is_installed("air"), reason="station readings are not installed")
+def test_the_plan_page_names_only_the_stations_that_weigh_its_places(client_as, places):
+    from divisions.models import MonitoringStation
+
+    reading = apps.get_model("air", "Reading")
+    end = night_start(timezone.localdate())
+    stations = MonitoringStation.objects.filter(code__in=["1323A", "1324A", "1320A"])
+    reading.objects.bulk_create(
+        reading(station=s, hour_ending=end - datetime.timedelta(hours=h), pm25=150) for s in stations for h in range(72)
+    )
+
+    page = client_as("wulibao_inspector").get("/plan/?teams=2&doors=4").content.decode()
+
+    assert "河医大" in page
+    assert "经开区管委" not in page and "岗李水库" not in page
