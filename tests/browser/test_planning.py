@@ -169,3 +169,53 @@ def test_the_plan_prints_on_a4_titled_like_its_docx_without_the_navigation_or_th
             [_tool("pdftotext"), "-f", str(number), "-l", str(number), pdf, "-"], capture_output=True, text=True
         ).stdout
         assert "场所" in page_text and "得分" in page_text, number
+
+
+def test_the_printed_plan_reads_like_its_docx_dates_once_named_places_and_columns_that_line_up(
+    page, live_server, people, household_in, wulibao_community, tmp_path
+):
+    visited = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101")
+    household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="202")
+    household_in(wulibao_community, estate="龙亭小区", building="12", unit="3", room="1502")
+    # A shop on a street: a place on its own, no building or stairwell.
+    household_in(wulibao_community, estate="", address="大学路118号", building="", unit="", room="", unmanaged=True)
+    when = timezone.now() - datetime.timedelta(days=5)
+    inspection_record(
+        actor=people["wulibao_admin"], household=visited, kind="survey", outcome="loose_coal", started_at=when
+    )
+    sign_in(page, live_server, "wulibao_admin", households=4)
+    page.goto(f"{live_server.url}/plan/?teams=1&doors=10")
+    expect(page.get_by_test_id("stop")).to_have_count(4)
+
+    page.emulate_media(media="print")
+    tables = page.evaluate(
+        """() => [...document.querySelectorAll('.plan-table')].map(t => ({
+             header: [...t.querySelectorAll('thead th')].map(th => {
+               const box = th.getBoundingClientRect();
+               return {text: th.innerText.trim(), left: Math.round(box.left), width: Math.round(box.width)};
+             }),
+             dates: [...t.querySelectorAll('tbody tr')].map(tr => {
+               const cell = tr.cells[3], range = document.createRange();
+               range.selectNodeContents(cell);
+               return {text: cell.innerText.trim(), lines: range.getClientRects().length};
+             }),
+           }))"""
+    )
+    assert len(tables) == 3
+    # The same columns at the same places in every table, the 已查 box among them.
+    assert [h["text"] for h in tables[0]["header"]] == ["场所", "得分", "原因", "上次检查", "已查"]
+    assert all(t["header"] == tables[0]["header"] for t in tables), tables
+    dates = [d for t in tables for d in t["dates"]]
+    local = timezone.localtime(when)
+    assert {d["text"] for d in dates} == {f"{local.year}年{local.month}月{local.day}日", "从未检查"}
+    assert all(d["lines"] == 1 for d in dates), dates  # a date is never broken over two lines
+
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(page.pdf(prefer_css_page_size=True))
+    text = subprocess.run([_tool("pdftotext"), "-raw", pdf, "-"], capture_output=True, text=True).stdout
+    assert "永不" not in text and "从未检查" in text
+    assert f"{local.year}年{local.month}月{local.day}日" in text
+    assert not re.search(r"\d{4}-\d{1,2}-", text), text  # one date format: the .docx's
+    # The shop's group is named once: its heading, with no caption repeating it above its table.
+    assert re.sub(r"\s+", "", text).count("大学路118号") == 2, text  # the heading and its row
+    assert text.count("□") == 4
