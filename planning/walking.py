@@ -4,9 +4,11 @@
    stairwell counts with its best place's score; more doors than a team can knock on keeps its best M.
 2. Stairwells are taken best first until the N × M doors are filled (one that would overfill is passed over
    for a smaller one further down).
-3. The chosen stairwells are put back in address order — community, estate, building, stairwell — and dealt out
-   to the teams in that order, each team filling up before the next starts, so a team gets neighbouring
-   stairwells and buildings. A stairwell that does not fit the team whose turn it is goes to the next team.
+3. The chosen stairwells are put back in address order — community, estate, building, stairwell — and cut into
+   one run of neighbouring stairwells per team, the runs as even as whole stairwells allow (41 doors for three
+   teams: 14 / 14 / 13, not 20 / 20 / 1 — a team sent out for one door wastes a night's crew). When no such
+   cut keeps every team within its M doors, they are dealt in order, each team filling up before the next, and
+   a stairwell that does not fit the team whose turn it is goes to the next team with room.
 """
 
 from __future__ import annotations
@@ -113,6 +115,10 @@ def teams_for(candidates: list[Candidate], *, teams: int, doors: int) -> tuple[l
             chosen.append(well)
             room -= well.count
     chosen.sort(key=_address_key)
+    runs = _even_runs([w.count for w in chosen], teams=teams, doors=doors)
+    if runs is not None:
+        result = [Team(n, chosen[start:end]) for n, (start, end) in enumerate(runs, start=1)]
+        return result, []
     result = [Team(n) for n in range(1, teams + 1)]
     left: list[Stairwell] = []
     current = 0
@@ -128,3 +134,28 @@ def teams_for(candidates: list[Candidate], *, teams: int, doors: int) -> tuple[l
     for team in result:
         team.stairwells.sort(key=_address_key)
     return result, left
+
+
+def _even_runs(counts: list[int], *, teams: int, doors: int) -> list[tuple[int, int]] | None:
+    """Cut the stairwells (their door counts, in address order) into `teams` consecutive runs of at most `doors`
+    doors each, near equal shares: each team in turn takes stairwells while that brings it closer to an equal
+    share of the doors still to deal (so 41 doors for three teams go 14 / 13 / 14). -> [(start, end)] per team,
+    or None when the last team would be left more than `doors` (the caller then deals team by team)."""
+    runs, start, n = [], 0, len(counts)
+    for team in range(teams):
+        if team == teams - 1:
+            end = n  # the last team takes what is left
+        else:
+            share = sum(counts[start:]) / (teams - team)
+            end, size = start, 0
+            while end < n and size + counts[end] <= doors:
+                after = size + counts[end]
+                # The first stairwell always; a further one when it brings the team closer to its share.
+                if size and abs(after - share) >= abs(size - share):
+                    break
+                size, end = after, end + 1
+        if sum(counts[start:end]) > doors:
+            return None
+        runs.append((start, end))
+        start = end
+    return runs

@@ -162,3 +162,32 @@ def test_the_plan_page_names_only_the_stations_that_weigh_its_places(client_as, 
 
     assert "河医大" in page
     assert "经开区管委" not in page and "岗李水库" not in page
+
+
+def test_three_teams_share_the_doors_evenly_in_whole_stairwells(household_in, wulibao_community, wulibao):
+    # 41 doors in 41 stairwells of one estate: dealt team by team to 20 doors each, they went out 20 / 20 / 1.
+    for building in range(1, 42):
+        household_in(wulibao_community, estate="龙亭小区", building=str(building), unit="1", room="101")
+
+    teams, left = teams_for(plan(wulibao), teams=3, doors=20)
+
+    assert [t.count for t in teams] == [14, 13, 14]
+    assert not left
+    # Neighbours together: each team walks a run of consecutive buildings.
+    buildings = [[int(s.building) for s in t.stairwells] for t in teams]
+    assert buildings == [list(range(1, 15)), list(range(15, 28)), list(range(28, 42))]
+
+
+def test_even_shares_keep_stairwells_whole_and_the_same_places(household_in, wulibao_community, wulibao):
+    # Stairwells of 6, 6, 6, 6, 6 and 5 doors (35) for three teams of up to 15: 12 / 12 / 11, never a split stairwell.
+    for building, doors in enumerate((6, 6, 6, 6, 6, 5), start=1):
+        for floor in range(1, doors + 1):
+            household_in(wulibao_community, estate="龙亭小区", building=str(building), unit="1", room=f"{floor}01")
+    candidates = plan(wulibao)
+
+    teams, left = teams_for(candidates, teams=3, doors=15)
+
+    assert [t.count for t in teams] == [12, 12, 11] and not left
+    assert sorted(s.pk for t in teams for s in t.stops) == sorted(c.pk for c in candidates)
+    for team in teams:
+        assert all(len({s.building for s in w.stops}) == 1 and w.count in (5, 6) for w in team.stairwells)
