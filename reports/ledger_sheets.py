@@ -150,6 +150,20 @@ class Sheet:
     query: Callable[[Context], QuerySet]
     row: Callable[[Context, tuple], list]
     defines: str  # one line for the 说明 sheet: which records are in it
+    lists_voided: bool = False  # voided records listed (marked 已作废) rather than left out
+
+
+def voided_note(sheets: list[Sheet]) -> str:
+    """The 说明 sheet's line on voided records, true of the sheets this workbook holds: 问题 lists its voided
+    cases (a supervision group checks what was opened and then voided), every other sheet leaves them out."""
+    listed = [s.title for s in sheets if s.lists_voided]
+    left_out = [s.title for s in sheets if not s.lists_voided]
+    parts = []
+    if listed:
+        parts.append(f"{'、'.join(listed)}表列出已作废的记录（状态为“已作废”，并写明作废时间和原因）")
+    if left_out:
+        parts.append(f"{'、'.join(left_out)}表不列入已作废的记录")
+    return "；".join(parts) + "。"
 
 
 def _in(queryset: QuerySet, context: Context) -> QuerySet:
@@ -574,6 +588,7 @@ SHEETS: dict[str, Sheet] = {
         ],
         query=_cases,
         row=_case_row,
+        lists_voided=True,
         defines=(
             "立案时间在时间范围内的问题（含重复问题）；已作废的问题也列出，状态为“已作废”，并写明作废时间和原因；"
             "群众举报人信息不导出"

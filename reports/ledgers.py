@@ -58,7 +58,7 @@ from coalgov.exports import (
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
 
-from .ledger_sheets import NO, NUMBER_FORMATS, SHEETS, WRAPPED_COLUMNS, YES, Context, Sheet
+from .ledger_sheets import NO, NUMBER_FORMATS, SHEETS, WRAPPED_COLUMNS, YES, Context, Sheet, voided_note
 from .models import LedgerExport
 
 logger = logging.getLogger(__name__)
@@ -448,7 +448,9 @@ def _info_rows(export: LedgerExport, written: list[tuple[Sheet, list[str], int]]
     rows += [["、".join(titles), count, sheet.defines] for sheet, titles, count in written]
     rows += [
         [],
-        ["说明", "已作废的记录不列入；统计范围为本单位及下辖单位，且以导出人的权限为限。"],
+        # Which sheets list voided records and which leave them out, as the sheets written do it.
+        ["作废记录", voided_note([sheet for sheet, _titles, _count in written])],
+        ["说明", "统计范围为本单位及下辖单位，且以导出人的权限为限。"],
     ]
     if masked:
         rows.append(["电话", "按导出人的权限，电话号码中间四位以*代替。"])

@@ -301,6 +301,11 @@ def test_the_sheets_hold_the_periods_current_records_of_the_unit_with_numbers_an
 
     info = {row[0]: row[1] for row in workbook["说明"].iter_rows(values_only=True) if row and row[0]}
     assert info["单位代码"] == WULIBAO and info["住户"] == 2 and info["检查记录"] == 2 and info["问题"] == 3
+    # The 说明 sheet says what the sheets do: 问题 lists its voided case, the others leave theirs out.
+    assert info["作废记录"] == (
+        "问题表列出已作废的记录（状态为“已作废”，并写明作废时间和原因）；住户、检查记录、收缴、收购表不列入已作废的记录。"
+    )
+    assert not any("已作废的记录不列入" in str(v) for v in info.values())
     assert export.rows_total == export.rows_done == 2 + 2 + 2 + 1 + 3
     assert export.size == ledgers.ledger_path(export).stat().st_size
 
@@ -398,8 +403,13 @@ def test_only_the_chosen_sheets_are_built(people, data, wulibao, media):
         request_export(people, "wulibao_admin", wulibao, data.start, data.end, sheets=["cases", "purchases"])
     )
 
-    assert workbook_of(export).sheetnames == ["收购", "问题", "说明"]
+    workbook = workbook_of(export)
+    assert workbook.sheetnames == ["收购", "问题", "说明"]
     assert export.rows_total == 4  # one purchase, three cases (one voided)
+    info = {row[0]: row[1] for row in workbook["说明"].iter_rows(values_only=True) if row and row[0]}
+    assert (
+        info["作废记录"] == "问题表列出已作废的记录（状态为“已作废”，并写明作废时间和原因）；收购表不列入已作废的记录。"
+    )
 
 
 def test_a_sheet_longer_than_excel_allows_continues_on_the_next(people, data, wulibao, media):
