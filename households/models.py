@@ -176,6 +176,40 @@ class Household(models.Model):
                 opclasses=["varchar_pattern_ops", "int8_ops"],
                 include=["voided_at"],
             ),
+            # The night-check planner's places without a rare reason, by score class in each unit: every column
+            # their score and its conditions read (counted per class from the index alone), each class's places
+            # in the plan's address order (a class's first places read without sorting). A unit's register
+            # search would rather read its trigram indexes than this wide one (tests/households).
+            models.Index(
+                fields=[
+                    "division_code",
+                    "in_priority_zone",
+                    "kind",
+                    "unmanaged",
+                    "no_gas_or_heating",
+                    "estate",
+                    "building",
+                    "unit",
+                    "room",
+                    "address",
+                    "id",
+                ],
+                name="household_plan_class",
+                opclasses=[
+                    "varchar_pattern_ops",
+                    "bool_ops",
+                    "varchar_ops",
+                    "bool_ops",
+                    "bool_ops",
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "int8_ops",
+                ],
+                include=["priority_station", "last_seen_at", "coal_status", "voided_at"],
+            ),
         ]
 
     def __str__(self) -> str:

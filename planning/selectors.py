@@ -11,12 +11,14 @@ look-up, the score a sum of CASEs, and only the best few thousand rows leave the
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -223,6 +225,29 @@ def _moment(value) -> datetime.datetime | None:
     return value
 
 
+def _rare_by_id(night: datetime.date):
+    """The ids of the places a rare reason other than coal found may hold for: a current ban, a counted unfinished
+    case, a re-check scheduled by tonight. Never NULL: the ordinary places are those NOT IN these ids, which a NULL
+    among them would empty."""
+    return (
+        Ban.objects.current()
+        .order_by()
+        .values("household_id")
+        .union(
+            Case.objects.counted().unfinished().filter(household__isnull=False).order_by().values("household_id"),
+            Recheck.objects.filter(
+                status=Recheck.Status.SCHEDULED,
+                due_on__lte=night,
+                case__voided_at__isnull=True,
+                case__household__isnull=False,
+            )
+            .order_by()
+            .values("case__household_id"),
+            all=True,
+        )
+    )
+
+
 def _rare(unit: Division, night: datetime.date):
     """The ids of the places a rare reason may hold for: coal found (by the partial index of found places), a
     current ban, a counted unfinished case, a re-check scheduled by tonight. Every other place scores at most
@@ -233,14 +258,98 @@ def _rare(unit: Division, night: datetime.date):
         .order_by()
         .values("pk")
     )
-    return found.union(
-        Ban.objects.current().order_by().values("household_id"),
-        Case.objects.counted().unfinished().filter(household__isnull=False).order_by().values("household_id"),
-        Recheck.objects.filter(status=Recheck.Status.SCHEDULED, due_on__lte=night, case__voided_at__isnull=True)
+    return found.union(_rare_by_id(night), all=True)
+
+
+# Score classes within this of each other are taken as one (a zone's factor makes the points floats).
+CLASS_EPSILON = 1e-6
+
+
+def _ordinary_ids(
+    unit: Division, night: datetime.date, weights: dict, factors: dict[int, float], places, need: int
+) -> list[int]:
+    """The ids of the unit's places without a rare reason that can rank among the `need` best of them: a superset of
+    those `need` places, however many the unit has (docs/planning.md, "Score classes").
+
+    Such a place scores only from columns of its own row (never or not lately seen, 无主管/无双气, street shop, the
+    zone and its station), so the unit's places fall into a few classes of equal score. They are counted per
+    class from the `household_plan_class` index alone; the classes that rank wholly within the `need` best are
+    read whole, and of the class that straddles the cut only its first places in the plan's address order — the
+    index's own order within a class, read without sorting — as many as can still take a place.
+    """
+    stale_since = night_start(night) - datetime.timedelta(days=weights["stale_days"])
+    stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=stale_since)
+    # The places without a rare reason: coal not found (a column of the row, in the index), and none of the few
+    # places with a ban, an open case or a re-check due.
+    ordinary = places.exclude(coal_status=CoalStatus.FOUND).exclude(pk__in=_rare_by_id(night)).order_by()
+    classes = (
+        ordinary.values("in_priority_zone", "priority_station_id", "kind", "unmanaged", "no_gas_or_heating")
+        .annotate(stale=ExpressionWrapper(stale, output_field=BooleanField()), n=Count("*"))
         .order_by()
-        .values("case__household_id"),
-        all=True,
     )
+
+    def score(c: dict) -> float:
+        points = int(weights["stale"]) if c["stale"] else 0
+        points += int(weights["courtyard"]) if c["unmanaged"] or c["no_gas_or_heating"] else 0
+        points += int(weights["street_shop"]) if c["kind"] == Kind.STREET_SHOP else 0
+        zone = int(weights["priority_zone"])
+        return points + (
+            (zone * factors.get(c["priority_station_id"], 1.0) if factors else zone) if c["in_priority_zone"] else 0
+        )
+
+    scored = sorted(((score(c), c) for c in classes), key=lambda sc: -sc[0])
+    scored = [(points, c) for points, c in scored if points > CLASS_EPSILON]
+    whole, straddling, above = [], [], 0
+    i = 0
+    while i < len(scored) and above < need:
+        # The classes of (about) this score: wholly within the best if they all fit, else the straddling ones.
+        level = [c for points, c in scored[i:] if points >= scored[i][0] - CLASS_EPSILON]
+        i += len(level)
+        count = sum(c["n"] for c in level)
+        if above + count <= need:
+            whole += level
+            above += count
+        else:
+            straddling = level
+            break
+    remaining = need - above
+
+    def of_class(c: dict) -> Q:
+        station = Q(priority_station_id=c["priority_station_id"])
+        if c["priority_station_id"] is None:
+            station = Q(priority_station_id__isnull=True)
+        return (
+            (stale if c["stale"] else ~stale)
+            & Q(in_priority_zone=c["in_priority_zone"], kind=c["kind"])
+            & Q(unmanaged=c["unmanaged"], no_gas_or_heating=c["no_gas_or_heating"])
+            & station
+        )
+
+    ordinary = ordinary.values("pk")
+    # The plan's address order by code point: on PostgreSQL the pattern operators, the index's own order (the
+    # "C" collation's); SQLite's columns compare so by default.
+    quote = connection.ops.quote_name
+    using = " USING ~<~" if connection.vendor == "postgresql" else ""
+    table = quote(Household._meta.db_table)
+    order = ", ".join(
+        [f"{table}.{quote(c)}{using}" for c in ("division_code", "estate", "building", "unit", "room", "address")]
+        + [f"{table}.{quote('id')}"]
+    )
+    # One statement: the whole classes in one read of the unit's index, and the first of each straddling class.
+    selects, params = [], []
+    if whole:
+        sql, ps = ordinary.filter(functools.reduce(operator.or_, map(of_class, whole))).query.sql_with_params()
+        selects.append(f"SELECT * FROM ({sql}) AS whole_classes")
+        params += ps
+    for n, c in enumerate(straddling):
+        sql, ps = ordinary.filter(of_class(c)).query.sql_with_params()
+        selects.append(f"SELECT * FROM ({sql} ORDER BY {order} LIMIT %s) AS straddling_{n}")
+        params += [*ps, remaining]
+    if not selects:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _scored_rows(inner, weights: dict, factors: dict[int, float], limit: int) -> list[dict]:
@@ -284,24 +393,34 @@ def plan_candidates(
     factors = station_factors(night, unit)
     conditions = _conditions(unit, night, weights)
     rested_since = night_start(night) - datetime.timedelta(days=weights["rest_days"])
-    inner = (
+    places = (
         Household.objects.current()
         .filter(division_code__startswith=unit.code)
         .filter(Q(coal_status=CoalStatus.FOUND) | Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=rested_since))
-        .annotate(**{f"part_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in conditions.items()})
+    )
+    inner = (
+        places.annotate(
+            **{f"part_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in conditions.items()}
+        )
         .order_by()
         .values(*COLUMNS, "last_seen_at", "priority_station_id", *(f"part_{k}" for k in conditions))
     )
     # The best places are usually all places with a rare reason (coal found, a ban, an open case, a re-check):
-    # scored from those few first, the whole unit need not be read when the last of them still beats anything a
-    # place without such a reason can score (stale + 无主管/无双气 + shop + zone at its highest factor). That is
-    # exact: such a place ranks after every one of them. Otherwise the whole unit is scored.
+    # scored from those few first, the rest of the unit need not be read when the last of them still beats anything
+    # a place without such a reason can score (stale + 无主管/无双气 + shop + zone at its highest factor). That is
+    # exact: such a place ranks after every one of them. Otherwise the best `limit` of the other places are found
+    # by their score classes (`_ordinary_ids`), and the two sets of best places are scored together.
     rows = _scored_rows(inner.filter(pk__in=_rare(unit, night)), weights, factors, limit)
     ordinary_best = sum(int(weights[k]) for k in ("stale", "courtyard", "street_shop")) + int(
         weights["priority_zone"]
     ) * max([1.0, *factors.values()])
     if not (rows and len(rows) == limit and min(float(r["score"]) for r in rows) > ordinary_best + 1e-6):
-        rows = _scored_rows(inner, weights, factors, limit)
+        ids = _ordinary_ids(unit, night, weights, factors, places, limit)
+        if ids:
+            rows += _scored_rows(inner.filter(pk__in=ids), weights, factors, limit)
+            # In the statement's order: score, then the address by code point (as "C" and SQLite's BINARY compare).
+            rows.sort(key=lambda r: (-float(r["score"]), *(r[c] for c in COLUMNS[2:8]), r["id"]))
+            rows = rows[:limit]
     for r in rows:
         r["pk"] = r["id"]
     names = dict(Division.objects.filter(pk__in={r["division_id"] for r in rows}).values_list("pk", "name"))
