@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from cases.services import case_void
 from tests.browser import conftest as browser_fixtures
 from tests.browser.test_sign_in import sign_in
 from tests.cases.test_clerk_prints import _open, _record
@@ -57,3 +58,80 @@ def test_the_browser_printed_sheet_keeps_rows_whole_and_the_signature_with_the_r
     # 签收日期 年 月 日 on one line.
     line = next(line for line in pages[0].splitlines() if "签收日期" in line)
     assert re.search(r"签收日期：\s*年\s*月\s*日", line), line
+
+
+# — what an outside clerk found printing the sheet from Chromium (prefer_css_page_size, as the print dialog) —
+
+WHO = "五里堡街道 张主任"
+
+
+def _print(context, live_server, case, pdf) -> None:
+    tab = context.new_page()
+    sign_in(tab, live_server, "wulibao_admin", households=0)
+    tab.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
+    pdf.write_bytes(tab.pdf(prefer_css_page_size=True))
+    tab.close()
+
+
+def _page_count(pdf) -> int:
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:.* pts \(A4\)", info), info
+    return int(re.search(r"Pages:\s+(\d+)", info)[1])
+
+
+def _words(pdf) -> list[tuple[str, float, float, float, float]]:
+    """Every word pdftotext finds, with its box (x0, y0, x1, y1) in points; y is made page-unique."""
+    layout = subprocess.run(["pdftotext", "-bbox-layout", pdf, "-"], capture_output=True, text=True, check=True)
+    words, offset = [], 0.0
+    for page in re.findall(r"<page .*?</page>", layout.stdout, re.S):
+        for x0, y0, x1, y1, text in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page
+        ):
+            words.append((text, float(x0), float(y0) + offset, float(x1), float(y1) + offset))
+        offset += 10_000
+    return words
+
+
+def _overlap(a, b) -> bool:
+    return a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+
+
+def test_the_printed_record_keeps_who_apart_from_what(open_context, live_server, people, wulibao_community, tmp_path):
+    admin = people["wulibao_admin"]
+    admin.first_name = WHO
+    admin.save(update_fields=["first_name"])
+    case = _open(people, wulibao_community)
+    _record(case, admin, 5)
+    context, _traffic = open_context(viewport={"width": 1280, "height": 900})
+    pdf = tmp_path / "sheet.pdf"
+    _print(context, live_server, case, pdf)
+
+    words = _words(str(pdf))
+    who = [word for word in words if word[0] and word[0] in WHO]
+    what = [word for word in words if "整改期限提醒" in word[0]]  # each entry's text begins with its step
+    assert len(who) >= 5 and len(what) >= 5, words
+    times = [word for word in words if re.fullmatch(r"\d{4}年\d+月\d+日|\d\d:\d\d|\d{4}年\d+月\d+日\d\d:\d\d", word[0])]
+    assert len(times) >= 5, words
+    clashes = [(a[0], b[0]) for a in who for b in what + times if _overlap(a, b)]
+    assert not clashes
+    # The 经办人 column ends where the 督办记录 column begins: no name reaches under a record's text.
+    record_left = min(word[1] for word in words if word[0] == "督办记录")
+    assert max(word[3] for word in who) < record_left
+
+
+@pytest.mark.parametrize("void", [False, True])
+def test_a_short_browser_printed_sheet_is_one_a4_page(
+    open_context, live_server, people, wulibao_community, tmp_path, void
+):
+    case = _open(people, wulibao_community)
+    _record(case, people["wulibao_admin"], 2)  # three entries with the opening
+    if void:
+        case_void(actor=people["qu_admin"], case=case, reason="举报地址不在本辖区，录入错误")
+    context, _traffic = open_context(viewport={"width": 1280, "height": 900})
+    pdf = tmp_path / "sheet.pdf"
+    _print(context, live_server, case, pdf)
+
+    assert _page_count(str(pdf)) == 1
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout)
+    assert "整改反馈" in text and "督办记录" in text
+    assert text.endswith("本督办单已作废，不得用印。") if void else OFFICE in text
