@@ -81,18 +81,47 @@ def bulletin_paragraphs(ranking: Ranking) -> dict[str, str]:
             "予以通报批评，请所在街道督促整改。"
         )
     unranked = len(ranking.unranked_rows)
-    no_data = f"另有{unranked}个社区本周无登记户且无工作记录（无数据），不参与排名。" if unranked else ""
+    # In the ranking page's words (无需排查的登记户, 无工作记录): one sentence, the names are in the attachment.
+    no_data = (
+        f"另有{unranked}个社区本周无数据（无需排查的登记户，也无工作记录），不参与排名，名单见附件。"
+        if unranked
+        else ""
+    )
     return {"praise": praise, "criticism": criticism, "no_data": no_data}
 
 
 def table_rows(ranking: Ranking) -> list[list[str]]:
+    """The ranked communities, one row each; 名次变化 is — when there is none to show (not ranked the week
+    before, as after a week without data), never a blank cell that reads as forgotten."""
     rows = []
-    for r in ranking.rows:
-        movement = "" if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
-        rank = str(r.rank_in_district) if r.ranked else NO_DATA
-        score = f"{r.score:.2f}" if r.ranked else NONE
+    for r in ranking.ranked_rows:
+        movement = NONE if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
+        rank, score = str(r.rank_in_district), f"{r.score:.2f}"
         rows.append([inert_text(text) for text in (rank, r.name, r.subdistrict_name, score, movement)])
     return rows
+
+
+def no_data_line(ranking: Ranking) -> str:
+    """The communities without data, on one line after the table rather than a row of 无数据 each (a district
+    with many of them ran the attachment to pages of empty rows), grouped by subdistrict."""
+    unranked = ranking.unranked_rows
+    if not unranked:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for r in unranked:
+        groups.setdefault(r.subdistrict_name, []).append(r.name)
+    names = "；".join(f"{sub}：{'、'.join(names)}" for sub, names in groups.items())
+    return inert_text(f"以下{len(unranked)}个社区本周{NO_DATA}，不参与排名——{names}。")
+
+
+def subdistricts_line(ranking: Ranking) -> str:
+    """The subdistricts' ranks; those without data in one clause at the end, not each named 无数据."""
+    ranked = [s for s in ranking.subdistricts if s.ranked]
+    unranked = len(ranking.subdistricts) - len(ranked)
+    text = "街道排名（按所辖社区平均得分）：" + "；".join(f"{s.rank}.{s.name}（{s.mean_score:.2f}分）" for s in ranked)
+    if unranked:
+        text += f"{'；' if ranked else ''}另有{unranked}个街道所辖社区本周均{NO_DATA}，不参与街道排名"
+    return text + "。"
 
 
 def ranking_docx(ranking: Ranking) -> bytes:
@@ -111,14 +140,7 @@ def ranking_docx(ranking: Ranking) -> bytes:
         if texts[key]:
             document.text(texts[key])
     if ranking.subdistricts and ranking.has_work:
-        document.text(
-            "街道排名（按所辖社区平均得分）："
-            + "；".join(
-                f"{s.rank}.{s.name}（{s.mean_score:.2f}分）" if s.ranked else f"{s.name}（{NO_DATA}）"
-                for s in ranking.subdistricts
-            )
-            + "。"
-        )
+        document.text(subdistricts_line(ranking))
     document.paragraph()  # a blank line before the attachment's note (附件说明, GB/T 9704 7.3.4)
     # The attachment's note goes over with the signature (or a draft's blank for it): never alone on a page.
     document.text("附件：社区排名表").paragraph_format.keep_with_next = True
@@ -134,5 +156,10 @@ def ranking_docx(ranking: Ranking) -> bytes:
         document.signature(office_name(district), bulletin_date(ranking))
     document.attachment(f"{district}社区排名表")
     document.paragraph(f"（{period(ranking)}）", align="center")
-    document.table(COLUMNS, table_rows(ranking))
+    rows = table_rows(ranking)
+    if rows:
+        document.table(COLUMNS, rows)
+    if no_data_line(ranking):
+        document.paragraph()
+        document.text(no_data_line(ranking))
     return document.bytes()

@@ -118,3 +118,70 @@ def test_rendered_by_libreoffice_a_long_bulletin_repeats_the_header_on_every_pag
         assert text.endswith(f"—{number}—"), number
     # Every community's row is printed, none lost to a split.
     assert sum(text.count("社区") for _w, _h, text in pages[attachment:]) >= 120
+
+
+def _with_empty_communities(ranking, communities: int = 30, subdistricts: int = 11):
+    """The week's ranking plus `communities` communities without data, in `subdistricts` subdistricts of
+    their own that rank nobody (a district where most of the map recorded nothing)."""
+    from reports.ranking import SubdistrictRow
+
+    template = ranking.rows[0]
+    empty = [
+        dataclasses.replace(
+            template,
+            code=f"9{n:08d}",
+            name=f"空{n}社区",
+            subdistrict_name=f"空{n % subdistricts}街道",
+            score=None,
+            rank_in_district=None,
+            rank_in_subdistrict=None,
+            previous_rank_in_district=None,
+        )
+        for n in range(communities)
+    ]
+    empty_subdistricts = [SubdistrictRow(f"8{n:05d}", f"空{n}街道", 0, None, None, 0) for n in range(subdistricts)]
+    return dataclasses.replace(
+        ranking, rows=ranking.rows + empty, subdistricts=ranking.subdistricts + empty_subdistricts
+    )
+
+
+@pytest.mark.django_db
+def test_communities_without_data_are_one_line_after_the_table_and_one_sentence_in_the_body(town, render):  # noqa: F811
+    ranking = _with_empty_communities(ranking_for(district=town.district, week_start=WEEK))
+    ranked = len(ranking.ranked_rows)
+
+    content = ranking_docx(ranking)
+    document = Document(io.BytesIO(content))
+
+    texts = [p.text for p in document.paragraphs]
+    body = "".join(texts[: texts.index("附件")])
+    # The body: the ranking page's words, and the subdistricts without data in one clause, not eleven.
+    assert "无登记户" not in body
+    assert "另有30个社区本周无数据（无需排查的登记户，也无工作记录），不参与排名，名单见附件。" in body
+    assert "（无数据）" not in body and "另有11个街道所辖社区本周均无数据，不参与街道排名" in body
+    # The attachment: a row per ranked community only, then the others on one line.
+    (table,) = document.tables
+    assert len(table.rows) == 1 + ranked
+    assert not any(cell.text == "无数据" for row in table.rows for cell in row.cells)
+    assert texts[-1].startswith("以下30个社区本周无数据，不参与排名——空0街道：空0社区、空11社区、空22社区；")
+    assert all(f"空{n}社区" in texts[-1] for n in range(30))
+
+    pages = render(content, "bulletin_empty")
+    table_title = f"附件{town.district.name}社区排名表"
+    attachment = next(i for i, (_w, _h, text) in enumerate(pages) if text.startswith(table_title))
+    assert len(pages) - attachment == 1  # the attachment on one page, not pages of 无数据 rows
+    assert "空29社区" in pages[-1][2]
+
+
+@pytest.mark.django_db
+def test_the_movement_reads_a_dash_when_the_week_before_ranked_nobody(town):
+    # A week after one without data (as the published week 47 was): nobody was ranked then, no rank moved.
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    after_a_blank_week = dataclasses.replace(
+        ranking, rows=[dataclasses.replace(r, previous_rank_in_district=None) for r in ranking.rows]
+    )
+
+    (table,) = Document(io.BytesIO(ranking_docx(after_a_blank_week))).tables
+
+    movement = [row.cells[4].text for row in table.rows[1:]]
+    assert len(movement) == len(ranking.ranked_rows) and set(movement) == {"—"}

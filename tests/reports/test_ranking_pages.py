@@ -268,9 +268,12 @@ def test_communities_without_data_show_as_no_data_in_the_table_and_every_downloa
         "0.00",
     ]
     document = Document(io.BytesIO(client.get(f"{URL}download/docx/", QUERY).content))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert "另有1个社区本周无登记户且无工作记录" in text and "空社区" not in text
-    assert [cell.text for cell in document.tables[0].rows[-1].cells][:2] == ["无数据", "空社区"]
+    texts = [p.text for p in document.paragraphs]
+    body = "\n".join(texts[: texts.index("附件")])
+    assert "另有1个社区本周无数据（无需排查的登记户，也无工作记录）" in body and "空社区" not in body
+    # In the attachment, after the table of ranked communities: one line, not a row of 无数据.
+    assert "空社区" not in [cell.text for row in document.tables[0].rows for cell in row.cells]
+    assert texts[-1] == "以下1个社区本周无数据，不参与排名——B街道：空社区。"
 
 
 def test_the_english_ui_joins_names_with_a_comma_not_the_chinese_mark(client, town):
