@@ -303,14 +303,17 @@ def _ordinary_ids(
     i = 0
     while i < len(scored) and above < need:
         # The classes of (about) this score: wholly within the best if they all fit, else the straddling ones.
-        level = [c for points, c in scored[i:] if points >= scored[i][0] - CLASS_EPSILON]
+        level = [(points, c) for points, c in scored[i:] if points >= scored[i][0] - CLASS_EPSILON]
         i += len(level)
-        count = sum(c["n"] for c in level)
+        count = sum(c["n"] for _points, c in level)
         if above + count <= need:
-            whole += level
+            whole += [c for _points, c in level]
             above += count
         else:
-            straddling = level
+            straddling = [c for _points, c in level]
+            # Of classes that score exactly alike, the first places in address order whichever class they are in;
+            # of classes only about alike the statement's own score decides, so each class's first are all kept.
+            exactly_alike = len({points for points, _c in level}) == 1
             break
     remaining = need - above
 
@@ -325,31 +328,34 @@ def _ordinary_ids(
             & station
         )
 
-    ordinary = ordinary.values("pk")
+    ties = ("division_code", "estate", "building", "unit", "room", "address")
+    ordinary = ordinary.values("pk", *ties)
     # The plan's address order by code point: on PostgreSQL the pattern operators, the index's own order (the
     # "C" collation's); SQLite's columns compare so by default.
     quote = connection.ops.quote_name
     using = " USING ~<~" if connection.vendor == "postgresql" else ""
     table = quote(Household._meta.db_table)
-    order = ", ".join(
-        [f"{table}.{quote(c)}{using}" for c in ("division_code", "estate", "building", "unit", "room", "address")]
-        + [f"{table}.{quote('id')}"]
-    )
+    order = ", ".join([f"{table}.{quote(c)}{using}" for c in ties] + [f"{table}.{quote('id')}"])
     # One statement: the whole classes in one read of the unit's index, and the first of each straddling class.
     selects, params = [], []
     if whole:
         sql, ps = ordinary.filter(functools.reduce(operator.or_, map(of_class, whole))).query.sql_with_params()
-        selects.append(f"SELECT * FROM ({sql}) AS whole_classes")
+        selects.append(f"SELECT *, 0 AS cut FROM ({sql}) AS whole_classes")
         params += ps
     for n, c in enumerate(straddling):
         sql, ps = ordinary.filter(of_class(c)).query.sql_with_params()
-        selects.append(f"SELECT * FROM ({sql} ORDER BY {order} LIMIT %s) AS straddling_{n}")
+        selects.append(f"SELECT *, 1 AS cut FROM ({sql} ORDER BY {order} LIMIT %s) AS straddling_{n}")
         params += [*ps, remaining]
     if not selects:
         return []
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    first = [row for row in rows if row[-1]]
+    if straddling and exactly_alike:
+        # By code point, as the index and the plan's "C" order compare.
+        first = sorted(first, key=lambda row: (*row[1:-1], row[0]))[:remaining]
+    return [row[0] for row in rows if not row[-1]] + [row[0] for row in first]
 
 
 def _scored_rows(inner, weights: dict, factors: dict[int, float], limit: int) -> list[dict]:
