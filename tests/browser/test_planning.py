@@ -197,7 +197,8 @@ def test_the_printed_plan_reads_like_its_docx_dates_once_named_places_and_column
              dates: [...t.querySelectorAll('tbody tr')].map(tr => {
                const cell = tr.cells[3], range = document.createRange();
                range.selectNodeContents(cell);
-               return {text: cell.innerText.trim(), lines: range.getClientRects().length};
+               return {text: cell.innerText.trim(), lines: range.getClientRects().length,
+                       fits: cell.scrollWidth <= cell.clientWidth};
              }),
            }))"""
     )
@@ -208,7 +209,8 @@ def test_the_printed_plan_reads_like_its_docx_dates_once_named_places_and_column
     dates = [d for t in tables for d in t["dates"]]
     local = timezone.localtime(when)
     assert {d["text"] for d in dates} == {f"{local.year}年{local.month}月{local.day}日", "从未检查"}
-    assert all(d["lines"] == 1 for d in dates), dates  # a date is never broken over two lines
+    # A date is never broken over two lines, nor runs out of its column into the 已查 box.
+    assert all(d["lines"] == 1 and d["fits"] for d in dates), dates
 
     pdf = tmp_path / "plan.pdf"
     pdf.write_bytes(page.pdf(prefer_css_page_size=True))
