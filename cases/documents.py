@@ -30,7 +30,7 @@ from coalgov.official_docx import (
     table_text_mm,
 )
 
-from .models import Case
+from .models import Case, CaseEvent
 from .numbering import notice_issuer
 
 # The follow-up sheet's last rows, for the responsible unit to fill in by hand and send back.
@@ -318,14 +318,25 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
     ]
 
 
-def event_text(event) -> str:
-    """One record entry: the step, and for a change of deadline the old and the new deadline, then the note."""
+def event_text(event: CaseEvent) -> str:
+    """One record entry: the step, and for a change of deadline the old and the new deadline, then the note.
+
+    A reopening (重新交办) sets a new deadline too: its entry says so as a 调整整改期限 entry does, since the sheet's
+    整改期限 row says the notice's deadline was changed. A duplicate's entry names its original by the original's
+    notice number (the clerk's reference), not by the system's internal case number in the stored note."""
     text = event.get_action_display()
+    note = event.note
+    original = event.case.duplicate_of if event.action == CaseEvent.Action.DUPLICATE else None
+    if original is not None and original.notice_serial is not None:
+        note = f"与{document_number(original)}所列问题重复"
     if event.new_deadline is not None:
         old = f"由{chinese_date(event.old_deadline)}" if event.old_deadline else ""
-        text += f"：{old}调整为{chinese_date(event.new_deadline)}"
-        return f"{text}（{_clause(event.note)}）" if event.note.strip() else text
-    return f"{text}：{event.note}" if event.note else text
+        if event.action == CaseEvent.Action.DEADLINE:
+            text += f"：{old}调整为{chinese_date(event.new_deadline)}"
+        else:
+            text += f"，整改期限{old}调整为{chinese_date(event.new_deadline)}"
+        return f"{text}（{_clause(note)}）" if note.strip() else text
+    return f"{text}：{note}" if note else text
 
 
 @chinese

@@ -492,6 +492,9 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
                     "deadline": [old_deadline.isoformat(), case.deadline.isoformat()],
                 },
                 inspection=inspection,
+                # The record says the deadline changed, as a 调整整改期限 entry does (the sheet prints 由…调整为…).
+                old_deadline=old_deadline,
+                new_deadline=case.deadline,
             )
             _notify(case, case.responsible_unit, Notification.Kind.REBOUND, today)
     if (
