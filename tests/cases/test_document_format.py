@@ -104,4 +104,8 @@ def test_rendered_by_libreoffice_each_document_is_whole_a4_pages(client_as, nigh
     assert len(notice) == 1 and len(sheet) == 1
     assert_a4(notice + sheet)
     assert "二七散煤办〔" in notice[0][2] and "—1—" in notice[0][2]
-    assert "散煤治理督办单" in sheet[0][2] and "签收人" in sheet[0][2] and sheet[0][2].endswith("2日—1—")
+    assert (
+        "散煤治理督办单" in sheet[0][2]
+        and "签收人" in sheet[0][2]
+        and sheet[0][2].endswith(f"{_chinese(timezone.localdate())}—1—")
+    )
