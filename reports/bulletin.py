@@ -134,14 +134,18 @@ def ranking_docx(ranking: Ranking) -> bytes:
     if ranking.published is None:
         document.number("（征求意见稿，未发布）")
         document.paragraph()
-    document.text(f"现将{district}{period(ranking)}散煤治理工作排名情况通报如下。")
+    body = [document.text(f"现将{district}{period(ranking)}散煤治理工作排名情况通报如下。")]
     texts = bulletin_paragraphs(ranking)
     for key in ("praise", "criticism", "no_data"):
         if texts[key]:
-            document.text(texts[key])
+            body.append(document.text(texts[key]))
     if ranking.subdistricts and ranking.has_work:
-        document.text(subdistricts_line(ranking))
-    document.paragraph()  # a blank line before the attachment's note (附件说明, GB/T 9704 7.3.4)
+        body.append(document.text(subdistricts_line(ranking)))
+    # The body's last paragraph goes over with the signature: a page holding only the attachment's note and the
+    # signature is one nobody stamps (GB/T 9704 7.3.5: the signature's page carries text of the body).
+    body[-1].paragraph_format.keep_with_next = True
+    # a blank line before the attachment's note (附件说明, GB/T 9704 7.3.4)
+    document.paragraph().paragraph_format.keep_with_next = True
     # The attachment's note goes over with the signature (or a draft's blank for it): never alone on a page.
     document.text("附件：社区排名表").paragraph_format.keep_with_next = True
     if ranking.published is None:

@@ -185,3 +185,16 @@ def test_the_movement_reads_a_dash_when_the_week_before_ranked_nobody(town):
 
     movement = [row.cells[4].text for row in table.rows[1:]]
     assert len(movement) == len(ranking.ranked_rows) and set(movement) == {"—"}
+
+
+@pytest.mark.django_db
+def test_the_signature_page_carries_the_end_of_the_body_not_the_signature_alone(town, render):  # noqa: F811
+    """GB/T 9704 7.3.5: a page holding only the attachment's note and the signature is not stamped; the body's
+    last paragraph goes over with them (in the test town the body just fills page 1)."""
+    ranking_publish(district=town.district, week_start=WEEK, actor=town.admin)
+    pages = render(ranking_docx(ranking_for(district=town.district, week_start=WEEK)), "signed")
+
+    office = f"{town.district.name}散煤治理工作领导小组办公室"
+    signed = next(text for _w, _h, text in pages if text.rstrip("—0123456789").endswith("日") and office in text[2:])
+    rest = re.sub(r"—\d+—$", "", signed).replace("附件：社区排名表", "").split(office)[0]
+    assert rest.strip(), signed
