@@ -17,9 +17,10 @@ and refuses if it differs, so what is applied is exactly what was previewed.
 from __future__ import annotations
 
 import datetime
+import difflib
 import hashlib
 import json
-from collections import defaultdict
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,9 @@ from .services import AUDITED_FIELDS, SPACES, household_void
 
 UPDATE_CHUNK = 5000  # households compared per query
 SHOWN_CHANGES = 500  # households listed in the preview; the counts cover all of them
-MAX_CANDIDATES = 12  # names offered when a 街道 or 社区 is unknown or ambiguous
+MAX_CANDIDATES = 12  # a community's 网格 offered when a 网格 name is unknown
+MAX_SUGGESTIONS = 5  # the closest names offered when a 街道 or 社区 is unknown
+MASKED_PHONE = re.compile(r"\d{3}\*{4}\d{4}|\*+")  # divisions.scoping.mask_phone's output
 
 # Columns of the ledger that are a row's identity or its place by name, not fields of a household.
 ID, VOID_REASON = "id", "void_reason"
@@ -82,28 +85,33 @@ def register_changed() -> RegisterChanged:
 
 
 class Places:
-    """The community (or grid) a row names by 街道 / 社区 / 网格 names as the ledger writes them, or by code,
-    within the districts the user enters households in."""
+    """The community (or grid) a row names by 街道 / 社区 / 网格 names as people write them, or by code, within
+    the districts the user enters households in.
+
+    Names are read as the case notices read them (cases.forms.UnitNames): the official name or the short one
+    (建新南街社区 for 建新南街社区居民委员会, 尖岗村 for 尖岗村民委员会), with or without the 街道 (and the
+    district) in front. A name two communities answer to is a row error naming both; an unknown one offers the
+    closest names, not a list of all of them."""
 
     def __init__(self, *, entry: list[str] | None):
+        # Imported here: cases imports households, and the import's modules load with households'.
+        from cases.forms import UnitNames, unit_names
+
         districts = None if entry is None else sorted({code[:6] for code in entry})
-        units = Division.objects.filter(
-            codes_q(districts, "code"),
-            level__in=[Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID],
-            is_active=True,
-        ).values_list("code", "name", "level")
-        self.subdistricts: dict[str, str] = {}
-        self.communities: dict[str, list[str]] = defaultdict(list)  # name → codes
+        active = Division.objects.filter(codes_q(districts, "code"), is_active=True)
+        units = list(active.filter(level__in=[Level.SUBDISTRICT, Level.COMMUNITY]).select_related("parent"))
+        within = list(active.filter(level=Level.DISTRICT))
+        self.units = UnitNames(units, within=within[0]) if within else UnitNames(units, within=Division(name=""))
+        # A user entering in several districts: any of them (and what is above them) may lead a name.
+        self.units.prefixes = sorted(
+            {a.name for d in within for a in d.ancestors()} | {d.name for d in within}, key=len, reverse=True
+        )
+        self.subdistricts = [unit for unit in units if unit.level == Level.SUBDISTRICT]
+        self.communities = [unit for unit in units if unit.level == Level.COMMUNITY]
+        self.unit_names = unit_names
         self.grids: dict[tuple[str, str], str] = {}  # (community code, name) → code
-        self.names: dict[str, str] = {}
-        for code, name, level in units:
-            self.names[code] = name
-            if level == Level.SUBDISTRICT:
-                self.subdistricts[code] = name
-            elif level == Level.COMMUNITY:
-                self.communities[name].append(code)
-            else:
-                self.grids[(code[:12], name)] = code
+        for code, name in active.filter(level=Level.GRID).values_list("code", "name"):
+            self.grids[(code[:12], name)] = code
         self.known: dict[tuple, tuple[str | None, str | None]] = {}
 
     def resolve(self, subdistrict: str, community: str, grid: str) -> tuple[str | None, str | None]:
@@ -119,38 +127,58 @@ class Places:
         shown = "、".join(names[:MAX_CANDIDATES])
         return shown + ("…" if len(names) > MAX_CANDIDATES else "")
 
+    def _closest(self, text: str, units: list[Division], *, with_parent: bool) -> str:
+        """'; did you mean: …' with the official names of the units whose names (short ones included) are
+        closest to `text`, or a hint to check the name when none is close."""
+        from cases.forms import SEPARATORS
+
+        labels: dict[str, str] = {}
+        for unit in units:
+            label = f"{unit.parent.name}·{unit.name}" if with_parent and unit.parent else unit.name
+            for name in self.unit_names(unit):
+                labels.setdefault(name, label)
+        typed = SEPARATORS.sub("", text)
+        for prefix in self.units.prefixes:
+            typed = typed.removeprefix(prefix) or typed
+        close = difflib.get_close_matches(typed, list(labels), n=MAX_SUGGESTIONS * 3, cutoff=0.5)
+        offered = list(dict.fromkeys(labels[name] for name in close))[:MAX_SUGGESTIONS]
+        if not offered:
+            return _("; no name is close to it: check the name or give the code")
+        return _("; did you mean: %(names)s") % {"names": "、".join(offered)}
+
     def _resolve(self, subdistrict: str, community: str, grid: str) -> tuple[str | None, str | None]:
         if community.isdigit():
             return (grid if grid.isdigit() else community), None
         if not community:
             return None, _("give the 社区 (its name or its code)")
-        codes = self.communities.get(community, [])
+        candidates = [unit for unit in self.units.find(community) if unit.level == Level.COMMUNITY]
+        pool = self.communities
         if subdistrict:
-            within = [code for code, name in self.subdistricts.items() if name == subdistrict]
+            within = [unit for unit in self.units.find(subdistrict) if unit.level == Level.SUBDISTRICT]
             if not within:
-                return None, _("no 街道 named %(name)s; the district's are: %(names)s") % {
-                    "name": subdistrict,
-                    "names": self._offer(self.subdistricts.values()),
-                }
-            codes = [code for code in codes if code[:9] in within]
-            if not codes:
-                offered = [
-                    name for name, all_codes in self.communities.items() if any(c[:9] in within for c in all_codes)
-                ]
-                return None, _("no 社区 named %(name)s in %(subdistrict)s; its 社区 are: %(names)s") % {
+                return None, _("no 街道 named %(name)s") % {"name": subdistrict} + self._closest(
+                    subdistrict, self.subdistricts, with_parent=False
+                )
+            pool = [unit for unit in self.communities if unit.parent in within]
+            candidates = [unit for unit in candidates if unit.parent in within]
+            if not candidates:
+                return None, _("no 社区 named %(name)s in %(subdistrict)s") % {
                     "name": community,
                     "subdistrict": subdistrict,
-                    "names": self._offer(offered),
-                }
-        if not codes:
-            return None, _("no 社区 named %(name)s") % {"name": community}
-        if len(codes) > 1:
-            candidates = [f"{self.names.get(code[:9], '')}·{community}（{code}）" for code in sorted(codes)]
+                } + self._closest(community, pool, with_parent=False)
+        if not candidates:
+            return None, _("no 社区 named %(name)s") % {"name": community} + self._closest(
+                community, pool, with_parent=True
+            )
+        if len(candidates) > 1:
+            labels = [
+                f"{unit.parent.name}·{unit.name}（{unit.code}）" for unit in sorted(candidates, key=lambda u: u.code)
+            ]
             return None, _("社区 %(name)s is ambiguous: %(candidates)s; give its 街道 or its code") % {
                 "name": community,
-                "candidates": "、".join(candidates),
+                "candidates": "、".join(labels),
             }
-        code = codes[0]
+        code = candidates[0].code
         if not grid:
             return code, None
         if grid.isdigit():
@@ -268,6 +296,21 @@ class Updates:
         phone = values.get("phone", "")
         if "*" in phone and household["phone"] and phone == mask_phone(household["phone"]):
             merged["phone"] = household["phone"]
+        elif MASKED_PHONE.fullmatch(phone):
+            # A masked number that is not the one on record: the number changed after the ledger was exported.
+            # The clerk never typed it, so "give 11 digits" would mislead; say what happened instead.
+            if household["phone"]:
+                message = _(
+                    "联系电话 %(value)s was hidden in the exported ledger and has been changed since (now %(current)s, "
+                    "hidden by your permissions): export the ledger again before editing it"
+                ) % {"value": phone, "current": mask_phone(household["phone"])}
+            else:
+                message = _(
+                    "联系电话 %(value)s was hidden in the exported ledger and has been removed since: "
+                    "export the ledger again before editing it"
+                ) % {"value": phone}
+            result.error(line, message)
+            return
         data = checker.check(line, merged)
         if data is None:
             return

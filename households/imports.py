@@ -13,6 +13,7 @@ households.import_changes, previewed with `dry_run` and applied with the preview
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime
@@ -131,17 +132,27 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     skipped: int = 0  # already registered (or twice in the file)
-    errors: list[str] = field(default_factory=list)
     error_count: int = 0
     updated: int = 0  # rows with a 编号 that changed their household
     voided: int = 0
     unchanged: int = 0  # rows with a 编号 that change nothing
     preview: dict = field(default_factory=dict)  # import_changes.preview_summary, when the file has 编号
 
+    # (line, order recorded, message): rows with a 编号 are compared in chunks after the rows around them are
+    # checked, so errors arrive out of line order; the MAX_ERRORS first lines are kept, listed by line.
+    listed: list[tuple[int, int, str]] = field(default_factory=list, repr=False)
+
+    @property
+    def errors(self) -> list[str]:
+        return [
+            _("Line %(line)s: %(message)s") % {"line": line, "message": message} for line, _n, message in self.listed
+        ]
+
     def error(self, line: int, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(_("Line %(line)s: %(message)s") % {"line": line, "message": message})
+        if len(self.listed) < MAX_ERRORS or line < self.listed[-1][0]:
+            bisect.insort(self.listed, (line, self.error_count, message))
+            del self.listed[MAX_ERRORS:]
 
 
 def _rows(path: Path, columns: set[str] | None = None) -> Iterator[tuple[int, dict]]:
@@ -320,11 +331,27 @@ class DateCell(str):
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 
 
-def _registered_on(value: str) -> datetime.date | None:
-    """The 登记日期 cell as a date: a spreadsheet's date cell, or text in one of DATE_FORMATS; None if neither."""
+# Excel and WPS save a date cell to CSV with the time of day: 2025/11/3 0:00, 2025-11-03 00:00:00.
+WITH_TIME = re.compile(r"(\S+?)(?:\s+|T)(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)")
+MIDNIGHT = re.compile(r"0?0:00(?::00(?:\.0+)?)?")
+
+
+def _date_and_time(value: str) -> tuple[str, str]:
+    """The 登记日期 cell's date text and its time of day ("" when it has none)."""
     text = value.strip()
     if isinstance(value, DateCell):
-        text = text[:10]
+        return text[:10], ""
+    found = WITH_TIME.fullmatch(text)
+    return (found[1], found[2]) if found else (text, "")
+
+
+def _registered_on(value: str) -> datetime.date | None:
+    """The 登记日期 cell as a date: a spreadsheet's date cell, or text in one of DATE_FORMATS, maybe followed by
+    midnight (a date cell saved as CSV); None if neither, or if it names another time of day: a registration
+    is dated by its day, and 2025/11/3 9:30 is more likely a misplaced column than a date."""
+    text, time = _date_and_time(value)
+    if time and not MIDNIGHT.fullmatch(time):
+        return None
     for pattern in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, pattern).date()
@@ -435,6 +462,11 @@ def _household(values: dict, divisions: dict[str, Division], entry, actor, resul
     registered_at = None
     if values.get("created_at"):
         day = _registered_on(values["created_at"])
+        text, time = _date_and_time(values["created_at"])
+        if day is None and time and _registered_on(text) is not None:
+            message = _("registration date %(value)s has a time of day (%(time)s): give the date only")
+            result.error(line, message % {"value": values["created_at"][:30], "time": time})
+            return None
         if day is None:
             result.error(
                 line,

@@ -392,6 +392,31 @@ def test_a_registration_date_in_the_future_before_1990_or_not_a_date_is_a_row_er
     assert not Household.objects.exists()
 
 
+def test_a_csv_date_excel_saved_with_midnight_is_a_date_and_another_time_of_day_is_refused_clearly(
+    tmp_path, people, wulibao_community
+):
+    import datetime
+
+    from django.utils import timezone
+
+    code = wulibao_community.code
+    path = tmp_path / "dates.csv"
+    path.write_text(
+        f"社区代码,小区,房号,户主,登记日期\n{code},龙亭小区,101,王大爷,2025/11/3 0:00\n"
+        f"{code},龙亭小区,102,李阿姨,2025-11-03 00:00:00\n{code},龙亭小区,103,张师傅,2025/11/3 00:00\n",
+        encoding="utf-8",
+    )
+    result = households_import(actor=people["wulibao_admin"], path=path)
+    assert (result.created, result.errors) == (3, [])
+    days = {timezone.localtime(h.created_at).date() for h in Household.objects.all()}
+    assert days == {datetime.date(2025, 11, 3)}
+
+    path.write_text(f"社区代码,小区,房号,登记日期\n{code},龙亭小区,104,2025/11/3 9:30\n", encoding="utf-8")
+    result = households_import(actor=people["wulibao_admin"], path=path)
+    assert result.errors == ["第2行：登记日期“2025/11/3 9:30”带有时刻（9:30）：请只填写日期，或时刻为 0:00"]
+    assert Household.objects.count() == 3
+
+
 def test_the_register_page_imports_registration_dates_and_refuses_a_future_one(tmp_path, client_as, wulibao_community):
     import datetime
 

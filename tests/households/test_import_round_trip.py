@@ -248,16 +248,89 @@ def test_community_names_are_resolved_within_the_district_with_candidates_when_u
     path.write_text(
         "街道,社区,小区,房号\n"
         f"五里堡街道,{wulibao_community.name},新华里,1\n"
-        f"五里堡街道,不存在社区,新华里,2\n"
-        f"不存在街道,{wulibao_community.name},新华里,3\n",
+        f"五里堡街道,五里堡社区居委,新华里,2\n"
+        f"五里堡街,{wulibao_community.name},新华里,3\n",
         encoding="utf-8",
     )
 
     result = households_import(actor=people["wulibao_admin"], path=path, dry_run=True)
 
     assert result.error_count == 2
-    assert wulibao_other_community.name in result.errors[0]  # the 街道's communities are offered
-    assert "五里堡街道" in result.errors[1]  # the district's 街道 are offered
+    assert "您是否要填写" in result.errors[0] and wulibao_other_community.name in result.errors[0]  # the closest
+    assert "您是否要填写：五里堡街道" in result.errors[1]
+
+
+def test_a_community_is_found_by_the_short_name_people_write_with_or_without_its_subdistrict(
+    people, households, tmp_path, wulibao_community, wulibao_other_community
+):
+    _first, second, third, _shop = households
+    path = tmp_path / "short.csv"
+    path.write_text(
+        f"编号,街道,社区\n{third.pk},五里堡街道,建新南街社区\n{second.pk},,五里堡街道五里堡社区\n", encoding="utf-8"
+    )
+
+    result = households_import(actor=people["wulibao_admin"], path=path)
+
+    assert (result.error_count, result.updated) == (0, 2), result.errors
+    third.refresh_from_db()
+    second.refresh_from_db()
+    assert (third.division, second.division) == (wulibao_community, wulibao_other_community)
+
+
+def test_a_village_is_found_by_its_short_name_and_an_unknown_name_offers_the_closest_ones_not_a_cut_list(erqi):
+    from households.import_changes import Places
+
+    places = Places(entry=["410103"])
+
+    assert places.resolve("", "尖岗村", "") == ("410103015200", None)
+    assert places.resolve("侯寨街道", "尖岗村民委员会", "")[0] == "410103015200"
+    _code, error = places.resolve("五里堡街道", "建新南社区", "")
+    assert "您是否要填写：建新南街社区居民委员会" in error
+    assert "香榭丽" not in error and "…" not in error
+
+
+def test_a_short_name_two_subdistricts_share_is_a_row_error_naming_both(
+    people, households, huaihelu, wulibao_community, tmp_path
+):
+    from divisions.models import Division
+
+    twin = Division.objects.create(code="410103001999", name=wulibao_community.name, level="community", parent=huaihelu)
+    path = tmp_path / "twins.csv"
+    path.write_text("社区,小区,房号\n建新南街社区,新华里,1\n", encoding="utf-8")
+
+    result = households_import(actor=people["qu_admin"], path=path, dry_run=True)
+
+    assert result.error_count == 1
+    assert twin.code in result.errors[0] and wulibao_community.code in result.errors[0]
+
+
+def test_row_errors_are_listed_by_line_though_rows_with_a_编号_are_checked_later(people, households, tmp_path):
+    path = tmp_path / "errors.csv"
+    path.write_text(
+        "编号,社区代码,小区,房号\n999991,,,\n999992,,,\n,999999999999,新华里,1\n,999999999999,新华里,2\n",
+        encoding="utf-8",
+    )
+
+    result = households_import(actor=people["wulibao_admin"], path=path, dry_run=True)
+
+    assert [error.split("：")[0] for error in result.errors] == ["第2行", "第3行", "第4行", "第5行"]
+
+
+def test_a_masked_phone_whose_number_changed_after_the_export_says_so_instead_of_asking_for_11_digits(
+    people, households, tmp_path
+):
+    first = households[0]
+    Household.objects.filter(pk=first.pk).update(phone="13900005678")  # changed after the ledger was exported
+    path = tmp_path / "stale.csv"
+    path.write_text(f"编号,电话,户主\n{first.pk},138****1234,王建华\n", encoding="utf-8")
+
+    result = households_import(actor=people["wulibao_admin"], path=path)
+
+    assert result.error_count == 1
+    assert "导出后该户电话已被修改" in result.errors[0] and "139****5678" in result.errors[0]
+    assert "11" not in result.errors[0]
+    first.refresh_from_db()
+    assert (first.phone, first.head_name) == ("13900005678", "王建国")
 
 
 def test_only_the_columns_a_file_has_are_compared_and_a_masked_phone_stands_for_the_number_on_record(
