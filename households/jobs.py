@@ -305,6 +305,7 @@ def import_run(*, job_id: int, last_try: bool = True) -> str:
             job_id,
             attempt,
             status=HouseholdImport.Status.DONE,
+            rows_total=result.rows,  # the count before the check took a ledger's title row for a row
             rows_checked=result.rows,
             error_count=result.error_count,
             errors=result.errors,

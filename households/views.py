@@ -334,15 +334,44 @@ def _preview(job: HouseholdImport, user) -> dict | None:
     return summary
 
 
+def _import_badge(job: HouseholdImport, preview: dict | None, awaits_confirmation: bool) -> tuple[str, str] | None:
+    """The import's badge beside its file: (style, text), or None. A file that edits households is previewed
+    whether or not 只检查 was ticked (its `dry_run` is set for it), so 仅检查 is said only of a registration file
+    checked on request and passed; a check that found wrong rows says so, whatever was ticked."""
+    if awaits_confirmation:
+        return "warning", _("Awaiting confirmation")
+    if job.error_count:
+        return "danger", _("Failed the check")
+    if job.status != HouseholdImport.Status.DONE:
+        return None
+    if preview is not None:
+        if not (preview.get("created") or preview.get("updated") or preview.get("voided")):
+            return "success", _("No changes needed")
+        return None
+    if job.dry_run:
+        return "secondary", _("Only checked")
+    return None
+
+
 @login_required
 def import_job(request, pk: int):
     job = _my_import(request, pk)
     job.rows_written_now = rows_written(job)
+    preview = _preview(job, request.user)
+    awaits_confirmation = import_awaits_confirmation(job)
     context = {
         "job": job,
         "result": job,
-        "preview": _preview(job, request.user),
-        "awaits_confirmation": import_awaits_confirmation(job),
+        "preview": preview,
+        "awaits_confirmation": awaits_confirmation,
+        "badge": _import_badge(job, preview, awaits_confirmation),
+        # A finished import's bar is full (green or red): "49 %" for a failed one read as half done.
+        "percent": job.percent if job.is_pending else 100,
+        "nothing_to_change": bool(
+            preview
+            and job.status == HouseholdImport.Status.DONE
+            and not (preview.get("created") or preview.get("updated") or preview.get("voided"))
+        ),
     }
     return render(request, "households/household_import_job.html", context)
 

@@ -121,3 +121,63 @@ def test_the_preview_masks_phone_numbers_for_those_who_see_them_masked(client_as
 
     assert "138****1234" in page and "139****1111" in page
     assert "13812341234" not in page and "13900001111" not in page
+
+
+def badge(page: str) -> str:
+    import re
+
+    found = re.search(r'data-testid="import-badge">([^<]*)<', page)
+    return found[1] if found else ""
+
+
+def test_a_file_with_编号_that_fails_the_check_says_so_fully_checked_not_仅检查(client_as, wulibao_household, media):
+    """A ledger file (a title row above the header) with a wrong row: the preview is forced, 只检查 not ticked."""
+    client = client_as("wulibao_admin")
+    text = f"五里堡街道住户台账\n编号,电话\n{wulibao_household.pk},12345\n"
+    file = SimpleUploadedFile("住户台账.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    response = client.post(reverse("households:import"), {"file": file})
+    job = HouseholdImport.objects.latest("pk")
+
+    page = client.get(response["Location"]).content.decode()
+
+    assert job.error_count == 1
+    assert badge(page) == "未通过检查"
+    assert 'data-role="checked">1</span> / <span data-role="total">1</span>' in page
+    assert 'style="width: 100%"' in page and "仅检查" not in page
+
+
+def test_an_unchanged_file_with_编号_says_it_agrees_with_the_register(client_as, wulibao_household, media):
+    client = client_as("wulibao_admin")
+    _job, location = preview(client, wulibao_household, 户主=wulibao_household.head_name)
+
+    page = client.get(location).content.decode()
+
+    assert "文件与系统中的登记一致，无需更改" in page
+    assert badge(page) == "无需更改" and "仅检查" not in page
+
+
+def test_a_confirmation_that_failed_shows_a_full_red_bar_not_half_of_it(client_as, people, wulibao_household, media):
+    client = client_as("wulibao_admin")
+    job, location = preview(client, wulibao_household, 户主="王建华")
+    household_update(actor=people["wulibao_inspector"], household=wulibao_household, data={"phone": "13700000000"})
+    client.post(reverse("households:import-job-confirm", args=[job.pk]))
+
+    page = client.get(location).content.decode()
+
+    assert 'bg-danger" data-role="bar" style="width: 100%"' in page
+    assert badge(page) == ""
+
+
+def test_a_registration_file_checked_on_request_is_仅检查(client_as, wulibao_community, media, settings):
+    settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS = 0  # to the import's own page
+    client = client_as("wulibao_admin")
+    text = f"社区代码,小区,房号\n{wulibao_community.code},龙亭小区,101\n"
+    file = SimpleUploadedFile("住户.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    response = client.post(reverse("households:import"), {"file": file, "dry_run": "on"})
+    from households.jobs import import_run
+
+    assert import_run(job_id=HouseholdImport.objects.latest("pk").pk) == "done"  # the worker's part
+
+    page = client.get(response["Location"]).content.decode()
+
+    assert badge(page) == "仅检查"
