@@ -3,9 +3,10 @@
 The score of a place is the sum of the weights of the reasons that hold for it (docs/planning.md lists them):
 coal found and not yet cleared, a ban that rebounded, a 回头看 due, an open case, a tip-off, not visited for
 `stale_days` (or never), an old courtyard without property management or without gas and heating, a street
-shop, inside a priority zone (times the zone station's reading factor). It is computed for the whole unit in one
-SQL statement: each reason is an indexed condition or an `IN (subquery)` PostgreSQL answers with one hashed
-look-up, the score a sum of CASEs, and only the best few thousand rows leave the database.
+shop, inside a priority zone (times the zone station's reading factor). It is computed in SQL: each reason is an
+indexed condition or an `IN (subquery)` PostgreSQL answers with one hashed look-up, the score a sum of CASEs, and
+only the best few thousand rows leave the database. The statement scores the places with a rare reason, and, when
+they do not decide the plan, the few other places found by score class that can still take a place in it.
 """
 
 from __future__ import annotations
@@ -421,7 +422,10 @@ def plan_candidates(
         weights["priority_zone"]
     ) * max([1.0, *factors.values()])
     if not (rows and len(rows) == limit and min(float(r["score"]) for r in rows) > ordinary_best + 1e-6):
-        ids = _ordinary_ids(unit, night, weights, factors, places, limit)
+        # The rare places scoring above what any other can rank before all of them: only the rest of the plan's rows
+        # are left for the others.
+        ahead = sum(1 for r in rows if float(r["score"]) > ordinary_best + 1e-6)
+        ids = _ordinary_ids(unit, night, weights, factors, places, limit - ahead)
         if ids:
             rows += _scored_rows(inner.filter(pk__in=ids), weights, factors, limit)
             # In the statement's order: score, then the address by code point (as "C" and SQLite's BINARY compare).

@@ -81,11 +81,14 @@ def test_the_plan_cut_anywhere_is_the_start_of_the_whole_ranking(unit):
 
 
 def test_only_the_places_that_can_take_a_place_are_scored(unit):
-    best, scoring = plan(unit, 3)
+    best, scoring = plan(unit, 4)
 
-    assert [c.score for c in best] == [40, 22, 22]
+    assert [c.score for c in best] == [40, 22, 22, 18]
     assert len(scoring) == 2  # the rare places could not decide it
-    # The second statement scores the zone's two places and, of the nine that score 18 in two classes, the first in
-    # address order (one more could have taken the third place) — not the unit's 20 places without coal found.
+    # The place with coal found outscores any other (40 > 10 + 8 + 6 + 12), so three rows are left: the second
+    # statement scores the zone's two places and, of the nine that score 18 in two classes, the first in address
+    # order — not the unit's 20 places without coal found.
     (ids,) = re.findall(r'"id" IN \(([0-9, ]+)\)', scoring[1])
     assert len(ids.split(",")) == 3
+    first_18 = min((c for c in plan(unit, 4000)[0] if c.score == 18), key=lambda c: (c.estate, c.room))
+    assert best[3].pk == first_18.pk
