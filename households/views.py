@@ -1,5 +1,6 @@
 """Register pages: thin — scope, filter, validate, call the service."""
 
+import datetime
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
@@ -47,11 +49,28 @@ def _shown_phone(user, household: Household) -> str:
     return mask_phone(household.phone)
 
 
+# The audit log keeps a moment as ISO text in UTC (household_void's 作废时间): shown in local time, as the page
+# shows every other time.
+MOMENTS = {"voided_at"}
+
+
+def _local_moment(value: str) -> str:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_naive(moment):
+        return value
+    return dateformat.format(timezone.localtime(moment), "Y-m-d H:i:s")
+
+
 def _history(household: Household, user) -> list[dict]:
     """The household's audit events, readable; phone numbers masked for those who see them masked."""
     hide_phone = not sees_phone(user, household.division_code)
 
     def hide(field, value):
+        if field in MOMENTS and isinstance(value, str) and value:
+            return _local_moment(value)
         return mask_phone(value) if hide_phone and field == "phone" and value else value
 
     events = AuditEvent.objects.for_object(household).select_related("actor")

@@ -73,6 +73,20 @@ def test_a_void_is_recorded_with_its_reason(client_as, household, people):
     assert "重复登记" in page
 
 
+def test_the_voids_history_entry_shows_the_time_in_beijing_time_not_utc_text(client_as, household, people):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    household_void(actor=people["wulibao_admin"], household=household, reason="重复登记")
+    stored = history_of(household)[-1].changes["voided_at"][1]  # ISO text in UTC: 2026-12-02T15:52:50.271448+00:00
+    beijing = datetime.datetime.fromisoformat(stored).astimezone(ZoneInfo("Asia/Shanghai"))
+
+    page = client_as("wulibao_admin").get(household.get_absolute_url()).content.decode()
+
+    assert beijing.strftime("%Y-%m-%d %H:%M:%S") in page
+    assert stored not in page and "+00:00" not in page
+
+
 def test_a_voided_household_can_no_longer_be_edited(client_as, edit_data, household, people):
     household_void(actor=people["wulibao_admin"], household=household, reason="重复登记")
 
