@@ -1,11 +1,19 @@
 """The 督办单 page printed from the browser (headless Chromium, A4): no record row split over two pages, the
 record's header on every page, the signature never alone on the last page, and 签收日期 年 月 日 on one line."""
 
+import io
 import re
 import subprocess
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
 
+from cases.documents import follow_up_events
+from cases.models import Case
 from cases.services import case_void
 from tests.browser import conftest as browser_fixtures
 from tests.browser.test_sign_in import sign_in
@@ -135,3 +143,33 @@ def test_a_short_browser_printed_sheet_is_one_a4_page(
     text = re.sub(r"\s+", "", subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout)
     assert "整改反馈" in text and "督办记录" in text
     assert text.endswith("本督办单已作废，不得用印。") if void else OFFICE in text
+
+
+# — the demo's short sheets (an escalated case's extra rows, names that wrap in 经办人): one page, not two —
+
+
+def test_the_demos_three_entry_sheets_print_on_one_a4_page(open_context, live_server, tmp_path):
+    """Printed, each demo case with a three-entry record was two pages: the form and one row on the first with a
+    third of it blank, the other rows and the signature on the second (the signature's screen spacing, 130 pt)."""
+    call_command("load_demo", force=True, stdout=io.StringIO())
+    short = [case for case in Case.objects.order_by("pk") if len(follow_up_events(case)) == 3]
+    assert len(short) >= 3, short
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="qu_admin"))
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "domain": urlsplit(live_server.url).hostname,
+        "path": "/",
+    }
+    context, _traffic = open_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([cookie])
+    tab = context.new_page()
+    for case in short:
+        tab.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
+        for name, options in (("css", {"prefer_css_page_size": True}), ("a4", {"format": "A4"})):
+            pdf = tmp_path / f"sheet-{case.pk}-{name}.pdf"
+            pdf.write_bytes(tab.pdf(**options))
+            assert _page_count(str(pdf)) == 1, (case.pk, name)
+            text = re.sub(r"\s+", "", subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout)
+            assert "督办记录" in text and OFFICE in text, text
