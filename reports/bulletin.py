@@ -16,6 +16,8 @@ repeated on every page.
 from __future__ import annotations
 
 from django.utils import timezone
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 
 from coalgov.exports import inert_text
 from coalgov.official_docx import Column, OfficialDocument, chinese_date, office_name
@@ -124,6 +126,21 @@ def subdistricts_line(ranking: Ranking) -> str:
     return text + "。"
 
 
+def _numbers_whole(paragraph):
+    """Mark the paragraph's Latin text (its figures) en-US, its Chinese staying zh-CN (w:eastAsia): read as zh-CN
+    with the body's condensed spacing, LibreOffice breaks a number at a line's end between its figures (另有1 /
+    1个街道); as en-US a number goes over whole. Only the prose: the documents' tables keep their measured widths."""
+    for run in paragraph.runs:
+        r_pr = run._element.get_or_add_rPr()
+        lang = r_pr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            r_pr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+        lang.set(qn("w:val"), "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    return paragraph
+
+
 def ranking_docx(ranking: Ranking) -> bytes:
     district = ranking.district.name
     title = f"{district}散煤治理工作周通报"
@@ -134,13 +151,13 @@ def ranking_docx(ranking: Ranking) -> bytes:
     if ranking.published is None:
         document.number("（征求意见稿，未发布）")
         document.paragraph()
-    body = [document.text(f"现将{district}{period(ranking)}散煤治理工作排名情况通报如下。")]
+    body = [_numbers_whole(document.text(f"现将{district}{period(ranking)}散煤治理工作排名情况通报如下。"))]
     texts = bulletin_paragraphs(ranking)
     for key in ("praise", "criticism", "no_data"):
         if texts[key]:
-            body.append(document.text(texts[key]))
+            body.append(_numbers_whole(document.text(texts[key])))
     if ranking.subdistricts and ranking.has_work:
-        body.append(document.text(subdistricts_line(ranking)))
+        body.append(_numbers_whole(document.text(subdistricts_line(ranking))))
     # The body's last paragraph goes over with the signature: a page holding only the attachment's note and the
     # signature is one nobody stamps (GB/T 9704 7.3.5: the signature's page carries text of the body).
     body[-1].paragraph_format.keep_with_next = True
@@ -165,5 +182,5 @@ def ranking_docx(ranking: Ranking) -> bytes:
         document.table(COLUMNS, rows)
     if no_data_line(ranking):
         document.paragraph()
-        document.text(no_data_line(ranking))
+        _numbers_whole(document.text(no_data_line(ranking)))
     return document.bytes()

@@ -4,6 +4,7 @@ LibreOffice onto A4 pages (tests/documents/official.py)."""
 
 import dataclasses
 import io
+import itertools
 import re
 
 import pytest
@@ -198,3 +199,22 @@ def test_the_signature_page_carries_the_end_of_the_body_not_the_signature_alone(
     signed = next(text for _w, _h, text in pages if text.rstrip("—0123456789").endswith("日") and office in text[2:])
     rest = re.sub(r"—\d+—$", "", signed).replace("附件：社区排名表", "").split(office)[0]
     assert rest.strip(), signed
+
+
+@pytest.mark.django_db
+def test_rendered_by_libreoffice_a_number_at_a_lines_end_is_never_broken_in_two(town, render):  # noqa: F811
+    """The body's condensed spacing fits 28 characters a line; LibreOffice broke a number at a line's end there
+    (另有1 / 1个街道…). The first subdistrict's name is lengthened so that the 11 falls exactly at a line's end."""
+    ranking = _with_empty_communities(ranking_for(district=town.district, week_start=WEEK))
+    first = next(s for s in ranking.subdistricts if s.ranked)
+    longer = dataclasses.replace(first, name=first.name + "街" * 14)
+    ranking = dataclasses.replace(ranking, subdistricts=[longer if s is first else s for s in ranking.subdistricts])
+
+    pages = render(ranking_docx(ranking), "numbers", lines=True)
+
+    lines = [line for _w, _h, text in pages for line in text.splitlines()]
+    body = lines[: lines.index("附件：社区排名表")]  # the prose (the table's rows each end and start in figures)
+    broken = [(a, b) for a, b in itertools.pairwise(body) if a[-1].isdigit() and b[0].isdigit()]
+    assert not broken, broken
+    # The 11 was at the line's end: it went over whole, not one figure on each line.
+    assert any(line.startswith("11个街道所辖社区本周均无数据") for line in body), body
