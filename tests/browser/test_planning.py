@@ -159,6 +159,7 @@ def test_the_plan_prints_on_a4_titled_like_its_docx_without_the_navigation_or_th
     assert pages > 1
     text = subprocess.run([_tool("pdftotext"), "-raw", pdf, "-"], capture_output=True, text=True).stdout
     flat = re.sub(r"\s+", "", text)
+    assert "{#" not in flat and "#}" not in flat, text  # no template comment printed as text
     night = timezone.localdate()
     assert flat.startswith(f"五里堡街道夜查计划{night.year}年{night.month}月{night.day}日夜")
     for absent in ("今晚查哪里", "散煤治理", "首页", "台账", "组数", "生成夜查行动", "下载"):
@@ -221,6 +222,7 @@ def test_the_printed_plan_reads_like_its_docx_dates_once_named_places_and_column
     # The shop is named once, by its row: its group's heading names only the community it is in (as the
     # register shows a street shop: no estate, building or stairwell), no caption above its table repeats it.
     flat = re.sub(r"\s+", "", text)
+    assert "{#" not in flat and "#}" not in flat, text  # no template comment printed as text
     assert flat.count("大学路118号") == 1, text
     assert f"{wulibao_community.name}大学路118号" not in flat, text
     assert text.count("□") == 4
