@@ -110,6 +110,13 @@ def _points(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
+def _group_name(estate) -> str:
+    """An estate's heading; a place on its own (a street shop: no estate) is headed by its community only, since
+    its row names it (as on the printed page)."""
+    first = estate.children[0].children[0].stops[0]
+    return estate.name if first.estate else (first.community or estate.name)
+
+
 def _team_heading(document: OfficialDocument, team) -> None:
     _heading(document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count}))
 
@@ -146,7 +153,7 @@ def tonight_docx(context: dict) -> bytes:
             document.page_break()  # each team leader is handed their own sheets
         _team_heading(document, team)
         for estate, rows in estates:
-            _heading(document.paragraph(f"{estate.name}（{estate.count}）", align="left", bold=True))
+            _heading(document.paragraph(f"{_group_name(estate)}（{estate.count}）", align="left", bold=True))
             _table(document, columns, rows)
     return document.bytes()
 

@@ -25,3 +25,12 @@ def test_the_plan_docx_is_laid_out_like_the_official_documents(client_as, places
         assert [c.text for c in table.rows[0].cells][1:] and len(table.rows) > 1
     texts = [p.text for p in document.paragraphs]
     assert not any("〔" in t and "号" in t for t in texts)  # a working list: no 文号
+
+
+def test_a_place_on_its_own_is_named_once_by_its_row(client_as, places):
+    """A street shop has no estate: its heading is its community, its row names it (not heading and row both)."""
+    response = client_as("wulibao_inspector").get("/plan/?teams=1&doors=10&format=docx")
+    document = Document(io.BytesIO(response.content))
+
+    texts = [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert sum(text.count("大学路8号") for text in texts) == 1, texts
