@@ -4,6 +4,7 @@ viewer may see; uploading is the district office's. Query counts do not grow wit
 import datetime
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -181,6 +182,13 @@ def test_each_nights_counts_link_to_exactly_the_visits_they_count(
     )
     assert near_other.priority_station == other
     early = night(0, hour=2)  # 02:30 this morning: still last night
+    # Run at noon: shortly after midnight, 02:30 this morning would still be a time in the future (refused).
+    noon = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(12)))
+    with time_machine.travel(max(noon, timezone.now()), tick=True):
+        _each_nights_counts(client_as, people, username, mine, early, outside, near_other)
+
+
+def _each_nights_counts(client_as, people, username, mine, early, outside, near_other):
     for household, started_at in (
         (mine, early),
         (mine, night(2)),  # the night before
