@@ -83,7 +83,7 @@ class UnitNames:
     """Find the unit a notice means by what it says: a 12-digit code, the official name, or a short name
     (建新南街社区), with or without the subdistrict (and district) in front (五里堡街道建新南街社区)."""
 
-    def __init__(self, units, within: Division):
+    def __init__(self, units, within: Division | list[Division]):
         self.by_code = {unit.code: unit for unit in units}
         self.by_name: dict[str, list[Division]] = {}
         for unit in self.by_code.values():  # units come with their parent (select_related)
@@ -93,7 +93,11 @@ class UnitNames:
                 for prefix in unit_names(parent) if parent else ():
                     self._add(prefix + name, unit)
         # A notice may name the whole path: 郑州市二七区五里堡街道…; what is above the notice's unit adds nothing.
-        self.prefixes = sorted({a.name for a in within.ancestors()} | {within.name}, key=len, reverse=True)
+        # (An import by a user entering in several districts reads names within any of them.)
+        withins = within if isinstance(within, list) else [within]
+        self.prefixes = sorted(
+            {a.name for w in withins for a in w.ancestors()} | {w.name for w in withins}, key=len, reverse=True
+        )
 
     def _add(self, name: str, unit: Division) -> None:
         found = self.by_name.setdefault(name, [])

@@ -101,11 +101,8 @@ class Places:
         active = Division.objects.filter(codes_q(districts, "code"), is_active=True)
         units = list(active.filter(level__in=[Level.SUBDISTRICT, Level.COMMUNITY]).select_related("parent"))
         within = list(active.filter(level=Level.DISTRICT))
-        self.units = UnitNames(units, within=within[0]) if within else UnitNames(units, within=Division(name=""))
         # A user entering in several districts: any of them (and what is above them) may lead a name.
-        self.units.prefixes = sorted(
-            {a.name for d in within for a in d.ancestors()} | {d.name for d in within}, key=len, reverse=True
-        )
+        self.units = UnitNames(units, within=within)
         self.subdistricts = [unit for unit in units if unit.level == Level.SUBDISTRICT]
         self.communities = [unit for unit in units if unit.level == Level.COMMUNITY]
         self.unit_names = unit_names
