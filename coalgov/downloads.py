@@ -7,12 +7,22 @@ came from, in that record's jurisdiction, with the file's name among its changes
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 
 from .audit import audit_record
 from .models import AuditEvent
 
 DOWNLOAD = "download"
+
+# What Windows, WPS and the browsers refuse or mangle in a file name: a unit's name is cleaned of them.
+FILENAME_BAD = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def file_name_part(text: str) -> str:
+    """A unit's name as it can stand in a downloaded file's name (may be empty: the caller falls back to its code)."""
+    return FILENAME_BAD.sub("", text)
 
 
 def audit_download(*, actor, obj: models.Model, file: str, division_code: str) -> AuditEvent:

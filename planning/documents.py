@@ -13,8 +13,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
+from coalgov.downloads import file_name_part
 from coalgov.official_docx import TABLE_SIZE, TEXT_WIDTH_MM, Column, OfficialDocument, chinese_date, table_text_mm
-from reports.ledgers import FILENAME_BAD
 
 from .selectors import PART_LABELS
 
@@ -46,19 +46,15 @@ def _columns(rows: list[tuple]) -> list[Column]:
     ]
 
 
-def _file_part(text: str) -> str:
-    return FILENAME_BAD.sub("", text)
-
-
 def tonight_filename(unit, night) -> str:
     """夜查计划_五里堡街道_2026-12-02.docx, named like the ledgers (台账_五里堡街道_….xlsx)."""
-    return f"夜查计划_{_file_part(unit.name) or unit.code}_{night:%Y-%m-%d}.docx"
+    return f"夜查计划_{file_name_part(unit.name) or unit.code}_{night:%Y-%m-%d}.docx"
 
 
 def plan_filename(night_plan) -> str:
     """夜查行动_五里堡街道_2026-12-02_17.docx: the operation's number, as a unit may plan two for one night."""
     unit = night_plan.division
-    return f"夜查行动_{_file_part(unit.name) or unit.code}_{night_plan.date:%Y-%m-%d}_{night_plan.pk}.docx"
+    return f"夜查行动_{file_name_part(unit.name) or unit.code}_{night_plan.date:%Y-%m-%d}_{night_plan.pk}.docx"
 
 
 def _document(title: str, subtitle: str) -> OfficialDocument:

@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coalgov.downloads import audit_download
 from coalgov.views import object_or_404
 from divisions.models import Division, Level, MonitoringStation
 from divisions.scoping import can_enter
@@ -91,7 +92,10 @@ def plan(request):
         context.update(_tonight(form))
         unit = context["unit"]
         if request.GET.get("format") == "docx":
-            return _docx(documents.tonight_docx(context), documents.tonight_filename(unit, context["night"]))
+            filename = documents.tonight_filename(unit, context["night"])
+            # The plan names households and their addresses: it leaves the system as the ledgers do, recorded.
+            audit_download(actor=request.user, obj=unit, file=filename, division_code=unit.code)
+            return _docx(documents.tonight_docx(context), filename)
         if can_enter(request.user, unit, "operation"):
             context["operation_form"] = OperationForm(
                 unit=unit,
@@ -158,7 +162,9 @@ def plan_detail(request, pk):
         "found": sum(t.found for t in teams),
     }
     if request.GET.get("format") == "docx":
-        return _docx(documents.plan_docx(context), documents.plan_filename(night_plan))
+        filename = documents.plan_filename(night_plan)
+        audit_download(actor=request.user, obj=night_plan, file=filename, division_code=night_plan.division_code)
+        return _docx(documents.plan_docx(context), filename)
     return render(request, "planning/detail.html", context)
 
 

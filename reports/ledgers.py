@@ -39,6 +39,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from coalgov.audit import audit_record
 from coalgov.dates import EARLIEST
+from coalgov.downloads import file_name_part
 from coalgov.exports import (
     EXCEL_EPOCH,
     FOOTER,
@@ -530,12 +531,10 @@ def ledger_build(
 
 # --- Downloading ---------------------------------------------------------------------------------
 
-FILENAME_BAD = re.compile(r'[\\/:*?"<>|\s]+')
-
 
 def ledger_filename(export: LedgerExport) -> str:
     """台账_五里堡街道_2026-11-01_2026-11-28.xlsx"""
-    name = FILENAME_BAD.sub("", export.division.name) or export.division_code
+    name = file_name_part(export.division.name) or export.division_code
     return f"台账_{name}_{export.start:%Y-%m-%d}_{export.end:%Y-%m-%d}.xlsx"
 
 

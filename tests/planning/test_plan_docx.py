@@ -3,10 +3,15 @@ at night like the official documents: A4, the same fonts, page numbers, the tabl
 door's row split across two pages (coalgov/official_docx.py)."""
 
 import io
+import uuid
 
 import pytest
+from django.utils import timezone
 from docx import Document
 
+from coalgov.models import AuditEvent
+from planning import documents
+from planning.services import plan_operation_create
 from tests.documents.official import assert_official, assert_table_prints
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +39,46 @@ def test_a_place_on_its_own_is_named_once_by_its_row(client_as, places):
 
     texts = [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
     assert sum(text.count("大学路8号") for text in texts) == 1, texts
+
+
+def test_each_plan_download_is_in_the_audit_log_on_its_unit_or_plan(client_as, people, wulibao, places):
+    """The plan names households and their addresses: its .docx leaves the system recorded, as the ledgers do."""
+    client = client_as("wulibao_admin")
+    client.get("/plan/?teams=2&doors=4&format=docx")
+    night_plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao,
+        night=timezone.localdate(),
+        teams=2,
+        doors=3,
+        title="零点夜查",
+        leader="王组长",
+        members=[[people["wulibao_inspector"]]],
+        client_uuid=uuid.uuid4(),
+    )
+    assert client.get(f"/plan/{night_plan.pk}/?format=docx").status_code == 200
+    client.get(f"/plan/{night_plan.pk}/")  # the page itself is not a download
+
+    tonight, operation = AuditEvent.objects.filter(action="download").order_by("id")
+    assert tonight.actor == operation.actor == people["wulibao_admin"]
+    assert (tonight.object_id, tonight.division_code) == (str(wulibao.pk), wulibao.code)
+    assert tonight.changes["download_file"][1] == documents.tonight_filename(wulibao, timezone.localdate())
+    assert (operation.object_id, operation.division_code) == (str(night_plan.pk), wulibao.code)
+    assert operation.changes["download_file"][1] == documents.plan_filename(night_plan)
+
+
+def test_a_plan_refused_to_someone_else_records_no_download(client_as, people, wulibao, places):
+    night_plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao,
+        night=timezone.localdate(),
+        teams=1,
+        doors=3,
+        title="零点夜查",
+        leader="王组长",
+        members=[[people["wulibao_inspector"]]],
+        client_uuid=uuid.uuid4(),
+    )
+
+    assert client_as("huaihelu_inspector").get(f"/plan/{night_plan.pk}/?format=docx").status_code == 404
+    assert not AuditEvent.objects.filter(action="download").exists()
