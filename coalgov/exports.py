@@ -242,11 +242,11 @@ def document_properties(workbook, *, title: str) -> None:
     props.modified = now
 
 
-# --- The same print setup with XlsxWriter (ledgers) -------------------------------------------------
+# --- The same print setup with XlsxWriter (ledgers, the ranking) ----------------------------------------
 # A ledger of millions of rows is written with XlsxWriter in constant-memory mode, some thirty times faster than
-# openpyxl's write-only mode (bench/bench_ledger_writer.py); the ranking's small workbook stays with openpyxl.
-# These give a ledger's sheets what `print_setup`, `title_cells`, `header_cells` and `number_style` give the
-# ranking's: tests/reports/test_print_ready.py checks both the same way.
+# openpyxl's write-only mode (bench/bench_ledger_writer.py); the ranking's workbook too, in memory (openpyxl
+# took half a second for a district's 17 sheets). These give their sheets what `print_setup`, `title_cells`,
+# `header_cells` and `number_style` gave with openpyxl: tests/reports/test_print_ready.py checks them.
 
 
 def xlsxwriter_formats(workbook) -> dict:
