@@ -27,11 +27,11 @@ page and never split a row across pages.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import io
 import re
 from dataclasses import dataclass
+from html import escape
 
 from django.utils import timezone
 from docx import Document
@@ -102,6 +102,8 @@ AFTER_SNAP_TO_GRID = (
     "w:pPrChange",
 )  # fmt: skip
 
+PLACEHOLDER_TEXT = "<w:t>-</w:t>"  # a table's data cell as formatted, before its text is written in
+TABLE_NAMESPACES = ("w",)  # the prefixes a table row's XML uses
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -425,8 +427,8 @@ class OfficialDocument:
         """A table whose widths add up to the text width, header row repeated on every page, rows never split."""
         total = sum(c.width_mm for c in columns)
         assert abs(total - TEXT_WIDTH_MM) < 0.5, f"columns add up to {total} mm, not {TEXT_WIDTH_MM}"
-        lines = ([[c.header for c in columns]] if header else []) + rows
-        table = self.document.add_table(rows=len(lines), cols=len(columns))
+        # The header and the first data row only: the other rows are copies of the first (below).
+        table = self.document.add_table(rows=int(header) + min(len(rows), 1), cols=len(columns))
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
@@ -448,18 +450,26 @@ class OfficialDocument:
         data = table.rows[1 if header else 0 :]
         if not data:
             return table
-        # Format the first data row, then give the others a copy of its XML with their own text: python-docx
-        # spends milliseconds a cell on formatting, too long for a district's 176 communities.
+        # Format the first data row, then write every row as a copy of its XML with its own text, parsed at once:
+        # python-docx spends milliseconds a cell on formatting, and copying the row element by element a
+        # millisecond a row, too long for a district's 176 communities.
         prototype = self._format_row(table, data[0], columns, header=False, strong_first=bold_first_column)
-        for row in data[1:]:
-            table._tbl.replace(row._tr, copy.deepcopy(prototype))
-        for tr, values in zip(table._tbl.tr_lst[1 if header else 0 :], rows, strict=True):
-            for tc, value in zip(tr.tc_lst, values, strict=True):
-                (text,) = tc.iter(qn("w:t"))
-                # A table's cells are what gets copied into a spreadsheet: formula-looking text stays inert
-                # (coalgov.exports), whichever document the table is in. Prose is never evaluated.
-                text.text = clean_text(inert_text(value))
-                text.set(qn("xml:space"), "preserve")
+        namespaces = re.compile(r' xmlns:\w+="[^"]*"')
+        before, *between = namespaces.sub("", etree.tostring(prototype, encoding="unicode")).split(PLACEHOLDER_TEXT)
+        assert len(between) == len(columns), "one placeholder text a cell"
+        xml = []
+        for values in rows:
+            # A table's cells are what gets copied into a spreadsheet: formula-looking text stays inert
+            # (coalgov.exports), whichever document the table is in. Prose is never evaluated.
+            texts = (escape(clean_text(inert_text(value)), quote=False) for value in values)
+            xml += [
+                before,
+                *(f'<w:t xml:space="preserve">{t}</w:t>{rest}' for t, rest in zip(texts, between, strict=True)),
+            ]
+        parsed = parse_xml(f"<w:tbl {nsdecls(*TABLE_NAMESPACES)}>{''.join(xml)}</w:tbl>")
+        table._tbl.remove(prototype)
+        for tr in list(parsed):
+            table._tbl.append(tr)
         return table
 
     @staticmethod
@@ -478,7 +488,7 @@ class OfficialDocument:
             _exact(paragraph.paragraph_format, TABLE_LINE)
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if header else ALIGNMENTS[column.align]
             strong = header or (strong_first and position == 0)
-            placeholder = column.header if header else "-"  # a data row's text is written over it
+            placeholder = column.header if header else "-"  # a data row's text is written in its place
             _run_font(paragraph.add_run(placeholder), HEADING_FONT if strong else BODY_FONT, TABLE_SIZE, None)
         return row._tr
 
