@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from coalgov import settings_test
 from coalgov.models import AuditEvent
 from households import jobs
 from households.models import Household, HouseholdImport, RegisterCount
@@ -44,7 +45,7 @@ def upload(path):
 def media(settings, tmp_path):
     """Stored files in a directory of the test's own; a worker started with TMPDIR=tmp_path uses the same one
     (the test settings put MEDIA_ROOT in the temporary directory)."""
-    settings.MEDIA_ROOT = tmp_path / "coalgov-test-media"
+    settings.MEDIA_ROOT = tmp_path / settings_test.MEDIA_FOLDER
     return settings.MEDIA_ROOT
 
 

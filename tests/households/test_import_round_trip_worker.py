@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
+from coalgov import settings_test
 from households.imports import households_import
 from households.models import Household, HouseholdImport
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     """The same stored files as a worker started with TMPDIR=tmp_path (the test settings put MEDIA_ROOT there)."""
-    settings.MEDIA_ROOT = tmp_path / "coalgov-test-media"
+    settings.MEDIA_ROOT = tmp_path / settings_test.MEDIA_FOLDER
     settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS = 5  # a page's worth of 5 rows: the file goes to the worker
     return settings.MEDIA_ROOT
 
