@@ -26,9 +26,11 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## The whole suite: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, SQLite otherwise
+## The whole suite: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, SQLite otherwise; in TEST_WORKERS
+## processes at once (pytest-xdist), each test file in one of them; `make test PYTEST_ARGS=-n0` runs it in one
+TEST_WORKERS ?= 3
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
