@@ -651,13 +651,16 @@ def ranking_for(*, district: Division, week_start: datetime.date) -> Ranking:
         district=district, week_start=previous_start, withdrawn_at__isnull=True
     ).first()
     if previous is not None:
-        last = _from_published(previous)
-    elif week_in_range(previous_start, today=week_start):
-        last = _computed(district, previous_start, communities)
-    else:  # the week before the earliest: nothing to move against
-        last = Ranking(district, previous_start, ranking.weights, None, [], [])
-    last_ranks = {r.code: r.rank_in_district for r in last.rows}
-    last_sub = {s.code: s.rank for s in last.subdistricts}
+        # Only the ranks of a published week: its rows' figures (three JSON documents each) are not needed here.
+        last_ranks = dict(previous.rows.order_by().values_list("community_code", "rank_in_district"))
+        last_sub = {s["code"]: s["rank"] for s in previous.subdistricts}
+    else:
+        if week_in_range(previous_start, today=week_start):
+            last = _computed(district, previous_start, communities)
+        else:  # the week before the earliest: nothing to move against
+            last = Ranking(district, previous_start, ranking.weights, None, [], [])
+        last_ranks = {r.code: r.rank_in_district for r in last.rows}
+        last_sub = {s.code: s.rank for s in last.subdistricts}
     for row in ranking.rows:
         row.previous_rank_in_district = last_ranks.get(row.code)
     for s in ranking.subdistricts:
