@@ -1,6 +1,11 @@
 """Pieces shared by the FilterSets of every app."""
 
 import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
 
@@ -23,12 +28,33 @@ class YesNoAny(BooleanWidget):
         self.choices = [("", ANY), ("true", _("Yes")), ("false", _("No"))]
 
 
+class UnitSelect(forms.Select):
+    """The unit filter's <select>, its options written here rather than through Django's option template once
+    each: a district's two hundred units cost a list page more that way than its fifty rows (docs/households.md).
+    The same markup as forms.Select: value, `selected`, the label escaped."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html('<select name="{}"{}>\n{}\n</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
 def visible_units(request):
-    """Units a user may filter by: those in their jurisdiction, down to communities."""
+    """Units a user may filter by: those in their jurisdiction, down to communities. Each says whether units lie
+    below it (`has_children`), read with the chosen unit itself, so the filter needs no query of its own."""
     user = getattr(request, "user", None)
     return (
         Division.objects.visible_to(user)
         .filter(level__in=[Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY])
+        .annotate(has_children=Exists(Division.objects.filter(parent=OuterRef("pk"))))
         .select_related("parent")
     )
 
@@ -44,7 +70,13 @@ class UnitFilterSet(django_filters.FilterSet):
         to_field_name="code",
         field_name="division_code",
         method="filter_division",
+        widget=UnitSelect,
     )
 
     def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=value.code)
+        # A unit with nothing below it (a community without grids, most of them) is its code alone: equality
+        # lets an index on (division_code, id) hand over the unit's newest records in order, where a prefix
+        # (LIKE 'code%') is a range whose rows must be sorted, or the table walked backwards by id.
+        if getattr(value, "has_children", True):
+            return queryset.filter(division_code__startswith=value.code)
+        return queryset.filter(division_code=value.code)

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
+from coalgov.pagination import IdsFirstCursorPagination
 from divisions.scoping import can_enter
 
 from .. import services
@@ -25,6 +26,7 @@ class HouseholdViewSet(
     queryset = Household.objects.select_related("division", "division__parent", "priority_station")
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilterSet
+    pagination_class = IdsFirstCursorPagination  # a unit's newest households from an index (docs/households.md)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
