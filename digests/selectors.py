@@ -85,7 +85,8 @@ def community_week(division: Division, day: datetime.date) -> list[tuple[str, in
     counts = households_checked_week_so_far(division, day)
     registered = dict(RegisterCount.objects.filter(code__startswith=division.code).values_list("code", "households"))
     communities = Division.objects.filter(code__startswith=division.code, level=Level.COMMUNITY, is_active=True)
-    rows = [(c.code, c.name, counts.get(c.code, 0)) for c in communities]
+    # Codes and names only: a district's 176 model instances cost more than reading them.
+    rows = [(code, name, counts.get(code, 0)) for code, name in communities.values_list("code", "name")]
     rows = [row for row in rows if row[2] or registered.get(row[0], 0)]
     rows.sort(key=lambda row: (-row[2], row[0]))
     return [(name, n) for _code, name, n in rows]
