@@ -13,7 +13,10 @@ for `--seconds` each, in one run: /healthz, and the submissions of 32 phones (`-
 `--communities` communities. Prints visits/s, latency percentiles, the ratio to /healthz and the load
 average, then checks every client_uuid the server acknowledged against the table: 0 lost, 0 doubled.
 `--slow N` adds N phones that upload their bodies a few bytes at a time while /healthz is measured, to show
-the worker class tolerating slow clients.
+the worker class tolerating slow clients. `--profile FILE` serves one worker and thread through
+bench/profiled_wsgi.py instead: a CPU-clock cProfile of the submissions and their CPU per request.
+
+It refuses a database with users other than the generators' (bench_…): it never runs beside live traffic.
 """
 
 import argparse
@@ -142,11 +145,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(port: int, worker_class: str, workers: int, threads: int, code: Path) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, worker_class: str, workers: int, threads: int, code: Path, profile: Path | None = None
+) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "false"}
+    if profile is not None:
+        env["BENCH_PROFILE"] = str(profile)
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "coalgov.wsgi:application",
+        "bench.profiled_wsgi:application" if profile is not None else "coalgov.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -248,9 +255,26 @@ def main() -> None:
     parser.add_argument("--no-proxy", action="store_true", help="talk to gunicorn directly, without nginx")
     parser.add_argument("--code", type=Path, default=ROOT, help="serve another export of the code (a before/after)")
     parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write a CPU-clock cProfile of the submissions here, and their Python and PostgreSQL CPU per request "
+        "beside it (one worker, one thread: bench/profiled_wsgi.py)",
+    )
     args = parser.parse_args()
+    if args.profile is not None:
+        args.workers = args.threads = 1
+        args.profile = args.profile.resolve()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database of its own.")
+    # It adds visits, a user and a session, and never removes them: beside live traffic it would write made-up
+    # visits into a real register. A database with anyone but the generators' users in it is refused.
+    people = get_user_model().objects.exclude(username__startswith="bench_")
+    if people.exists():
+        sys.exit(
+            f"This database has users of its own ({people.count()}): the bench writes visits it would keep. "
+            "Give it a database of its own (createdb …) instead."
+        )
     sys.path.insert(0, str(ROOT / "bench"))
     prepare(args.households, args.visits)
     if args.prepare_only:
@@ -288,7 +312,7 @@ def main() -> None:
         f"code: {'this checkout' if args.code == ROOT else args.code.name}"
     )
     connection.close()
-    server = start_gunicorn(upstream, args.worker_class, args.workers, args.threads, args.code)
+    server = start_gunicorn(upstream, args.worker_class, args.workers, args.threads, args.code, args.profile)
     proxy = None if args.no_proxy else start_nginx(folder, port, upstream)
     stop = threading.Event()
     try:

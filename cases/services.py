@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record
+from coalgov.compiled import EXAMPLE_KEY, EXAMPLE_MOMENT, Compiled
 from coalgov.dates import PLANNING_AHEAD, date_check
 from coalgov.models import AuditEvent
 from divisions.models import Division, Level
@@ -430,6 +431,20 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
     return case
 
 
+# The keys of a place's counted cases closed before a moment, locked: asked for every visit recorded, so
+# compiled once (coalgov.compiled).
+_CLOSED_BEFORE = Compiled(
+    lambda household_id, moment: (
+        Case.objects.counted()
+        .filter(household_id=household_id, status=Case.Status.CLOSED, closed_at__lt=moment)
+        .select_for_update()
+        .values_list("pk")
+    ),
+    EXAMPLE_KEY,
+    EXAMPLE_MOMENT,
+)
+
+
 def visit_recorded(*, actor, inspection: Inspection) -> None:
     """React to a visit, inside its transaction: re-checks, rebounds, and cases from night-check findings.
 
@@ -444,12 +459,9 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
     household = inspection.household
     today = timezone.localdate(inspection.started_at)
     saw_inside = inspection.outcome not in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME)
-    closed_before = Case.objects.counted().filter(
-        household=household, status=Case.Status.CLOSED, closed_at__lt=inspection.started_at
-    )
     early = today + datetime.timedelta(days=settings.RECHECK_EARLY_DAYS)
     # Most places never had a case closed: their keys alone (locked) say so, without reading whole cases.
-    closed = list(closed_before.select_for_update().values_list("pk", flat=True))
+    closed = [pk for (pk,) in _CLOSED_BEFORE.rows(household.pk, inspection.started_at)]
     for case in Case.objects.filter(pk__in=closed) if closed else ():
         # A clean visit counts as a re-check only near its date; a visit that finds coal again answers the
         # re-check's question whenever it comes, so it completes the earliest one (shown done, with what it found)

@@ -65,11 +65,29 @@ def audit_record(
     changes: dict[str, list[Any]] | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    event = audit_event(
+        actor=actor, action=action, obj=obj, division_code=division_code, changes=changes, reason=reason
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(
+    *,
+    actor,
+    action: str,
+    obj: models.Model,
+    division_code: str = "",
+    changes: dict[str, list[Any]] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """The audit row `audit_record` writes, unsaved: for a service that inserts it together with its other
+    writes (inspections.batch)."""
     # The record's name is written with the labels in the source language, whatever the writer's language,
     # and translated for each reader (AuditEvent.object_label). Changes hold codes, translated the same way.
     with translation.override(None):
         name = str(obj)[:200]
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj),

@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coalgov.compiled import EXAMPLE_KEY, Compiled
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
@@ -77,16 +79,23 @@ def grants(user: AbstractBaseUser | None) -> tuple[Grant, ...]:
         return ()
     cached = getattr(user, "_jurisdiction_grants", None)
     if cached is None:
-        from .models import Membership
-
-        cached = tuple(
-            Grant(code, role)
-            for code, role in Membership.objects.filter(user=user, is_active=True, division__is_active=True)
-            .values_list("division__code", "role")
-            .order_by("division__code")
-        )
+        cached = tuple(Grant(code, role) for code, role in _GRANTS.rows(user.pk))
         user._jurisdiction_grants = cached
     return cached
+
+
+def _grants_of(user_id):
+    from .models import Membership
+
+    return (
+        Membership.objects.filter(user_id=user_id, is_active=True, division__is_active=True)
+        .values_list("division__code", "role")
+        .order_by("division__code")
+    )
+
+
+# Read for nearly every request: compiled once (coalgov.compiled).
+_GRANTS = Compiled(_grants_of, EXAMPLE_KEY)
 
 
 def forget_grants(user: AbstractBaseUser) -> None:

@@ -11,22 +11,45 @@ order of its own, and would apply only one of two changes to the same row.
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
+
+
+@functools.cache
+def _insert_sql(model: type[Model], with_pk: bool, vendor: str) -> str:
+    """INSERT of one row of `model`, in the words of the ORM's own compiler (InsertQuery)."""
+    fields = [f for f in model._meta.local_concrete_fields if with_pk or not f.primary_key]
+    query = InsertQuery(model)
+    query.insert_values(fields, [model()])
+    ((sql, _params),) = query.get_compiler(connection=connection).as_sql()
+    return sql
 
 
 class Batch:
     def __init__(self) -> None:
         self.statements: list[tuple[str, tuple]] = []
 
-    def insert(self, objs: list[Model]) -> None:
-        """INSERT the (new, unsaved) `objs` of one model; their primary keys stay unset."""
+    def insert(self, objs: list[Model], *, with_pk: bool = False) -> None:
+        """INSERT the (new, unsaved) `objs` of one model; their primary keys stay unset unless `with_pk` (the
+        caller drew them from the table's sequence)."""
         if not objs:
             return
         model = type(objs[0])
+        fields = [f for f in model._meta.local_concrete_fields if with_pk or not f.primary_key]
+        if len(objs) == 1 and not any(hasattr(f, "get_placeholder") for f in fields):
+            # One row of plain values (the usual visit: one inspector, one seizure, its audit row): the values
+            # as the ORM's insert prepares them (pre_save: auto_now_add; then the database's form), into a
+            # statement whose text is the same for every row of this model, made once.
+            values = [f.pre_save(objs[0], True) for f in fields]
+            if not any(hasattr(value, "resolve_expression") for value in values):
+                params = [f.get_db_prep_save(value, connection) for f, value in zip(fields, values, strict=True)]
+                self.add(_insert_sql(model, with_pk, connection.vendor), params)
+                return
         query = InsertQuery(model)
-        query.insert_values([f for f in model._meta.local_concrete_fields if not f.primary_key], objs)
+        query.insert_values(fields, objs)
         for sql, params in query.get_compiler(connection=connection).as_sql():
             self.add(sql, params)
 

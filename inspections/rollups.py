@@ -16,14 +16,17 @@ rolled up.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField, Exists, F, Min, OuterRef, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr, Trunc, TruncDate
 from django.utils import timezone
 
+from coalgov.compiled import EXAMPLE_KEY, EXAMPLE_OTHER_KEY, Compiled
 from divisions.models import COMMUNITY_CODE_LENGTH, community_code
 from divisions.scoping import codes_q
 from households.models import Household
@@ -81,6 +84,56 @@ def _bounds(first: datetime.date, days: int):
     return lower, datetime.datetime.combine(first + datetime.timedelta(days=days), datetime.time.min, zone)
 
 
+_OTHER_VISITS = Compiled(
+    lambda household_id, visit_id: (
+        Inspection.objects.filter(household_id=household_id, voided_at__isnull=True)
+        .exclude(pk=visit_id)
+        .values_list("pk", "started_at", "division_code", "outcome", "seizures__item")
+    ),
+    EXAMPLE_KEY,
+    EXAMPLE_OTHER_KEY,
+)
+
+
+def _locking(household_id, draw_visit_id: bool = False):
+    # NO KEY UPDATE: visits being inserted for this household (their foreign key takes KEY SHARE) are not
+    # blocked by it, so two submissions that each inserted their visit before locking cannot deadlock.
+    locked = (
+        Household.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=household_id)
+        .annotate(banned=Exists(Ban.objects.filter(household=OuterRef("pk"), voided_at__isnull=True)))
+    )
+    if draw_visit_id:
+        # The new visit's key, drawn from its table's sequence in the same statement: the visit's row can then
+        # be inserted together with everything that refers to it (inspections.batch).
+        sequence = RawSQL("nextval(pg_get_serial_sequence(%s, 'id'))", [Inspection._meta.db_table])
+        return locked.annotate(visit_id=sequence).values_list("coal_status", "coal_status_at", "banned", "visit_id")
+    return locked.values_list("coal_status", "coal_status_at", "banned")
+
+
+_LOCK = Compiled(_locking, EXAMPLE_KEY)
+_LOCK_DRAWING_VISIT_ID = Compiled(lambda household_id: _locking(household_id, draw_visit_id=True), EXAMPLE_KEY)
+
+
+def household_lock(household_id: int, *, draw_visit_id: bool = False) -> dict:
+    """Lock the household's row for a visit's rollups and coal status; return its coal status as locked,
+    whether it has current bans (`banned`) and, on PostgreSQL when asked, a key for the new visit (`visit_id`,
+    else None: the visit is saved first, as on SQLite).
+
+    Two visits to one household count one after the other, the second seeing the first.
+    """
+    postgres = connection.vendor == "postgresql"
+    query = _LOCK_DRAWING_VISIT_ID if draw_visit_id and postgres else _LOCK
+    (row,) = query.rows(household_id)
+    coal_status, coal_status_at, banned, *visit_id = row
+    return {
+        "coal_status": coal_status,
+        "coal_status_at": coal_status_at,
+        "banned": banned,
+        "visit_id": visit_id[0] if visit_id else None,
+    }
+
+
 def _household_facts(inspection: Inspection, code: str) -> dict:
     """What the household's other current visits say: its first visit / finding / recovery in the community,
     how many of its visits there checked it, found coal or recovered coal on the visit's day and in its week,
@@ -95,12 +148,7 @@ def _household_facts(inspection: Inspection, code: str) -> dict:
     facts.update({f"{period}_{what}": 0 for period in periods for what in ("checked", "found", "recovered")})
     visits: dict[int, tuple] = {}
     recovered: set[int] = set()
-    rows = (
-        Inspection.objects.filter(household_id=inspection.household_id, voided_at__isnull=True)
-        .exclude(pk=inspection.pk)
-        .values_list("pk", "started_at", "division_code", "outcome", "seizures__item")
-    )
-    for pk, started_at, division_code, outcome, item in rows:
+    for pk, started_at, division_code, outcome, item in _OTHER_VISITS.rows(inspection.household_id, inspection.pk):
         visits[pk] = (started_at, division_code, outcome)
         if item in RECOVERED_ITEMS:
             recovered.add(pk)
@@ -127,6 +175,23 @@ def _household_facts(inspection: Inspection, code: str) -> dict:
     return facts
 
 
+@functools.cache
+def _upsert(model, period_field: str, grown: frozenset[str], vendor: str) -> tuple[list[str], str]:
+    """The columns and the statement that add to a rollup row (`_add`): the same text for every visit that
+    grows the same counts, so made once."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [f.column for f in model._meta.concrete_fields if f.column not in ("id", "code", period_field)]
+    quoted = [connection.ops.quote_name(c) for c in columns]
+    pairs = zip(columns, quoted, strict=True)
+    increments = ", ".join(f"{q} = {table}.{q} + EXCLUDED.{q}" for c, q in pairs if c in grown)
+    sql = (
+        f"INSERT INTO {table} (code, {connection.ops.quote_name(period_field)}, {', '.join(quoted)}) "
+        f"VALUES (%s, %s, {', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (code, {connection.ops.quote_name(period_field)}) DO UPDATE SET {increments}"
+    )
+    return columns, sql
+
+
 def _add(batch: Batch, model, period_field: str, code: str, key: datetime.date, deltas: dict) -> None:
     """Add `deltas` to the row (code, key). Growth is one upsert, so the first visit of a day in a community
     creates the row however many phones submit at once; the row lock it takes serialises the additions,
@@ -138,18 +203,8 @@ def _add(batch: Batch, model, period_field: str, code: str, key: datetime.date, 
     # touch one row twice.
     assert not (grow and shrink), deltas
     if grow:
-        table = connection.ops.quote_name(model._meta.db_table)
-        columns = [f.column for f in model._meta.concrete_fields if f.column not in ("id", "code", period_field)]
-        values = [grow.get(column, 0) for column in columns]
-        quoted = [connection.ops.quote_name(c) for c in columns]
-        grown = [q for c, q in zip(columns, quoted, strict=True) if c in grow]
-        increments = ", ".join(f"{q} = {table}.{q} + EXCLUDED.{q}" for q in grown)
-        sql = (
-            f"INSERT INTO {table} (code, {connection.ops.quote_name(period_field)}, {', '.join(quoted)}) "
-            f"VALUES (%s, %s, {', '.join(['%s'] * len(columns))}) "
-            f"ON CONFLICT (code, {connection.ops.quote_name(period_field)}) DO UPDATE SET {increments}"
-        )
-        batch.add(sql, [code, key, *values])
+        columns, sql = _upsert(model, period_field, frozenset(grow), connection.vendor)
+        batch.add(sql, [code, key, *(grow.get(column, 0) for column in columns)])
     if shrink:
         batch.update(
             model.objects.filter(code=code, **{period_field: key}),
@@ -158,7 +213,12 @@ def _add(batch: Batch, model, period_field: str, code: str, key: datetime.date, 
 
 
 def rollups_visit_changed(
-    inspection: Inspection, *, voided: bool = False, seizures: list[Seizure] | None = None, batch: Batch | None = None
+    inspection: Inspection,
+    *,
+    voided: bool = False,
+    seizures: list[Seizure] | None = None,
+    batch: Batch | None = None,
+    locked: dict | None = None,
 ) -> dict:
     """Add the visit just recorded (with its `seizures`, read when not given) to its community's rollups, or
     take a visit just voided away from them, inside that transaction, and move the household's "first visit"
@@ -171,19 +231,12 @@ def rollups_visit_changed(
     households only meet at the rollup rows, where additions commute.
 
     The rollup writes go into `batch` when given (the caller executes it), else they are executed here.
+    `locked` is what `household_lock` answered when the caller has locked the household already.
     Returns what the household's other visits say (`_household_facts`), with its coal status as locked and
     whether it has current bans (`banned`).
     """
     code = community_code(inspection.division_code)
-    # NO KEY UPDATE: visits being inserted for this household (their foreign key takes KEY SHARE) are not
-    # blocked by it, so two submissions that each inserted their visit before locking cannot deadlock.
-    status = (
-        Household.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk=inspection.household_id)
-        .annotate(banned=Exists(Ban.objects.filter(household=OuterRef("pk"), voided_at__isnull=True)))
-        .values("coal_status", "coal_status_at", "banned")
-        .get()
-    )
+    status = locked or household_lock(inspection.household_id)
     facts = {**_household_facts(inspection, code), **status}
     if not voided and inspection.voided_at is not None:
         return facts  # written already voided (tests, imports): it counts nowhere

@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coalgov.audit import audit_record, changes_between, snapshot
+from coalgov.audit import audit_event, audit_record, changes_between, snapshot
 from coalgov.dates import PLANNING_AHEAD, date_check
 from divisions.models import Division, Level
 from divisions.scoping import ensure_can_enter, grants
@@ -29,7 +29,7 @@ from households.models import Kind as HouseholdKind
 from .batch import Batch
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
 from .photos import CheckedPhoto, photos_attach
-from .rollups import rollups_visit_changed
+from .rollups import household_lock, rollups_visit_changed
 from .seasons import is_season
 from .signals import visit_recorded, visit_voided
 
@@ -206,7 +206,11 @@ def _inspection_record(
     ):
         raise ValidationError({"operation": _("Choose an operation of your unit.")})
 
+    # The household first: its row lock orders visits to it, and on PostgreSQL the same statement draws the
+    # visit's key, so the visit's row goes to the database with everything else below, in one statement.
+    locked = household_lock(household.pk, draw_visit_id=True)
     inspection = Inspection(
+        pk=locked["visit_id"],
         household=household,
         division_code=household.division_code,
         kind=kind,
@@ -222,12 +226,19 @@ def _inspection_record(
         client_uuid=client_uuid,
         recorded_by=actor,
     )
-    inspection.full_clean(exclude=["client_uuid", "household", "operation", "recorded_by"])
-    inspection.save()
-    # The visit's relations, its rollups and the household's coal status are written together, in one
-    # statement on PostgreSQL (inspections.batch): the visit is new, so there is nothing to compare as .set()
-    # would, and nothing here reads what another of these writes.
+    # Not validate_unique: its one unique field, client_uuid, is the database's to decide (a repeat is answered
+    # with the first record), and the key drawn above would be looked up as if it might be taken.
+    inspection.full_clean(exclude=["client_uuid", "household", "operation", "recorded_by"], validate_unique=False)
+    # The visit, its relations, its rollups, the household's coal status and the audit row are written together,
+    # in one statement on PostgreSQL (inspections.batch): the visit is new, so there is nothing to compare as
+    # .set() would, and nothing here reads what another of these writes. Elsewhere the visit is saved first
+    # (its key comes from the insert) and the rest follows one by one.
     batch = Batch()
+    if inspection.pk is None:
+        inspection.save()
+    else:
+        batch.insert([inspection], with_pk=True)
+        inspection._state.adding, inspection._state.db = False, connection.alias
     batch.insert([Inspection.inspectors.through(inspection=inspection, user=user) for user in {actor, *inspectors}])
     departments = sorted(set(departments), key=lambda d: (d.name, d.pk))  # as Department.Meta.ordering
     batch.insert([Inspection.departments.through(inspection=inspection, department=d) for d in departments])
@@ -244,25 +255,31 @@ def _inspection_record(
     ]
     batch.insert(taken)
     stored = photos_attach(actor=actor, subject=inspection, division_code=inspection.division_code, photos=photos)
-    facts = rollups_visit_changed(inspection, seizures=taken, batch=batch)
-    _coal_status_after_visit(household, inspection, facts, batch)
+    facts = rollups_visit_changed(inspection, seizures=taken, batch=batch, locked=locked)
+    late = _coal_status_after_visit(household, inspection, facts, batch)
+    batch.insert(
+        [
+            audit_event(
+                actor=actor,
+                action="inspection.recorded",
+                obj=inspection,
+                division_code=inspection.division_code,
+                changes={
+                    "kind": [None, kind],
+                    "outcome": [None, outcome],
+                    "started_at": [None, started_at.isoformat()],
+                    "seizures": [None, [f"{s.item} {s.quantity} {s.method}" for s in seizures]],
+                },
+            )
+        ]
+    )
     batch.execute()
+    if late:
+        household_visit_marks_refresh(household)  # reads the visit just written
     if inspection.found_coal and facts["banned"]:
         # A banned place found with coal again: the ban has rebounded (反弹).
         ban_rebounds_refresh(household)
     visit_recorded.send(sender=Inspection, actor=actor, inspection=inspection)
-    audit_record(
-        actor=actor,
-        action="inspection.recorded",
-        obj=inspection,
-        division_code=inspection.division_code,
-        changes={
-            "kind": [None, kind],
-            "outcome": [None, outcome],
-            "started_at": [None, started_at.isoformat()],
-            "seizures": [None, [f"{s.item} {s.quantity} {s.method}" for s in seizures]],
-        },
-    )
     # What the API answers with is what was just written: no queries to read it back.
     _prefetched(inspection, seizures=taken, photos=stored, departments=departments)
     return inspection
@@ -272,29 +289,31 @@ def _prefetched(record: models.Model, **related: list) -> None:
     """Fill `record`'s prefetch cache for the named relations with rows already in hand (in their order)."""
     cache = getattr(record, "_prefetched_objects_cache", {})
     for name, rows in related.items():
-        queryset = getattr(record, name).all()
+        # A bare queryset of the related model, as a prefetch leaves: the related manager's .all() would build
+        # the relation's filter, which costs more than the answer's other fields together.
+        queryset = models.QuerySet(model=record._meta.get_field(name).related_model)
         queryset._result_cache, queryset._prefetch_done = list(rows), True
         cache[name] = queryset
     record._prefetched_objects_cache = cache
 
 
-def _coal_status_after_visit(household: Household, inspection: Inspection, facts: dict, batch: Batch) -> None:
+def _coal_status_after_visit(household: Household, inspection: Inspection, facts: dict, batch: Batch) -> bool:
     """The household's coal status and last seen inside with a newly recorded visit, as
     household_visit_marks_refresh derives them.
 
     A visit later than every other visit that saw inside decides them alone: it is the last seen; coal found
     sets found since then; a clean visit after a finding clears it (since then); refused entry and nobody home
     change nothing. A visit entered late (backdated, or at the same moment as another) derives them again from
-    all. `facts` carries the status as read under the household's lock and its latest visit that saw inside.
+    all: True is returned, and the caller runs household_visit_marks_refresh once the visit is written.
+    `facts` carries the status as read under the household's lock and its latest visit that saw inside.
     The update joins the visit's other writes in `batch`: no statement of its own on PostgreSQL.
     """
     household.coal_status, household.coal_status_at = facts["coal_status"], facts["coal_status_at"]
     if inspection.outcome in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME):
-        return
+        return False
     latest = facts["latest_seen"]
     if latest is not None and inspection.started_at <= latest:
-        household_visit_marks_refresh(household)
-        return
+        return True
     status, since = household.coal_status, household.coal_status_at
     if inspection.found_coal:
         status, since = CoalStatus.FOUND, inspection.started_at
@@ -302,9 +321,15 @@ def _coal_status_after_visit(household: Household, inspection: Inspection, facts
         status, since = CoalStatus.CLEARED, inspection.started_at
     # Later than every other visit that saw inside: it is the last seen, whatever the row said (not read here).
     marks = {"coal_status": status, "coal_status_at": since, "last_seen_at": inspection.started_at}
-    batch.update(Household.objects.filter(pk=household.pk), **marks)
+    # Written as SQL of its own: the ORM took longer to compile this UPDATE than PostgreSQL takes to run it.
+    adapt = connection.ops.adapt_datetimefield_value
+    batch.add(
+        f"UPDATE {Household._meta.db_table} SET coal_status = %s, coal_status_at = %s, last_seen_at = %s WHERE id = %s",
+        [status, adapt(since), adapt(inspection.started_at), household.pk],
+    )
     for name, value in marks.items():
         setattr(household, name, value)
+    return False
 
 
 def _void(*, actor, record, reason: str, division: Division, action: str) -> None:
