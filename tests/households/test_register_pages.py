@@ -193,6 +193,22 @@ def test_a_deep_page_skips_the_pages_before_it_by_their_ids_alone(
 
     skipping = [q["sql"] for q in captured.captured_queries if "OFFSET" in q["sql"]]
     assert len(skipping) == 1
-    assert re.search(r'\(SELECT U0\."id"( AS "pk")? FROM "households_household" U0 .* OFFSET \d+\)', skipping[0]), skipping[0]
+    ids_only = r'\(SELECT U0\."id"( AS "pk")? FROM "households_household" U0 .* OFFSET \d+\)'
+    assert re.search(ids_only, skipping[0]), skipping[0]
     newest = expected([wulibao_other_community.code], {})
     assert [h.pk for h in shown.object_list] == newest[PER_PAGE : 2 * PER_PAGE]
+
+
+def test_the_page_lists_the_households_near_a_position_nearest_first(
+    client_as, household_in, wulibao_community, huaihelu_community
+):
+    """A list ordered by a computed value (the distance) reads its rows with that value: the nearest first."""
+    here = (34.75, 113.65)
+    second = household_in(wulibao_community, latitude="34.751000", longitude="113.650000")
+    first = household_in(wulibao_community, latitude="34.750200", longitude="113.650000")
+    household_in(wulibao_community, latitude="34.760000", longitude="113.650000")  # 1.1 km away
+    household_in(huaihelu_community, latitude="34.750100", longitude="113.650000")  # another subdistrict's
+
+    response = client_as("wulibao_inspector").get(reverse("households:list"), {"near": f"{here[0]},{here[1]}"})
+
+    assert [h.pk for h in response.context["object_list"]] == [first.pk, second.pk]
