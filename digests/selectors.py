@@ -48,7 +48,8 @@ def households_checked_week_so_far(division: Division, day: datetime.date) -> di
     after, week_end = local_bounds(day + datetime.timedelta(days=1), sunday)
     before = datetime.timedelta(days=(day - monday).days + 1)
     if day != sunday and min(week_end, timezone.now()) - after >= before:
-        return _checked(visits_by_unit(codes=codes, start=monday, end=day))  # counted from the visits
+        # Counted from the visits; households only (not the pieces taken away: a second pass over the visits).
+        return _checked(visits_by_unit(codes=codes, start=monday, end=day, briquettes=False))
     checked = _checked(visits_by_unit(codes=codes, start=monday, end=sunday))
     if day == sunday or after >= timezone.now():
         return checked
