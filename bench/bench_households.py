@@ -177,7 +177,9 @@ def empty_register() -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE households_household CASCADE")
     with connection.cursor() as cursor:  # the audit log is append-only for the app, not for a bench database
-        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE action = 'household.created'")
+        cursor.execute(
+            f"DELETE FROM {AuditEvent._meta.db_table} WHERE action IN ('household.created', 'household.imported')"
+        )
     RegisterCount.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE households_household")

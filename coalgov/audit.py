@@ -27,6 +27,7 @@ CHANGE_LABELS = {
     "rebounds": gettext_lazy("rebounds"),
     "level": gettext_lazy("level"),
     "download_file": gettext_lazy("File"),
+    "households_registered": gettext_lazy("households registered"),
     "username": gettext_lazy("Username"),
     "ip_address": gettext_lazy("Address"),
     "tokens": gettext_lazy("API tokens"),

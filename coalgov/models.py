@@ -17,6 +17,8 @@ ACTION_LABELS = {
     "household.created": _("registered"),
     "household.updated": _("changed"),
     "household.voided": _("voided"),
+    # One entry per import (households.imports), to which each household it registered refers.
+    "household.imported": _("registered by import"),
     "membership.created": _("unit and role assigned"),
     "membership.deactivated": _("unit and role ended"),
     "user.created": _("user created"),

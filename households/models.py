@@ -129,6 +129,21 @@ class Household(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The import that registered it: that import's one audit entry (households.imports), which the household's
+    # history shows as its registration (who, when, which file). Households registered otherwise, and by imports
+    # before there was one entry per import, have their own "created" entry instead. Neither indexed nor
+    # constrained: nothing looks households up by their import, and the audit log is append-only (its entries are
+    # never deleted), so a constraint would only check every row of a 300,000-row import once more.
+    import_event = models.ForeignKey(
+        "coalgov.AuditEvent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
     void_reason = models.TextField(_("reason for voiding"), blank=True, editable=False)
 

@@ -65,7 +65,11 @@ def _local_moment(value: str) -> str:
 
 
 def _history(household: Household, user) -> list[dict]:
-    """The household's audit events, readable; phone numbers masked for those who see them masked."""
+    """The household's audit events, readable; phone numbers masked for those who see them masked.
+
+    A household registered by an import has no entry of its own for it: the import's one entry (who, when, which
+    file) is its registration, shown with its file only (how many others the import registered, and where, is not
+    this household's history). Households registered otherwise, or by an import of before, have their own."""
     hide_phone = not sees_phone(user, household.division_code)
 
     def hide(field, value):
@@ -73,8 +77,16 @@ def _history(household: Household, user) -> list[dict]:
             return _local_moment(value)
         return mask_phone(value) if hide_phone and field == "phone" and value else value
 
-    events = AuditEvent.objects.for_object(household).select_related("actor")
-    return [{"event": event, "changes": readable_changes(Household, event.changes, hide=hide)} for event in events]
+    own = AuditEvent.objects.for_object(household)
+    if household.import_event_id is not None:
+        own = own | AuditEvent.objects.filter(pk=household.import_event_id)
+    history = []
+    for event in own.select_related("actor"):
+        changes = event.changes
+        if event.pk == household.import_event_id:
+            changes = {"download_file": changes.get("download_file", [None, ""])}
+        history.append({"event": event, "changes": readable_changes(Household, changes, hide=hide)})
+    return history
 
 
 def _households():

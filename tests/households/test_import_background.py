@@ -98,8 +98,10 @@ def test_a_large_file_is_stored_and_followed_on_its_own_page(
     assert (job.created, job.skipped, job.error_count, job.attempts) == (12, 0, 0, 1)
     assert Household.objects.count() == 12
     assert RegisterCount.objects.get(code=wulibao_community.code).households == 12
-    # Each household's history names the import: by whom, from which file.
-    assert AuditEvent.objects.filter(action="household.created", reason="从 住户.csv 导入").count() == 12
+    # The import is one audit entry (by whom, from which file), which each household's history shows.
+    event = AuditEvent.objects.get(action="household.imported", reason="从 住户.csv 导入")
+    assert event.changes["households_registered"] == [None, 12]
+    assert Household.objects.filter(import_event=event).count() == 12
     page = client.get(response.url).content.decode()
     assert "导入12户" in page and "住户.csv" in page
     assert client.get(reverse("households:import-job-status", args=[job.pk])).json() == {
@@ -224,7 +226,7 @@ def test_running_the_task_again_imports_nothing_more(tmp_path, people, wulibao_c
     job.refresh_from_db()
     assert (job.attempts, job.created) == (1, 8)
     assert Household.objects.count() == 8
-    assert AuditEvent.objects.filter(action="household.created").count() == 8
+    assert AuditEvent.objects.filter(action="household.imported").count() == 1
 
 
 def test_an_import_held_by_a_live_worker_is_left_alone_and_a_dead_workers_is_run_again(
@@ -363,4 +365,4 @@ def test_the_task_queued_twice_imports_once(start_worker, tmp_path, people, wuli
     job.refresh_from_db()
     assert (job.attempts, job.created) == (1, 8)
     assert Household.objects.count() == 8
-    assert AuditEvent.objects.filter(action="household.created").count() == 8
+    assert AuditEvent.objects.filter(action="household.imported").count() == 1
