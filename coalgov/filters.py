@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
 
+from coalgov.dates import PLANNING_AHEAD, date_validator
 from divisions.models import Division, Level
 
 ANY = _("Any")
@@ -59,6 +60,19 @@ def visible_units(request):
     )
 
 
+class BoundedDates:
+    """Filter form mixin: a date filter's day, or either end of a date range, lies between the campaign's start
+    and a year ahead, or that parameter is refused with the project's one message for it. Year 1 or 9999 in a
+    link is a slip; read as given it listed nothing, or overflowed on its way to UTC."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            for day in getattr(field, "fields", None) or (field,):
+                if isinstance(day, forms.DateField):
+                    day.validators.append(date_validator(ahead=PLANNING_AHEAD))
+
+
 class UnitFilterSet(django_filters.FilterSet):
     """Base of the FilterSets of records that carry a `division_code`: `?division=CODE` keeps that unit's
     subtree. The choices are the units the user can see; another code is a validation error."""
@@ -72,6 +86,10 @@ class UnitFilterSet(django_filters.FilterSet):
         method="filter_division",
         widget=UnitSelect,
     )
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        return type(form.__name__, (BoundedDates, form), {})
 
     def filter_division(self, queryset, name, value):
         # A unit with nothing below it (a community without grids, most of them) is its code alone: equality

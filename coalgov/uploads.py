@@ -12,8 +12,10 @@ check for every request under any WSGI server (gunicorn, runserver), and it stre
 beyond what Django's parsers already do.
 
 A phone may also say what it attached (`photo_count`, `seizure_count`); `DeclaredCounts` refuses a
-submission whose parts do not match. Both refusals are a 400 with `code` "incomplete_upload", which the
-phone page takes as "keep the entry and send it again"; nothing is stored.
+submission whose parts do not match. A cut body, or fewer parts than declared, is a 400 with `code`
+"incomplete_upload", which the phone page takes as "keep the entry and send it again"; more parts than
+declared, or counts in a JSON body, is a field error the phone shows (sending it again would not help).
+Nothing is stored either way.
 """
 
 import logging
@@ -23,7 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ErrorDetail
 
 from .middleware import is_api
 
@@ -124,6 +126,15 @@ def incomplete_response(request) -> HttpResponse:
     return HttpResponse(str(MESSAGE), status=400, content_type="text/plain; charset=utf-8")
 
 
+LENGTH_REQUIRED = gettext_lazy("The request has no Content-Length (a chunked body). Nothing was stored.")
+
+
+def length_required_response(request) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"code": "length_required", "detail": str(LENGTH_REQUIRED)}, status=411)
+    return HttpResponse(str(LENGTH_REQUIRED), status=411, content_type="text/plain; charset=utf-8")
+
+
 class CompleteUploadMiddleware:
     """Reads every request body through `CompleteBody`; an incomplete one is answered 400 incomplete_upload.
 
@@ -137,6 +148,13 @@ class CompleteUploadMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not request.META.get(
+            "CONTENT_LENGTH"
+        ):
+            # Django reads a body by its Content-Length alone: a chunked one would be read as empty and a
+            # visit stored without its fields. Behind nginx (docker-compose) the proxy buffers it and sends
+            # the length; talking to gunicorn directly, the client is asked to send it.
+            return length_required_response(request)
         body = None
         stream = getattr(request, "_stream", None)
         limit = _content_length(request)
@@ -166,25 +184,42 @@ def _content_length(request) -> int:
 class DeclaredCounts:
     """Serializer mixin: `photo_count` and `seizure_count`, when sent, must match what arrived.
 
-    The phone says how many photos it attached and how many seizure rows `seizures` holds; a body that
-    parsed but lost parts (a proxy, a client bug) is refused as incomplete rather than stored short.
+    The phone says how many photos it attached and how many seizure rows `seizures` holds. Fewer parts in a
+    multipart body than it declared means parts were lost on the way (a proxy, a cut the body check could not
+    see): refused as incomplete, and the phone sends it again. Anything else that does not match — more than
+    declared, or counts in a JSON body, which cannot lose parts and cannot carry photos — is the client's
+    mistake, which sending again would only repeat: a field error, which the phone shows and does not retry.
     The serializer declares the fields it takes; both are optional, for clients that do not send them.
     """
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        photo_count = attrs.pop("photo_count", None)
-        seizure_count = attrs.pop("seizure_count", None)
-        if photo_count is not None and photo_count != len(self._photos_received()):
-            raise IncompleteUploadError()
-        if seizure_count is not None and seizure_count != len(attrs.get("seizures") or []):
-            raise IncompleteUploadError()
+        multipart = hasattr(self.initial_data, "getlist")
+        declared = {"photo_count": attrs.pop("photo_count", None), "seizure_count": attrs.pop("seizure_count", None)}
+        arrived = {"photo_count": len(self._photos_received()), "seizure_count": len(attrs.get("seizures") or [])}
+        errors = {}
+        for field, count in declared.items():
+            if count is None or count == arrived[field]:
+                continue
+            if multipart and arrived[field] < count:
+                raise IncompleteUploadError()
+            if field == "photo_count" and not multipart:
+                message = NO_PHOTOS_IN_JSON
+            else:
+                message = COUNT_MISMATCH % {"declared": count, "arrived": arrived[field]}
+            errors[field] = ErrorDetail(str(message), code="count_mismatch")
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
     def _photos_received(self):
         data = self.initial_data
         files = data.getlist("photos") if hasattr(data, "getlist") else []
         return [f for f in files if isinstance(f, UploadedFile)]
+
+
+COUNT_MISMATCH = gettext_lazy("%(declared)s declared, but %(arrived)s sent: the count does not match what was sent.")
+NO_PHOTOS_IN_JSON = gettext_lazy("Photos can only be sent in a multipart/form-data body; this JSON body carries none.")
 
 
 def photo_count_field():
@@ -196,10 +231,12 @@ def seizure_count_field():
 
 
 PHOTO_COUNT_HELP = gettext_lazy(
-    "Number of files sent as `photos`. Optional; when sent and different from what arrived, the submission is "
-    "refused with 400 and code `incomplete_upload`, and nothing is stored."
+    "Number of files sent as `photos`. Optional; when fewer arrived, the submission is refused with 400 and code "
+    "`incomplete_upload` (send it again); when more arrived, or in a JSON body, with a field error. Nothing is "
+    "stored either way."
 )
 SEIZURE_COUNT_HELP = gettext_lazy(
-    "Number of rows in `seizures`. Optional; when sent and different from what arrived, the submission is "
-    "refused with 400 and code `incomplete_upload`, and nothing is stored."
+    "Number of rows in `seizures`. Optional; in a multipart body with fewer rows, the submission is refused with "
+    "400 and code `incomplete_upload` (send it again); otherwise a mismatch is a field error. Nothing is stored "
+    "either way."
 )

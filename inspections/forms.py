@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -30,7 +31,7 @@ from .models import (
 )
 from .photos import photos_check
 from .seasons import heating_season, is_season
-from .services import BAN_PLACES, SeizureInput
+from .services import BAN_PLACES, SeizureInput, is_night
 
 User = get_user_model()
 
@@ -118,6 +119,12 @@ class FieldworkForm(ServiceValidatedForm):
 
 class InspectionForm(FieldworkForm):
     photos = PhotosField()
+    # A 夜查 entered for a moment outside the night window is stored as a visit not at night, which the
+    # ranking and the digest do not count as a night check. The form says so before it saves, and saves
+    # only once the clerk has ticked this (the phone page says the same as the moment is chosen).
+    not_night_ok = forms.BooleanField(
+        required=False, label=_("Save it anyway; I know it will not count as a night check")
+    )
 
     class Meta:
         model = Inspection
@@ -140,6 +147,30 @@ class InspectionForm(FieldworkForm):
         )
         self.fields["departments"].queryset = Department.objects.filter(is_active=True)
         self.fields["departments"].required = False
+        self.asks_not_night_ok = bool(self.data.get(self.add_prefix("not_night_ok")))
+
+    def clean(self):
+        data = super().clean()
+        started_at = data.get("started_at")
+        if (
+            data.get("kind") == Inspection.Kind.NIGHT_CHECK
+            and started_at
+            and not is_night(started_at)
+            and not data.get("not_night_ok")
+        ):
+            self.asks_not_night_ok = True
+            self.add_error("started_at", not_night_message(started_at))
+        return data
+
+
+def not_night_message(moment) -> str:
+    return _(
+        "%(time)s is outside the night window (%(start)s–%(end)s): this visit will not count as a night check."
+    ) % {
+        "time": timezone.localtime(moment).strftime("%H:%M"),
+        "start": settings.NIGHT_START,
+        "end": settings.NIGHT_END,
+    }
 
 
 class SeizureForm(forms.Form):

@@ -44,13 +44,17 @@ PARTS = [
     Part("rebound", _("Ban rebounded"), _("A banned place found with coal again, not checked clean since.")),
     Part(
         "recheck",
-        _("回头看 due"),
+        _("Follow-up check (回头看) due"),
         _("A case's re-check is due by tonight, or a banned place has not been visited for the stale days."),
     ),
     Part("open_case", _("Open case"), _("A case about the place is not closed yet.")),
     Part("tip_off", _("Tip-off"), _("A public tip-off about the place is not closed yet.")),
     Part("stale", _("Not visited lately"), _("Never visited, or not visited for the stale days.")),
-    Part("courtyard", _("无主管 / 无双气"), _("No property management, or neither gas nor central heating.")),
+    Part(
+        "courtyard",
+        _("No property management / neither gas nor central heating"),
+        _("No property management, or neither gas nor central heating."),
+    ),
     Part("street_shop", _("Street shop"), _("A shop along the street.")),
     Part(
         "priority_zone",

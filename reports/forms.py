@@ -2,8 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.dates import PLANNING_AHEAD
 from divisions.models import Division, Level
-from inspections.forms import date_widget
+from inspections.forms import bound_dates, date_widget
 
 from .ledgers import check_request
 from .models import LedgerExport
@@ -14,6 +15,10 @@ class PeriodForm(forms.Form):
 
     start = forms.DateField(label=_("From"), required=False, widget=date_widget())
     end = forms.DateField(label=_("To"), required=False, widget=date_widget())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_dates(self, "start", "end", ahead=PLANNING_AHEAD)  # year 1 or 9999 is a slip, said as such
 
     def clean(self):
         cleaned = super().clean()

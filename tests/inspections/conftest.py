@@ -73,7 +73,9 @@ def visit_post():
     """POST data for the "record a visit" page: visit_post(household, seizures=[("briquette", "50", "confiscated")])."""
 
     def make(household, *, seizures=(), started_at=None, **fields):
-        started_at = started_at or timezone.localtime() - datetime.timedelta(hours=1)
+        # Last night by default: the form asks before it saves a 夜查 at a moment outside the night window.
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        started_at = started_at or timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(0, 20)))
         data = {
             "household": household.pk,
             "kind": "night_check",

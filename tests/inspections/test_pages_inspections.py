@@ -422,3 +422,43 @@ def test_a_filter_that_cannot_be_read_is_shown_with_its_error_not_as_an_empty_li
     # A good filter still shows its count and no error.
     page = client_as("qu_admin").get("/fieldwork/inspections/?is_night=false").content.decode()
     assert 'data-testid="result-count"' in page and 'data-testid="filter-errors"' not in page
+
+
+def test_a_night_check_at_midday_is_not_saved_until_the_clerk_confirms_it_will_not_count(
+    client_as, wulibao_household, visit_post, last_night
+):
+    client = client_as("wulibao_inspector")
+    data = visit_post(wulibao_household, started_at=last_night + datetime.timedelta(hours=12))
+
+    asked = client.post(CREATE, data)
+
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert not Inspection.objects.exists()
+    assert "12:20" in page and "不会计为夜查" in page
+    assert 'data-testid="not-night-ok"' in page
+
+    saved = client.post(CREATE, {**data, "not_night_ok": "on"})
+
+    inspection = Inspection.objects.get()
+    assert saved.status_code == 302
+    assert inspection.kind == "night_check" and not inspection.is_night
+    detail = client.get(inspection.get_absolute_url()).content.decode()
+    assert 'data-testid="not-night-badge"' in detail and 'data-testid="night-badge"' not in detail
+
+
+def test_a_night_check_at_night_or_a_daytime_visit_of_another_kind_is_saved_without_asking(
+    client_as, wulibao_household, visit_post, last_night
+):
+    client = client_as("wulibao_inspector")
+
+    at_night = client.post(CREATE, visit_post(wulibao_household, outcome="no_coal", started_at=last_night))
+    by_day = client.post(
+        CREATE,
+        visit_post(
+            wulibao_household, outcome="no_coal", kind="recheck", started_at=last_night + datetime.timedelta(hours=12)
+        ),
+    )
+
+    assert at_night.status_code == 302 and by_day.status_code == 302
+    assert Inspection.objects.count() == 2

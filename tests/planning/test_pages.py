@@ -241,3 +241,19 @@ def test_the_team_pickers_offer_only_people_who_work_in_the_plans_unit(client_as
     assert str(people["huaihelu_inspector"].pk) not in offered
     response = operation_post(client_as("wulibao_admin"), team_1=[people["huaihelu_inspector"].pk])
     assert response.status_code == 200 and not NightOperation.objects.exists()
+
+
+def test_the_plan_speaks_english_with_english_dates_and_reasons(client_as, places):
+    from django.utils import translation
+
+    client = client_as("wulibao_inspector")
+    try:
+        client.post("/i18n/setlang/", {"language": "en", "next": "/plan/"})
+        html = client.get("/plan/").content.decode()
+    finally:
+        translation.activate("zh-hans")  # the request left English active in this thread
+
+    assert "Where to check tonight" in html and "night of " in html
+    assert "年" not in html and "日夜" not in html
+    assert "回头看到期" not in html and "无主管" not in html
+    assert "Not visited lately" in html

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from households.imports import HEADERS, households_import
 
@@ -23,27 +24,35 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check the file and write nothing.")
 
     def handle(self, *args, **options):
+        # Said in the site's language (Chinese), like the rows' own errors the import gives.
         path = Path(options["path"])
         if not path.is_file():
-            raise CommandError(f"No file {path}.")
+            raise CommandError(_("No file %(path)s.") % {"path": path})
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
-            raise CommandError(f"No user {options['user']}.")
+            raise CommandError(_("No user %(user)s.") % {"user": options["user"]})
+        dry_run = options["dry_run"]
         try:
-            result = households_import(actor=user, path=path, dry_run=options["dry_run"])
+            result = households_import(actor=user, path=path, dry_run=dry_run)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         for error in result.errors:
             self.stderr.write(error)
         if result.error_count:
             raise CommandError(
-                f"{result.error_count} of {result.rows} rows are wrong (the first {len(result.errors)} listed above); "
-                "nothing was registered."
+                _("%(wrong)s of %(rows)s rows are wrong (the first %(listed)s listed above); nothing was registered.")
+                % {"wrong": result.error_count, "rows": result.rows, "listed": len(result.errors)}
             )
-        verb = "would register" if options["dry_run"] else "registered"
-        self.stdout.write(
-            f"{result.rows} rows: {verb} {result.created}, {result.skipped} already registered (skipped)."
-        )
+        counts = {"rows": result.rows, "created": result.created, "skipped": result.skipped}
+        if dry_run:
+            self.stdout.write(_("%(rows)s rows: would register %(created)s, %(skipped)s already registered.") % counts)
+        else:
+            self.stdout.write(_("%(rows)s rows: registered %(created)s, %(skipped)s already registered.") % counts)
         if result.preview:  # a file with 编号: rows that change registered households (no preview here: --dry-run)
-            change, void = ("would change", "would void") if options["dry_run"] else ("changed", "voided")
-            self.stdout.write(f"{change} {result.updated}, {void} {result.voided}, {result.unchanged} unchanged.")
+            counts = {"updated": result.updated, "voided": result.voided, "unchanged": result.unchanged}
+            if dry_run:
+                self.stdout.write(
+                    _("Would change %(updated)s, would void %(voided)s, %(unchanged)s unchanged.") % counts
+                )
+            else:
+                self.stdout.write(_("Changed %(updated)s, voided %(voided)s, %(unchanged)s unchanged.") % counts)

@@ -36,7 +36,7 @@ DEMO_USERS = [
     ("qu_leader", "督导组 李组长", "410103", Role.DISTRICT_LEADER),
     ("wulibao_admin", "五里堡街道 张主任", "410103006", Role.SUBDISTRICT_ADMIN),
     ("wulibao_inspector", "五里堡街道 赵队员", "410103006", Role.INSPECTOR),
-    ("wulibao_worker", "五里堡社区工作者 刘", None, Role.COMMUNITY_WORKER),
+    ("wulibao_worker", "建新南街社区 刘社工", None, Role.COMMUNITY_WORKER),
     ("huaihelu_inspector", "淮河路街道 陈队员", "410103001", Role.INSPECTOR),
 ]
 

@@ -1,0 +1,53 @@
+"""A date in a filter or a report's period is bounded like every date a person enters: year 1 or 9999 in a
+link is refused with the project's one message for it, on the field, instead of an empty list or a report of
+all time that looks like an answer."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+TOO_EARLY = "日期过早"
+TOO_LATE = "超出了可计划的范围"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/fieldwork/inspections/?date_after=0001-01-01", TOO_EARLY),
+        ("/fieldwork/inspections/?date_before=9999-12-31", TOO_LATE),
+        ("/fieldwork/bans/?date_after=0001-01-01", TOO_EARLY),
+        ("/cases/?deadline_before=9999-12-31", TOO_LATE),
+        ("/audit/?at_after=0001-01-01", TOO_EARLY),
+        ("/units/410103006/?start=0001-01-01", TOO_EARLY),
+        ("/units/410103006/?end=9999-12-31", TOO_LATE),
+    ],
+)
+def test_a_far_off_date_in_a_list_filter_or_a_period_is_shown_as_wrong(client_as, url, message):
+    response = client_as("qu_admin").get(url)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    # Lists say their filter is wrong above the list and list nothing; a period is marked on its field.
+    assert 'data-testid="result-count"' not in page or "is-invalid" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/inspections/?date_after=0001-01-01",
+        "/api/v1/cases/?deadline_before=9999-12-31",
+    ],
+)
+def test_the_api_refuses_a_far_off_filter_date_with_a_field_error(api_as, url):
+    response = api_as("qu_admin").get(url)
+
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    assert any("请检查" in message for messages in errors.values() for message in messages), errors
+
+
+def test_a_date_within_the_bounds_filters_as_before(client_as):
+    page = client_as("qu_admin").get("/fieldwork/inspections/?date_after=2024-11-15").content.decode()
+
+    assert TOO_EARLY not in page and 'data-testid="filter-errors"' not in page
