@@ -308,6 +308,19 @@ def assert_incomplete(response):
     assert "请重新发送" in body["detail"]
 
 
+def counted_visit(household, jpeg, *, photos: int, seizures: int, **declared) -> dict:
+    """A visit's multipart fields with `photos` photos, `seizures` seizure rows and the counts `declared`."""
+    return {
+        "client_uuid": str(uuid.uuid4()),
+        "household": household.pk,
+        "kind": "night_check",
+        "outcome": "loose_coal",
+        "seizures": json.dumps([{"item": "briquette", "quantity": "50", "method": "confiscated"}][:seizures]),
+        "photos": [jpeg(f"{i}.jpg") for i in range(photos)],
+        **declared,
+    }
+
+
 @pytest.mark.parametrize(
     ("declared", "photos", "seizures"),
     [
@@ -320,15 +333,7 @@ def assert_incomplete(response):
 def test_a_visit_whose_declared_photos_or_seizures_did_not_all_arrive_is_refused(
     api_as, wulibao_household, jpeg, declared, photos, seizures
 ):
-    payload = {
-        "client_uuid": str(uuid.uuid4()),
-        "household": wulibao_household.pk,
-        "kind": "night_check",
-        "outcome": "loose_coal",
-        "seizures": json.dumps([{"item": "briquette", "quantity": "50", "method": "confiscated"}][:seizures]),
-        "photos": [jpeg(f"{i}.jpg") for i in range(photos)],
-        **declared,
-    }
+    payload = counted_visit(wulibao_household, jpeg, photos=photos, seizures=seizures, **declared)
 
     response = api_as("wulibao_inspector").post("/api/v1/inspections/", payload, format="multipart")
 
@@ -350,15 +355,7 @@ def test_more_parts_than_declared_is_the_clients_mistake_shown_not_retried(
 ):
     # A cut can only lose parts: more than declared is a client's bug, which sending again would repeat.
     # The phone retries only "incomplete_upload"; a field error it shows to the inspector.
-    payload = {
-        "client_uuid": str(uuid.uuid4()),
-        "household": wulibao_household.pk,
-        "kind": "night_check",
-        "outcome": "loose_coal",
-        "seizures": json.dumps([{"item": "briquette", "quantity": "50", "method": "confiscated"}][:seizures]),
-        "photos": [jpeg(f"{i}.jpg") for i in range(photos)],
-        **declared,
-    }
+    payload = counted_visit(wulibao_household, jpeg, photos=photos, seizures=seizures, **declared)
 
     response = api_as("wulibao_inspector").post("/api/v1/inspections/", payload, format="multipart")
 
