@@ -2,8 +2,8 @@
 
 from django.db import connection
 
-# Namespaces (the first key of pg_advisory_xact_lock), one per kind of derived data.
-VISIT_ROLLUPS = 7310
+# Namespaces (the first key of pg_advisory_xact_lock), one per kind of derived data. 7310 held a visit's
+# rollups until they became additions under the household's row lock (docs/rollups.md): not to be reused.
 REGISTER_COUNTS = 7311
 
 
