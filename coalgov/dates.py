@@ -26,11 +26,13 @@ def date_check(
     *,
     field: str | None = None,
     ahead: datetime.timedelta | None = None,
+    asked: bool = False,
 ) -> None:
     """Refuse a date (or moment) a person entered before EARLIEST, or in the future (beyond `ahead` if given).
 
     With `field` the error is keyed by it (for services, so the page and the API show it on that field);
-    without, it is a plain message (for a form's clean_<field> or a field validator).
+    without, it is a plain message (for a form's clean_<field> or a field validator). `asked`: a date a report
+    or a filter is asked for, not one being planned, is said to be too far ahead rather than beyond planning.
     """
     if value is None:
         return
@@ -47,11 +49,12 @@ def date_check(
     else:
         too_early, too_late = value < EARLIEST, value > last_day
     if too_late:
-        message = (
-            _("This date is in the future.")
-            if ahead is None
-            else _("Check the date: it lies beyond what can be planned.")
-        )
+        if ahead is None:
+            message = _("This date is in the future.")
+        elif asked:
+            message = _("This date is too far ahead.")
+        else:
+            message = _("Check the date: it lies beyond what can be planned.")
     elif too_early:
         message = _("This date is too far in the past.")
     else:
@@ -60,11 +63,11 @@ def date_check(
     raise ValidationError({field: error}) if field else error
 
 
-def date_validator(*, ahead: datetime.timedelta | None = None):
+def date_validator(*, ahead: datetime.timedelta | None = None, asked: bool = False):
     """`date_check` as a field validator: forms and DRF serializers both take it in `validators=[...]`."""
 
     def validate(value):
-        date_check(value, ahead=ahead)
+        date_check(value, ahead=ahead, asked=asked)
 
     return validate
 

@@ -70,7 +70,7 @@ class BoundedDates:
         for field in self.fields.values():
             for day in getattr(field, "fields", None) or (field,):
                 if isinstance(day, forms.DateField):
-                    day.validators.append(date_validator(ahead=PLANNING_AHEAD))
+                    day.validators.append(date_validator(ahead=PLANNING_AHEAD, asked=True))
 
 
 class UnitFilterSet(django_filters.FilterSet):

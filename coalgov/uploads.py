@@ -187,14 +187,15 @@ class DeclaredCounts:
     The phone says how many photos it attached and how many seizure rows `seizures` holds. Fewer parts in a
     multipart body than it declared means parts were lost on the way (a proxy, a cut the body check could not
     see): refused as incomplete, and the phone sends it again. Anything else that does not match — more than
-    declared, or counts in a JSON body, which cannot lose parts and cannot carry photos — is the client's
+    declared, or counts in a JSON or form-encoded body, which cannot carry photos — is the client's
     mistake, which sending again would only repeat: a field error, which the phone shows and does not retry.
     The serializer declares the fields it takes; both are optional, for clients that do not send them.
     """
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        multipart = hasattr(self.initial_data, "getlist")
+        request = self.context["request"]  # its body's type: only a multipart body can lose parts on the way
+        multipart = request.content_type.startswith("multipart/form-data")
         declared = {"photo_count": attrs.pop("photo_count", None), "seizure_count": attrs.pop("seizure_count", None)}
         arrived = {"photo_count": len(self._photos_received()), "seizure_count": len(attrs.get("seizures") or [])}
         errors = {}
@@ -204,7 +205,7 @@ class DeclaredCounts:
             if multipart and arrived[field] < count:
                 raise IncompleteUploadError()
             if field == "photo_count" and not multipart:
-                message = NO_PHOTOS_IN_JSON
+                message = NO_PHOTOS_WITHOUT_MULTIPART
             else:
                 message = COUNT_MISMATCH % {"declared": count, "arrived": arrived[field]}
             errors[field] = ErrorDetail(str(message), code="count_mismatch")
@@ -219,7 +220,9 @@ class DeclaredCounts:
 
 
 COUNT_MISMATCH = gettext_lazy("%(declared)s declared, but %(arrived)s sent: the count does not match what was sent.")
-NO_PHOTOS_IN_JSON = gettext_lazy("Photos can only be sent in a multipart/form-data body; this JSON body carries none.")
+NO_PHOTOS_WITHOUT_MULTIPART = gettext_lazy(
+    "Photos can only be sent in a multipart/form-data body; this body carries none."
+)
 
 
 def photo_count_field():

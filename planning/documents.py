@@ -8,13 +8,15 @@ the official documents and carried at night, so it is laid out by the same build
 import copy
 import re
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from coalgov.downloads import file_name_part
-from coalgov.official_docx import TABLE_SIZE, TEXT_WIDTH_MM, Column, OfficialDocument, chinese_date, table_text_mm
+from coalgov.official_docx import TABLE_SIZE, TEXT_WIDTH_MM, Column, OfficialDocument, table_text_mm
 
 from .selectors import PART_LABELS
 
@@ -48,13 +50,15 @@ def _columns(rows: list[tuple]) -> list[Column]:
 
 def tonight_filename(unit, night) -> str:
     """夜查计划_五里堡街道_2026-12-02.docx, named like the ledgers (台账_五里堡街道_….xlsx)."""
-    return f"夜查计划_{file_name_part(unit.name) or unit.code}_{night:%Y-%m-%d}.docx"
+    prefix = pgettext("file name", "night-check-plan")
+    return f"{prefix}_{file_name_part(unit.name) or unit.code}_{night:%Y-%m-%d}.docx"
 
 
 def plan_filename(night_plan) -> str:
     """夜查行动_五里堡街道_2026-12-02_17.docx: the operation's number, as a unit may plan two for one night."""
     unit = night_plan.division
-    return f"夜查行动_{file_name_part(unit.name) or unit.code}_{night_plan.date:%Y-%m-%d}_{night_plan.pk}.docx"
+    prefix = pgettext("file name", "night-check-operation")
+    return f"{prefix}_{file_name_part(unit.name) or unit.code}_{night_plan.date:%Y-%m-%d}_{night_plan.pk}.docx"
 
 
 def _document(title: str, subtitle: str) -> OfficialDocument:
@@ -122,7 +126,7 @@ def tonight_docx(context: dict) -> bytes:
     document = _document(
         _("%(unit)s night-check plan") % {"unit": context["unit"].name},
         _("Night of %(date)s · %(count)s places")
-        % {"date": chinese_date(context["night"]), "count": context["suggested"]},
+        % {"date": date_format(context["night"], "DATE_FORMAT"), "count": context["suggested"]},
     )
     sections = [
         (
@@ -149,7 +153,8 @@ def tonight_docx(context: dict) -> bytes:
             document.page_break()  # each team leader is handed their own sheets
         _team_heading(document, team)
         for estate, rows in estates:
-            _heading(document.paragraph(f"{_group_name(estate)}（{estate.count}）", align="left", bold=True))
+            group = _("%(group)s (%(count)s)") % {"group": _group_name(estate), "count": estate.count}
+            _heading(document.paragraph(group, align="left", bold=True))
             _table(document, columns, rows)
     return document.bytes()
 
@@ -162,7 +167,7 @@ def plan_docx(context: dict) -> bytes:
         _("%(unit)s · night of %(date)s · %(covered)s of %(total)s doors checked")
         % {
             "unit": night_plan.division.name,
-            "date": chinese_date(night_plan.date),
+            "date": date_format(night_plan.date, "DATE_FORMAT"),
             "covered": context["covered"],
             "total": context["total"],
         },

@@ -38,7 +38,9 @@ class OperationForm(forms.Form):
     """Turn the plan into a night-check operation: its title, who leads it, and who walks with each team."""
 
     title = forms.CharField(label=_("Title"), max_length=100)
-    leader = forms.CharField(label=_("Led by"), max_length=100, help_text=_("e.g. 区委书记、区长"))
+    leader = forms.CharField(
+        label=_("Led by"), max_length=100, help_text=_("e.g. the district Party secretary and the district head")
+    )
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, unit: Division, teams: int, **kwargs):

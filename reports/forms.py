@@ -2,9 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.dates import PLANNING_AHEAD
+from coalgov.dates import PLANNING_AHEAD, date_validator
 from divisions.models import Division, Level
-from inspections.forms import bound_dates, date_widget
+from inspections.forms import date_widget
 
 from .ledgers import check_request
 from .models import LedgerExport
@@ -18,7 +18,8 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        bound_dates(self, "start", "end", ahead=PLANNING_AHEAD)  # year 1 or 9999 is a slip, said as such
+        for name in ("start", "end"):  # year 1 or 9999 is a slip, said as such
+            self.fields[name].validators.append(date_validator(ahead=PLANNING_AHEAD, asked=True))
 
     def clean(self):
         cleaned = super().clean()

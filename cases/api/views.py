@@ -52,7 +52,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def _step(self, run, serializer_class=NoteSerializer):
         case = self.get_object()
-        payload = serializer_class(data=self.request.data)
+        payload = serializer_class(data=self.request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         case = run(case, payload.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)

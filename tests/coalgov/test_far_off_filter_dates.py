@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 TOO_EARLY = "日期过早"
-TOO_LATE = "超出了可计划的范围"
+TOO_LATE = "日期过晚"
 
 
 @pytest.mark.parametrize(
@@ -28,8 +28,12 @@ def test_a_far_off_date_in_a_list_filter_or_a_period_is_shown_as_wrong(client_as
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page
-    # Lists say their filter is wrong above the list and list nothing; a period is marked on its field.
-    assert 'data-testid="result-count"' not in page or "is-invalid" in page
+    # Lists say their filter is wrong above the list and list nothing; a period is marked on its field, and the
+    # page says its figures are then the whole history's.
+    if url.startswith("/units/"):
+        assert "is-invalid" in page and "下面的数字是全部时间的" in page
+    elif url.startswith("/fieldwork/"):
+        assert 'data-testid="filter-errors"' in page and 'data-testid="result-count"' not in page
 
 
 @pytest.mark.parametrize(

@@ -187,6 +187,7 @@ def test_the_command_lists_errors_and_refuses(tmp_path, people, huaihelu_communi
     for argv, message in (
         (["no-such.csv", "--user", "qu_admin"], "找不到文件"),
         ([str(path), "--user", "x"], "没有用户"),
+        ([str(path), "--user", "qu_leader"], "qu_leader 无权登记住户"),  # a leader reads; the page refuses too
     ):
         with pytest.raises(CommandError, match=message):
             call_command("import_households", *argv, stdout=io.StringIO())

@@ -11,6 +11,7 @@ import json
 import socket
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -391,6 +392,27 @@ def test_counts_in_a_json_body_are_checked_as_the_clients_mistake_not_a_cut(api_
 
     matching = {**payload, "photo_count": 0, "seizure_count": 1}
     assert api_as("wulibao_inspector").post("/api/v1/inspections/", matching, format="json").status_code == 201
+
+
+def test_a_photo_count_in_a_form_encoded_body_is_the_clients_mistake_not_a_cut(api_as, wulibao_household):
+    body = urlencode(
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "household": wulibao_household.pk,
+            "kind": "night_check",
+            "outcome": "no_coal",
+            "photo_count": 1,
+        }
+    )
+
+    response = api_as("wulibao_inspector").post(
+        "/api/v1/inspections/", body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json().get("code") != "incomplete_upload"
+    assert "multipart/form-data" in response.json()["photo_count"][0]
+    assert not Inspection.objects.exists()
 
 
 def test_a_visit_whose_declared_counts_match_is_stored_whole(api_as, wulibao_household, jpeg):

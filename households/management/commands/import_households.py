@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from divisions.scoping import may_enter_somewhere
 from households.imports import HEADERS, households_import
 
 
@@ -31,6 +32,9 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(_("No user %(user)s.") % {"user": options["user"]})
+        if not may_enter_somewhere(user, "household"):
+            # As the import page refuses them, not row by row as if each row lay outside their jurisdiction.
+            raise CommandError(_("%(user)s may not register households.") % {"user": user.get_username()})
         dry_run = options["dry_run"]
         try:
             result = households_import(actor=user, path=path, dry_run=dry_run)
