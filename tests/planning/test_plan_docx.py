@@ -82,3 +82,21 @@ def test_a_plan_refused_to_someone_else_records_no_download(client_as, people, w
 
     assert client_as("huaihelu_inspector").get(f"/plan/{night_plan.pk}/?format=docx").status_code == 404
     assert not AuditEvent.objects.filter(action="download").exists()
+
+
+def test_the_plan_docx_speaks_the_readers_language(client_as, places):
+    from django.utils import translation
+
+    client = client_as("wulibao_inspector")
+    try:
+        client.post("/i18n/setlang/", {"language": "en", "next": "/plan/"})
+        response = client.get("/plan/?teams=1&doors=10&format=docx")
+    finally:
+        translation.activate("zh-hans")  # the request left English active in this thread
+
+    document = Document(io.BytesIO(response.content))
+    texts = [p.text for p in document.paragraphs]
+    night = timezone.localdate()
+    assert "night-check-plan_" in response["Content-Disposition"]
+    assert any(t.startswith("Night of ") and str(night.year) in t for t in texts), texts
+    assert not any("年" in t or "（" in t for t in texts), texts
