@@ -109,7 +109,7 @@ ONE_LINE_HEADER = 10  # text width up to which a header gets a column wide enoug
 
 
 def chinese_date(day: datetime.date) -> str:
-    """2026年11月2日: a date as an office writes it, without leading zeros."""
+    """2026年11月2日: a date as an office writes it, without leading zeros (GB/T 9704 7.3.5.1)."""
     return f"{day.year}年{day.month}月{day.day}日"
 
 

@@ -46,7 +46,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from coalgov.exports import inert_text
+from coalgov.exports import chinese_date, inert_text
 
 SYSTEM_NAME = "散煤治理案件管理系统"
 # 区散煤办's full name follows the district's: 二七区散煤治理工作领导小组办公室.
@@ -110,11 +110,6 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean_text(value: str) -> str:
     """Text Word accepts: control characters (pasted from other systems) are dropped."""
     return CONTROL_CHARACTERS.sub("", value)
-
-
-def chinese_date(day: datetime.date) -> str:
-    """A date as documents write it: 2026年12月2日, without zero padding (GB/T 9704 7.3.5.1)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def table_text_mm(text: str, size: Pt = None) -> float:
