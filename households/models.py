@@ -60,9 +60,17 @@ class Household(models.Model):
     `in_priority_zone` and `priority_station` are computed from the location by the service.
     """
 
+    # Not indexed on its own: household_address (division, estate, …) serves every look-up by division (migration
+    # 0012; an index less for every registration to write).
     division = models.ForeignKey(
-        Division, verbose_name=_("community / grid"), on_delete=models.PROTECT, related_name="households"
+        Division,
+        verbose_name=_("community / grid"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,
     )
+    # Indexed for its order (a unit's ledger); its prefix and equality conditions read household_unit_newest, so the
+    # varchar_pattern_ops twin Django makes beside a CharField's index on PostgreSQL is dropped (migration 0012).
     division_code = models.CharField(max_length=20, db_index=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESIDENCE)
     estate = models.CharField(_("estate / compound"), max_length=100, blank=True)
@@ -125,8 +133,15 @@ class Household(models.Model):
     last_seen_at = models.DateTimeField(_("last seen inside"), null=True, blank=True, editable=False)
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Not indexed: nothing looks households up by who registered them (a user is deactivated, never deleted).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The import that registered it: that import's one audit entry (households.imports), which the household's
