@@ -654,6 +654,14 @@ def test_an_import_over_two_subdistricts_is_filed_under_the_district_and_shown_o
     # The district's audit log lists the import once, with its file and count; the home page's recent changes too.
     log = client_as("qu_admin").get("/audit/", {"action": "household.imported"}).content.decode()
     assert "全区台账.csv" in log and "登记户数" in log
+    # Searched by the household's number, the log shows its registration: the import's entry.
+    trail = client_as("qu_admin").get("/audit/", {"object_id": str(wulibao_household.pk)})
+    assert [event.pk for event in trail.context["object_list"]] == [event.pk]
+    registered_on_the_page = Household.objects.create(
+        division=wulibao_community, division_code=wulibao_community.code, estate="新小区"
+    )
+    trail = client_as("qu_admin").get("/audit/", {"object_id": str(registered_on_the_page.pk)})
+    assert list(trail.context["object_list"]) == []
     home = client_as("qu_admin").get("/").content.decode()
     assert "通过导入登记" in home and "全区台账.csv" in home
     # A subdistrict's own list of recent changes does not show an entry about another subdistrict's households.
