@@ -59,6 +59,16 @@ def _forget_sign_in_audit_counts():
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request in English leaves English active in the thread (the
+    locale middleware activates, nothing deactivates), which changed what a later test in the same process read."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def erqi(db):
     """二七区 (1 district, 16 subdistricts, 176 communities) and Zhengzhou's monitoring stations."""
