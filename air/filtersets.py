@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 
+from coalgov.filters import BoundedDatesFilterSet
 from divisions.models import MonitoringStation
 from inspections.filtersets import LocalDateRangeFilter, SentNameErrors
 
@@ -36,7 +37,7 @@ class UtcIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilte
     field_class = UtcIsoDateTimeRangeField
 
 
-class ReadingFilterSet(SentNameErrors, django_filters.FilterSet):
+class ReadingFilterSet(SentNameErrors, BoundedDatesFilterSet):
     """Hours by station (its code) and by time: `time_after` / `time_before` (ISO 8601, inclusive, on the end of
     the hour) or `date_after` / `date_before` (local days, inclusive). Readings are public: no unit filter."""
 

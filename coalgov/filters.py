@@ -73,7 +73,15 @@ class BoundedDates:
                     day.validators.append(date_validator(ahead=PLANNING_AHEAD, asked=True))
 
 
-class UnitFilterSet(django_filters.FilterSet):
+class BoundedDatesFilterSet(django_filters.FilterSet):
+    """A FilterSet whose date filters are bounded (`BoundedDates`)."""
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        return type(form.__name__, (BoundedDates, form), {})
+
+
+class UnitFilterSet(BoundedDatesFilterSet):
     """Base of the FilterSets of records that carry a `division_code`: `?division=CODE` keeps that unit's
     subtree. The choices are the units the user can see; another code is a validation error."""
 
@@ -86,10 +94,6 @@ class UnitFilterSet(django_filters.FilterSet):
         method="filter_division",
         widget=UnitSelect,
     )
-
-    def get_form_class(self):
-        form = super().get_form_class()
-        return type(form.__name__, (BoundedDates, form), {})
 
     def filter_division(self, queryset, name, value):
         # A unit with nothing below it (a community without grids, most of them) is its code alone: equality

@@ -41,6 +41,7 @@ def test_a_far_off_date_in_a_list_filter_or_a_period_is_shown_as_wrong(client_as
     [
         "/api/v1/inspections/?date_after=0001-01-01",
         "/api/v1/cases/?deadline_before=9999-12-31",
+        "/api/v1/readings/?date_after=0001-01-01",
     ],
 )
 def test_the_api_refuses_a_far_off_filter_date_with_a_field_error(api_as, url):
