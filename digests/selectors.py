@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,9 +37,10 @@ def households_checked_week_so_far(division: Division, day: datetime.date) -> di
     counting it from the visits reads every visit of the week. But the week's rollup row counts each household
     once, under the day of its first visit of the week; so Monday to `day` is the week's row less the households
     whose first visit of the week in the community came after `day`. The morning after, that is only the visits
-    since midnight (the `started_at` index): a handful, however large the district. A Monday is one day's row,
-    a Sunday the whole week's. A past day's digest read again counts whichever side of `day` is shorter from
-    the visits (at most three days): Monday to `day`, or the rest of the week.
+    since midnight (the `started_at` index), each looked up among its household's visits of the week (the
+    `(household, started_at)` index): a handful, however large the district. A Monday is one day's row, a Sunday
+    the whole week's. A past day's digest read again counts whichever side of `day` is shorter from the visits
+    (at most three days): Monday to `day`, or the rest of the week.
     """
     monday, sunday = week_monday(day), week_monday(day) + datetime.timedelta(days=6)
     codes = [division.code]
@@ -59,12 +60,17 @@ def households_checked_week_so_far(division: Division, day: datetime.date) -> di
         .filter(household=OuterRef("household"))
         .annotate(community=community)
         .filter(community=OuterRef("community"))
+        .order_by()
+        .values("pk")[:1]
     )
-    # Households first visited in the community this week after `day`: a visit after it, none before it.
+    # Households first visited in the community this week after `day`: a visit after it, none before it. Asked
+    # as a value per visit (a subquery PostgreSQL runs for each of the few visits since midnight, by the
+    # household's index), not as NOT EXISTS: that one it may answer by hashing every visit from Monday to `day`.
     later = (
         inspections_in(codes, day + datetime.timedelta(days=1), sunday)
         .annotate(community=community)
-        .filter(~Exists(earlier))
+        .alias(earlier=Subquery(earlier))
+        .filter(earlier__isnull=True)
         .values("community")
         .annotate(n=Count("household", distinct=True))
         .order_by()

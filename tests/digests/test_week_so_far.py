@@ -1,8 +1,10 @@
-"""The digest's "this week so far" counts each household once from Monday to the digest's day, from the rollups."""
+"""The digest's "this week so far" counts each household once from Monday to the digest's day: the morning after
+from the rollups, a past day from the visits."""
 
 import datetime
 
 import pytest
+import time_machine
 from django.db.models import Count
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -67,16 +69,41 @@ def test_each_day_of_the_week_counts_the_households_checked_since_monday(wulibao
 def test_it_agrees_with_counting_the_visits(wulibao, week):
     for weekday in range(7):
         day = MONDAY + datetime.timedelta(days=weekday)
-        counted = dict(
-            inspections_in([wulibao.code], MONDAY, day)
-            .annotate(unit=Substr("division_code", 1, 12))
-            .values("unit")
-            .annotate(n=Count("household", distinct=True))
-            .order_by()
-            .values_list("unit", "n")
-        )
         got = households_checked_week_so_far(wulibao, day)
-        assert {code: n for code, n in got.items() if n} == counted
+        assert {code: n for code, n in got.items() if n} == counted_from_the_visits(wulibao, day)
+
+
+def counted_from_the_visits(division, day):
+    return dict(
+        inspections_in([division.code], MONDAY, day)
+        .annotate(unit=Substr("division_code", 1, 12))
+        .values("unit")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+        .values_list("unit", "n")
+    )
+
+
+def test_the_morning_after_each_day_agrees_with_counting_the_visits(
+    wulibao, week, people, household_in, wulibao_community
+):
+    """The morning after (when the digest is sent) Monday to the day is the week's row less the households first
+    visited since midnight: a visit in the small hours to a household new this week is taken off, one to a
+    household already seen this week is not."""
+    inspector = people["wulibao_inspector"]
+    seen, new = household_in(wulibao_community, room="X"), household_in(wulibao_community, room="Y")
+    for household, started_at in ((seen, on(1)), (seen, on(3, hour=1)), (new, on(3, hour=2))):
+        inspection_record(
+            actor=inspector, household=household, kind="night_check", outcome="no_coal", started_at=started_at
+        )
+    for weekday in range(7):
+        day = MONDAY + datetime.timedelta(days=weekday)
+        with time_machine.travel(on(weekday + 1, hour=10), tick=False):
+            got = households_checked_week_so_far(wulibao, day)
+        assert {code: n for code, n in got.items() if n} == counted_from_the_visits(wulibao, day), weekday
+    with time_machine.travel(on(3, hour=10), tick=False):
+        wednesday = households_checked_week_so_far(wulibao, MONDAY + datetime.timedelta(days=2))
+    assert wednesday[wulibao_community.code] == 4  # A D B, and X on Tuesday; not Y, first seen on Thursday
 
 
 def test_the_digest_of_wednesday_names_the_best_community_by_households_checked_to_wednesday(
