@@ -3,10 +3,12 @@
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.forms.models import ModelChoiceIterator
+from django.utils.html import conditional_escape, escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_bootstrap5.css import merge_css_classes
+from django_bootstrap5.forms import render_field, render_label
 from django_filters.widgets import BooleanWidget
 
 from coalgov.dates import PLANNING_AHEAD, date_validator
@@ -21,7 +23,41 @@ def id_filter(label, field_name: str) -> django_filters.NumberFilter:
     return django_filters.NumberFilter(label=label, field_name=field_name, min_value=1, max_value=MAX_ID)
 
 
-class YesNoAny(BooleanWidget):
+def _attrs_html(attrs: dict) -> str:
+    """A widget's attributes as Django's attrs.html writes them: in order, `True` a bare name, `False` left out."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _select_html(name: str, attrs: dict, options) -> str:
+    """A <select> with its options, (value, label, selected) each, as forms.Select's templates write it less the
+    whitespace between options; every text escaped here, once."""
+    lines = [
+        f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>'
+        for value, label, selected in options
+    ]
+    return mark_safe(f'<select name="{escape(name)}"{_attrs_html(attrs)}>\n' + "\n".join(lines) + "\n</select>")
+
+
+class OptionsSelect(forms.Select):
+    """A filter's <select>, its options written here rather than through Django's option template once each
+    (a list page's dozen filters, each a template per option, cost about as much as its rows). Options in groups
+    are written ungrouped: no filter's choices have groups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = (
+            (option["value"], option["label"], option["selected"])
+            for _group, group_options, _index in widget["optgroups"]
+            for option in group_options
+        )
+        return _select_html(widget["name"], widget["attrs"], options)
+
+
+class YesNoAny(BooleanWidget, OptionsSelect):
     """A yes / no filter whose empty choice reads "any" rather than django-filter's "unknown"."""
 
     def __init__(self, attrs=None):
@@ -29,23 +65,52 @@ class YesNoAny(BooleanWidget):
         self.choices = [("", ANY), ("true", _("Yes")), ("false", _("No"))]
 
 
-class UnitSelect(forms.Select):
-    """The unit filter's <select>, its options written here rather than through Django's option template once
-    each: a district's two hundred units cost a list page more that way than its fifty rows (docs/households.md).
-    The same markup as forms.Select: value, `selected`, the label escaped."""
+class UnitSelect(OptionsSelect):
+    """The unit filter's <select>: a district's two hundred units cost a list page more through Django's option
+    template than its fifty rows (docs/households.md). The units are read as (code, name) pairs, not as Division
+    objects with their parents (a unit's label is its name, Division.__str__): still one query, without two hundred
+    model instances built to be thrown away. `selected` on the first option matching, as forms.Select."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html('<select name="{}"{}>\n{}\n</select>', widget["name"], flatatt(widget["attrs"]), options)
+        choices = self.choices
+        if not isinstance(choices, ModelChoiceIterator):
+            return super().render(name, value, attrs, renderer)
+        field = choices.field
+        pairs = [("", field.empty_label)] if field.empty_label is not None else []
+        if getattr(field, "null_label", None) is not None:
+            pairs.append((field.null_value, field.null_label))
+        pairs += field.queryset.values_list(field.to_field_name or "pk", "name")
+        chosen, found, options = set(self.format_value(value)), False, []
+        for option_value, label in pairs:
+            option_value = "" if option_value is None else str(option_value)
+            selected = not found and option_value in chosen
+            found |= selected
+            options.append((option_value, label, selected))
+        return _select_html(name, self.build_attrs(self.attrs, attrs), options)
+
+
+def filter_field_html(field) -> str:
+    """One filter of a list page as `{% bootstrap_field field size="sm" server_side_validation=False %}` writes it
+    (label, widget and their wrapper), written here for a filter's plain text boxes and selects: django-bootstrap5
+    takes about a millisecond a field. A field with errors or help text, or another widget, is left to it."""
+    widget = field.field.widget
+    if field.is_hidden:
+        return str(field)
+    if isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
+        kind = "form-select"
+    elif type(widget) is forms.TextInput:
+        kind = "form-control"
+    else:
+        kind = None
+    if kind is None or field.errors or field.help_text or field.field.required:
+        return render_field(field, size="sm", server_side_validation=False)
+    attrs = {**widget.attrs, "class": merge_css_classes(kind, widget.attrs.get("class", ""), "", f"{kind}-sm")}
+    if kind == "form-control":
+        placeholder = widget.attrs.get("placeholder", field.label)
+        if placeholder:
+            attrs["placeholder"] = conditional_escape(strip_tags(placeholder))
+    label = render_label(field.label, label_for=field.id_for_label, label_class="form-label") if field.label else ""
+    return format_html('<div class="mb-3">{}{}</div>', label, field.as_widget(attrs=attrs))
 
 
 def visible_units(request):

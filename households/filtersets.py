@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from coalgov.filters import ANY, UnitFilterSet, YesNoAny
+from coalgov.filters import ANY, OptionsSelect, UnitFilterSet, YesNoAny
 from divisions.scoping import codes_q, phone_codes
 
 from .models import CoalStatus, Household, Kind
@@ -104,13 +104,15 @@ class HouseholdFilterSet(UnitFilterSet):
     """The one household filter: used by the register page and by /api/v1/households/."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=ANY)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=ANY, widget=OptionsSelect)
     unmanaged = django_filters.BooleanFilter(label=_("No property management (无主管)"), widget=YesNoAny)
     no_gas_or_heating = django_filters.BooleanFilter(
         label=_("Neither gas nor central heating (无双气)"), widget=YesNoAny
     )
     vulnerable = django_filters.BooleanFilter(label=_("Vulnerable"), widget=YesNoAny, method="filter_vulnerable")
-    coal_status = django_filters.ChoiceFilter(label=_("Coal status"), choices=CoalStatus.choices, empty_label=ANY)
+    coal_status = django_filters.ChoiceFilter(
+        label=_("Coal status"), choices=CoalStatus.choices, empty_label=ANY, widget=OptionsSelect
+    )
     in_priority_zone = django_filters.BooleanFilter(label=_("In a priority zone"), widget=YesNoAny)
     estate = django_filters.CharFilter(label=_("Estate / compound"))
     building = django_filters.CharFilter(label=_("Building"))

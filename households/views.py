@@ -24,6 +24,7 @@ from django.views.generic import DetailView, FormView
 
 from cases.models import Case
 from coalgov.audit import readable_changes
+from coalgov.filters import filter_field_html
 from coalgov.models import AuditEvent
 from coalgov.views import ScopedFilterView, ScopedMixin
 from divisions.scoping import can_enter, can_view, mask_phone, may_enter_somewhere, sees_phone
@@ -159,6 +160,7 @@ class HouseholdListView(ScopedFilterView):
         for household in context["object_list"]:
             household.shown_phone = _shown_phone(user, household)
         context["household_rows"] = household_rows_html(context["object_list"])
+        context["filter_fields"] = [filter_field_html(field) for field in context["filter"].form]
         context["can_create"] = may_enter_somewhere(user, "household")
         return context
 
