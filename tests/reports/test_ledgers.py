@@ -310,6 +310,18 @@ def test_the_sheets_hold_the_periods_current_records_of_the_unit_with_numbers_an
     assert export.size == ledgers.ledger_path(export).stat().st_size
 
 
+def test_who_recorded_a_row_is_named_by_their_name_or_else_their_username(people, data, wulibao, media):
+    # 录入人 comes from a dictionary of the users, not from a join in every row's query.
+    inspector, admin = people["wulibao_inspector"], people["wulibao_admin"]
+    inspector.first_name, admin.first_name = "张检查", ""
+    inspector.save(update_fields=["first_name"])
+    admin.save(update_fields=["first_name"])
+    export = build(request_export(people, "wulibao_admin", wulibao, data.start, data.end))
+    workbook = workbook_of(export)
+    assert column(workbook["检查记录"], "录入人") == ["张检查", "张检查"]
+    assert column(workbook["收购"], "录入人") == ["wulibao_admin"]
+
+
 def test_a_past_periods_ledger_lists_the_households_visited_then_though_registered_later(
     people, register, wulibao, wulibao_community, media
 ):
