@@ -44,6 +44,7 @@ from coalgov.exports import (
     EXCEL_EPOCH,
     FOOTER,
     HEADER_LINE_HEIGHT,
+    LEDGER_ZIP_LEVEL,
     ONE_DAY,
     SYSTEM_NAME,
     XlsxRows,
@@ -55,6 +56,7 @@ from coalgov.exports import (
     per_line,
     xlsxwriter_formats,
     xlsxwriter_print_setup,
+    zip_level,
 )
 from divisions.models import Division
 from divisions.scoping import can_view, covers, phone_codes
@@ -502,7 +504,8 @@ def ledger_build(
             writer.finish()
             written.append((sheet, writer.titles, count))
         _info_sheet(workbook, _info_rows(export, written))
-        workbook.close()
+        with zip_level(LEDGER_ZIP_LEVEL):
+            workbook.close()
         os.chmod(temporary, 0o640)
         os.replace(temporary, final)
     except BaseException:

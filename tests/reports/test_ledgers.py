@@ -12,6 +12,8 @@ import os
 import threading
 import time
 import tracemalloc
+import zipfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -408,6 +410,31 @@ def test_the_sheet_writer_keeps_any_text_as_written(tmp_path, written, read):
     # A time in local time (Asia/Shanghai), to the minute.
     assert second["收购日期"].value == datetime.datetime(2026, 11, 3, 7, 30)
     assert second["收购日期"].number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_a_ledger_is_zipped_at_the_fast_level_and_other_workbooks_at_the_default(people, data, wulibao, media):
+    """A ledger's sheets are deflated at zlib's level 1 (coalgov/exports.py: level 6 took a quarter of a build);
+    a workbook closed elsewhere keeps XlsxWriter's default."""
+
+    def deflated(data: bytes, level: int) -> int:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return len(compressor.compress(data) + compressor.flush())
+
+    export = build(request_export(people, "wulibao_admin", wulibao, data.start, data.end))
+    with zipfile.ZipFile(ledgers.ledger_path(export)) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet2.xml")
+        xml = archive.read(sheet)
+    assert sheet.compress_size == deflated(xml, 1) != deflated(xml, 6)
+
+    other = media / "other.xlsx"
+    workbook = xlsxwriter.Workbook(str(other))
+    ws = workbook.add_worksheet()
+    for n in range(200):
+        ws.write_string(n, 0, f"第{n}行 五里堡街道 建新南街社区")
+    workbook.close()
+    with zipfile.ZipFile(other) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert sheet.compress_size == deflated(archive.read(sheet), zlib.Z_DEFAULT_COMPRESSION)
 
 
 def test_only_the_chosen_sheets_are_built(people, data, wulibao, media):
