@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Substr
+from django.db.models.functions import Collate, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,24 +34,22 @@ NOT_REACHED_LISTED = 10  # doors named per team; the rest are "等N户"
 def households_checked_week_so_far(division: Division, day: datetime.date) -> dict[str, int]:
     """Distinct households checked per community of the division from the Monday of `day`'s week to `day`.
 
-    Monday to a weekday is not a period the rollups keep (distinct households do not add up across days), and
-    counting it from the visits reads every visit of the week. But the week's rollup row counts each household
-    once, under the day of its first visit of the week; so Monday to `day` is the week's row less the households
-    whose first visit of the week in the community came after `day`. The morning after, that is only the visits
-    since midnight (the `started_at` index), each looked up among its household's visits of the week (the
-    `(household, started_at)` index): a handful, however large the district. A Monday is one day's row, a Sunday
-    the whole week's. A past day's digest read again counts whichever side of `day` is shorter from the visits
-    (at most three days): Monday to `day`, or the rest of the week.
+    Monday to a weekday is not a period the rollups keep: distinct households do not add up across days. But the
+    week's rollup row counts each household once, under the day of its first visit of the week; so Monday to
+    `day` is the week's row less the households whose first visit of the week in the community came after
+    `day`. The morning after, that is only the visits since midnight (the `started_at` index), each looked up
+    among its household's visits of the week (the `(household, started_at)` index): a handful, however large
+    the district. A Monday is one day's row, a Sunday the whole week's. Any other past day (a digest read again
+    on `/digests/`, or sent late) counts Monday to `day` from the visits, by an index that holds each visit's
+    division code and household (`households_visited`): at most six days, never the rows themselves.
     """
     monday, sunday = week_monday(day), week_monday(day) + datetime.timedelta(days=6)
     codes = [division.code]
     if day == monday:
         return _checked(visits_by_unit(codes=codes, start=day, end=day))
     after, week_end = local_bounds(day + datetime.timedelta(days=1), sunday)
-    before = datetime.timedelta(days=(day - monday).days + 1)
-    if day != sunday and min(week_end, timezone.now()) - after >= before:
-        # Counted from the visits; households only (not the pieces taken away: a second pass over the visits).
-        return _checked(visits_by_unit(codes=codes, start=monday, end=day, briquettes=False))
+    if day != sunday and min(week_end, timezone.now()) - after >= datetime.timedelta(days=1):
+        return households_visited(codes, monday, day)
     checked = _checked(visits_by_unit(codes=codes, start=monday, end=sunday))
     if day == sunday or after >= timezone.now():
         return checked
@@ -79,6 +78,24 @@ def households_checked_week_so_far(division: Division, day: datetime.date) -> di
     for code, n in later:
         checked[code] = checked.get(code, 0) - n
     return checked
+
+
+def households_visited(codes: list[str], start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """Distinct households visited per community over a few days, counted from the visits: the division code and
+    household of each current visit of the period and nothing else, which PostgreSQL reads from an index alone
+    (`inspection_time_households`) instead of from the visits' rows, scattered over the whole table."""
+    unit = Substr("division_code", 1, COMMUNITY_CODE_LENGTH)
+    if connection.vendor == "postgresql":
+        # Grouped by the bytes, not by the database's collation: the same groups, sorted faster.
+        unit = Collate(unit, "C")
+    return dict(
+        inspections_in(codes, start, end)
+        .annotate(unit=unit)
+        .values("unit")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+        .values_list("unit", "n")
+    )
 
 
 def _checked(counts: dict[str, dict]) -> dict[str, int]:

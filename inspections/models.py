@@ -232,6 +232,14 @@ class Inspection(Voidable):
             models.Index(fields=["household", "started_at"], name="inspection_household_time"),
             # District-wide questions about a day or a week: the period selects, the prefix only filters.
             models.Index(fields=["started_at"], name="inspection_time"),
+            # Households visited per community over a few days (a past weekday's week so far in the digest),
+            # read from the index alone: the visits of a few days lie scattered over the whole table.
+            models.Index(
+                fields=["started_at"],
+                name="inspection_time_households",
+                include=["division_code", "household"],
+                condition=models.Q(voided_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
