@@ -253,7 +253,7 @@ def main() -> None:
         ("published week .docx download", page(qu, f"/units/ranking/download/docx/?week={published}")),
         ("digest text, district", lambda: digest_text(district, yesterday)),
         ("digest text, subdistrict (with a plan)", lambda: digest_text(subdistrict, yesterday)),
-        # A past week's digest read again: "this week so far" less the households first visited after its day.
+        # A past week's digest read again: "this week so far" is Monday to Wednesday, counted from the visits' index.
         ("digest text, district, a past Wednesday", lambda: digest_text(district, wednesday)),
         ("register API, one community, page 1", page(qu, f"/api/v1/households/?division={community.code}")),
         ("register API, one community, page 100", page(qu, api_page_100)),
