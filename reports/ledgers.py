@@ -68,7 +68,8 @@ logger = logging.getLogger(__name__)
 # Text that can go into a cell's XML as it is: no character Excel refuses or XML must escape, no _xHHHH_ (Excel
 # would read it as an escape: checked apart), no leading or trailing whitespace, and not formula-looking
 # (coalgov/exports.py).
-PLAIN_TEXT = re.compile(r"(?![=+\-@\s])[^\x00-\x1f&<>\ufffe\uffff]*(?<!\s)")
+PLAIN_TEXT = re.compile(r"(?![=+\-@\s])[^\x00-\x1f&<>\ufffe\uffff]{0,32767}(?<!\s)")  # and within Excel's limit
+PLAIN_KEPT, PLAIN_KEPT_LENGTH = 20_000, 40  # plain texts a sheet writer remembers, and the longest it does
 
 MAX_DAYS = 366
 PROGRESS_EVERY = 5000  # rows between two progress UPDATEs (each also renews the lease)
@@ -302,6 +303,10 @@ class _SheetWriter:
         self.measured = [
             (i, width, per_line(width)) for i, (w, width) in enumerate(zip(wrapped, self.widths, strict=True)) if w
         ]
+        # Texts already known to go into the XML as they are (a community's name, 是, a building's number recur on
+        # most rows), with their XML: a look-up instead of a pattern match. At most PLAIN_KEPT short ones: flat.
+        self.plain: dict[str, str] = {}
+        self.zone = timezone.get_current_timezone()
         self.part = 0
         self.titles: list[str] = []
         self.ws = self.rows = None
@@ -325,15 +330,22 @@ class _SheetWriter:
         n = self.row + 1  # the row's number in Excel
         cells = []
         add = cells.append
+        plain, zone = self.plain, self.zone
         for value, (letter, text, quoted, whole, number, day, moment) in zip(values, self.columns, strict=True):
             kind = type(value)
             if kind is bool:
                 value, kind = YES if value else NO, str
             if kind is str:
-                if not value:
+                xml = plain.get(value)
+                if xml is not None:
+                    add(f'<c r="{letter}{n}" s="{text}" t="inlineStr">{xml}</c>')
+                elif not value:
                     add(f'<c r="{letter}{n}" s="{text}"/>')  # a blank cell, bordered like the others
-                elif PLAIN_TEXT.fullmatch(value) and "_x" not in value and len(value) <= MAX_CELL_TEXT:
-                    add(f'<c r="{letter}{n}" s="{text}" t="inlineStr"><is><t>{value}</t></is></c>')
+                elif PLAIN_TEXT.fullmatch(value) and "_x" not in value:
+                    xml = f"<is><t>{value}</t></is>"
+                    if len(plain) < PLAIN_KEPT and len(value) <= PLAIN_KEPT_LENGTH:
+                        plain[value] = xml
+                    add(f'<c r="{letter}{n}" s="{text}" t="inlineStr">{xml}</c>')
                 else:
                     value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
                     style = quoted if formula_looking(value) else text
@@ -344,7 +356,7 @@ class _SheetWriter:
                 add(f'<c r="{letter}{n}" s="{text}"/>')
             elif kind is datetime.datetime:
                 if value.tzinfo is not None:
-                    value = timezone.localtime(value).replace(tzinfo=None)
+                    value = value.astimezone(zone).replace(tzinfo=None)  # timezone.localtime's work, less its calls
                 add(f'<c r="{letter}{n}" s="{moment}"><v>{(value - EXCEL_EPOCH) / ONE_DAY:.16G}</v></c>')
             elif kind is datetime.date:
                 add(f'<c r="{letter}{n}" s="{day}"><v>{excel_serial(value):.16G}</v></c>')

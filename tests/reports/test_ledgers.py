@@ -392,12 +392,15 @@ def test_the_sheet_writer_keeps_any_text_as_written(tmp_path, written, read):
     row = [7, day, "五里堡街道", "", "小区", "1", "2", "301", None, "户主", "型煤", Decimal("1.5"), Decimal("12.50")]
     writer.append([*row, 600.0, 18.75, True, written, "录入人"])
     writer.append([8, moment, *[None] * 16])
+    writer.append([*row, 600.0, 18.75, True, written, "录入人"])  # again: a text the writer has seen before
     writer.finish()
     workbook.close()
 
     ws = load_workbook(path)["收购"]
     header = [cell.value for cell in ws[2]]
-    first, second = (dict(zip(header, ws[n], strict=True)) for n in (3, 4))
+    first, second, again = (dict(zip(header, ws[n], strict=True)) for n in (3, 4, 5))
+    for name in ("备注", "小区", "楼栋", "检查编号"):
+        assert (again[name].value, again[name].quotePrefix) == (first[name].value, first[name].quotePrefix)
     assert first["备注"].value == read and first["备注"].data_type == "s"
     assert first["备注"].quotePrefix == read.startswith(("=", "-"))
     assert first["备注"].alignment.wrap_text and first["备注"].border.left.style == "thin"
