@@ -88,12 +88,17 @@ def raw_post(address, path, content_type, body, *, headers=None, cut_at=None) ->
         sock.sendall(body if cut_at is None else body[:cut_at])
         if cut_at is not None:
             sock.shutdown(socket.SHUT_WR)
-        received = b""
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            pass
+        return read_answer(sock)
+
+
+def read_answer(sock) -> Answer:
+    """Everything the server sends until it closes (or resets) the connection."""
+    received = b""
+    try:
+        while chunk := sock.recv(65536):
+            received += chunk
+    except ConnectionResetError:
+        pass
     return Answer(received)
 
 
@@ -597,13 +602,7 @@ def chunked_post(address, path, content_type, body, *, headers) -> Answer:
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:1000], body[1000:]) if part)
     with socket.create_connection((host, port), timeout=30) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + chunks + b"0\r\n\r\n")
-        received = b""
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            pass
-    return Answer(received)
+        return read_answer(sock)
 
 
 @pytest.mark.parametrize("server", ["live_address", "gunicorn_server"])
