@@ -212,3 +212,16 @@ def test_the_page_lists_the_households_near_a_position_nearest_first(
     response = client_as("wulibao_inspector").get(reverse("households:list"), {"near": f"{here[0]},{here[1]}"})
 
     assert [h.pk for h in response.context["object_list"]] == [first.pk, second.pk]
+
+
+def test_a_position_that_cannot_be_read_is_said_and_a_wrong_filter_is_shown_open_on_a_phone(client_as):
+    # ?near=abc once listed "共 0 户" without a word: the position filter has no visible field to carry its error.
+    page = client_as("wulibao_inspector").get(reverse("households:list"), {"near": "abc"}).content.decode()
+
+    assert 'data-testid="hidden-filter-error"' in page and "纬度,经度" in page
+
+    page = client_as("wulibao_inspector").get(reverse("households:list"), {"coal_status": "xyz"}).content.decode()
+    assert re.search(r'class="[^"]*collapse d-md-flex show"', page)
+    assert 'aria-expanded="true"' in page
+    page = client_as("wulibao_inspector").get(reverse("households:list")).content.decode()
+    assert not re.search(r'collapse d-md-flex show"', page) and 'aria-expanded="false"' in page
