@@ -19,7 +19,7 @@ class PeriodForm(forms.Form):
         # The project's one bound on entered dates: year 1900 or 9999 is a slip, and 9999-12-31 would overflow
         # when the page adds the default fortnight or the day after the end. The chart also shows planned night
         # checks, so a period may reach as far ahead as a plan may.
-        bound_dates(self, "start", "end", ahead=PLANNING_AHEAD)
+        bound_dates(self, "start", "end", ahead=PLANNING_AHEAD, asked=True)
 
     def clean(self):
         data = super().clean()

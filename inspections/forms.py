@@ -31,7 +31,7 @@ from .models import (
 )
 from .photos import photos_check
 from .seasons import heating_season, is_season
-from .services import BAN_PLACES, SeizureInput, is_night
+from .services import BAN_PLACES, NOT_NIGHT, SeizureInput, is_night
 
 User = get_user_model()
 
@@ -56,10 +56,11 @@ def notes_widget() -> forms.Textarea:
     return forms.Textarea(attrs={"rows": 3})
 
 
-def bound_dates(form: forms.BaseForm, *names: str, ahead=None) -> None:
-    """Refuse a far-off date on the form itself (year 1, year 9999), with the services' one rule and message."""
+def bound_dates(form: forms.BaseForm, *names: str, ahead=None, asked: bool = False) -> None:
+    """Refuse a far-off date on the form itself (year 1, year 9999), with the services' one rule and message
+    (`asked`: a date a report is asked for, see coalgov.dates.date_check)."""
     for name in names:
-        form.fields[name].validators.append(date_validator(ahead=ahead))
+        form.fields[name].validators.append(date_validator(ahead=ahead, asked=asked))
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -164,9 +165,7 @@ class InspectionForm(FieldworkForm):
 
 
 def not_night_message(moment) -> str:
-    return _(
-        "%(time)s is outside the night window (%(start)s–%(end)s): this visit will not count as a night check."
-    ) % {
+    return NOT_NIGHT % {
         "time": timezone.localtime(moment).strftime("%H:%M"),
         "start": settings.NIGHT_START,
         "end": settings.NIGHT_END,

@@ -30,6 +30,7 @@ from divisions.models import Division, Level
 from divisions.scoping import may_enter_somewhere
 
 from .models import Inspection, Seizure
+from .services import NOT_NIGHT
 
 # The static files the page needs; the service worker caches them when it installs.
 SHELL_STATIC = [
@@ -121,9 +122,7 @@ def _strings() -> dict:
         "separator": pgettext("between the server's messages about an entry", "; "),
         "building": _("Building %(n)s"),
         "stairwell": _("Stairwell %(n)s"),
-        "not_night": _(
-            "%(time)s is outside the night window (%(start)s–%(end)s): this visit will not count as a night check."
-        ),
+        "not_night": str(NOT_NIGHT),
         "other_sign_in": _(
             "This page was saved on this phone for an earlier sign-in. Open it once with a signal to use it offline."
         ),

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coalgov.audit import audit_event, audit_record, changes_between, snapshot
 from coalgov.dates import PLANNING_AHEAD, date_check
@@ -73,6 +74,12 @@ def _check_household(household: Household) -> None:
 
 def _check_not_future(value: datetime.datetime | datetime.date, field: str) -> None:
     date_check(value, field=field)
+
+
+# Said before a 夜查 outside the window is saved: by the phone page as the moment is chosen, by the desk's form.
+NOT_NIGHT = gettext_lazy(
+    "%(time)s is outside the night window (%(start)s–%(end)s): this visit will not count as a night check."
+)
 
 
 def is_night(moment: datetime.datetime) -> bool:

@@ -2,9 +2,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.dates import PLANNING_AHEAD, date_validator
+from coalgov.dates import PLANNING_AHEAD
 from divisions.models import Division, Level
-from inspections.forms import date_widget
+from inspections.forms import bound_dates, date_widget
 
 from .ledgers import check_request
 from .models import LedgerExport
@@ -18,8 +18,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("start", "end"):  # year 1 or 9999 is a slip, said as such
-            self.fields[name].validators.append(date_validator(ahead=PLANNING_AHEAD, asked=True))
+        bound_dates(self, "start", "end", ahead=PLANNING_AHEAD, asked=True)  # year 1 or 9999 is a slip
 
     def clean(self):
         cleaned = super().clean()
