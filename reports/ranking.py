@@ -627,18 +627,24 @@ def _computed(district: Division, week_start: datetime.date, communities=None) -
     return Ranking(district, week_start, weights, version, rows, subdistricts)
 
 
-def ranking_for(*, district: Division, week_start: datetime.date) -> Ranking:
-    """The ranking of a week: frozen if published, otherwise computed now (the same answer every time
-    the records are the same), with each rank's movement against the previous week (only for a community
-    ranked in both). A publication withdrawn is listed with the week but no longer stands."""
-    week_start = week_monday(week_start)
+def ranking_weeks(*, district: Division, week_start: datetime.date) -> tuple[RankingWeek | None, list[RankingWeek]]:
+    """The publication of the week that stands (None if not published) and those withdrawn, in one query."""
     weeks = list(
-        RankingWeek.objects.filter(district=district, week_start=week_start)
+        RankingWeek.objects.filter(district=district, week_start=week_monday(week_start))
         .select_related("district", "published_by", "withdrawn_by")
         .order_by("published_at", "pk")
     )
     withdrawn = [w for w in weeks if w.withdrawn_at is not None]
-    published = next((w for w in weeks if w.withdrawn_at is None), None)
+    return next((w for w in weeks if w.withdrawn_at is None), None), withdrawn
+
+
+def ranking_for(*, district: Division, week_start: datetime.date, weeks=None) -> Ranking:
+    """The ranking of a week: frozen if published, otherwise computed now (the same answer every time
+    the records are the same), with each rank's movement against the previous week (only for a community
+    ranked in both). A publication withdrawn is listed with the week but no longer stands. `weeks` is what
+    `ranking_weeks` answered, when the caller has asked already."""
+    week_start = week_monday(week_start)
+    published, withdrawn = weeks if weeks is not None else ranking_weeks(district=district, week_start=week_start)
     if published is not None:
         ranking = _from_published(published)
         ranking.withdrawn = withdrawn

@@ -18,11 +18,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from coalgov.downloads import audit_download
 from divisions.models import Division, Level
@@ -30,16 +31,18 @@ from divisions.scoping import can_view
 from inspections.rollups import week_monday
 
 from . import bulletin, ranking_exports
+from .frozen import frozen
 from .models import RankingWeek, WeightVersion
 from .ranking import (
     INDICATORS,
+    Ranking,
     current_weights,
     default_week,
     is_district_admin,
-    praise_count,
     ranking_districts,
     ranking_for,
     ranking_publish,
+    ranking_weeks,
     ranking_withdraw,
     week_in_range,
     weights_set,
@@ -149,12 +152,47 @@ def community_rows_html(result, query: str) -> str:
     return mark_safe("\n".join(rows))
 
 
+def _names_html(rows) -> str:
+    """The communities praised (or named) as the page lists them: 五里堡街道某社区、… or — for none."""
+    if not rows:
+        return "—"
+    sep = escape(pgettext("list separator", ", "))
+    return mark_safe(sep.join(f"{escape(r.subdistrict_name)}{escape(r.name)}" for r in rows))
+
+
+def _tables_html(result, query: str) -> str:
+    """The page's tables (praised and named, subdistricts, communities) or why there are none: everything on the
+    page that comes from the week's rows, the same for every user who may see the week."""
+    return render_to_string(
+        "reports/_ranking_tables.html",
+        {
+            "ranking": result,
+            "indicators": INDICATORS,
+            "praised": _names_html(result.praised),
+            "named": _names_html(result.named),
+            "community_rows": community_rows_html(result, query),
+        },
+    )
+
+
 @login_required
 @_week_checked
 def ranking(request):
     districts, district, week_start = _context(request)
-    result = ranking_for(district=district, week_start=week_start)
     query = _query(district, week_start)
+    published, withdrawn = ranking_weeks(district=district, week_start=week_start)
+    if published is None:
+        result = ranking_for(district=district, week_start=week_start, weeks=(published, withdrawn))
+        tables = _tables_html(result, query)
+    else:
+        # A published week's tables are made from its frozen rows once, then read from the cache (reports/frozen.py);
+        # the rest of the page needs only the publication, not its rows.
+        tables = frozen(
+            published,
+            "page-tables",
+            lambda: _tables_html(ranking_for(district=district, week_start=week_start, weeks=(published, [])), query),
+        )
+        result = Ranking(district, week_start, published.weights, None, [], [], published, withdrawn)
     previous_week = week_start - datetime.timedelta(days=7)
     next_week = week_start + datetime.timedelta(days=7)
     is_admin = is_district_admin(request.user, district)
@@ -170,9 +208,7 @@ def ranking(request):
             "next_week": next_week.isoformat() if week_in_range(next_week) else None,
             "can_publish": _may_publish(request.user, district, result),
             "can_withdraw": result.published is not None and is_admin,
-            "praise_count": praise_count(),
-            "indicators": INDICATORS,
-            "community_rows": community_rows_html(result, query),
+            "tables": mark_safe(tables),
         },
     )
 
@@ -305,9 +341,15 @@ def ranking_download(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     _districts, district, week_start = _context(request)
-    result = ranking_for(district=district, week_start=week_start)
     build, content_type = FORMATS[fmt]
-    response = HttpResponse(build(result), content_type=content_type)
+    weeks = ranking_weeks(district=district, week_start=week_start)
+
+    def make():
+        return build(ranking_for(district=district, week_start=week_start, weeks=weeks))
+
+    # A published week's file is made once from its frozen rows and then read from the cache (reports/frozen.py).
+    published = weeks[0]
+    response = HttpResponse(make() if published is None else frozen(published, fmt, make), content_type=content_type)
     kind = "周通报" if fmt == "docx" else "周排名"
     name = f"{district.name}{kind}-{week_start:%Y%m%d}.{fmt}"
     audit_download(actor=request.user, obj=district, file=name, division_code=district.code)
