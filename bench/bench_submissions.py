@@ -1,6 +1,7 @@
 """Phone submissions at city scale: POST /api/v1/inspections/ over HTTP, against gunicorn started as the
-deployment starts it, driven by wrk (Debian package `wrk`) with the phone's own request: a multipart form
-(static/js/field/queue.js) with a seizure, signed in with a session and its CSRF token.
+deployment starts it, driven by wrk (Debian package `wrk`) with the phone's own request for a visit with a
+seizure and no photo (static/js/field/queue.js): JSON (`--multipart`: the multipart form the phone sends when it
+has photos, without them), signed in with a session and its CSRF token.
 
 Run against a PostgreSQL database of its own (it adds households and visits and never deletes them):
 
@@ -82,17 +83,28 @@ function request()
   counter = counter + 1
   local client_uuid = string.format("RUNPREFIX-%04x-4000-8000-%012x", id, counter)
   local household = households[(counter % #households) + 1]
-  local body = part("client_uuid", client_uuid) .. part("household", household) .. part("kind", "survey")
-    .. part("outcome", "loose_coal") .. part("started_at", "") .. part("notes", "")
-    .. part("latitude", "34.7466") .. part("longitude", "113.6253")
-    .. part("seizures", '[{"item":"briquette","quantity":"50","method":"confiscated"}]')
-    .. part("seizure_count", "1") .. part("photo_count", "0") .. "--" .. boundary .. "--\r\n"
+  local body, content_type
+  if MULTIPART then
+    body = part("client_uuid", client_uuid) .. part("household", household) .. part("kind", "survey")
+      .. part("outcome", "loose_coal") .. part("started_at", "") .. part("notes", "")
+      .. part("latitude", "34.7466") .. part("longitude", "113.6253")
+      .. part("seizures", '[{"item":"briquette","quantity":"50","method":"confiscated"}]')
+      .. part("seizure_count", "1") .. part("photo_count", "0") .. "--" .. boundary .. "--\r\n"
+    content_type = "multipart/form-data; boundary=" .. boundary
+  else
+    body = '{"client_uuid":"' .. client_uuid .. '","household":"' .. household .. '","kind":"survey",'
+      .. '"outcome":"loose_coal","latitude":"34.7466","longitude":"113.6253",'
+      .. '"seizures":[{"item":"briquette","quantity":"50","method":"confiscated"}],'
+      .. '"seizure_count":1,"photo_count":0}'
+    content_type = "application/json"
+  end
   return wrk.format("POST", "/api/v1/inspections/", {
-    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+    ["Content-Type"] = content_type,
     ["Cookie"] = "COOKIES",
     ["X-CSRFToken"] = "CSRFTOKEN",
     ["Referer"] = "http://127.0.0.1:PORT/field/",
     ["Accept"] = "application/json",
+    ["Prefer"] = "return=minimal",
   }, body)
 end
 -- Each answer's uuid, written at once (one line, flushed): the bench checks every one against the table.
@@ -254,6 +266,9 @@ def main() -> None:
     parser.add_argument("--slow", type=int, default=0, help="slow-uploading phones beside /healthz")
     parser.add_argument("--no-proxy", action="store_true", help="talk to gunicorn directly, without nginx")
     parser.add_argument("--code", type=Path, default=ROOT, help="serve another export of the code (a before/after)")
+    parser.add_argument(
+        "--multipart", action="store_true", help="send each visit as a multipart form, as the phone does with photos"
+    )
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument(
         "--profile",
@@ -302,6 +317,7 @@ def main() -> None:
         .replace("CSRFTOKEN", token)
         .replace("PORT", str(port))
         .replace("ACKFILE", str(acks))
+        .replace("MULTIPART", "true" if args.multipart else "false")
     )
     before = Inspection.objects.count()
     connection.close()
@@ -309,7 +325,8 @@ def main() -> None:
         f"{Household.objects.count():,} households, {before:,} visits; phones in {len(communities)} communities "
         f"of {subdistrict.name}, {len(homes)} households; gunicorn {args.worker_class} "
         f"{args.workers} workers × {args.threads} threads, {'directly' if args.no_proxy else 'behind nginx'}, "
-        f"code: {'this checkout' if args.code == ROOT else args.code.name}"
+        f"code: {'this checkout' if args.code == ROOT else args.code.name}; "
+        f"{'multipart' if args.multipart else 'JSON'} bodies"
     )
     connection.close()
     server = start_gunicorn(upstream, args.worker_class, args.workers, args.threads, args.code, args.profile)

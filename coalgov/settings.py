@@ -134,7 +134,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "coalgov.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # Every signed-in request reads its session here: a Redis that hangs costs a request two seconds at
             # most, and the session is then read from the database (coalgov/sessions.py).

@@ -8,7 +8,7 @@ thing twice changes nothing). Records are voided, never deleted, by district and
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -63,6 +63,18 @@ def with_photos(serializer, upload_serializer):
     return extend_schema(request={"application/json": serializer, "multipart/form-data": upload_serializer})
 
 
+def wants_minimal(request) -> bool:
+    """`Prefer: return=minimal` (RFC 7240): the client needs only the record's id, not the record written back.
+
+    The phone page sends it: it keeps its own copy of what it sent and reads nothing else from the answer, and
+    writing the visit back cost a submission more than checking its seizures.
+    """
+    return any(
+        preference.split(";")[0].strip().lower() == "return=minimal"
+        for preference in request.headers.get("Prefer", "").split(",")
+    )
+
+
 def checked_photos(request):
     """The request's photos, checked before anything is written; a bad one is a 400 on `photos`."""
     try:
@@ -86,6 +98,17 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @with_photos(InspectionSerializer, InspectionUploadSerializer)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                str,
+                OpenApiParameter.HEADER,
+                description="`return=minimal`: answer with the visit's `id` and `client_uuid` only "
+                "(header `Preference-Applied: return=minimal`).",
+            )
+        ]
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -93,6 +116,14 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         inspection, created = services.inspection_record(
             actor=request.user, photos=photos, **serializer.service_arguments()
         )
+        if wants_minimal(request):
+            if not created:
+                self.created_or_repeated(inspection, created)  # the same 403 for another's uuid
+            return Response(
+                {"id": inspection.pk, "client_uuid": str(inspection.client_uuid) if inspection.client_uuid else None},
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                headers={"Preference-Applied": "return=minimal"},
+            )
         if created:
             # The serializer that read the request writes the answer: its fields are built once per request.
             serializer.instance = inspection

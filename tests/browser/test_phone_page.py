@@ -9,6 +9,7 @@ import datetime
 import io
 import re
 import time
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -182,6 +183,56 @@ def test_a_night_check_with_briquettes_a_destroyed_stove_and_a_photo(
     # would get Django's 301, and a browser follows that as a GET, losing the visit.
     assert [(method, path) for method, path, _status in api if method != "GET"] == [("POST", INSPECTIONS)]
     assert [answer for answer in api if 300 <= answer[2] < 400] == []
+
+
+def test_a_visit_without_photos_goes_as_json_and_a_repeat_of_it_is_the_same_visit(
+    open_phone, live_server, register, wulibao_community
+):
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "1", "101")]
+    _context, _traffic, page = open_phone()
+    page.clock.set_fixed_time(last_midnight())
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.method == "POST" and INSPECTIONS in r.url else None)
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "1", door)
+
+    page.get_by_test_id("outcome-loose_coal").tap()
+    page.get_by_test_id("qty-loose_coal").fill("12.5")
+    page.get_by_test_id("method-loose_coal").select_option("voluntary")
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+
+    (request,) = sent
+    assert request.headers["content-type"] == "application/json"
+    body = request.post_data_json
+    assert body["seizures"] == [{"item": "loose_coal", "quantity": "12.5", "method": "voluntary"}]
+    assert (body["seizure_count"], body["photo_count"]) == (1, 0)
+    inspection = Inspection.objects.get()
+    assert (inspection.household, inspection.outcome, str(inspection.client_uuid)) == (
+        door,
+        "loose_coal",
+        body["client_uuid"],
+    )
+    assert list(inspection.seizures.values_list("item", "quantity", "method")) == [
+        ("loose_coal", Decimal("12.5"), "voluntary")
+    ]
+    assert inspection.started_at == last_midnight()
+    # The phone keeps its own copy and asked only for the visit's id back.
+    assert request.headers["prefer"] == "return=minimal"
+    assert request.response().json() == {"id": inspection.pk, "client_uuid": body["client_uuid"]}
+
+    # The same body once more, as a phone whose answer was lost sends it: the first visit, nothing added.
+    again = page.evaluate(
+        """([url, body, token]) => fetch(url, {method: "POST", body, credentials: "same-origin",
+             headers: {"Content-Type": "application/json", "X-CSRFToken": token}})
+           .then(r => r.json().then(data => [r.status, data.id]))""",
+        [f"{live_server.url}{INSPECTIONS}", request.post_data, request.headers["x-csrftoken"]],
+    )
+    assert again == [200, inspection.pk]
+    assert Inspection.objects.count() == 1 and Seizure.objects.count() == 1
 
 
 def assert_styled_phone(page):

@@ -16,7 +16,7 @@ REDIS_DOWN = override_settings(
     CACHES={
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "down": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "coalgov.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         },
@@ -74,3 +74,16 @@ def test_a_redis_that_does_not_answer_signs_nobody_out_and_stops_no_sign_in(peop
         page = browser.get("/field/")
     assert page.status_code == 200
     assert session_queries(captured)  # read from the database, the record
+
+
+@needs_redis
+def test_the_cache_keeps_one_redis_client_and_it_survives_a_dropped_connection():
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    cache.set("kept-client", "夜查", 30)
+    client = cache._cache.get_client("kept-client")
+    assert cache._cache.get_client("kept-client") is client  # not a new client (and its reply table) per call
+    # Redis closes the connections (a restart, an idle timeout): the kept client's pool connects again.
+    client.connection_pool.disconnect()
+    assert cache.get("kept-client") == "夜查"

@@ -142,3 +142,38 @@ def test_a_void_without_a_reason_is_a_400_and_changes_nothing(api_as, submission
     assert response.status_code == 400
     assert "reason" in response.json()
     assert not Ban.objects.get().is_voided
+
+
+def test_a_phone_that_prefers_a_minimal_answer_gets_the_visit_id_first_and_on_a_repeat(
+    api_as, submissions, household_in, huaihelu_community
+):
+    _model, payload = submissions["inspections"]
+    payload = {**payload, "client_uuid": str(uuid.uuid4())}
+    phone = api_as("wulibao_inspector")
+
+    first = phone.post("/api/v1/inspections/", payload, format="json", headers={"Prefer": "return=minimal"})
+    again = phone.post("/api/v1/inspections/", payload, format="json", headers={"Prefer": "return=minimal"})
+
+    visit = Inspection.objects.get()
+    assert (first.status_code, first.json()) == (201, {"id": visit.pk, "client_uuid": payload["client_uuid"]})
+    assert first["Preference-Applied"] == "return=minimal"
+    assert (again.status_code, again.json()) == (200, {"id": visit.pk, "client_uuid": payload["client_uuid"]})
+    # Without the preference, the visit written back, as before.
+    plain = phone.post("/api/v1/inspections/", payload, format="json")
+    assert plain.status_code == 200 and plain.json()["household"] == payload["household"]
+    assert "Preference-Applied" not in plain
+    # Another subdistrict's inspector sending that uuid learns nothing, minimal or not.
+    other = {**payload, "household": household_in(huaihelu_community).pk}
+    stranger = api_as("huaihelu_inspector").post(
+        "/api/v1/inspections/", other, format="json", headers={"Prefer": "return=minimal"}
+    )
+    assert stranger.status_code == 403 and "id" not in stranger.json()
+    # A refused visit is refused in full words, whatever was preferred.
+    refused = phone.post(
+        "/api/v1/inspections/",
+        {**payload, "client_uuid": str(uuid.uuid4()), "outcome": "nonsense"},
+        format="json",
+        headers={"Prefer": "return=minimal"},
+    )
+    assert refused.status_code == 400 and "outcome" in refused.json()
+    assert Inspection.objects.count() == 1
