@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.db.models.functions import Substr
+from django.db.models import Count, FloatField, Q
+from django.db.models.functions import Cast, Substr
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -146,7 +146,9 @@ def map_data(scope: Scope, limit: int | None = None) -> dict:
         .order_by("-coal_status_at", "-pk")
     )
     # Plain tuples and one reverse(): two thousand model instances and URL reversals cost more than the query.
-    fields = (*Household.LABEL_FIELDS, "latitude", "longitude", "in_priority_zone")
+    # The position as floats from PostgreSQL: the same numbers as float(Decimal) without a Decimal made per value.
+    found = found.annotate(lat=Cast("latitude", FloatField()), lng=Cast("longitude", FloatField()))
+    fields = (*Household.LABEL_FIELDS, "lat", "lng", "in_priority_zone")
     rows = list(found.values_list(*fields)[: limit + 1])
     capped = len(rows) > limit
     rows = rows[:limit]
@@ -156,6 +158,7 @@ def map_data(scope: Scope, limit: int | None = None) -> dict:
         Household.objects.current()
         .filter(codes_q(scope.codes, "division_code"), priority_station__isnull=False)
         .values_list("priority_station__code", flat=True)
+        .order_by()  # without it the household's default ordering (its id) joins the DISTINCT: a row per household
         .distinct()
     )
     centre = next((s for s in stations if s.code == CENTRE_STATION and s.code in in_scope), None)
@@ -163,8 +166,8 @@ def map_data(scope: Scope, limit: int | None = None) -> dict:
         "households": [
             {
                 "id": row[0],
-                "lat": float(lat),
-                "lng": float(lng),
+                "lat": lat,
+                "lng": lng,
                 "label": Household.label_of(*row),
                 "url": f"{detail}{row[0]}/",
                 "zone": zone,
@@ -206,10 +209,11 @@ def dashboard(request):
     figures = fieldwork_figures(codes=scope.codes)
     cases = case_figures(codes=scope.codes)
     code = scope.filter_code
-    zone_found = (
+    # Both counts of households with coal found and not cleared (all, and in the priority zones) in one query.
+    found_now = (
         Household.objects.current()
-        .filter(codes_q(scope.codes, "division_code"), in_priority_zone=True, coal_status=CoalStatus.FOUND)
-        .count()
+        .filter(codes_q(scope.codes, "division_code"), coal_status=CoalStatus.FOUND)
+        .aggregate(all=Count("pk"), zone=Count("pk", filter=Q(in_priority_zone=True)))
     )
     cards = [
         ("inspections", _("Visits"), figures.inspections, _link("inspections:list", code)),
@@ -229,9 +233,7 @@ def dashboard(request):
         (
             "households_found_now",
             _("Coal found, not yet cleared"),
-            Household.objects.current()
-            .filter(codes_q(scope.codes, "division_code"), coal_status=CoalStatus.FOUND)
-            .count(),
+            found_now["all"],
             _link("households:list", code, coal_status=CoalStatus.FOUND),
         ),
         (
@@ -258,7 +260,7 @@ def dashboard(request):
         (
             "priority_zone_found",
             _("Households in priority zones with coal found, not yet cleared"),
-            zone_found,
+            found_now["zone"],
             _link("households:list", code, in_priority_zone="true", coal_status=CoalStatus.FOUND),
         ),
     ]

@@ -14,6 +14,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,12 +127,24 @@ def _counts(qs, **aggregates) -> dict[str, dict]:
     return {row.pop("community"): row for row in qs.annotate(**aggregates)}
 
 
-def communities_of(district: Division) -> list[Division]:
-    return list(
-        Division.objects.filter(level=Level.COMMUNITY, is_active=True, code__startswith=district.code)
-        .select_related("parent")
+class Community(NamedTuple):
+    """A community as the ranking needs it: plain values, not a Division and its parent (176 of each)."""
+
+    code: str
+    name: str
+    subdistrict_code: str
+    subdistrict_name: str
+
+
+def communities_of(district: Division) -> list[Community]:
+    return [
+        Community(code, name, parent_code or "", parent_name or "")
+        for code, name, parent_code, parent_name in Division.objects.filter(
+            level=Level.COMMUNITY, is_active=True, code__startswith=district.code
+        )
         .order_by("code")
-    )
+        .values_list("code", "name", "parent__code", "parent__name")
+    ]
 
 
 def community_inputs(*, district: Division, week_start: datetime.date, communities=None) -> dict[str, dict]:
@@ -519,15 +532,15 @@ def competition_ranks(scores: list[float]) -> list[int]:
     return ranks
 
 
-def compute(communities: list[Division], inputs: dict[str, dict], weights: dict) -> tuple[list, list]:
+def compute(communities: list[Community], inputs: dict[str, dict], weights: dict) -> tuple[list, list]:
     """Scores and ranks from the raw inputs: (community rows in district order, subdistrict rows in order).
     Communities without data are left out of normalisation and ranks, and listed last, by code."""
     everyone = [
         CommunityRow(
             code=c.code,
             name=c.name,
-            subdistrict_code=c.parent.code if c.parent else "",
-            subdistrict_name=c.parent.name if c.parent else "",
+            subdistrict_code=c.subdistrict_code,
+            subdistrict_name=c.subdistrict_name,
             inputs=inputs[c.code],
             values=indicator_values(inputs[c.code]),
         )

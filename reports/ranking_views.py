@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -138,7 +139,8 @@ def community_rows_html(result, query: str) -> str:
     for r in result.rows:
         code = escape(r.code)
         link = f'<td><a href="{explain}{code}/?{query}">{escape(r.name)}</a></td><td>{escape(r.subdistrict_name)}</td>'
-        cells = "".join(f'<td class="text-end">{escape(cell)}</td>' for cell in r.indicator_cells)
+        # Figures formatted by Indicator.format (digits, a point, a minus, —): nothing in them to escape.
+        cells = "".join(f'<td class="text-end">{cell}</td>' for cell in r.indicator_cells)
         if r.ranked:
             rows.append(
                 f'<tr data-code="{code}"><td>{r.rank_in_district:d}</td><td>{r.rank_in_subdistrict:d}</td>{link}'
@@ -150,6 +152,25 @@ def community_rows_html(result, query: str) -> str:
                 f'<td class="text-end">—</td><td></td>{cells}</tr>'
             )
     return mark_safe("\n".join(rows))
+
+
+def subdistrict_rows_html(result) -> str:
+    """The subdistricts' table body, written here for the same reason as the communities' (below)."""
+    no_data, new_label = escape(_("No data")), escape(_("not ranked last week"))
+    rows = []
+    for s in result.subdistricts:
+        name = escape(s.name)
+        if s.ranked:
+            rows.append(
+                f'<tr><td>{s.rank:d}</td><td>{name}</td><td class="text-end">{floatformat(s.mean_score, 2)}</td>'
+                f'<td class="text-end">{s.communities:d}</td><td>{_movement_html(s.movement, new_label)}</td></tr>'
+            )
+        else:
+            rows.append(
+                f'<tr><td class="text-muted">{no_data}</td><td>{name}</td><td class="text-end">—</td>'
+                '<td class="text-end">0</td><td></td></tr>'
+            )
+    return mark_safe("".join(rows))
 
 
 def _names_html(rows) -> str:
@@ -170,6 +191,7 @@ def _tables_html(result, query: str) -> str:
             "indicators": INDICATORS,
             "praised": _names_html(result.praised),
             "named": _names_html(result.named),
+            "subdistrict_rows": subdistrict_rows_html(result),
             "community_rows": community_rows_html(result, query),
         },
     )

@@ -40,6 +40,7 @@ from reports.models import RankingRow, RankingWeek
 from reports.ranking import (
     DEFAULT_WEIGHTS,
     KEYS,
+    Community,
     community_inputs,
     compute,
     normalise,
@@ -133,9 +134,7 @@ def test_normalisation_min_max_all_equal_and_missing():
 
 
 def _community(code, name="c", sub="419901001"):
-    division = Division(code=code, name=name, level=Level.COMMUNITY)
-    division.parent = Division(code=sub, name="S", level=Level.SUBDISTRICT)
-    return division
+    return Community(code=code, name=name, subdistrict_code=sub, subdistrict_name="S")
 
 
 def _inputs(*, visited=0, overdue=0, night_checks=0):

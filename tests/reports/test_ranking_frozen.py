@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from divisions.models import Division, Level
-from reports.ranking import ranking_publish, weights_set
+from reports.ranking import ranking_for, ranking_publish, weights_set
 
 from ..factories import MembershipFactory, UserFactory
 from .conftest import WEEK
@@ -101,3 +101,20 @@ def test_a_week_withdrawn_and_published_again_is_served_as_published_again(clien
     page = client.get(URL, QUERY)
     assert page.context["ranking"].published is not None and "77.00" not in page.content.decode()
     assert _scores(client.get(f"{URL}download/xlsx/", QUERY).content) == live
+
+
+def test_the_subdistricts_table_shows_each_rank_mean_score_and_movement(client, town):
+    client.force_login(town.admin)
+    html = client.get(URL, QUERY).content.decode()
+    body = re.search(r'data-testid="subdistricts">.*?<tbody>(.*?)</tbody>', html, re.S)[1]
+    lines = re.findall(r"<tr>(.*?)</tr>", body)
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    assert len(lines) == len(ranking.subdistricts) == 2
+    for line, s in zip(lines, ranking.subdistricts, strict=True):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", line, re.S)
+        assert cells[:4] == [str(s.rank), s.name, f"{s.mean_score:.2f}", str(s.communities)]
+        movement = re.sub(r"<[^>]+>", "", cells[4])
+        if s.movement:
+            assert movement == ("↑" if s.movement > 0 else "↓") + str(abs(s.movement))
+        else:
+            assert movement == {None: "上周未排名", 0: "–"}[s.movement]
