@@ -12,7 +12,8 @@ for each question, the median time of the Django page or function beside the tim
 Questions: the dashboard (district, subdistrict, community), the weekly ranking computed and published (page,
 .xlsx, .docx; the week before the default one is published once), the digest (yesterday; a subdistrict with last
 night's plan, made once; a past Wednesday) and the register's community list (page 1 and 100, page and API).
-`--only TEXT` runs the questions whose label contains it; `--no-ledger` skips the visit and ledger timings.
+`--only TEXT` runs the questions whose label contains it; `--no-ledger` skips the visit and ledger timings;
+`--ledger-district` exports the whole district's ledger after the community's and the subdistrict's.
 
 The lines "… from the visits" answer the dashboard's totals, the ranking's week and the digest's week so far
 without the rollups, straight from the visits: what the rollups save.
@@ -188,6 +189,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", default="", help="run only the questions whose label contains this")
     parser.add_argument("--no-ledger", action="store_true", help="skip recording a visit and the ledger export")
+    parser.add_argument(
+        "--ledger-district",
+        action="store_true",
+        help="export the district's ledger as well (all of the visits: some 6,000,000 rows, minutes)",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database of its own.")
@@ -278,7 +284,7 @@ def main() -> None:
     if args.no_ledger:
         return
     record_visit(community)
-    ledger(community, subdistrict)
+    ledger(community, subdistrict, *([subdistrict.parent] if args.ledger_district else []))
 
 
 def record_visit(community: Division) -> None:
@@ -310,7 +316,7 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def ledger(community: Division, subdistrict: Division) -> None:
+def ledger(*units: Division) -> None:
     """A ledger export built as the worker builds it — rows, time, resident memory added at its peak — beside
     streaming the same rows out of PostgreSQL with the same queries and writing no workbook."""
     from reports.ledgers import ledger_build
@@ -319,7 +325,7 @@ def ledger(community: Division, subdistrict: Division) -> None:
     user = get_user_model().objects.get(username="bench_qu_admin")
     today = timezone.localdate()
     print(f"\n{'ledger export (.xlsx)':30} {'rows':>9} {'Django s':>9} {'bare SQL s':>10} {'rows/s':>7} {'+RSS MB':>8}")
-    for unit in (community, subdistrict):
+    for unit in units:
         export = LedgerExport.objects.create(
             requested_by=user,
             division=unit,
