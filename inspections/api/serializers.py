@@ -195,6 +195,26 @@ class InspectionSerializer(FieldsBuiltOnce, DeclaredCounts, serializers.ModelSer
         return data
 
 
+_ANSWERED_ONLY = {"id", "household_label", "photos", "recorded_by", *InspectionSerializer.Meta.read_only_fields}
+
+
+class InspectionInputSerializer(InspectionSerializer):
+    """What a visit's POST reads: InspectionSerializer without the fields it only answers with.
+
+    Every request copies its serializer's fields, and the answer's nested photos were the dearest of them; a phone
+    asking for a minimal answer (Prefer: return=minimal) needs none of them. A whole answer is written by
+    InspectionSerializer.
+    """
+
+    household_label = None
+    photos = None
+    recorded_by = None
+
+    class Meta(InspectionSerializer.Meta):
+        fields = [name for name in InspectionSerializer.Meta.fields if name not in _ANSWERED_ONLY]
+        read_only_fields = []
+
+
 @extend_schema_serializer(component_name="FieldworkVoid")
 class VoidSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)

@@ -46,6 +46,7 @@ from .serializers import (
     ConversionSerializer,
     ConversionTargetSerializer,
     DepartmentSerializer,
+    InspectionInputSerializer,
     InspectionSerializer,
     InspectionUploadSerializer,
     OperationSerializer,
@@ -110,7 +111,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         ]
     )
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        serializer = InspectionInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         photos = checked_photos(request)
         inspection, created = services.inspection_record(
@@ -124,10 +125,6 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
                 headers={"Preference-Applied": "return=minimal"},
             )
-        if created:
-            # The serializer that read the request writes the answer: its fields are built once per request.
-            serializer.instance = inspection
-            return Response(serializer.data, status=status.HTTP_201_CREATED)
         return self.created_or_repeated(inspection, created)
 
     @extend_schema(request=VoidSerializer, responses=InspectionSerializer)
