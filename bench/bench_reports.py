@@ -276,6 +276,9 @@ def main() -> None:
     questions = [(label, run) for label, run in questions if args.only in label]
     print(f"{'question':40} {'Django ms':>10} {'bare SQL ms':>12} {'ratio':>6} {'queries':>8}")
     for label, run in questions:
+        # Once before the queries are captured: a published week's files are made the first time they are asked
+        # for and kept (docs/ranking.md), and what is measured is asking again.
+        run()
         queries, again = bare_sql(run)
         django_ms = median_ms(run, args.repeat)
         sql_ms = median_ms(again, args.repeat)
