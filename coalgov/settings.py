@@ -369,6 +369,12 @@ PERMISSIONS_POLICY = {
 # --- API ---------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # DRF's three, with JSON nested too deeply to read refused as invalid instead of failing (coalgov/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "coalgov.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call is answered 401 with a WWW-Authenticate header.
         "knox.auth.TokenAuthentication",

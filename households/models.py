@@ -11,6 +11,10 @@ from divisions.geo import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 from divisions.models import Division, MonitoringStation
 from divisions.scoping import ScopedQuerySet
 
+# Notes on a household or a record of field work: a paragraph, not a document. Unbounded, one pasted by mistake
+# would fill a ledger's cell past the 32,767 characters a spreadsheet cell holds.
+NOTES_MAX_LENGTH = 2000
+
 
 class Kind(models.TextChoices):
     RESIDENCE = "residence", _("Residence")
@@ -115,7 +119,7 @@ class Household(models.Model):
         editable=False,
         related_name="households",
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     # Derived from the visits by inspections.services.household_visit_marks_refresh; never edited.
     coal_status = models.CharField(
         _("coal status"), max_length=10, choices=CoalStatus.choices, default=CoalStatus.NEVER, editable=False

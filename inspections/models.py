@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from divisions.geo import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 from divisions.models import Division
 from divisions.scoping import ScopedQuerySet, codes_q, view_codes
-from households.models import Household
+from households.models import NOTES_MAX_LENGTH, Household
 
 
 class FieldQuerySet(ScopedQuerySet):
@@ -136,7 +136,7 @@ class NightOperation(Voidable):
     leader = models.CharField(_("led by"), max_length=100, help_text=_("e.g. 区委书记、区长"))
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("team"), blank=True, related_name="+")
     covered = models.ManyToManyField(Division, verbose_name=_("units covered"), related_name="+")
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = NightOperationQuerySet.as_manager()
@@ -195,7 +195,7 @@ class Inspection(Voidable):
     )
     leaders = models.CharField(_("accompanying leaders"), max_length=200, blank=True)
     departments = models.ManyToManyField(Department, verbose_name=_("departments"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     # Where the phone was, WGS84; bounded to China like the register's coordinates.
     latitude = models.DecimalField(
         _("latitude"),
@@ -310,7 +310,7 @@ class Purchase(Voidable):
         _("market price that day (yuan)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
     )
     amount = models.DecimalField(_("amount paid (yuan)"), max_digits=12, decimal_places=2, editable=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = FieldQuerySet.as_manager()
@@ -338,7 +338,7 @@ class Ban(Voidable):
     banned_at = models.DateTimeField(_("when"))
     officers = models.CharField(_("by whom"), max_length=200, blank=True)
     departments = models.ManyToManyField(Department, verbose_name=_("departments"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     rebound_at = models.DateTimeField(
         _("found trading again"),
         null=True,
@@ -378,7 +378,7 @@ class Conversion(Voidable):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
 
     objects = FieldQuerySet.as_manager()
 
@@ -441,7 +441,7 @@ class Publicity(Voidable):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     count = models.PositiveIntegerField(_("count"), validators=[MinValueValidator(1)])
     place = models.CharField(_("where"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     photos = GenericRelation(Photo)
 

@@ -90,6 +90,7 @@ def _strings() -> dict:
         "no_connection": _("No connection; will try again."),
         "server_error": _("The server did not answer; will try again."),
         "signed_out": _("You are signed out. Sign in again, then tap Retry."),
+        "sign_in": _("Sign in"),
         "other_user": _("Recorded by %(user)s: it is sent when they sign in on this phone."),
         "not_saved": _("Could not save on this phone (storage full or blocked)."),
         "retry": _("Retry"),
@@ -189,6 +190,7 @@ def page(request):
             for item, label, unit, method, step in SEIZURE_ROWS
         ],
         "methods": Seizure.Method.choices,
+        "notes_max_length": Inspection._meta.get_field("notes").max_length,
         "config": _config(request),
     }
     return render(request, "field/page.html", context)

@@ -3,10 +3,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
+from coalgov.parsers import JSONParser
 from inspections.models import Photo
 from inspections.photos import photos_check
 

@@ -123,7 +123,7 @@ class JSONListField(serializers.ListField):
         if isinstance(data, str):
             try:
                 data = json.loads(data or "[]")
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # nested too deeply to read is not valid either
                 raise serializers.ValidationError(_("Not valid JSON.")) from exc
         elif hasattr(data, "getlist"):
             data = data.getlist(self.field_name)

@@ -11,10 +11,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
+from coalgov.parsers import JSONParser
 from divisions.scoping import can_enter
 
 from .. import services

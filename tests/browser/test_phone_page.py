@@ -199,6 +199,7 @@ def test_a_visit_without_photos_goes_as_json_and_a_repeat_of_it_is_the_same_visi
     page.get_by_test_id("community").select_option(wulibao_community.code)
     walk_to(page, "龙亭小区", "3", "1", door)
 
+    expect(page.get_by_test_id("notes")).to_have_attribute("maxlength", "2000")  # as the server allows
     page.get_by_test_id("outcome-loose_coal").tap()
     page.get_by_test_id("qty-loose_coal").fill("12.5")
     page.get_by_test_id("method-loose_coal").select_option("voluntary")
@@ -233,6 +234,32 @@ def test_a_visit_without_photos_goes_as_json_and_a_repeat_of_it_is_the_same_visi
     )
     assert again == [200, inspection.pk]
     assert Inspection.objects.count() == 1 and Seizure.objects.count() == 1
+
+
+def test_a_visit_sent_after_the_session_ended_is_kept_with_a_sign_in_link_that_says_so(
+    open_phone, live_server, register, wulibao_community
+):
+    doors, _shop = register
+    door = doors[("铁路新村", "1", "1", "101")]
+    context, traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "铁路新村", "1", "1", door)
+    context.clear_cookies()  # signed out elsewhere, or the session ran out while the page stayed open
+
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("submit").tap()
+
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-state", "failed")
+    expect(item.get_by_test_id("outbox-error")).to_contain_text("您已退出登录")
+    link = item.get_by_test_id("sign-in")
+    expect(link).to_have_text("登录 →")  # a link that says where it goes, not an arrow alone
+    assert link.get_attribute("href").startswith("/login/")
+    assert Inspection.objects.count() == 0
+    assert set(traffic.failures) == {f"{live_server.url}{INSPECTIONS}: 401"}
+    traffic.failures.clear()
 
 
 def assert_styled_phone(page):

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from coalgov.views import bad_request, page_not_found, permission_denied
 from households.models import Household
+from inspections.models import Inspection
 
 NOT_FOUND = {"detail": "未找到。", "code": "not_found"}
 NOT_FOUND_EN = {"detail": "Not found.", "code": "not_found"}
@@ -179,6 +180,29 @@ def test_malformed_json_is_a_400_that_says_so_in_chinese_and_stores_nothing(api_
             {"detail": "请求内容不是有效的 JSON。", "code": "invalid_json"},
         )
     assert Household.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_json_nested_too_deeply_to_read_is_invalid_json_not_a_server_error(api_as, wulibao_household):
+    # A 2 KB body that exhausted the decoder's recursion was a 500; sent as JSON or as a visit's seizures text.
+    api = api_as("wulibao_inspector")
+    deep = "[" * 1100 + "]" * 1100
+
+    visit = api.post("/api/v1/inspections/", f'{{"notes": {deep}}}', content_type="application/json")
+    edit = api.patch(f"/api/v1/households/{wulibao_household.pk}/", deep, content_type="application/json")
+    form = api.post(
+        "/api/v1/inspections/",
+        {"household": wulibao_household.pk, "kind": "survey", "outcome": "no_coal", "seizures": deep},
+        format="multipart",
+    )
+
+    for response in (visit, edit):
+        assert (response.status_code, json_of(response)) == (
+            400,
+            {"detail": "请求内容不是有效的 JSON。", "code": "invalid_json"},
+        )
+    assert form.status_code == 400 and "seizures" in form.json()
+    assert Inspection.objects.count() == 0
 
 
 @pytest.mark.django_db

@@ -177,3 +177,15 @@ def test_a_phone_that_prefers_a_minimal_answer_gets_the_visit_id_first_and_on_a_
     )
     assert refused.status_code == 400 and "outcome" in refused.json()
     assert Inspection.objects.count() == 1
+
+
+def test_notes_longer_than_a_paragraph_are_refused_and_nothing_is_stored(api_as, submissions):
+    _model, payload = submissions["inspections"]
+    phone = api_as("wulibao_inspector")
+
+    too_long = phone.post("/api/v1/inspections/", {**payload, "notes": "烟" * 2001}, format="json")
+    just_fits = phone.post("/api/v1/inspections/", {**payload, "notes": "烟" * 2000}, format="json")
+
+    assert too_long.status_code == 400 and "2000" in too_long.json()["notes"][0]
+    assert just_fits.status_code == 201
+    assert [len(notes) for notes in Inspection.objects.values_list("notes", flat=True)] == [2000]

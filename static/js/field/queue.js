@@ -324,7 +324,7 @@ export function outboxItem(entry) {
     );
   }
   if (entry.status === "failed" && entry.error === T.signed_out) {
-    actions.push(el("a", { className: "btn btn-sm btn-link", href: config.urls.login }, "→"));
+    actions.push(el("a", { className: "btn btn-sm btn-link", href: config.urls.login, "data-testid": "sign-in" }, `${T.sign_in} →`));
   }
   return el(
     "li",
