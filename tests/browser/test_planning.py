@@ -131,9 +131,14 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     expect(team.locator("[data-plan-stop]")).to_have_count(2)
     team.locator(f"[data-plan-household='{first.pk}']").tap()
     expect(page.get_by_test_id("chosen-household")).to_have_text(first.label)
+    expect(team.locator("[data-plan-count]")).to_have_text("0/2")
     page.get_by_test_id("outcome-no_coal").tap()
     page.get_by_test_id("submit").tap()
     expect(page.get_by_test_id("outbox-item")).to_have_attribute("data-state", "waiting")
+    # Ticked on the list at once, though it is not yet sent and the page is not reloaded.
+    stop = team.locator(f"[data-plan-household='{first.pk}']")
+    expect(stop).to_have_text(re.compile(r"^✓ 1\."))
+    expect(team.locator("[data-plan-count]")).to_have_text("1/2")
 
     context.set_offline(False)
     expect(page.get_by_test_id("sent-item")).to_have_count(1)

@@ -299,9 +299,26 @@ export async function renderOutbox() {
   $("sent-list").replaceChildren(...mine.map(sentItem));
   // Doors recorded from this phone (sent, or waiting to be): ticked in the lists.
   state.visited = new Set([...entries.filter((e) => e.status !== "failed"), ...mine].map((item) => item.household));
+  tickPlanStops();
   // Forget sent summaries older than a week.
   const week = Date.now() - 7 * 24 * 3600 * 1000;
   sent.filter((item) => item.sent_at < week).forEach((item) => outbox.forgetSent(item.client_uuid));
+}
+
+// Tonight's list came with the page, covered as the server knew then: a door recorded from this phone since (sent
+// or waiting for a signal) is ticked at once, and its team's count with it, without waiting for a reload.
+function tickPlanStops() {
+  for (const team of document.querySelectorAll("[data-testid=plan-team]")) {
+    const stops = team.querySelectorAll("[data-plan-stop]");
+    for (const stop of stops) {
+      if (stop.dataset.covered || !state.visited.has(Number(stop.dataset.planHousehold))) continue;
+      stop.dataset.covered = "1";
+      stop.classList.replace("btn-outline-light", "btn-outline-success");
+      stop.prepend("✓ ");
+    }
+    const count = team.querySelector("[data-plan-count]");
+    if (count) count.textContent = `${team.querySelectorAll("[data-plan-stop][data-covered='1']").length}/${stops.length}`;
+  }
 }
 
 export function outboxItem(entry) {
