@@ -27,14 +27,15 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return super().filter_queryset(queryset)
 
     def created_or_repeated(self, record, created: bool) -> Response:
-        """201 for a new record, 200 for a repeated submission (same client_uuid).
-
-        A uuid that someone else used, for a record outside the caller's view, says nothing about it: 403.
-        """
-        if not created and not self.get_queryset().filter(pk=record.pk).exists():
-            raise PermissionDenied
+        """201 for a new record, 200 for a repeated submission (same client_uuid)."""
+        self.ensure_repeat_visible(record, created)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(record).data, status=code)
+
+    def ensure_repeat_visible(self, record, created: bool) -> None:
+        """A uuid that someone else used, for a record outside the caller's view, says nothing about it: 403."""
+        if not created and not self.get_queryset().filter(pk=record.pk).exists():
+            raise PermissionDenied
 
 
 class DateTimeField(serializers.DateTimeField):

@@ -119,8 +119,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
             actor=request.user, photos=photos, **serializer.service_arguments()
         )
         if wants_minimal(request):
-            if not created:
-                self.created_or_repeated(inspection, created)  # the same 403 for another's uuid
+            self.ensure_repeat_visible(inspection, created)
             return Response(
                 {"id": inspection.pk, "client_uuid": str(inspection.client_uuid) if inspection.client_uuid else None},
                 status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
