@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 def last_night(people, register, wulibao_community, huaihelu_community):
     """A night check with 50 briquettes and a stove in 五里堡, and one with 7 briquettes in 淮河路."""
     moment = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(0, 20)))
+    if moment > timezone.now():  # run between midnight and 00:20: last night's check was at 00:20 yesterday
+        moment -= datetime.timedelta(days=1)
     inspection_record(
         actor=people["wulibao_inspector"],
         household=register("wulibao_admin", wulibao_community),
@@ -33,7 +35,7 @@ def last_night(people, register, wulibao_community, huaihelu_community):
         started_at=moment,
         seizures=[SeizureInput("briquette", 7, "confiscated")],
     )
-    return timezone.localdate()
+    return timezone.localdate(moment)
 
 
 def test_the_digest_gives_the_same_totals_as_the_figures_every_page_uses(wulibao, last_night):
