@@ -139,8 +139,7 @@ def community_rows_html(result, query: str) -> str:
     for r in result.rows:
         code = escape(r.code)
         link = f'<td><a href="{explain}{code}/?{query}">{escape(r.name)}</a></td><td>{escape(r.subdistrict_name)}</td>'
-        # Figures formatted by Indicator.format (digits, a point, a minus, —): nothing in them to escape.
-        cells = "".join(f'<td class="text-end">{cell}</td>' for cell in r.indicator_cells)
+        cells = "".join(f'<td class="text-end">{escape(cell)}</td>' for cell in r.indicator_cells)
         if r.ranked:
             rows.append(
                 f'<tr data-code="{code}"><td>{r.rank_in_district:d}</td><td>{r.rank_in_subdistrict:d}</td>{link}'
@@ -214,7 +213,16 @@ def ranking(request):
             "page-tables",
             lambda: _tables_html(ranking_for(district=district, week_start=week_start, weeks=(published, [])), query),
         )
-        result = Ranking(district, week_start, published.weights, None, [], [], published, withdrawn)
+        result = Ranking(
+            district=district,
+            week_start=week_start,
+            weights=published.weights,
+            weight_version=None,
+            rows=[],
+            subdistricts=[],
+            published=published,
+            withdrawn=withdrawn,
+        )
     previous_week = week_start - datetime.timedelta(days=7)
     next_week = week_start + datetime.timedelta(days=7)
     is_admin = is_district_admin(request.user, district)
