@@ -362,6 +362,44 @@ def test_offline_entries_wait_on_the_phone_and_reach_the_server_once(
     screenshot(page, "phone-offline-sent")
 
 
+def test_a_second_tab_shows_at_once_what_the_first_queued_and_what_was_sent(
+    open_phone, live_server, register, wulibao_community, jpeg_file
+):
+    """Two tabs of the phone page on one phone share the queue: each redraws its lists when the other changes
+    it, instead of showing a sent door as waiting until its own next retry (30 s)."""
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    context, _traffic, first = open_phone(expect_offline_failures=True)
+    sign_in(first, live_server, "wulibao_inspector", households=6)
+    first.goto(f"{live_server.url}/field/")
+    first.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    wait_until(first, "() => navigator.serviceWorker.controller !== null")
+    second = context.new_page()
+    second.goto(f"{live_server.url}/field/")
+    expect(second.get_by_test_id("outbox-count")).to_have_text("0")
+
+    first.get_by_test_id("community").select_option(wulibao_community.code)
+    expect(first.locator('[data-level="estate"]')).to_have_count(2)
+    context.set_offline(True)
+    walk_to(first, "龙亭小区", "3", "2", door)
+    fill_in(first, "loose_coal", {"briquette": (5, "confiscated")}, jpeg_file())
+    first.get_by_test_id("submit").tap()
+    expect(first.get_by_test_id("outbox-count")).to_have_text("1")
+    # The other tab knows of it without a reload.
+    expect(second.get_by_test_id("outbox-count")).to_have_text("1", timeout=3000)
+    expect(second.get_by_test_id("outbox-item")).to_contain_text(door.label)
+
+    # The signal returns: both tabs try, one sends, the other finds it taken; both show it sent within
+    # seconds (before, whichever tab lost the race showed it waiting until its next retry).
+    context.set_offline(False)
+    for page in (first, second):
+        page.evaluate('() => window.dispatchEvent(new Event("online"))')
+    for page in (first, second):
+        expect(page.get_by_test_id("outbox-count")).to_have_text("0", timeout=5000)
+        expect(page.get_by_test_id("sent-item")).to_have_count(1, timeout=5000)
+    assert Inspection.objects.filter(household=door).count() == 1
+
+
 def test_nearby_and_search_find_the_door_and_the_visit_keeps_the_phones_position(
     open_phone, live_server, register, wulibao_community
 ):

@@ -5,6 +5,11 @@ import { $, config, T, fmt, el, clock, csrfToken, refreshToken, toast, state } f
 
 // ---------------------------------------------------------------- the queue on the phone (IndexedDB)
 
+// Each tab of the phone has its own lists of the one queue: another tab's sending or saving is announced here,
+// so that a door sent in one tab does not show as waiting in the other until its next retry.
+const changes = "BroadcastChannel" in window ? new BroadcastChannel("coalgov-field-outbox") : null;
+if (changes) changes.onmessage = () => renderOutbox();
+
 export const outbox = (function () {
   let opening = null;
 
@@ -31,14 +36,18 @@ export const outbox = (function () {
     return opening;
   }
 
-  // Run one request in a transaction; resolve with its result once the transaction has committed.
-  function run(stores, mode, action) {
+  // Run one request in a transaction; resolve with its result once the transaction has committed. A change
+  // to the queue is announced to this phone's other tabs (`announce`), which redraw their lists.
+  function run(stores, mode, action, announce) {
     return db().then(
       (database) =>
         new Promise((resolve, reject) => {
           const transaction = database.transaction(stores, mode);
           const request = action(transaction);
-          transaction.oncomplete = () => resolve(request ? request.result : undefined);
+          transaction.oncomplete = () => {
+            if (announce && changes) changes.postMessage("changed");
+            resolve(request ? request.result : undefined);
+          };
           transaction.onerror = () => reject(transaction.error);
           transaction.onabort = () => reject(transaction.error);
         })
@@ -48,24 +57,24 @@ export const outbox = (function () {
   return {
     all: () => run("outbox", "readonly", (t) => t.objectStore("outbox").getAll()),
     get: (id) => run("outbox", "readonly", (t) => t.objectStore("outbox").get(id)),
-    put: (entry) => run("outbox", "readwrite", (t) => t.objectStore("outbox").put(entry)),
-    remove: (id) => run("outbox", "readwrite", (t) => t.objectStore("outbox").delete(id)),
+    put: (entry) => run("outbox", "readwrite", (t) => t.objectStore("outbox").put(entry), true),
+    remove: (id) => run("outbox", "readwrite", (t) => t.objectStore("outbox").delete(id), true),
     // Change some fields of an entry still in the queue; resolves undefined if it is gone.
-    update: (id, changes) =>
+    update: (id, fields) =>
       run("outbox", "readwrite", (t) => {
         const store = t.objectStore("outbox");
         const request = store.get(id);
         request.onsuccess = () => {
-          if (request.result) store.put(Object.assign(request.result, changes));
+          if (request.result) store.put(Object.assign(request.result, fields));
         };
         return request;
-      }),
+      }, true),
     // Out of the queue and into the "sent" list, in one transaction.
     markSent: (id, summary) =>
       run(["outbox", "sent"], "readwrite", (t) => {
         t.objectStore("outbox").delete(id);
         t.objectStore("sent").put(summary);
-      }),
+      }, true),
     sent: () => run("sent", "readonly", (t) => t.objectStore("sent").getAll()),
     forgetSent: (id) => run("sent", "readwrite", (t) => t.objectStore("sent").delete(id)),
   };
