@@ -199,14 +199,16 @@ def _field(paragraph: Paragraph, instruction: str, shown: str, font: str, size: 
 class OfficialDocument:
     """One official document: `title`, `line`s of text, `table`s, a `signature`; `bytes()` to save."""
 
-    def __init__(self, title: str):
+    def __init__(self, title: str, made_at: datetime.datetime | None = None):
+        """`made_at`: the time the document's properties give as created (a published week's, say, so that
+        every copy of it is the same file); now if not given."""
         self.title_text = title
         self.document = Document()
         self._page()
         self._styles()
         self._font_table()
         self._page_numbers()
-        self._properties()
+        self._properties(made_at or timezone.now())
 
     # — set-up —
 
@@ -282,12 +284,12 @@ class OfficialDocument:
             _field(paragraph, "PAGE", "1", NUMBER_FONT, PAGE_NUMBER_SIZE)
             _run_font(paragraph.add_run(" —"), NUMBER_FONT, PAGE_NUMBER_SIZE)
 
-    def _properties(self) -> None:
+    def _properties(self, made_at: datetime.datetime) -> None:
         properties = self.document.core_properties
         # python-docx writes the time as UTC ("…Z"): give it UTC without a zone.
-        now = timezone.now().astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
+        made_at = made_at.astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
         properties.author = properties.last_modified_by = SYSTEM_NAME
-        properties.created = properties.modified = now
+        properties.created = properties.modified = made_at
         printed = properties._element.find(qn("cp:lastPrinted"))
         if printed is not None:  # the template's own, from 2013
             properties._element.remove(printed)

@@ -144,7 +144,8 @@ def _numbers_whole(paragraph):
 def ranking_docx(ranking: Ranking) -> bytes:
     district = ranking.district.name
     title = f"{district}散煤治理工作周通报"
-    document = OfficialDocument(title)
+    # A published week's bulletin is dated as published, whenever it is downloaded (and kept: reports/frozen.py).
+    document = OfficialDocument(title, made_at=ranking.published.published_at if ranking.published else None)
     # 版头: the office's name in red, the 期号 under it, the red rule (GB/T 9704 7.2); then the title.
     document.letterhead(office_name(district), issue_number(ranking))
     document.title(title)

@@ -9,6 +9,7 @@ import io
 import math
 import re
 
+from django.utils import timezone
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_col_to_name
@@ -160,8 +161,10 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     out = io.BytesIO()
     workbook = Workbook(out, {"in_memory": True})
     title = week_title(ranking)
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
-    workbook.set_properties({"title": title, "author": SYSTEM_NAME, "created": now})
+    # A published week's workbook is dated as published, whenever it is downloaded (and kept: reports/frozen.py).
+    made_at = ranking.published.published_at if ranking.published else timezone.now()
+    made_at = made_at.astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
+    workbook.set_properties({"title": title, "author": SYSTEM_NAME, "created": made_at})
     formats = xlsxwriter_formats(workbook)
     styles = [workbook.add_format(spec)._get_xf_index() for spec in _column_specs()]
     quoted = workbook.add_format({**_BORDERED, "quote_prefix": True})._get_xf_index()

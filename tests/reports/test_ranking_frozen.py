@@ -2,14 +2,18 @@
 asked again, the same answer comes without reading the rows; it is never given to someone who may not see the week,
 never in another language, and never once the publication is withdrawn."""
 
+import datetime
 import io
 import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from docx import Document
 from openpyxl import load_workbook
 
 from divisions.models import Division, Level
+from reports.models import RankingWeek
 from reports.ranking import ranking_for, ranking_publish, weights_set
 
 from ..factories import MembershipFactory, UserFactory
@@ -25,6 +29,11 @@ def _rows_read(client, path: str) -> tuple[bytes, bool]:
         response = client.get(path, QUERY)
     assert response.status_code == 200, path
     return response.content, any("reports_rankingrow" in q["sql"] for q in captured.captured_queries)
+
+
+def _naive(moment: datetime.datetime) -> datetime.datetime:
+    """A document's time in UTC without a zone (python-docx and openpyxl differ in giving one)."""
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _scores(content: bytes) -> list[tuple[str, float]]:
@@ -44,6 +53,25 @@ def test_a_published_weeks_page_and_downloads_are_the_same_when_asked_again_with
             first, again = (re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", c) for c in (first, again))
         assert again == first, path
     assert _scores(client.get(f"{URL}download/xlsx/", QUERY).content)[0] == ("B2社区", 77.0)
+
+
+def test_a_published_weeks_files_are_dated_when_it_was_published_whenever_downloaded(client, town):
+    """The kept files are the published documents: their properties give the publication's time, not the
+    time of whichever download first made them. A week not published is dated when it was made."""
+    client.force_login(town.admin)
+    before = timezone.now().astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
+    draft_docx = Document(io.BytesIO(client.get(f"{URL}download/docx/", QUERY).content)).core_properties
+    draft_xlsx = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", QUERY).content)).properties
+    assert _naive(draft_docx.created) >= before and _naive(draft_xlsx.created) >= before
+
+    week = ranking_publish(actor=town.admin, district=town.district, week_start=WEEK)
+    published = datetime.datetime(2025, 11, 10, 9, 30, tzinfo=datetime.UTC)
+    RankingWeek.objects.filter(pk=week.pk).update(published_at=published)
+    for _ in range(2):  # made, then kept
+        docx = Document(io.BytesIO(client.get(f"{URL}download/docx/", QUERY).content)).core_properties
+        xlsx = load_workbook(io.BytesIO(client.get(f"{URL}download/xlsx/", QUERY).content)).properties
+        assert _naive(docx.created) == _naive(docx.modified) == _naive(published)
+        assert _naive(xlsx.created) == _naive(xlsx.modified) == _naive(published)
 
 
 def test_a_kept_week_is_never_served_to_a_user_who_may_not_see_it(client, town):
