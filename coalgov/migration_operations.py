@@ -1,6 +1,6 @@
 """Migration operations shared by the apps' migrations."""
 
-from django.contrib.postgres.operations import AddIndexConcurrently
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import NotSupportedError, migrations
 from django.db.migrations.operations.base import Operation
 
@@ -18,6 +18,21 @@ class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
         if schema_editor.connection.vendor == "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class RemoveIndexConcurrentlyOnPostgres(RemoveIndexConcurrently):
+    """A Meta.indexes index dropped CONCURRENTLY on PostgreSQL, so the phones keep submitting visits meanwhile (the
+    migration must be `atomic = False`); dropped plainly on SQLite. Going back builds it again the same way."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return migrations.RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return migrations.RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
 class DropIndexConcurrentlyOnPostgres(Operation):

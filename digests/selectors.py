@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.db import connection
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Collate, Substr
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +18,9 @@ from cases.models import Case
 from cases.selectors import case_figures
 from divisions.models import COMMUNITY_CODE_LENGTH, Division, Level
 from households.models import RegisterCount
-from inspections.rollups import week_monday
-from inspections.selectors import fieldwork_figures, inspections_in, local_bounds, visits_by_unit
+from inspections.models import DailyRollup
+from inspections.rollups import WEEK_FIRST, week_monday
+from inspections.selectors import fieldwork_figures, visits_by_unit
 from planning.models import NightPlan
 from planning.selectors import plan_coverage
 
@@ -34,67 +33,21 @@ NOT_REACHED_LISTED = 10  # doors named per team; the rest are "等N户"
 def households_checked_week_so_far(division: Division, day: datetime.date) -> dict[str, int]:
     """Distinct households checked per community of the division from the Monday of `day`'s week to `day`.
 
-    Monday to a weekday is not a period the rollups keep: distinct households do not add up across days. But the
-    week's rollup row counts each household once, under the day of its first visit of the week; so Monday to
-    `day` is the week's row less the households whose first visit of the week in the community came after
-    `day`. The morning after, that is only the visits since midnight (the `started_at` index), each looked up
-    among its household's visits of the week (the `(household, started_at)` index): a handful, however large
-    the district. A Monday is one day's row, a Sunday the whole week's. Any other past day (a digest read again
-    on `/digests/`, or sent late) counts Monday to `day` from the visits, by an index that holds each visit's
-    division code and household (`households_visited`): at most six days, never the rows themselves.
+    Distinct households do not add up across days, but each household's first visit of the week in a community
+    does: the daily rollups count it on that day (`week_first_checked`), so Monday to `day` is a sum of at most
+    seven rows per community, the morning after as for a day of last winter (docs/rollups.md). A grid, below
+    the rollups' communities, is counted from its visits.
     """
-    monday, sunday = week_monday(day), week_monday(day) + datetime.timedelta(days=6)
-    codes = [division.code]
-    if day == monday:
-        return _checked(visits_by_unit(codes=codes, start=day, end=day))
-    after, week_end = local_bounds(day + datetime.timedelta(days=1), sunday)
-    if day != sunday and min(week_end, timezone.now()) - after >= datetime.timedelta(days=1):
-        return households_visited(codes, monday, day)
-    checked = _checked(visits_by_unit(codes=codes, start=monday, end=sunday))
-    if day == sunday or after >= timezone.now():
-        return checked
-    community = Substr("division_code", 1, COMMUNITY_CODE_LENGTH)
-    earlier = (
-        inspections_in(None, monday, day)
-        .filter(household=OuterRef("household"))
-        .annotate(community=community)
-        .filter(community=OuterRef("community"))
-        .order_by()
-        .values("pk")[:1]
-    )
-    # Households first visited in the community this week after `day`: a visit after it, none before it. Asked
-    # as a value per visit (a subquery PostgreSQL runs for each of the few visits since midnight, by the
-    # household's index), not as NOT EXISTS: that one it may answer by hashing every visit from Monday to `day`.
-    later = (
-        inspections_in(codes, day + datetime.timedelta(days=1), sunday)
-        .annotate(community=community)
-        .alias(earlier=Subquery(earlier))
-        .filter(earlier__isnull=True)
-        .values("community")
-        .annotate(n=Count("household", distinct=True))
-        .order_by()
-        .values_list("community", "n")
-    )
-    for code, n in later:
-        checked[code] = checked.get(code, 0) - n
-    return checked
-
-
-def households_visited(codes: list[str], start: datetime.date, end: datetime.date) -> dict[str, int]:
-    """Distinct households visited per community over a few days, counted from the visits: the division code and
-    household of each current visit of the period and nothing else, which PostgreSQL reads from an index alone
-    (`inspection_time_households`) instead of from the visits' rows, scattered over the whole table."""
-    unit = Substr("division_code", 1, COMMUNITY_CODE_LENGTH)
-    if connection.vendor == "postgresql":
-        # Grouped by the bytes, not by the database's collation: the same groups, sorted faster.
-        unit = Collate(unit, "C")
+    monday = week_monday(day)
+    if len(division.code) > COMMUNITY_CODE_LENGTH:
+        return _checked(visits_by_unit(codes=[division.code], start=monday, end=day))
     return dict(
-        inspections_in(codes, start, end)
-        .annotate(unit=unit)
-        .values("unit")
-        .annotate(n=Count("household", distinct=True))
+        DailyRollup.objects.filter(code__startswith=division.code, day__range=(monday, day))
+        .values("code")
+        .annotate(n=Sum(WEEK_FIRST))
+        .filter(n__gt=0)
         .order_by()
-        .values_list("unit", "n")
+        .values_list("code", "n")
     )
 
 

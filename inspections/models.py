@@ -232,14 +232,6 @@ class Inspection(Voidable):
             models.Index(fields=["household", "started_at"], name="inspection_household_time"),
             # District-wide questions about a day or a week: the period selects, the prefix only filters.
             models.Index(fields=["started_at"], name="inspection_time"),
-            # Households visited per community over a few days (a past weekday's week so far in the digest),
-            # read from the index alone: the visits of a few days lie scattered over the whole table.
-            models.Index(
-                fields=["started_at"],
-                name="inspection_time_households",
-                include=["division_code", "household"],
-                condition=models.Q(voided_at__isnull=True),
-            ),
         ]
 
     def __str__(self) -> str:
@@ -482,12 +474,15 @@ class Rollup(models.Model):
 class DailyRollup(Rollup):
     """A community's day (local date). The `first_*` columns count the households whose first visit (first
     finding, first recovery) in the community fell on the day: their sum up to a date is the number of
-    distinct households checked by then, which per-day distinct counts cannot give."""
+    distinct households checked by then, which per-day distinct counts cannot give. `week_first_checked`
+    counts the households whose first visit of the week in the community fell on the day: its sum from
+    Monday to a day is the households checked that week so far (the digest's)."""
 
     day = models.DateField()
     first_checked = models.IntegerField(default=0)
     first_found = models.IntegerField(default=0)
     first_recovered = models.IntegerField(default=0)
+    week_first_checked = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["code", "day"], name="dailyrollup_code_day")]

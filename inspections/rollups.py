@@ -36,6 +36,7 @@ from .models import Ban, DailyRollup, Inspection, Seizure, WeeklyRollup
 
 RECOVERED_ITEMS = (Seizure.Item.LOOSE_COAL, Seizure.Item.BRIQUETTE)  # 回收…户: coal taken away
 FIRSTS = ("first_checked", "first_found", "first_recovered")
+WEEK_FIRST = "week_first_checked"  # the household's first visit of the week in the community
 QUANTITIES = {
     "briquettes_pieces": Seizure.Item.BRIQUETTE,
     "loose_coal_kg": Seizure.Item.LOOSE_COAL,
@@ -136,15 +137,15 @@ def household_lock(household_id: int, *, draw_visit_id: bool = False) -> dict:
 
 def _household_facts(inspection: Inspection, code: str) -> dict:
     """What the household's other current visits say: its first visit / finding / recovery in the community,
-    how many of its visits there checked it, found coal or recovered coal on the visit's day and in its week,
-    and its latest visit that saw inside (any community).
+    its first visit there in the visit's week, how many of its visits there checked it, found coal or recovered
+    coal on the visit's day and in its week, and its latest visit that saw inside (any community).
 
     One query by the `(household, started_at)` index, each visit's seizures by key; a household has a handful
     of visits, so they are added up here (cheaper than compiling a dozen filtered aggregates per submission).
     """
     day = _local_day(inspection.started_at)
     periods = {"day": _bounds(day, 1), "week": _bounds(week_monday(day), 7)}
-    facts = dict.fromkeys((*FIRSTS, "latest_seen"))
+    facts = dict.fromkeys((*FIRSTS, WEEK_FIRST, "latest_seen"))
     facts.update({f"{period}_{what}": 0 for period in periods for what in ("checked", "found", "recovered")})
     visits: dict[int, tuple] = {}
     recovered: set[int] = set()
@@ -172,6 +173,8 @@ def _household_facts(inspection: Inspection, code: str) -> dict:
                 facts[f"{period}_checked"] += 1
                 facts[f"{period}_found"] += found
                 facts[f"{period}_recovered"] += pk in recovered
+                if period == "week":
+                    first(WEEK_FIRST, started_at)
     return facts
 
 
@@ -266,8 +269,10 @@ def rollups_visit_changed(
         inspection.started_at,
         inspection.started_at if found else None,
         inspection.started_at if recovered else None,
+        inspection.started_at,  # WEEK_FIRST: the other visits it is compared with are of the same week
     )
-    for name, other, this in zip(FIRSTS, (facts[name] for name in FIRSTS), mine, strict=True):
+    marks = (*FIRSTS, WEEK_FIRST)
+    for name, other, this in zip(marks, (facts[name] for name in marks), mine, strict=True):
         with_this = min(filter(None, (other, this)), default=None)
         old, new = (with_this, other) if voided else (other, with_this)
         old, new = _local_day(old), _local_day(new)
@@ -331,6 +336,16 @@ def rollups_rebuild(codes: list[str] | None = None) -> tuple[int, int]:
         for code, first in firsts.order_by().iterator(chunk_size=10000):
             row = rows["day"][(code, _local_day(first))]
             row[name] = row.get(name, 0) + 1
+    # And each household's first visit of each week in each community.
+    week_firsts = (
+        visits.annotate(c=community, w=periods["week"]("started_at"))
+        .values("c", "household", "w")
+        .annotate(first=Min("started_at"))
+        .values_list("c", "first")
+    )
+    for code, first in week_firsts.order_by().iterator(chunk_size=10000):
+        row = rows["day"][(code, _local_day(first))]
+        row[WEEK_FIRST] = row.get(WEEK_FIRST, 0) + 1
 
     for model, period in ((DailyRollup, "day"), (WeeklyRollup, "week")):
         model.objects.filter(codes_q(codes, "code")).delete()

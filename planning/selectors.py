@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -518,7 +518,9 @@ class TeamCoverage:
 
 
 def plan_coverage(plan) -> list[TeamCoverage]:
-    """Each team of the plan with its doors and how many were covered and found with coal."""
+    """Each team of the plan with its doors and how many were covered and found with coal, in three queries
+    however many teams (the teams and their members are read unless the caller prefetched them)."""
+    prefetch_related_objects([plan], "team_rows__members")
     teams = {t.number: TeamCoverage(t.number, [], list(t.members.all())) for t in plan.team_rows.all()}
     for stop in plan_stops(plan):
         teams[stop.team.number].stops.append(stop)

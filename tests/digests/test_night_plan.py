@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from digests import services
@@ -146,3 +148,20 @@ def test_a_large_plan_reaches_each_robot_within_its_limit_every_team_once_in_ord
     assert received.count("等12户") == 30
     if kind == "wecom":  # 4096 bytes a message: the plan does not fit in one
         assert len(server.texts) > 1
+
+
+def test_the_digest_reads_a_plan_in_as_many_queries_however_many_teams(
+    wulibao, wulibao_community, stairwell, plan_of, huaihelu, huaihelu_community
+):
+    """A plan of 50 teams is a digest of as many queries as a plan of two (its teams' members read at once)."""
+    stairwell(wulibao_community, "1", range(101, 113))
+    stairwell(huaihelu_community, "1", range(101, 113))
+    plan_of("wulibao_admin", wulibao, teams=2, doors=6)
+    plan_of("qu_admin", huaihelu, teams=6, doors=2)
+    counts = []
+    for unit in (wulibao, huaihelu):
+        with CaptureQueriesContext(connection) as captured:
+            text = digest_text(unit, timezone.localdate())
+        assert "第2组" in text
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]

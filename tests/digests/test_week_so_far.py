@@ -1,5 +1,5 @@
-"""The digest's "this week so far" counts each household once from Monday to the digest's day: the morning after
-from the rollups, a past day from the visits."""
+"""The digest's "this week so far" counts each household once from Monday to the digest's day, from the daily
+rollups' count of each household's first visit of the week (`week_first_checked`), whatever day it is asked."""
 
 import datetime
 
@@ -112,3 +112,47 @@ def test_the_digest_of_wednesday_names_the_best_community_by_households_checked_
     text = digest_text(wulibao, MONDAY + datetime.timedelta(days=2))
 
     assert f"排名靠前：{wulibao_community.name}（3）、{wulibao_other_community.name}（1）" in text
+
+
+def test_a_late_visit_and_a_voided_first_visit_move_the_households_week_mark(
+    wulibao, week, people, household_in, wulibao_community
+):
+    """The week's first visit of a household moves: to an earlier day when a visit recorded late started before
+    it, to the next visit's day when it is voided. Every day of the week still agrees with the visits."""
+    inspector = people["wulibao_inspector"]
+    household = household_in(wulibao_community, room="Z")
+
+    def record(weekday):
+        return inspection_record(
+            actor=inspector, household=household, kind="night_check", outcome="no_coal", started_at=on(weekday)
+        )[0]
+
+    def agrees():
+        for weekday in range(7):
+            day = MONDAY + datetime.timedelta(days=weekday)
+            got = households_checked_week_so_far(wulibao, day)
+            assert {code: n for code, n in got.items() if n} == counted_from_the_visits(wulibao, day), weekday
+
+    record(4)  # Friday
+    thursday = MONDAY + datetime.timedelta(days=3)
+    assert households_checked_week_so_far(wulibao, thursday)[wulibao_community.code] == 3  # A D B
+    tuesday = record(1)  # recorded after Friday's, started before it
+    assert households_checked_week_so_far(wulibao, thursday)[wulibao_community.code] == 4
+    agrees()
+    inspection_void(actor=people["wulibao_admin"], inspection=tuesday, reason="录错")
+    assert households_checked_week_so_far(wulibao, thursday)[wulibao_community.code] == 3
+    agrees()
+
+
+def test_a_grids_week_so_far_is_counted_from_its_visits(people, household_in, grid):
+    """A grid is below the rollups' communities: its digest counts its own visits."""
+    household = household_in(grid, room="1")
+    for weekday in (0, 2):
+        inspection_record(
+            actor=people["wulibao_inspector"],
+            household=household,
+            kind="night_check",
+            outcome="no_coal",
+            started_at=on(weekday),
+        )
+    assert households_checked_week_so_far(grid, MONDAY + datetime.timedelta(days=2)) == {grid.code[:12]: 1}

@@ -5,14 +5,17 @@ import datetime
 import random
 import threading
 from decimal import Decimal
+from importlib import import_module
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import Substr
 
+from digests.selectors import households_checked_week_so_far
 from households.models import RegisterCount
 from households.services import household_create, household_update, household_void, register_counts_rebuild
 from inspections.models import DailyRollup, Inspection, WeeklyRollup
@@ -137,7 +140,28 @@ def test_a_random_winter_of_visits_and_voids_adds_up_as_the_visits_do(
     by_day = visits_by_day(codes=["410103"], start=MONDAY, end=MONDAY + datetime.timedelta(days=6))
     for day, figures in by_day.items():
         assert figures["inspections"] == raw(["410103"], day, day)["inspections"]
+    # Monday to each day, per community (the digest's "this week so far"), from the week marks.
+    for offset in range(-9, 15):
+        day = MONDAY + datetime.timedelta(days=offset)
+        assert households_checked_week_so_far(wulibao, day) == week_so_far_from_the_visits(wulibao.code, day), day
     assert_same_as_rebuilt()
+    # The migration that added the week marks fills them as the services keep them.
+    kept = rows(DailyRollup)
+    DailyRollup.objects.update(week_first_checked=0)
+    import_module("inspections.migrations.0011_dailyrollup_week_first_checked").fill(apps, None)
+    assert rows(DailyRollup) == kept
+
+
+def week_so_far_from_the_visits(code: str, day: datetime.date) -> dict:
+    monday = day - datetime.timedelta(days=day.weekday())
+    return dict(
+        inspections_in([code], monday, day)
+        .annotate(c=Substr("division_code", 1, 12))
+        .values("c")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+        .values_list("c", "n")
+    )
 
 
 def test_a_backdated_visit_moves_the_households_first_check_and_voiding_it_moves_it_back(
