@@ -317,6 +317,29 @@ def test_the_first_tab_offers_to_skip_the_menu_and_focus_stays_visible_on_the_me
     assert focused.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
 
 
+@pytest.mark.parametrize("width", [800, 1024, 1280, 1366])
+def test_the_menus_items_never_break_inside_a_word_at_desktop_widths(
+    open_context, live_server, people, screenshot, width
+):
+    """The district admin has the most items (users, audit log): where they do not fit one line they wrap
+    whole onto another, each item one line high, none cut off."""
+    context, _ = open_context(viewport={"width": width, "height": 800})
+    context.add_cookies([session_cookie(live_server, people["qu_admin"])])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/households/")
+    links = page.locator("nav .navbar-nav > .nav-item > .nav-link")
+    assert links.count() >= 12
+    heights = links.evaluate_all(
+        "links => links.map(a => [a.textContent.trim(), a.getBoundingClientRect().height,"
+        " parseFloat(getComputedStyle(a).lineHeight), a.scrollWidth <= a.clientWidth + 1])"
+    )
+    for text, height, line, whole in heights:
+        assert height < 1.6 * line + 16, f"{text!r} breaks over lines at {width} px ({height} px high)"
+        assert whole, f"{text!r} is cut off at {width} px"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"menu-district-admin-{width}")
+
+
 def test_pages_on_a_phone_at_200_percent_text_do_not_scroll_sideways(
     open_context, live_server, people, register, wulibao_community
 ):

@@ -98,6 +98,7 @@ def test_the_district_offices_weights_form_passes_axe(
 def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_the_door(
     open_context, live_server, people, household_in, wulibao_community
 ):
+    from households.services import household_void
     from planning.selectors import night_in_progress
     from planning.services import plan_operation_create
 
@@ -105,7 +106,7 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     from .test_phone_page import SHANGHAI
 
     first = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101", unmanaged=True)
-    household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="201")
+    second = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="201")
     night_plan, _created = plan_operation_create(
         actor=people["wulibao_admin"],
         unit=wulibao_community.parent,
@@ -116,7 +117,7 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
         leader="街道主任",
         members=[[people["wulibao_inspector"]]],
     )
-    context, _traffic = open_context(expect_offline_failures=True, **PHONE, timezone_id=SHANGHAI)
+    context, traffic = open_context(expect_offline_failures=True, **PHONE, timezone_id=SHANGHAI)
     page = context.new_page()
     sign_in(page, live_server, "wulibao_inspector", households=2)
     page.goto(f"{live_server.url}/field/")
@@ -142,6 +143,26 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
 
     context.set_offline(False)
     expect(page.get_by_test_id("sent-item")).to_have_count(1)
+
+    # A visit the server refuses (the household was voided while the phone had no signal) is no door covered:
+    # ticked while it waits, unticked once refused, the team's count back with it.
+    context.set_offline(True)
+    team.locator(f"[data-plan-household='{second.pk}']").tap()
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("submit").tap()
+    expect(team.locator("[data-plan-count]")).to_have_text("2/2")
+    household_void(actor=people["wulibao_admin"], household=second, reason="重复登记")
+    context.set_offline(False)
+    page.evaluate('() => window.dispatchEvent(new Event("online"))')
+    expect(page.get_by_test_id("outbox-item")).to_have_attribute("data-state", "failed")
+    refused = team.locator(f"[data-plan-household='{second.pk}']")
+    expect(refused).not_to_have_text(re.compile(r"^✓"))
+    expect(refused).to_have_class(re.compile(r"btn-outline-light"))
+    expect(team.locator("[data-plan-count]")).to_have_text("1/2")
+    expect(stop).to_have_text(re.compile(r"^✓ 1\."))  # the door sent before keeps its tick
+    assert [f.split(": ")[-1] for f in traffic.failures] == ["400"]  # the refusal, and nothing else
+    traffic.failures.clear()
+
     page.goto(f"{live_server.url}/plan/{night_plan.pk}/")
     expect(page.get_by_test_id("coverage")).to_contain_text("2户中已查1户")
 

@@ -315,15 +315,25 @@ export async function renderOutbox() {
 }
 
 // Tonight's list came with the page, covered as the server knew then: a door recorded from this phone since (sent
-// or waiting for a signal) is ticked at once, and its team's count with it, without waiting for a reload.
+// or waiting for a signal) is ticked at once, and its team's count with it, without waiting for a reload. Such a
+// tick follows the queue: an entry the server refused (not accepted) or that was deleted takes its tick away.
 function tickPlanStops() {
   for (const team of document.querySelectorAll("[data-testid=plan-team]")) {
     const stops = team.querySelectorAll("[data-plan-stop]");
     for (const stop of stops) {
-      if (stop.dataset.covered || !state.visited.has(Number(stop.dataset.planHousehold))) continue;
-      stop.dataset.covered = "1";
-      stop.classList.replace("btn-outline-light", "btn-outline-success");
-      stop.prepend("✓ ");
+      if (stop.dataset.covered && !stop.dataset.coveredHere) continue; // covered as the server knew it
+      const here = state.visited.has(Number(stop.dataset.planHousehold));
+      if (here === Boolean(stop.dataset.coveredHere)) continue;
+      if (here) {
+        stop.dataset.covered = stop.dataset.coveredHere = "1";
+        stop.classList.replace("btn-outline-light", "btn-outline-success");
+        stop.prepend(el("span", { "data-tick": "" }, "✓ "));
+      } else {
+        stop.dataset.covered = "";
+        delete stop.dataset.coveredHere;
+        stop.classList.replace("btn-outline-success", "btn-outline-light");
+        stop.querySelector("[data-tick]")?.remove();
+      }
     }
     const count = team.querySelector("[data-plan-count]");
     if (count) count.textContent = `${team.querySelectorAll("[data-plan-stop][data-covered='1']").length}/${stops.length}`;
