@@ -1,8 +1,11 @@
 """Digest pages: today's digest to read or copy, the delivery history, and the channels."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,14 +30,22 @@ class DigestView(LoginRequiredMixin, View):
         mine = request.user.memberships.filter(is_active=True).select_related("division").first()
         initial = {"date": yesterday(), "division": mine.division.code if mine else None}
         form = DigestPreviewForm(request.GET or initial, user=request.user)
-        text = None
+        if request.GET.get("division") and form.has_error("division"):
+            raise Http404  # a unit the user may not see: as if it did not exist
+        context = {"form": form, "text": None}
         if form.is_valid():
-            stored = Digest.objects.filter(division=form.cleaned_data["division"], date=form.cleaned_data["date"])
-            digest = stored.first()
-            text = digest.text if digest else digest_text(form.cleaned_data["division"], form.cleaned_data["date"])
+            division, date = form.cleaned_data["division"], form.cleaned_data["date"]
+            sent = Digest.objects.filter(division=division, date=date).first()
+            # A digest that was sent is shown as sent (what the group read), unless the current records are
+            # asked for: visits recorded or voided since are only in those.
+            current = sent is None or bool(request.GET.get("current"))
+            text = digest_text(division, date) if current else sent.text
             # For groups without a robot: what is pasted must read as plain text, not markdown.
-            text = plain_text(text)
-        return render(request, "digests/digest.html", {"form": form, "text": text})
+            context.update(text=plain_text(text), sent=sent, current=current)
+            context["switch_url"] = "?" + urlencode(
+                {"division": division.code, "date": date.isoformat(), **({} if current else {"current": "1"})}
+            )
+        return render(request, "digests/digest.html", context)
 
 
 def _enqueue(delivery_id: int, countdown: float) -> None:

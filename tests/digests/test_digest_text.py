@@ -5,8 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from digests.markup import plain_text
 from digests.models import Channel
 from digests.selectors import digest_text, split_parts
+from digests.services import digest_get_or_build
 from inspections.selectors import fieldwork_figures
 from inspections.services import SeizureInput, inspection_record
 
@@ -76,8 +78,45 @@ def test_the_digest_page_is_scoped_and_copyable(client_as, wulibao, huaihelu, la
     theirs = client_as("wulibao_inspector").get("/digests/", {"division": huaihelu.code, "date": last_night})
 
     assert mine.status_code == 200 and "散煤50块" in mine.context["text"]
-    assert theirs.status_code == 200 and theirs.context["text"] is None  # not a unit they may choose
+    assert theirs.status_code == 404  # another subdistrict's: as if it did not exist
     assert "copy-digest" in mine.content.decode()
+    assert client_as("nobody").get("/digests/", {"division": wulibao.code, "date": last_night}).status_code == 404
+    unknown = client_as("wulibao_inspector").get("/digests/", {"division": "999999", "date": last_night})
+    assert unknown.status_code == 404
+    # Without a unit asked for, nothing to hide: the page with its form.
+    assert client_as("nobody").get("/digests/").status_code == 200
+
+
+def test_a_sent_digest_is_shown_as_sent_and_can_be_built_again_from_the_current_records(
+    client_as, people, register, wulibao, wulibao_community, last_night
+):
+    """The page shows what the group read, says when it was built and that later changes are not in it, and
+    offers the text built from the records as they stand now."""
+    sent_digest = digest_get_or_build(division=wulibao, date=last_night)
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=register("wulibao_admin", wulibao_community),
+        kind="night_check",
+        outcome="loose_coal",
+        started_at=timezone.make_aware(datetime.datetime.combine(last_night, datetime.time(23, 30))),
+        seizures=[SeizureInput("briquette", 7, "confiscated")],
+    )  # recorded late, after the digest was built
+    client = client_as("wulibao_inspector")
+    asked = {"division": wulibao.code, "date": last_night.isoformat()}
+
+    sent = client.get("/digests/", asked)
+    assert sent.context["text"] == plain_text(sent_digest.text)
+    assert "散煤50块" in sent.context["text"] and "散煤57块" not in sent.context["text"]
+    page = sent.content.decode()
+    assert f"以下是{timezone.localtime(sent_digest.built_at):%Y-%m-%d %H:%M}生成并推送的文本" in page
+    assert "按现有数据重新生成" in page
+
+    current = client.get("/digests/", {**asked, "current": "1"})
+    assert "散煤57块" in current.context["text"]  # 50 + 7
+    assert "以下按现有数据即时生成" in current.content.decode() and "查看推送的原文" in current.content.decode()
+    # A day without a sent digest is built from the records, and says nothing of a sent one.
+    other_day = client.get("/digests/", {**asked, "date": (last_night - datetime.timedelta(days=1)).isoformat()})
+    assert other_day.status_code == 200 and 'data-testid="digest-version"' not in other_day.content.decode()
 
 
 def test_a_channels_key_and_secret_are_never_shown_again(client_as, wulibao):
