@@ -427,10 +427,20 @@ PRIORITY_ZONE_DEFAULT_RADIUS_M = int(os.environ.get("PRIORITY_ZONE_DEFAULT_RADIU
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_without_traceback": {"()": "coalgov.log_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's own loggers print through their own handler; stop them printing twice through the root.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Each 403 and 404 one line, not a traceback (a 5xx keeps its own).
+        "django.request": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["client_errors_without_traceback"],
+        },
+    },
 }
 
 # Night checks are visits between these local times (the article's 零点夜查 falls inside).

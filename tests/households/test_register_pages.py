@@ -225,3 +225,16 @@ def test_a_position_that_cannot_be_read_is_said_and_a_wrong_filter_is_shown_open
     assert 'aria-expanded="true"' in page
     page = client_as("wulibao_inspector").get(reverse("households:list")).content.decode()
     assert not re.search(r'collapse d-md-flex show"', page) and 'aria-expanded="false"' in page
+
+
+def test_a_household_without_flags_says_so_instead_of_an_empty_row(client_as, household_in, wulibao_community):
+    plain = household_in(wulibao_community, room="901")
+    flagged = household_in(wulibao_community, room="902", elderly_alone=True)
+    client = client_as("wulibao_admin")
+
+    def flags(household) -> str:
+        html = client.get(f"/households/{household.pk}/").content.decode()
+        return re.search(r"<dt[^>]*>标记</dt><dd[^>]*>(.*?)</dd>", html, re.S).group(1).strip()
+
+    assert flags(plain) == "—"
+    assert "孤寡老人" in flags(flagged) and "—" not in flags(flagged)
