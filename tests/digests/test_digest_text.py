@@ -98,7 +98,10 @@ def test_a_sent_digest_is_shown_as_sent_and_can_be_built_again_from_the_current_
         household=register("wulibao_admin", wulibao_community),
         kind="night_check",
         outcome="loose_coal",
-        started_at=timezone.make_aware(datetime.datetime.combine(last_night, datetime.time(23, 30))),
+        # The evening before: in the past whenever the suite runs, and in the running totals of the digest's day.
+        started_at=timezone.make_aware(
+            datetime.datetime.combine(last_night - datetime.timedelta(days=1), datetime.time(23, 30))
+        ),
         seizures=[SeizureInput("briquette", 7, "confiscated")],
     )  # recorded late, after the digest was built
     client = client_as("wulibao_inspector")
