@@ -551,5 +551,6 @@ def phone_teams(user) -> list[TeamCoverage]:
     for team in teams:
         coverage = TeamCoverage(team.number, plan_stops(team.plan, team))
         coverage.plan = team.plan
+        coverage.since = covered_since(team.plan)  # the phone ticks a door only for a visit since then
         result.append(coverage)
     return result

@@ -125,10 +125,21 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
+    # A visit this phone sent before the plan was made (last night's, say) covers no door on tonight's list.
+    page.evaluate(
+        """([household, user]) => coalgovField.outbox.markSent("earlier", {client_uuid: "earlier", user, household,
+            household_label: "earlier", outcome: "no_coal", record: 1, sent_at: Date.now(),
+            started_at: new Date(Date.now() - 26 * 3600 * 1000).toISOString()})""",
+        [second.pk, "wulibao_inspector"],
+    )
+
     # No signal: the page comes from the phone, with the team's list; a door on it opens the form.
     context.set_offline(True)
     page.reload()
     team = page.get_by_test_id("plan-team")
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)  # the earlier visit, listed as sent
+    expect(team.locator("[data-plan-count]")).to_have_text("0/2")
+    expect(team.locator(f"[data-plan-household='{second.pk}']")).not_to_have_text(re.compile(r"^✓"))
     expect(team.locator("[data-plan-stop]")).to_have_count(2)
     team.locator(f"[data-plan-household='{first.pk}']").tap()
     expect(page.get_by_test_id("chosen-household")).to_have_text(first.label)
@@ -142,7 +153,7 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     expect(team.locator("[data-plan-count]")).to_have_text("1/2")
 
     context.set_offline(False)
-    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    expect(page.get_by_test_id("sent-item")).to_have_count(2)
 
     # A visit the server refuses (the household was voided while the phone had no signal) is no door covered:
     # ticked while it waits, unticked once refused, the team's count back with it.

@@ -181,4 +181,5 @@ export const state = {
   locating: null,
   photos: [],
   visited: new Set(), // doors recorded from this phone (sent, or waiting to be): ticked in the lists
+  lastRecorded: new Map(), // each of those doors: when its latest visit from this phone started (ms)
 };

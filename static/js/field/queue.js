@@ -307,22 +307,32 @@ export async function renderOutbox() {
     .slice(0, 20);
   $("sent-list").replaceChildren(...mine.map(sentItem));
   // Doors recorded from this phone (sent, or waiting to be): ticked in the lists.
-  state.visited = new Set([...entries.filter((e) => e.status !== "failed"), ...mine].map((item) => item.household));
+  const recorded = [...entries.filter((e) => e.status !== "failed"), ...mine];
+  state.visited = new Set(recorded.map((item) => item.household));
+  // Each door's latest visit from this phone, for tonight's list: a door counts there only for a visit since the
+  // plan was made, as on the server.
+  state.lastRecorded = new Map();
+  for (const item of recorded) {
+    const at = Date.parse(item.started_at) || 0;
+    if (at > (state.lastRecorded.get(item.household) || 0)) state.lastRecorded.set(item.household, at);
+  }
   tickPlanStops();
   // Forget sent summaries older than a week.
   const week = Date.now() - 7 * 24 * 3600 * 1000;
   sent.filter((item) => item.sent_at < week).forEach((item) => outbox.forgetSent(item.client_uuid));
 }
 
-// Tonight's list came with the page, covered as the server knew then: a door recorded from this phone since (sent
-// or waiting for a signal) is ticked at once, and its team's count with it, without waiting for a reload. Such a
-// tick follows the queue: an entry the server refused (not accepted) or that was deleted takes its tick away.
+// Tonight's list came with the page, covered as the server knew then: a door recorded from this phone since the
+// plan was made (sent, or waiting for a signal) is ticked at once, and its team's count with it, without waiting
+// for a reload. Such a tick follows the queue: an entry the server refused (not accepted) or that was deleted
+// takes its tick away.
 function tickPlanStops() {
   for (const team of document.querySelectorAll("[data-testid=plan-team]")) {
+    const since = Number(team.dataset.coveredSince || 0) * 1000;
     const stops = team.querySelectorAll("[data-plan-stop]");
     for (const stop of stops) {
       if (stop.dataset.covered && !stop.dataset.coveredHere) continue; // covered as the server knew it
-      const here = state.visited.has(Number(stop.dataset.planHousehold));
+      const here = (state.lastRecorded.get(Number(stop.dataset.planHousehold)) || -1) >= since;
       if (here === Boolean(stop.dataset.coveredHere)) continue;
       if (here) {
         stop.dataset.covered = stop.dataset.coveredHere = "1";
