@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.dates import PLANNING_AHEAD
@@ -9,7 +8,7 @@ from divisions.models import Division
 from divisions.scoping import codes_q
 from inspections.forms import bound_dates, date_widget
 
-from .selectors import DEFAULT_WEIGHTS, PARTS
+from .selectors import DEFAULT_WEIGHTS, PARTS, night_in_progress
 from .services import LIMITS, MAX_DOORS, MAX_POINTS, MAX_TEAMS
 
 User = get_user_model()
@@ -27,7 +26,7 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.units = {u.code: u for u in units}
         self.fields["unit"].choices = [(u.code, u.name) for u in units]
-        self.fields["night"].initial = timezone.localdate()
+        self.fields["night"].initial = night_in_progress()
         bound_dates(self, "night", ahead=PLANNING_AHEAD)
 
     def clean_unit(self) -> Division:

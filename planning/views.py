@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,6 +25,7 @@ from .selectors import (
     PARTS,
     current_weights,
     district_of,
+    night_in_progress,
     plan_candidates,
     plan_coverage,
     plan_units,
@@ -46,8 +46,9 @@ def _plan_form(request, units: list[Division], data) -> PlanForm:
     code = data.get("unit")
     if code and code not in {u.code for u in units}:
         raise Http404  # another unit's plan: as if it did not exist
-    # Opened without parameters: the user's first unit, tonight, two teams of twenty doors.
-    defaults = {"unit": units[0].code, "night": timezone.localdate().isoformat(), "teams": "2", "doors": "20"}
+    # Opened without parameters: the user's first unit, tonight (after midnight, the night still going on, as the
+    # phones count it), two teams of twenty doors.
+    defaults = {"unit": units[0].code, "night": night_in_progress().isoformat(), "teams": "2", "doors": "20"}
     given = {k: data.get(k) for k in defaults if data.get(k, "") != ""}
     return PlanForm({**defaults, **given}, units=units)
 

@@ -197,7 +197,9 @@ def test_the_plan_prints_on_a4_titled_like_its_docx_without_the_navigation_or_th
     text = subprocess.run([_tool("pdftotext"), "-raw", pdf, "-"], capture_output=True, text=True).stdout
     flat = re.sub(r"\s+", "", text)
     assert "{#" not in flat and "#}" not in flat, text  # no template comment printed as text
-    night = timezone.localdate()
+    from planning.selectors import night_in_progress
+
+    night = night_in_progress()  # the page's default: after midnight, the night still going on
     assert flat.startswith(f"五里堡街道夜查计划{night.year}年{night.month}月{night.day}日夜")
     for absent in ("今晚查哪里", "散煤治理", "首页", "台账", "组数", "生成夜查行动", "下载"):
         assert absent not in flat, absent

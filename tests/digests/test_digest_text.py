@@ -111,12 +111,12 @@ def test_a_sent_digest_is_shown_as_sent_and_can_be_built_again_from_the_current_
     assert sent.context["text"] == plain_text(sent_digest.text)
     assert "散煤50块" in sent.context["text"] and "散煤57块" not in sent.context["text"]
     page = sent.content.decode()
-    assert f"以下是{timezone.localtime(sent_digest.built_at):%Y-%m-%d %H:%M}生成并推送的文本" in page
+    assert f"以下是{timezone.localtime(sent_digest.built_at):%Y-%m-%d %H:%M}为工作群生成的文本" in page
     assert "按现有数据重新生成" in page
 
     current = client.get("/digests/", {**asked, "current": "1"})
     assert "散煤57块" in current.context["text"]  # 50 + 7
-    assert "以下按现有数据即时生成" in current.content.decode() and "查看推送的原文" in current.content.decode()
+    assert "以下按现有数据即时生成" in current.content.decode() and "查看为工作群生成的原文" in current.content.decode()
     # A day without a sent digest is built from the records, and says nothing of a sent one.
     other_day = client.get("/digests/", {**asked, "date": (last_night - datetime.timedelta(days=1)).isoformat()})
     assert other_day.status_code == 200 and 'data-testid="digest-version"' not in other_day.content.decode()

@@ -1,17 +1,20 @@
 """/plan/: who sees which plan, what the page shows, bad input, the operation made from it, and query counts."""
 
+import datetime
 import io
 import uuid
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from docx import Document
 
 from inspections.models import NightOperation
 from inspections.services import inspection_record
 from planning.models import NightPlan, PlanStop, PlanWeights
-from planning.selectors import DEFAULT_WEIGHTS
+from planning.selectors import DEFAULT_WEIGHTS, night_in_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +260,17 @@ def test_the_plan_speaks_english_with_english_dates_and_reasons(client_as, place
     assert "年" not in html and "日夜" not in html
     assert "回头看到期" not in html and "无主管" not in html
     assert "Not visited lately" in html
+
+
+def test_after_midnight_the_page_plans_the_night_still_going_on_as_the_phones_count_it(client_as, places):
+    """At 00:45 on the 5th the night of the 4th is still on: the page offers the 4th, the night the inspectors'
+    phones show a plan for, not the 5th."""
+    zone = timezone.get_current_timezone()
+    with time_machine.travel(datetime.datetime(2026, 12, 5, 0, 45, tzinfo=zone), tick=False):
+        page = client_as("wulibao_admin").get("/plan/")
+        assert night_in_progress() == datetime.date(2026, 12, 4)
+    assert page.status_code == 200
+    assert page.context["form"]["night"].value() == "2026-12-04"
+    assert 'value="2026-12-04"' in page.content.decode()
+    with time_machine.travel(datetime.datetime(2026, 12, 5, 7, 0, tzinfo=zone), tick=False):
+        assert client_as("wulibao_admin").get("/plan/").context["form"]["night"].value() == "2026-12-05"

@@ -11,6 +11,7 @@ from docx import Document
 
 from coalgov.models import AuditEvent
 from planning import documents
+from planning.selectors import night_in_progress
 from planning.services import plan_operation_create
 from tests.documents.official import assert_official, assert_table_prints
 
@@ -62,7 +63,7 @@ def test_each_plan_download_is_in_the_audit_log_on_its_unit_or_plan(client_as, p
     tonight, operation = AuditEvent.objects.filter(action="download").order_by("id")
     assert tonight.actor == operation.actor == people["wulibao_admin"]
     assert (tonight.object_id, tonight.division_code) == (str(wulibao.pk), wulibao.code)
-    assert tonight.changes["download_file"][1] == documents.tonight_filename(wulibao, timezone.localdate())
+    assert tonight.changes["download_file"][1] == documents.tonight_filename(wulibao, night_in_progress())
     assert (operation.object_id, operation.division_code) == (str(night_plan.pk), wulibao.code)
     assert operation.changes["download_file"][1] == documents.plan_filename(night_plan)
 

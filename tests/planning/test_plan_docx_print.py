@@ -12,6 +12,7 @@ from django.utils import timezone
 from docx import Document
 
 from inspections.services import inspection_record
+from planning.selectors import night_in_progress
 from tests.documents.official import render  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_no_address_score_or_reason_is_broken_across_two_lines(client_as, render
 
 
 def test_the_plan_is_dated_as_documents_write_dates_and_downloads_under_a_chinese_name(client_as, many_places):
-    night = timezone.localdate()
+    night = night_in_progress()  # the page's default: after midnight, the night still going on
     response = client_as("wulibao_admin").get("/plan/?teams=2&doors=10&format=docx")
 
     name = f"夜查计划_五里堡街道_{night:%Y-%m-%d}.docx"
