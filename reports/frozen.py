@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from .models import RankingWeek
 
-FORMAT = 2  # 2: the files are dated as published
+FORMAT = 3  # 2: the files are dated as published; 3: the page's tables do not wrap (phones)
 KEEP_SECONDS = 14 * 24 * 3600  # a week is read mostly in the days after it is published; made again after
 
 

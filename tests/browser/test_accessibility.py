@@ -7,6 +7,7 @@ axe-core comes from npm (package.json) and is read from node_modules into the pa
 served to users. The data is the demo data set (`load_demo`): real households, visits, cases and notices.
 """
 
+import datetime
 import io
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import Case, SupervisionNotice
@@ -23,7 +25,9 @@ from digests.models import Channel
 from divisions.models import Division
 from households.models import Household
 from inspections.models import Inspection, NightOperation
+from inspections.services import inspection_record
 from reports.models import LedgerExport
+from reports.ranking import default_week
 
 from .conftest import LOCAL_HOSTS, PHONE, watch_csp
 from .test_phone_page import last_midnight
@@ -338,6 +342,27 @@ def test_the_menus_items_never_break_inside_a_word_at_desktop_widths(
         assert whole, f"{text!r} is cut off at {width} px"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, f"menu-district-admin-{width}")
+
+
+def test_the_rankings_tables_scroll_on_a_phone_instead_of_squeezing_the_names(
+    open_context, live_server, people, household_in, wulibao_community
+):
+    week = default_week()  # the week the page opens on
+    wednesday = timezone.make_aware(datetime.datetime.combine(week + datetime.timedelta(days=2), datetime.time(10)))
+    home = household_in(wulibao_community, estate="龙亭小区", room="101")
+    Household.objects.filter(pk=home.pk).update(created_at=wednesday - datetime.timedelta(days=30))
+    inspection_record(
+        actor=people["wulibao_inspector"], household=home, kind="survey", outcome="no_coal", started_at=wednesday
+    )
+    context, _ = open_context(**PHONE)
+    context.add_cookies([session_cookie(live_server, people["qu_admin"])])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/units/ranking/")
+    name = page.locator(f"[data-testid=ranking-table] tr[data-code='{wulibao_community.code}'] td a")
+    line = float(name.evaluate("a => parseFloat(getComputedStyle(a).lineHeight)"))
+    assert name.bounding_box()["height"] < 1.5 * line, "a community's name wraps in the ranking on a phone"
+    # The table scrolls inside its box; the page itself does not.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_pages_on_a_phone_at_200_percent_text_do_not_scroll_sideways(
