@@ -29,7 +29,9 @@ class DigestView(LoginRequiredMixin, View):
     def get(self, request):
         mine = request.user.memberships.filter(is_active=True).select_related("division").first()
         initial = {"date": yesterday(), "division": mine.division.code if mine else None}
-        form = DigestPreviewForm(request.GET or initial, user=request.user)
+        # Opened without a choice: the user's own unit, yesterday; nothing (and no error) without a membership.
+        data = request.GET or (initial if mine else None)
+        form = DigestPreviewForm(data, initial=initial, user=request.user)
         if request.GET.get("division") and form.has_error("division"):
             raise Http404  # a unit the user may not see: as if it did not exist
         context = {"form": form, "text": None}

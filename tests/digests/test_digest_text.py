@@ -83,8 +83,10 @@ def test_the_digest_page_is_scoped_and_copyable(client_as, wulibao, huaihelu, la
     assert client_as("nobody").get("/digests/", {"division": wulibao.code, "date": last_night}).status_code == 404
     unknown = client_as("wulibao_inspector").get("/digests/", {"division": "999999", "date": last_night})
     assert unknown.status_code == 404
-    # Without a unit asked for, nothing to hide: the page with its form.
-    assert client_as("nobody").get("/digests/").status_code == 200
+    # Without a unit asked for, nothing to hide: the page with its form, and no error for a choice not made.
+    empty = client_as("nobody").get("/digests/")
+    assert empty.status_code == 200 and empty.context["text"] is None
+    assert "该字段是必填项" not in empty.content.decode()
 
 
 def test_a_sent_digest_is_shown_as_sent_and_can_be_built_again_from_the_current_records(
