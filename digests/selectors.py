@@ -17,6 +17,7 @@ from air.selectors import digest_air_lines
 from cases.models import Case
 from cases.selectors import case_figures
 from divisions.models import COMMUNITY_CODE_LENGTH, Division, Level
+from divisions.scoping import codes_q
 from households.models import RegisterCount
 from inspections.models import DailyRollup
 from inspections.rollups import WEEK_FIRST, week_monday
@@ -42,7 +43,7 @@ def households_checked_week_so_far(division: Division, day: datetime.date) -> di
     if len(division.code) > COMMUNITY_CODE_LENGTH:
         return _checked(visits_by_unit(codes=[division.code], start=monday, end=day))
     return dict(
-        DailyRollup.objects.filter(code__startswith=division.code, day__range=(monday, day))
+        DailyRollup.objects.filter(codes_q([division.code], "code"), day__range=(monday, day))
         .values("code")
         .annotate(n=Sum(WEEK_FIRST))
         .filter(n__gt=0)

@@ -37,13 +37,13 @@ class DigestView(LoginRequiredMixin, View):
         context = {"form": form, "text": None}
         if form.is_valid():
             division, date = form.cleaned_data["division"], form.cleaned_data["date"]
-            sent = Digest.objects.filter(division=division, date=date).first()
-            # A digest that was sent is shown as sent (what the group read), unless the current records are
-            # asked for: visits recorded or voided since are only in those.
-            current = sent is None or bool(request.GET.get("current"))
-            text = digest_text(division, date) if current else sent.text
+            built = Digest.objects.filter(division=division, date=date).first()
+            # A digest built for the groups is shown as built (what they were sent), unless the current records
+            # are asked for: visits recorded or voided since are only in those.
+            current = built is None or bool(request.GET.get("current"))
+            text = digest_text(division, date) if current else built.text
             # For groups without a robot: what is pasted must read as plain text, not markdown.
-            context.update(text=plain_text(text), sent=sent, current=current)
+            context.update(text=plain_text(text), built=built, current=current)
             context["switch_url"] = "?" + urlencode(
                 {"division": division.code, "date": date.isoformat(), **({} if current else {"current": "1"})}
             )

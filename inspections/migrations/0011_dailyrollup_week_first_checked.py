@@ -6,7 +6,6 @@ is added at once, then filled from the current visits as `rollups_rebuild` fills
 transaction at the end. Visits that the code before this one records meanwhile, until the new code serves, are
 not in the column: upgrade by day, or run `manage.py rollups_rebuild` after (docs/rollups.md, "Upgrading")."""
 
-import datetime
 from collections import Counter
 
 from django.db import migrations, models, transaction
@@ -36,8 +35,7 @@ def fill(apps, schema_editor):
         (code, timezone.localtime(first, zone).date()) for code, first in firsts.iterator(chunk_size=10000)
     )
     rows = []
-    first_day = min((day for _code, day in counts), default=datetime.date.max)
-    for row in DailyRollup.objects.filter(day__gte=first_day).iterator(chunk_size=5000):
+    for row in DailyRollup.objects.iterator(chunk_size=5000):
         n = counts.get((row.code, row.day), 0)
         if n:
             row.week_first_checked = n

@@ -307,15 +307,14 @@ export async function renderOutbox() {
     .slice(0, 20);
   $("sent-list").replaceChildren(...mine.map(sentItem));
   // Doors recorded from this phone (sent, or waiting to be): ticked in the lists.
-  const recorded = [...entries.filter((e) => e.status !== "failed"), ...mine];
-  state.visited = new Set(recorded.map((item) => item.household));
-  // Each door's latest visit from this phone, for tonight's list: a door counts there only for a visit since the
+  // With each door's latest visit from this phone: on tonight's list a door counts only for a visit since the
   // plan was made, as on the server.
   state.lastRecorded = new Map();
-  for (const item of recorded) {
+  for (const item of [...entries.filter((e) => e.status !== "failed"), ...mine]) {
     const at = Date.parse(item.started_at) || 0;
-    if (at > (state.lastRecorded.get(item.household) || 0)) state.lastRecorded.set(item.household, at);
+    if (at >= (state.lastRecorded.get(item.household) ?? 0)) state.lastRecorded.set(item.household, at);
   }
+  state.visited = new Set(state.lastRecorded.keys());
   tickPlanStops();
   // Forget sent summaries older than a week.
   const week = Date.now() - 7 * 24 * 3600 * 1000;
