@@ -473,9 +473,10 @@ def plan_units(user) -> list[Division]:
 
 
 def covered_since(plan) -> datetime.datetime:
-    """Visits count for a plan from when it was made, and not before its night's day."""
-    day_start = timezone.make_aware(datetime.datetime.combine(plan.date, datetime.time.min))
-    return max(plan.created_at, day_start)
+    """Visits count for a plan from when it was made, and not before the night before its own has ended
+    (NIGHT_END of its date): a plan for tomorrow's night made in the small hours does not count tonight's visits."""
+    end = datetime.time.fromisoformat(settings.NIGHT_END)
+    return max(plan.created_at, timezone.make_aware(datetime.datetime.combine(plan.date, end)))
 
 
 def plan_stops(plan, team=None) -> list:

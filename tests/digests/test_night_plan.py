@@ -6,11 +6,11 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from digests import services
 from digests.selectors import digest_text
 from inspections.services import fieldwork_void, inspection_record
+from planning.selectors import night_in_progress
 from planning.services import plan_operation_create
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def plan_of(people):
         plan, _created = plan_operation_create(
             actor=people[username],
             unit=unit,
-            night=timezone.localdate(),
+            night=night_in_progress(),
             teams=teams,
             doors=doors,
             title=title,
@@ -68,7 +68,7 @@ def wulibao_night(people, wulibao, wulibao_community, stairwell, plan_of):
 
 
 def test_each_team_gets_a_line_with_checked_found_and_not_reached(wulibao, wulibao_night):
-    lines = digest_text(wulibao, timezone.localdate()).split("\n")
+    lines = digest_text(wulibao, night_in_progress()).split("\n")
 
     start = lines.index("**昨夜夜查计划：零点夜查**")
     team_1, team_2 = lines[start + 1], lines[start + 2]
@@ -85,7 +85,7 @@ def test_more_doors_not_reached_than_are_listed_end_in_how_many(wulibao, wulibao
     stairwell(wulibao_community, "1", range(101, 116))
 
     plan_of("wulibao_admin", wulibao, teams=1, doors=15)
-    text = digest_text(wulibao, timezone.localdate())
+    text = digest_text(wulibao, night_in_progress())
 
     listed = "、".join(f"龙亭小区1号楼1单元{room}" for room in range(101, 111))
     assert f"第1组：计划15户，查了0户，发现燃煤0户，未到达15户：{listed}等15户" in text
@@ -98,7 +98,7 @@ def test_a_team_that_reached_every_door_lists_none(people, wulibao, wulibao_comm
     for household in doors:
         inspection_record(actor=people["wulibao_inspector"], household=household, kind="night_check", outcome="no_coal")
 
-    assert "第1组：计划2户，查了2户，发现燃煤0户，未到达0户\n" in digest_text(wulibao, timezone.localdate()) + "\n"
+    assert "第1组：计划2户，查了2户，发现燃煤0户，未到达0户\n" in digest_text(wulibao, night_in_progress()) + "\n"
 
 
 def test_a_subdistricts_digest_never_shows_another_subdistricts_plan(
@@ -106,7 +106,7 @@ def test_a_subdistricts_digest_never_shows_another_subdistricts_plan(
 ):
     stairwell(huaihelu_community, "9", range(901, 904))
     plan_of("qu_admin", huaihelu, teams=1, doors=3, title="淮河路夜查")
-    today = timezone.localdate()
+    today = night_in_progress()
 
     ours, theirs, district = (
         digest_text(wulibao, today),
@@ -121,7 +121,7 @@ def test_a_subdistricts_digest_never_shows_another_subdistricts_plan(
 
 
 def test_only_the_plan_of_the_digests_night_and_not_voided_is_reported(people, wulibao, wulibao_night):
-    today = timezone.localdate()
+    today = night_in_progress()
 
     assert "夜查计划" not in digest_text(wulibao, today - datetime.timedelta(days=1))
     fieldwork_void(actor=people["wulibao_admin"], record=wulibao_night.operation, reason="下雨取消")
@@ -137,7 +137,7 @@ def test_a_large_plan_reaches_each_robot_within_its_limit_every_team_once_in_ord
     for building in range(1, 31):
         stairwell(wulibao_community, str(building), range(101, 113))
     plan_of("wulibao_admin", wulibao, teams=30, doors=12)
-    (delivery,) = services.deliveries_prepare(date=timezone.localdate())
+    (delivery,) = services.deliveries_prepare(date=night_in_progress())
 
     # The robots' stand-ins refuse a message over the service's limit (WeCom 40058, DingTalk 460101, Feishu 9499).
     assert services.delivery_send(delivery_id=delivery.pk) == "sent"
@@ -161,7 +161,7 @@ def test_the_digest_reads_a_plan_in_as_many_queries_however_many_teams(
     counts = []
     for unit in (wulibao, huaihelu):
         with CaptureQueriesContext(connection) as captured:
-            text = digest_text(unit, timezone.localdate())
+            text = digest_text(unit, night_in_progress())
         assert "第2组" in text
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]

@@ -4,11 +4,13 @@ import datetime
 import uuid
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inspections.services import inspection_record
+from planning.selectors import night_in_progress, plan_stops
 from planning.services import plan_operation_create
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ def make_plan(people, wulibao, places):
         plan, _created = plan_operation_create(
             actor=people["wulibao_admin"],
             unit=wulibao,
-            night=night or timezone.localdate(),
+            night=night or night_in_progress(),
             teams=teams,
             doors=doors,
             title="零点夜查",
@@ -91,6 +93,25 @@ def test_a_visit_before_the_plan_was_made_does_not_cover_its_door(api_as, people
     assert plan["covered"] == 0
 
 
+def test_a_plan_for_the_next_night_made_in_the_small_hours_does_not_count_the_night_still_going_on(
+    api_as, people, make_plan
+):
+    """At 02:00 yesterday (the night before still on) the office planned yesterday's night: a door visited at
+    02:30 was the night before's work, not the new plan's; a visit after 06:00 covers it."""
+    day = timezone.localdate() - datetime.timedelta(days=1)  # the places' own visits are two days old or more
+    at = lambda hour, minute: timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))  # noqa: E731
+    with time_machine.travel(at(2, 0), tick=False):
+        plan = make_plan(teams=1, doors=2, night=day)
+    first, second = (stop.household for stop in plan_stops(plan))
+    with time_machine.travel(at(2, 30), tick=False):
+        inspection_record(actor=people["wulibao_inspector"], household=first, kind="night_check", outcome="no_coal")
+    url = f"/api/v1/night-plans/{plan.pk}/"
+    assert api_as("wulibao_admin").get(url).json()["covered"] == 0
+    with time_machine.travel(at(6, 30), tick=False):
+        inspection_record(actor=people["wulibao_inspector"], household=second, kind="survey", outcome="no_coal")
+    assert api_as("wulibao_admin").get(url).json()["covered"] == 1
+
+
 @pytest.mark.parametrize("username", ["huaihelu_inspector", "wulibao_worker", "nobody"])
 def test_another_subdistrict_or_no_membership_sees_no_plan(api_as, night_plan, username):
     api = api_as(username)
@@ -113,7 +134,7 @@ def test_an_anonymous_caller_is_refused(api_as, night_plan):
 
 
 def test_plans_are_filtered_by_night_and_unit(api_as, make_plan):
-    today = timezone.localdate()
+    today = night_in_progress()
     tonight, tomorrow = make_plan(), make_plan(night=today + datetime.timedelta(days=1))
     api = api_as("qu_admin")
 
@@ -156,7 +177,7 @@ def test_the_list_costs_the_same_queries_however_many_plans(api_as, make_plan):
     make_plan()
     one = count_queries(api, "/api/v1/night-plans/")
     for days in range(1, 4):
-        make_plan(night=timezone.localdate() + datetime.timedelta(days=days))
+        make_plan(night=night_in_progress() + datetime.timedelta(days=days))
     assert count_queries(api, "/api/v1/night-plans/") == one
 
 
