@@ -30,7 +30,7 @@ from divisions.models import Division, Level
 from divisions.scoping import may_enter_somewhere
 
 from .models import Inspection, Seizure
-from .services import NOT_NIGHT
+from .services import COAL_ITEMS, NO_COAL_WITH_COAL, NOT_NIGHT
 
 # The static files the page needs; the service worker caches them when it installs.
 SHELL_STATIC = [
@@ -124,6 +124,7 @@ def _strings() -> dict:
         "building": _("Building %(n)s"),
         "stairwell": _("Stairwell %(n)s"),
         "not_night": str(NOT_NIGHT),
+        "no_coal_with_coal": str(NO_COAL_WITH_COAL),
         "other_sign_in": _(
             "This page was saved on this phone for an earlier sign-in. Open it once with a signal to use it offline."
         ),
@@ -158,6 +159,8 @@ def _config(request) -> dict:
         "photoMaxBytes": settings.PHOTO_MAX_BYTES,
         "photoMaxSide": settings.PHOTO_MAX_SIDE,
         "noSeizureOutcomes": [str(o) for o in NO_SEIZURE_OUTCOMES],
+        # services._check_seizures's rule, checked before the visit queues: the server would refuse it for good.
+        "noCoal": {"outcome": str(Inspection.Outcome.NO_COAL), "items": [str(i) for i in COAL_ITEMS]},
         "items": {str(item): {"label": str(label), "whole": step == "1"} for item, label, _u, _m, step in SEIZURE_ROWS},
         "outcomes": dict(Inspection.Outcome.choices),
         "kinds": dict(Inspection.Kind.choices),

@@ -37,6 +37,10 @@ from .signals import visit_recorded, visit_voided
 # Coal found at a banned place counts as a rebound only this long after the ban.
 REBOUND_GRACE = datetime.timedelta(hours=12)
 WHOLE_ITEMS = {Seizure.Item.BRIQUETTE, Seizure.Item.STOVE, Seizure.Item.CHARCOAL}
+COAL_ITEMS = (Seizure.Item.LOOSE_COAL, Seizure.Item.BRIQUETTE)
+NO_COAL_WITH_COAL = gettext_lazy(
+    "Coal was taken away, so coal was found: choose “Loose coal found” or “Stove in use”, not “No coal”."
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,10 @@ def households_last_seen_rebuild(codes: list[str] | None = None) -> int:
 def _check_seizures(outcome: str, seizures: Sequence[SeizureInput]) -> None:
     if seizures and outcome in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME):
         raise ValidationError({"seizures": _("Nothing can be taken away when nobody let the team in.")})
+    # Coal taken away means coal was found: a "no coal" visit with coal would put seized coal in the bulletin
+    # beside 0 households found. A stove handed over, or charcoal, may come from a household without coal.
+    if outcome == Inspection.Outcome.NO_COAL and any(s.item in COAL_ITEMS for s in seizures):
+        raise ValidationError({"seizures": NO_COAL_WITH_COAL})
     for seizure in seizures:
         if seizure.item not in Seizure.Item.values or seizure.method not in Seizure.Method.values:
             raise ValidationError({"seizures": _("Unknown item or method.")})

@@ -674,6 +674,35 @@ def test_a_night_check_entered_by_day_says_before_saving_that_it_will_not_count_
     expect(warning).to_be_hidden()
 
 
+def test_coal_taken_at_a_door_marked_no_coal_is_stopped_on_the_phone_before_it_queues(
+    open_phone, live_server, register, wulibao_community
+):
+    """The server would refuse such a visit for good (coal seized beside "no coal" found): the phone says so at
+    once, while the inspector is still at the door, and keeps nothing to send."""
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    _context, _traffic, page = open_phone()
+    page.clock.set_fixed_time(last_midnight())
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("qty-briquette").fill("20")
+    page.get_by_test_id("submit").tap()
+    expect(page.locator("#visit-error")).to_contain_text("“发现散煤”")
+    assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
+
+    # A stove handed over where no coal was found is recorded as it was.
+    page.get_by_test_id("qty-briquette").fill("")
+    page.get_by_test_id("qty-stove").fill("1")
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    assert list(Seizure.objects.values_list("item", flat=True)) == ["stove"]
+    assert Inspection.objects.get().outcome == "no_coal"
+
+
 def test_a_phone_left_on_utc_shows_every_time_on_the_servers_clock(
     open_phone, live_server, register, wulibao_community
 ):

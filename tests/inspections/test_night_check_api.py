@@ -74,3 +74,23 @@ def test_an_inspector_of_huaihelu_cannot_record_at_a_wulibao_household(api_as, w
     assert response.status_code == 400
     assert "household" in response.json()
     assert not Inspection.objects.exists()
+
+
+def test_briquettes_taken_where_no_coal_was_found_are_a_400_in_chinese_that_stores_nothing(api_as, wulibao_household):
+    response = api_as("wulibao_inspector").post(
+        URL,
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "household": wulibao_household.pk,
+            "kind": "night_check",
+            "outcome": "no_coal",
+            "started_at": midnight().isoformat(),
+            "seizures": [{"item": "briquette", "quantity": "20", "method": "confiscated"}],
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert response.status_code == 400
+    assert "发现散煤" in response.json()["seizures"][0]
+    assert not Inspection.objects.exists() and not Seizure.objects.exists()

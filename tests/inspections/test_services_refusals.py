@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coalgov.models import AuditEvent
 from inspections.models import Ban, Conversion, ConversionTarget, Inspection, Photo, Publicity, Purchase, Seizure
@@ -132,6 +132,23 @@ def test_a_seizure_of_nothing_or_less_is_refused(people, wulibao_household, noth
 def test_briquettes_stoves_and_charcoal_are_counted_in_whole_numbers(people, wulibao_household, nothing_saved, item):
     assert refused_fields(lambda: visit_with(people, wulibao_household, seized=[(item, "1.5")])) == {"seizures"}
     nothing_saved()
+
+
+@pytest.mark.parametrize("item", ["loose_coal", "briquette"])
+def test_coal_taken_away_from_a_visit_that_found_no_coal_is_refused(people, wulibao_household, nothing_saved, item):
+    """Otherwise the bulletin would report coal seized beside 0 households found with coal."""
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        visit_with(people, wulibao_household, outcome="no_coal", seized=[(item, "5")])
+    with translation.override("zh-hans"):
+        assert "“发现散煤”" in refused.value.message_dict["seizures"][0]
+    nothing_saved()
+
+
+@pytest.mark.parametrize("item", ["stove", "charcoal"])
+def test_a_stove_or_charcoal_handed_over_where_no_coal_was_found_is_recorded(people, wulibao_household, item):
+    inspection, _created = visit_with(people, wulibao_household, outcome="no_coal", seized=[(item, "1")])
+
+    assert inspection.seizures.get().item == item
 
 
 def test_loose_coal_is_weighed_and_may_be_a_fraction_of_a_kilogram(people, wulibao_household):

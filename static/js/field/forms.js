@@ -131,6 +131,9 @@ export function seizures() {
     if (config.items[item].whole && !Number.isInteger(quantity)) {
       return { error: fmt(T.whole_numbers, { item: config.items[item].label }) };
     }
+    if (outcome() === config.noCoal.outcome && config.noCoal.items.includes(item)) {
+      return { error: T.no_coal_with_coal };
+    }
     list.push({ item, quantity: raw, method: $(`method-${item}`).value });
   }
   return { list };
