@@ -550,7 +550,9 @@ def phone_teams(user) -> list[TeamCoverage]:
     )
     result = []
     for team in teams:
-        coverage = TeamCoverage(team.number, plan_stops(team.plan, team))
+        # A door voided since the plan (registered twice, say) is not one to knock on: the server would refuse it.
+        stops = [stop for stop in plan_stops(team.plan, team) if stop.household.voided_at is None]
+        coverage = TeamCoverage(team.number, stops)
         coverage.plan = team.plan
         coverage.since = covered_since(team.plan)  # the phone ticks a door only for a visit since then
         result.append(coverage)

@@ -108,8 +108,16 @@ class VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
 
 
 class VisibleOperationField(serializers.PrimaryKeyRelatedField):
+    """An operation the caller can see. One voided since is no link at all (None), not a refusal: a phone offline
+    while the office cancelled the night still sends the visits it recorded from the night's list, and the visit
+    happened; refusing it would leave it on the phone as "not accepted" for good."""
+
     def get_queryset(self):
-        return NightOperation.objects.visible_to(self.context["request"].user).current()
+        return NightOperation.objects.visible_to(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        operation = super().to_internal_value(data)
+        return None if operation.is_voided else operation
 
 
 class JSONListField(serializers.ListField):

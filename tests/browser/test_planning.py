@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from inspections.models import Inspection
 from inspections.services import inspection_record
 from planning.models import NightPlan
 from tests.documents.official import _tool
@@ -154,6 +155,8 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
 
     context.set_offline(False)
     expect(page.get_by_test_id("sent-item")).to_have_count(2)
+    # Recorded as part of the night's operation, so the operation's own count has it too.
+    assert Inspection.objects.get(household=first).operation_id == night_plan.operation_id
 
     # A visit the server refuses (the household was voided while the phone had no signal) is no door covered:
     # ticked while it waits, unticked once refused, the team's count back with it.
@@ -173,6 +176,11 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     expect(stop).to_have_text(re.compile(r"^✓ 1\."))  # the door sent before keeps its tick
     assert [f.split(": ")[-1] for f in traffic.failures] == ["400"]  # the refusal, and nothing else
     traffic.failures.clear()
+
+    # Loaded again, the list no longer offers the voided door: the server would refuse any visit to it.
+    page.reload()
+    expect(team.locator("[data-plan-stop]")).to_have_count(1)
+    expect(team.locator("[data-plan-count]")).to_have_text("1/1")
 
     page.goto(f"{live_server.url}/plan/{night_plan.pk}/")
     expect(page.get_by_test_id("coverage")).to_contain_text("2户中已查1户")

@@ -4,7 +4,16 @@ import datetime
 
 import pytest
 
-from inspections.models import Ban, Conversion, ConversionTarget, Department, NightOperation, Publicity, Purchase
+from inspections.models import (
+    Ban,
+    Conversion,
+    ConversionTarget,
+    Department,
+    Inspection,
+    NightOperation,
+    Publicity,
+    Purchase,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +143,35 @@ def test_a_visit_is_recorded_as_part_of_an_operation(api_as, operation, wulibao_
     assert response.status_code == 201
     listed = api_as("wulibao_inspector").get("/api/v1/inspections/", {"operation": operation["id"]}).json()
     assert [row["id"] for row in listed["results"]] == [response.json()["id"]]
+
+
+def test_a_visit_naming_an_operation_voided_since_is_recorded_without_it(api_as, operation, wulibao_household):
+    """A phone offline while the office cancelled the night still sends what it recorded from the night's list:
+    the visit happened, so it is kept (not refused for good), and the cancelled operation does not count it."""
+    api_as("wulibao_admin").post(f"/api/v1/operations/{operation['id']}/void/", {"reason": "下雨取消"}, format="json")
+    response = api_as("wulibao_inspector").post(
+        "/api/v1/inspections/",
+        {"household": wulibao_household.pk, "kind": "night_check", "outcome": "no_coal", "operation": operation["id"]},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["operation"] is None
+    assert Inspection.objects.get().operation is None
+
+
+def test_a_visit_naming_another_subdistricts_operation_is_refused_and_stores_nothing(
+    api_as, operation, huaihelu_community, household_in
+):
+    household = household_in(huaihelu_community)
+    response = api_as("huaihelu_inspector").post(
+        "/api/v1/inspections/",
+        {"household": household.pk, "kind": "night_check", "outcome": "no_coal", "operation": operation["id"]},
+        format="json",
+    )
+
+    assert response.status_code == 400 and list(response.json()) == ["operation"]
+    assert not Inspection.objects.exists()
 
 
 # --- Purchases --------------------------------------------------------------------------------------

@@ -258,6 +258,7 @@ export async function submit(event) {
     saved_at: Date.now(),
     household: state.chosen.id,
     household_label: state.chosen.label,
+    operation: state.chosen.operation || null, // from tonight's list; the server drops it if voided since
     community: state.community,
     kind: $("kind").value,
     outcome: outcome(),

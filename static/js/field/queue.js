@@ -84,7 +84,7 @@ export const outbox = (function () {
 
 export const inFlight = new Set();
 
-const FIELDS = ["client_uuid", "household", "kind", "outcome", "started_at", "notes"];
+const FIELDS = ["client_uuid", "household", "operation", "kind", "outcome", "started_at", "notes"];
 
 export function formFor(entry) {
   const form = new FormData();
