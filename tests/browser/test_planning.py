@@ -186,6 +186,47 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     expect(page.get_by_test_id("coverage")).to_contain_text("2户中已查1户")
 
 
+def test_a_visit_sent_from_the_phone_and_voided_by_the_office_no_longer_ticks_its_door(
+    open_context, live_server, people, household_in, wulibao_community
+):
+    from inspections.services import inspection_void
+    from planning.selectors import night_in_progress
+    from planning.services import plan_operation_create
+
+    from .conftest import PHONE
+    from .test_phone_page import SHANGHAI
+
+    door = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101", unmanaged=True)
+    plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao_community.parent,
+        night=night_in_progress(),
+        teams=1,
+        doors=5,
+        title="零点夜查",
+        leader="街道主任",
+        members=[[people["wulibao_inspector"]]],
+    )
+    context, _traffic = open_context(**PHONE, timezone_id=SHANGHAI)
+    page = context.new_page()
+    sign_in(page, live_server, "wulibao_inspector", households=1)
+    page.goto(f"{live_server.url}/field/")
+    team = page.get_by_test_id("plan-team")
+    team.locator(f"[data-plan-household='{door.pk}']").tap()
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    expect(team.locator("[data-plan-count]")).to_have_text("1/1")
+
+    # The office voids it (entered at the wrong door, say): the next load with a signal unticks the door, though
+    # the phone still lists the visit among those it sent.
+    inspection_void(actor=people["wulibao_admin"], inspection=Inspection.objects.get(), reason="录错户")
+    page.reload()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    expect(team.locator("[data-plan-count]")).to_have_text("0/1")
+    expect(team.locator(f"[data-plan-household='{door.pk}']")).not_to_have_text(re.compile(r"^✓"))
+
+
 def test_the_plan_prints_on_a4_titled_like_its_docx_without_the_navigation_or_the_forms(
     page, live_server, people, household_in, wulibao_community, tmp_path
 ):

@@ -309,8 +309,15 @@ export async function renderOutbox() {
   // Doors recorded from this phone (sent, or waiting to be): ticked in the lists.
   // With each door's latest visit from this phone: on tonight's list a door counts only for a visit since the
   // plan was made, as on the server.
+  // A visit sent from here and voided by the office since covers nothing: the page lists the user's voided visits
+  // to tonight's doors (as of its last load with a signal).
+  const voided = new Set(
+    [...document.querySelectorAll("[data-voided-visits]")].flatMap((team) =>
+      team.dataset.voidedVisits.split(",").filter(Boolean).map(Number)
+    )
+  );
   state.lastRecorded = new Map();
-  for (const item of [...entries.filter((e) => e.status !== "failed"), ...mine]) {
+  for (const item of [...entries.filter((e) => e.status !== "failed"), ...mine.filter((m) => !voided.has(m.record))]) {
     const at = Date.parse(item.started_at) || 0;
     if (at >= (state.lastRecorded.get(item.household) ?? 0)) state.lastRecorded.set(item.household, at);
   }
