@@ -63,6 +63,7 @@ def _tonight(form: PlanForm) -> dict:
     return {
         "unit": unit,
         "night": night,
+        "tonight": night == night_in_progress(),  # another night's plan is not titled "tonight"
         "weights": weights,
         "weight_rows": [(p, weights[p.key]) for p in PARTS],
         "version": version,

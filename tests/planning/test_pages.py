@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import uuid
 
 import pytest
@@ -244,6 +245,18 @@ def test_the_team_pickers_offer_only_people_who_work_in_the_plans_unit(client_as
     assert str(people["huaihelu_inspector"].pk) not in offered
     response = operation_post(client_as("wulibao_admin"), team_1=[people["huaihelu_inspector"].pk])
     assert response.status_code == 200 and not NightOperation.objects.exists()
+
+
+def test_only_the_night_in_progress_is_titled_tonight(client_as, places):
+    client = client_as("wulibao_admin")
+    tonight = night_in_progress()
+
+    assert "<title>今晚查哪里" in client.get("/plan/").content.decode()
+    for night in (tonight - datetime.timedelta(days=3), tonight + datetime.timedelta(days=1)):
+        html = client.get("/plan/", {"unit": "410103006", "night": night.isoformat()}).content.decode()
+        heading = re.search(r"<h1.*?</h1>", html, re.S).group()
+        assert "<title>查哪里" in html and "今晚" not in heading  # the menu's link still says 今晚查哪里: it is
+        assert f"{night.month}月{night.day}日夜" in heading
 
 
 def test_the_plan_speaks_english_with_english_dates_and_reasons(client_as, places):
