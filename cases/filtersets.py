@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.filters import ANY, UnitFilterSet, YesNoAny, id_filter
+from coalgov.filters import ANY, NoYes, UnitFilterSet, YesNoAny, id_filter
 
 from .models import Accountability, Case, SupervisionNotice
 
@@ -18,7 +18,7 @@ class CaseFilterSet(UnitFilterSet):
     deadline = django_filters.DateFromToRangeFilter(label=_("Deadline"))
     notice = id_filter(label=_("Supervision notice"), field_name="notice_id")
     household = id_filter(label=_("Place"), field_name="household_id")
-    duplicates = django_filters.BooleanFilter(label=_("Show duplicates"), widget=YesNoAny, method="filter_duplicates")
+    duplicates = django_filters.BooleanFilter(label=_("Show duplicates"), widget=NoYes, method="filter_duplicates")
 
     class Meta:
         model = Case

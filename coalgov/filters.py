@@ -65,6 +65,15 @@ class YesNoAny(BooleanWidget, OptionsSelect):
         self.choices = [("", ANY), ("true", _("Yes")), ("false", _("No"))]
 
 
+class NoYes(YesNoAny):
+    """A yes / no filter whose empty choice reads "no": for what a list hides unless asked (voided records,
+    duplicate cases), where "any" read as if those were shown with the rest."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("No")), ("true", _("Yes"))]
+
+
 class UnitSelect(OptionsSelect):
     """The unit filter's <select>: a district's two hundred units cost a list page more through Django's option
     template than its fifty rows (docs/households.md). The units are read as (code, name) pairs, not as Division

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from coalgov.filters import ANY, OptionsSelect, UnitFilterSet, YesNoAny
+from coalgov.filters import ANY, NoYes, OptionsSelect, UnitFilterSet, YesNoAny
 from divisions.scoping import codes_q, phone_codes
 
 from .models import CoalStatus, Household, Kind
@@ -117,7 +117,7 @@ class HouseholdFilterSet(UnitFilterSet):
     estate = django_filters.CharFilter(label=_("Estate / compound"))
     building = django_filters.CharFilter(label=_("Building"))
     unit = django_filters.CharFilter(label=_("Stairwell"))
-    voided = django_filters.BooleanFilter(label=_("Voided"), widget=YesNoAny, method="filter_voided")
+    voided = django_filters.BooleanFilter(label=_("Voided"), widget=NoYes, method="filter_voided")
     near = PositionFilter(label=_("Near"), method="filter_near", widget=forms.HiddenInput)
 
     class Meta:

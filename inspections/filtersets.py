@@ -7,7 +7,7 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import RangeField
 
-from coalgov.filters import ANY, UnitFilterSet, YesNoAny, id_filter
+from coalgov.filters import ANY, NoYes, UnitFilterSet, YesNoAny, id_filter
 from divisions.models import MonitoringStation
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase
@@ -43,7 +43,7 @@ class FieldFilterSet(SentNameErrors, UnitFilterSet):
     """What every field-work list filters by: a unit's subtree, and voided records hidden unless asked."""
 
     # field_name names the column filtered, so the API schema describes the parameter as a code (a string).
-    voided = django_filters.BooleanFilter(label=_("Voided"), widget=YesNoAny, method="filter_voided")
+    voided = django_filters.BooleanFilter(label=_("Voided"), widget=NoYes, method="filter_voided")
 
     def filter_queryset(self, queryset):
         if self.form.cleaned_data.get("voided") is None:

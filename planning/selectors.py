@@ -488,7 +488,9 @@ def plan_stops(plan, team=None) -> list:
 
     visits = Inspection.objects.current().filter(household=OuterRef("household"), started_at__gte=covered_since(plan))
     return list(
-        PlanStop.objects.filter(team__plan=plan, **({"team": team} if team is not None else {}))
+        # A household voided since the plan was made (registered twice, say) is no door to reach.
+        PlanStop.objects.filter(team__plan=plan, household__voided_at__isnull=True)
+        .filter(**({"team": team} if team is not None else {}))
         .select_related("team", "household__division")
         .annotate(covered=Exists(visits), found=Exists(visits.filter(outcome__in=Inspection.FOUND)))
         .order_by("team__number", "position")
@@ -542,17 +544,20 @@ def phone_teams(user) -> list[TeamCoverage]:
 
     if not getattr(user, "is_authenticated", False):
         return []
-    plans = NightPlan.objects.visible_to(user).filter(date=night_in_progress(), operation__voided_at__isnull=True)
+    night = night_in_progress()
+    # The operation is the record of the night as it went: moved to another date, or the user taken off its
+    # team by the office since the plan was made, it is no list of the user's tonight.
+    plans = NightPlan.objects.visible_to(user).filter(
+        date=night, operation__date=night, operation__voided_at__isnull=True
+    )
     teams = list(
-        PlanTeam.objects.filter(plan__in=plans, members=user)
+        PlanTeam.objects.filter(plan__in=plans, members=user, plan__operation__team=user)
         .select_related("plan__operation")
         .order_by("plan_id", "number")
     )
     result = []
     for team in teams:
-        # A door voided since the plan (registered twice, say) is not one to knock on: the server would refuse it.
-        stops = [stop for stop in plan_stops(team.plan, team) if stop.household.voided_at is None]
-        coverage = TeamCoverage(team.number, stops)
+        coverage = TeamCoverage(team.number, plan_stops(team.plan, team))
         coverage.plan = team.plan
         coverage.since = covered_since(team.plan)  # the phone ticks a door only for a visit since then
         coverage.voided = []

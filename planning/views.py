@@ -23,6 +23,7 @@ from .models import NightPlan, PlanWeights
 from .selectors import (
     MAX_CANDIDATES,
     PARTS,
+    covered_since,
     current_weights,
     district_of,
     night_in_progress,
@@ -162,6 +163,7 @@ def plan_detail(request, pk):
         "total": sum(t.count for t in teams),
         "covered": sum(t.covered for t in teams),
         "found": sum(t.found for t in teams),
+        "since": covered_since(night_plan),
     }
     if request.GET.get("format") == "docx":
         filename = documents.plan_filename(night_plan)

@@ -57,15 +57,13 @@ function start() {
     loadCommunity(event.target.value, []);
   });
   $("search").addEventListener("input", onSearch);
-  // Tonight's list of the user's team (docs/planning.md): a door on it opens the form as a door found by walking,
-  // and the visit is sent as part of the list's operation.
+  // Tonight's list of the user's team (docs/planning.md): a door on it opens the form as a door found by walking.
   for (const button of document.querySelectorAll("[data-plan-stop]")) {
     button.addEventListener("click", () =>
       choose({
         id: Number(button.dataset.planHousehold),
         label: button.dataset.label,
         division_name: button.dataset.divisionName,
-        operation: Number(button.closest("[data-operation]").dataset.operation),
       })
     );
   }

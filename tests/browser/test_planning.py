@@ -183,21 +183,21 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
     expect(team.locator("[data-plan-count]")).to_have_text("1/1")
 
     page.goto(f"{live_server.url}/plan/{night_plan.pk}/")
-    expect(page.get_by_test_id("coverage")).to_contain_text("2户中已查1户")
+    expect(page.get_by_test_id("coverage")).to_contain_text("1户中已查1户")  # the voided door is no door to reach
 
 
 def test_a_visit_sent_from_the_phone_and_voided_by_the_office_no_longer_ticks_its_door(
     open_context, live_server, people, household_in, wulibao_community
 ):
-    from inspections.services import inspection_void
+    from inspections.services import inspection_void, operation_save
     from planning.selectors import night_in_progress
     from planning.services import plan_operation_create
 
     from .conftest import PHONE
-    from .test_phone_page import SHANGHAI
+    from .test_phone_page import SHANGHAI, walk_to
 
     door = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101", unmanaged=True)
-    plan_operation_create(
+    night_plan, _created = plan_operation_create(
         actor=people["wulibao_admin"],
         unit=wulibao_community.parent,
         night=night_in_progress(),
@@ -212,11 +212,14 @@ def test_a_visit_sent_from_the_phone_and_voided_by_the_office_no_longer_ticks_it
     sign_in(page, live_server, "wulibao_inspector", households=1)
     page.goto(f"{live_server.url}/field/")
     team = page.get_by_test_id("plan-team")
-    team.locator(f"[data-plan-household='{door.pk}']").tap()
+    # Found by walking the stairwells rather than from the list, the door is still part of the night's operation.
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "1", "1", door)
     page.get_by_test_id("outcome-no_coal").tap()
     page.get_by_test_id("submit").tap()
     expect(page.get_by_test_id("sent-item")).to_have_count(1)
     expect(team.locator("[data-plan-count]")).to_have_text("1/1")
+    assert Inspection.objects.get().operation_id == night_plan.operation_id
 
     # The office voids it (entered at the wrong door, say): the next load with a signal unticks the door, though
     # the phone still lists the visit among those it sent.
@@ -225,6 +228,16 @@ def test_a_visit_sent_from_the_phone_and_voided_by_the_office_no_longer_ticks_it
     expect(page.get_by_test_id("sent-item")).to_have_count(1)
     expect(team.locator("[data-plan-count]")).to_have_text("0/1")
     expect(team.locator(f"[data-plan-household='{door.pk}']")).not_to_have_text(re.compile(r"^✓"))
+
+    # The office moves the operation to another night: the list is no longer the phone's tonight.
+    operation_save(
+        actor=people["wulibao_admin"],
+        operation=night_plan.operation,
+        data={"date": night_plan.date - datetime.timedelta(days=1)},
+    )
+    page.reload()
+    expect(page.get_by_test_id("community")).to_be_visible()
+    expect(team).to_have_count(0)
 
 
 def test_the_plan_prints_on_a4_titled_like_its_docx_without_the_navigation_or_the_forms(

@@ -1,6 +1,7 @@
 """The visit pages: the list, one visit, voiding it, and recording one from a desk."""
 
 import datetime
+import re
 import uuid
 
 import pytest
@@ -462,3 +463,13 @@ def test_a_night_check_at_night_or_a_daytime_visit_of_another_kind_is_saved_with
 
     assert at_night.status_code == 302 and by_day.status_code == 302
     assert Inspection.objects.count() == 2
+
+
+@pytest.mark.parametrize("url", [LIST, "/households/", "/fieldwork/operations/", "/cases/"])
+def test_a_filter_for_what_a_list_hides_unless_asked_reads_no_by_default_not_any(client_as, url):
+    """Voided records (and duplicate cases) are hidden until asked: the filter said 全部 while showing only the rest."""
+    html = client_as("qu_admin").get(url).content.decode()
+
+    name = "duplicates" if url == "/cases/" else "voided"
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group()
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["否", "是"]

@@ -94,7 +94,7 @@ def test_a_visit_before_the_plan_was_made_does_not_cover_its_door(api_as, people
 
 
 def test_a_plan_for_the_next_night_made_in_the_small_hours_does_not_count_the_night_still_going_on(
-    api_as, people, make_plan
+    api_as, client_as, people, make_plan
 ):
     """At 02:00 yesterday (the night before still on) the office planned yesterday's night: a door visited at
     02:30 was the night before's work, not the new plan's; a visit after 06:00 covers it."""
@@ -107,6 +107,8 @@ def test_a_plan_for_the_next_night_made_in_the_small_hours_does_not_count_the_ni
         inspection_record(actor=people["wulibao_inspector"], household=first, kind="night_check", outcome="no_coal")
     url = f"/api/v1/night-plans/{plan.pk}/"
     assert api_as("wulibao_admin").get(url).json()["covered"] == 0
+    page = client_as("wulibao_admin").get(f"/plan/{plan.pk}/").content.decode()
+    assert f"自{day:%Y-%m-%d} 06:00起" in page  # the page says from when a visit counts
     with time_machine.travel(at(6, 30), tick=False):
         inspection_record(actor=people["wulibao_inspector"], household=second, kind="survey", outcome="no_coal")
     assert api_as("wulibao_admin").get(url).json()["covered"] == 1

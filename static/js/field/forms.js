@@ -20,8 +20,11 @@ import { focusChoice, renderChoices } from "field/pickers";
 // ---------------------------------------------------------------- recording the visit
 
 // The moment the inspector picks the door is the time of the visit; the entry gets its uuid now.
+// A door on tonight's list is part of the list's operation however it was found (its button, walking, search).
 export function choose(household) {
-  state.chosen = household;
+  const onList = document.querySelector(`[data-plan-household="${household.id}"]`);
+  const operation = household.operation || (onList && Number(onList.closest("[data-operation]").dataset.operation));
+  state.chosen = { ...household, operation: operation || null };
   state.startedAt = new Date();
   state.uuid = newUuid();
   resetVisit();

@@ -1,0 +1,58 @@
+"""Which lists a phone shows tonight: the plan's team as the operation now records it."""
+
+import datetime
+
+import pytest
+
+from inspections.services import operation_save
+from planning.selectors import night_in_progress, phone_teams
+from planning.services import plan_operation_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tonight(people, wulibao, places):
+    plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao,
+        night=night_in_progress(),
+        teams=1,
+        doors=3,
+        title="零点夜查",
+        leader="王组长",
+        members=[[people["wulibao_inspector"], people["wulibao_admin"]]],
+    )
+    return plan
+
+
+def test_a_member_of_the_team_gets_the_list(people, tonight):
+    assert [team.plan for team in phone_teams(people["wulibao_inspector"])] == [tonight]
+
+
+def test_taken_off_the_operations_team_by_the_office_the_member_gets_no_list(people, tonight):
+    operation_save(actor=people["wulibao_admin"], operation=tonight.operation, data={}, team=[people["wulibao_admin"]])
+
+    assert phone_teams(people["wulibao_inspector"]) == []
+    assert [team.plan for team in phone_teams(people["wulibao_admin"])] == [tonight]
+
+
+def test_an_operation_moved_to_another_night_is_no_list_of_tonight(people, tonight):
+    operation_save(
+        actor=people["wulibao_admin"],
+        operation=tonight.operation,
+        data={"date": tonight.date + datetime.timedelta(days=1)},
+    )
+
+    assert phone_teams(people["wulibao_inspector"]) == []
+
+
+def test_a_household_voided_since_the_plan_is_left_off_the_list(people, tonight):
+    from households.services import household_void
+
+    (team,) = phone_teams(people["wulibao_inspector"])
+    gone = team.stops[0].household
+    household_void(actor=people["wulibao_admin"], household=gone, reason="重复登记")
+
+    (team,) = phone_teams(people["wulibao_inspector"])
+    assert gone.pk not in {stop.household_id for stop in team.stops} and team.count == 2
