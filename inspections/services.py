@@ -80,6 +80,9 @@ def _check_not_future(value: datetime.datetime | datetime.date, field: str) -> N
     date_check(value, field=field)
 
 
+OPERATION_OTHER_NIGHT = gettext_lazy(
+    "This operation is on the night of %(date)s; the visit was on the night of %(night)s."
+)
 # Said before a 夜查 outside the window is saved: by the phone page as the moment is chosen, by the desk's form.
 NOT_NIGHT = gettext_lazy(
     "%(time)s is outside the night window (%(start)s–%(end)s): this visit will not count as a night check."
@@ -92,6 +95,13 @@ def is_night(moment: datetime.datetime) -> bool:
     start = datetime.time.fromisoformat(settings.NIGHT_START)
     end = datetime.time.fromisoformat(settings.NIGHT_END)
     return (start <= local or local < end) if start > end else (start <= local < end)
+
+
+def night_of(moment: datetime.datetime) -> datetime.date:
+    """The night a moment belongs to, by its date: before NIGHT_END (06:00), the night that began the day before."""
+    local = timezone.localtime(moment)
+    end = datetime.time.fromisoformat(settings.NIGHT_END)
+    return local.date() - datetime.timedelta(days=1) if local.time() < end else local.date()
 
 
 def household_visit_marks_refresh(household: Household) -> None:
@@ -220,6 +230,10 @@ def _inspection_record(
         operation.is_voided or not NightOperation.objects.visible_to(actor).filter(pk=operation.pk).exists()
     ):
         raise ValidationError({"operation": _("Choose an operation of your unit.")})
+    if operation is not None and night_of(started_at) != operation.date:
+        raise ValidationError(
+            {"operation": OPERATION_OTHER_NIGHT % {"date": operation.date, "night": night_of(started_at)}}
+        )
 
     # The household first: its row lock orders visits to it, and on PostgreSQL the same statement draws the
     # visit's key, so the visit's row goes to the database with everything else below, in one statement.
@@ -434,6 +448,9 @@ def operation_save(
             raise ValidationError(_("A voided operation cannot be changed."))
     if "date" in data:
         date_check(data["date"], field="date", ahead=PLANNING_AHEAD)  # planned ahead, but not for decades
+        # Its visits were on its night: moved to another, the operation would count visits of a night it was not.
+        if operation is not None and data["date"] != operation.date and operation.inspections.current().exists():
+            raise ValidationError({"date": _("Visits were already recorded as part of this operation on its night.")})
     covered = list(covered or (operation.covered.all() if operation is not None else ()))
     for unit in covered:
         if not unit.is_within(division):

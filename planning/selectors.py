@@ -27,6 +27,7 @@ from cases.models import Case, Recheck
 from divisions.models import Division, Level
 from households.models import CoalStatus, Household, Kind
 from inspections.models import Ban, Inspection
+from inspections.services import night_of
 
 from .models import PlanWeights
 
@@ -532,9 +533,7 @@ def plan_coverage(plan) -> list[TeamCoverage]:
 
 def night_in_progress() -> datetime.date:
     """The night a phone is out on: before NIGHT_END (06:00), still the night that began the day before."""
-    now = timezone.localtime()
-    end = datetime.time.fromisoformat(settings.NIGHT_END)
-    return now.date() - datetime.timedelta(days=1) if now.time() < end else now.date()
+    return night_of(timezone.now())
 
 
 def phone_teams(user) -> list[TeamCoverage]:

@@ -3,6 +3,7 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_serializer
@@ -28,7 +29,7 @@ from ..models import (
     Purchase,
     Seizure,
 )
-from ..services import SeizureInput
+from ..services import SeizureInput, night_of
 
 
 class FieldsBuiltOnce:
@@ -200,6 +201,11 @@ class InspectionSerializer(FieldsBuiltOnce, DeclaredCounts, serializers.ModelSer
     def service_arguments(self) -> dict:
         data = dict(self.validated_data)
         data["seizures"] = [SeizureInput(**s) for s in data.get("seizures", [])]
+        # As a voided one (VisibleOperationField): an operation of another night is no link, not a refusal. A phone
+        # keeps the list it loaded; a door of last night's list entered after 06:00 is a visit all the same.
+        operation = data.get("operation")
+        if operation is not None and night_of(data.get("started_at") or timezone.now()) != operation.date:
+            data["operation"] = None
         return data
 
 

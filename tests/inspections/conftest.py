@@ -126,7 +126,9 @@ def plan_operation(people):
     from inspections.services import operation_save
 
     def make(division, covered=None, *, by="wulibao_admin", title="零点夜查", team=(), **fields):
-        data = {"division": division, "date": timezone.localdate(), "title": title, "leader": "街道书记", **fields}
+        # The night of `last_night` and of visit_post's default moment (a visit joins an operation of its night).
+        night = timezone.localdate() - datetime.timedelta(days=2)
+        data = {"division": division, "date": night, "title": title, "leader": "街道书记", **fields}
         return operation_save(actor=people[by], data=data, team=team, covered=covered or [division])
 
     return make

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from inspections.models import Ban, Inspection, NightOperation
 from inspections.services import ban_record, inspection_record, operation_save
+from planning.selectors import night_in_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ def district_operation(people, erqi, wulibao):
     """The article's 零点夜查, led by the district and covering 五里堡."""
     return operation_save(
         actor=people["qu_admin"],
-        data={"division": erqi, "date": timezone.localdate(), "title": "零点夜查", "leader": "区委书记、区长"},
+        data={"division": erqi, "date": night_in_progress(), "title": "零点夜查", "leader": "区委书记、区长"},
         covered=[wulibao],
     )
 

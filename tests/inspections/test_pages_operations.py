@@ -124,9 +124,9 @@ def test_the_operation_page_shows_households_findings_seizure_totals_and_visits(
 
 
 def test_a_voided_visit_counts_nowhere_on_the_operation_page(
-    client_as, wulibao_operation, visit, void, wulibao_household
+    client_as, wulibao_operation, visit, void, wulibao_household, last_night
 ):
-    void(visit(wulibao_household, "loose_coal", operation=wulibao_operation, seized=[("briquette", 9)]))
+    void(visit(wulibao_household, "loose_coal", last_night, operation=wulibao_operation, seized=[("briquette", 9)]))
 
     context = client_as("wulibao_admin").get(wulibao_operation.get_absolute_url()).context
 
