@@ -146,6 +146,10 @@ class InspectionForm(FieldworkForm):
         self.fields["operation"].queryset = (
             NightOperation.objects.visible_to(user).current().filter(division_code__in=prefixes).order_by("-date")
         )
+        # A form left open while the office voided the operation it chose gets more than "not a valid choice".
+        self.fields["operation"].error_messages["invalid_choice"] = _(
+            "This operation was voided or is not one of this household's units: choose another, or none."
+        )
         self.fields["departments"].queryset = Department.objects.filter(is_active=True)
         self.fields["departments"].required = False
         self.asks_not_night_ok = bool(self.data.get(self.add_prefix("not_night_ok")))

@@ -335,7 +335,7 @@ def test_a_voided_operation_or_one_of_another_subdistrict_cannot_be_chosen(
     for operation in (voided, elsewhere):
         response = client.post(CREATE, visit_post(wulibao_household, outcome="no_coal", operation=operation.pk))
         assert response.status_code == 200
-        assert response.context["form"].errors["operation"]
+        assert "已作废" in response.context["form"].errors["operation"][0]  # not just "not a valid choice"
     assert not Inspection.objects.exists()
 
 
