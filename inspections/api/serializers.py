@@ -57,6 +57,8 @@ def _has_inner(field: serializers.Field) -> bool:
 
 
 class PhotoSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    """A photo of a visit: its address (served with the visit's jurisdiction), a thumbnail, size and where taken."""
+
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     thumbnail_url = serializers.CharField(read_only=True)
 
@@ -66,6 +68,8 @@ class PhotoSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
 
 class SeizureSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    """Something the visit took away: what, how much (kg of loose coal; pieces, stoves, boxes) and how."""
+
     class Meta:
         model = Seizure
         fields = ["item", "quantity", "method", "description"]

@@ -39,3 +39,14 @@ def test_a_script_with_a_token_reads_the_schema(people):
 @pytest.mark.parametrize("path", PAGES)
 def test_with_api_docs_public_anyone_reads_the_schema_and_docs(path):
     assert Client().get(path).status_code == 200
+
+
+def test_no_schema_description_is_a_note_to_developers(people):
+    """A serializer without a docstring of its own inherited a mixin's: readers got notes on DRF's internals."""
+    browser = Client()
+    browser.force_login(people["wulibao_inspector"])
+    schemas = browser.get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+
+    leaked = {name for name, schema in schemas.items() if "mixin" in schema.get("description", "").lower()}
+    assert not leaked
+    assert "took away" in schemas["Seizure"]["description"]
