@@ -96,28 +96,39 @@ def test_the_district_offices_weights_form_passes_axe(
     assert not axe.found, "\n".join(axe.found)
 
 
-def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_the_door(
-    open_context, live_server, people, household_in, wulibao_community
-):
-    from households.services import household_void
+@pytest.fixture
+def tonights_plan(people):
+    """tonights_plan(unit) -> a plan of one team, 五里堡's inspector, for the night in progress, as an operation."""
     from planning.selectors import night_in_progress
     from planning.services import plan_operation_create
+
+    def make(unit):
+        night_plan, _created = plan_operation_create(
+            actor=people["wulibao_admin"],
+            unit=unit,
+            night=night_in_progress(),
+            teams=1,
+            doors=5,
+            title="零点夜查",
+            leader="街道主任",
+            members=[[people["wulibao_inspector"]]],
+        )
+        return night_plan
+
+    return make
+
+
+def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_the_door(
+    open_context, live_server, people, household_in, wulibao_community, tonights_plan
+):
+    from households.services import household_void
 
     from .conftest import PHONE
     from .test_phone_page import SHANGHAI
 
     first = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101", unmanaged=True)
     second = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="201")
-    night_plan, _created = plan_operation_create(
-        actor=people["wulibao_admin"],
-        unit=wulibao_community.parent,
-        night=night_in_progress(),
-        teams=1,
-        doors=5,
-        title="零点夜查",
-        leader="街道主任",
-        members=[[people["wulibao_inspector"]]],
-    )
+    night_plan = tonights_plan(wulibao_community.parent)
     context, traffic = open_context(expect_offline_failures=True, **PHONE, timezone_id=SHANGHAI)
     page = context.new_page()
     sign_in(page, live_server, "wulibao_inspector", households=2)
@@ -187,26 +198,15 @@ def test_a_teams_list_is_on_the_phone_without_signal_and_a_visit_from_it_covers_
 
 
 def test_a_visit_sent_from_the_phone_and_voided_by_the_office_no_longer_ticks_its_door(
-    open_context, live_server, people, household_in, wulibao_community
+    open_context, live_server, people, household_in, wulibao_community, tonights_plan
 ):
     from inspections.services import inspection_void, operation_save
-    from planning.selectors import night_in_progress
-    from planning.services import plan_operation_create
 
     from .conftest import PHONE
     from .test_phone_page import SHANGHAI, walk_to
 
     door = household_in(wulibao_community, estate="龙亭小区", building="1", unit="1", room="101", unmanaged=True)
-    night_plan, _created = plan_operation_create(
-        actor=people["wulibao_admin"],
-        unit=wulibao_community.parent,
-        night=night_in_progress(),
-        teams=1,
-        doors=5,
-        title="零点夜查",
-        leader="街道主任",
-        members=[[people["wulibao_inspector"]]],
-    )
+    night_plan = tonights_plan(wulibao_community.parent)
     context, _traffic = open_context(**PHONE, timezone_id=SHANGHAI)
     page = context.new_page()
     sign_in(page, live_server, "wulibao_inspector", households=1)

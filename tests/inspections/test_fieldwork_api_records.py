@@ -133,18 +133,17 @@ def test_a_voided_operation_cannot_be_changed(api_as, operation):
     assert NightOperation.objects.get().title == "零点夜查"
 
 
-def test_a_visit_is_recorded_as_part_of_an_operation(api_as, operation, wulibao_household):
-    response = api_as("wulibao_inspector").post(
-        "/api/v1/inspections/",
-        {
-            "household": wulibao_household.pk,
-            "kind": "night_check",
-            "outcome": "no_coal",
-            "operation": operation["id"],
-            "started_at": "2017-01-03T00:20:00+08:00",  # the operation's night (2017-01-02), after midnight
-        },
-        format="json",
+def visit_on(api, household, operation, started_at=None):
+    """POST a night check (nothing found) naming `operation`, at `started_at` if given (now otherwise)."""
+    body = {"household": household.pk, "kind": "night_check", "outcome": "no_coal", "operation": operation["id"]}
+    return api.post(
+        "/api/v1/inspections/", {**body, **({"started_at": started_at} if started_at else {})}, format="json"
     )
+
+
+def test_a_visit_is_recorded_as_part_of_an_operation(api_as, operation, wulibao_household):
+    # The operation's night (2017-01-02), after midnight.
+    response = visit_on(api_as("wulibao_inspector"), wulibao_household, operation, "2017-01-03T00:20:00+08:00")
 
     assert response.status_code == 201
     listed = api_as("wulibao_inspector").get("/api/v1/inspections/", {"operation": operation["id"]}).json()
@@ -155,11 +154,7 @@ def test_a_visit_naming_an_operation_voided_since_is_recorded_without_it(api_as,
     """A phone offline while the office cancelled the night still sends what it recorded from the night's list:
     the visit happened, so it is kept (not refused for good), and the cancelled operation does not count it."""
     api_as("wulibao_admin").post(f"/api/v1/operations/{operation['id']}/void/", {"reason": "下雨取消"}, format="json")
-    response = api_as("wulibao_inspector").post(
-        "/api/v1/inspections/",
-        {"household": wulibao_household.pk, "kind": "night_check", "outcome": "no_coal", "operation": operation["id"]},
-        format="json",
-    )
+    response = visit_on(api_as("wulibao_inspector"), wulibao_household, operation)
 
     assert response.status_code == 201
     assert response.json()["operation"] is None
@@ -169,17 +164,8 @@ def test_a_visit_naming_an_operation_voided_since_is_recorded_without_it(api_as,
 def test_a_visit_on_another_night_than_its_operations_is_recorded_without_it(api_as, operation, wulibao_household):
     """The operation is dated 2017-01-02: a visit of the night before (or of any other) is not part of it. The API
     keeps the visit and drops the link, as for a voided operation; the office's form says why (next test)."""
-    response = api_as("wulibao_inspector").post(
-        "/api/v1/inspections/",
-        {
-            "household": wulibao_household.pk,
-            "kind": "night_check",
-            "outcome": "no_coal",
-            "operation": operation["id"],
-            "started_at": "2017-01-02T05:50:00+08:00",  # still the night of 2017-01-01
-        },
-        format="json",
-    )
+    # 05:50 is still the night of 2017-01-01.
+    response = visit_on(api_as("wulibao_inspector"), wulibao_household, operation, "2017-01-02T05:50:00+08:00")
 
     assert response.status_code == 201 and response.json()["operation"] is None
 
@@ -206,18 +192,7 @@ def test_the_service_refuses_a_visit_of_another_night_with_the_two_nights_named(
 
 
 def test_an_operation_with_visits_cannot_be_moved_to_another_night(api_as, operation, wulibao_household):
-    admin = api_as("wulibao_inspector")
-    admin.post(
-        "/api/v1/inspections/",
-        {
-            "household": wulibao_household.pk,
-            "kind": "night_check",
-            "outcome": "no_coal",
-            "operation": operation["id"],
-            "started_at": "2017-01-02T23:30:00+08:00",
-        },
-        format="json",
-    )
+    visit_on(api_as("wulibao_inspector"), wulibao_household, operation, "2017-01-02T23:30:00+08:00")
 
     response = api_as("wulibao_admin").patch(
         f"/api/v1/operations/{operation['id']}/", {"date": "2017-01-05"}, format="json"
@@ -231,11 +206,7 @@ def test_a_visit_naming_another_subdistricts_operation_is_refused_and_stores_not
     api_as, operation, huaihelu_community, household_in
 ):
     household = household_in(huaihelu_community)
-    response = api_as("huaihelu_inspector").post(
-        "/api/v1/inspections/",
-        {"household": household.pk, "kind": "night_check", "outcome": "no_coal", "operation": operation["id"]},
-        format="json",
-    )
+    response = visit_on(api_as("huaihelu_inspector"), household, operation, "2017-01-02T23:30:00+08:00")
 
     assert response.status_code == 400 and list(response.json()) == ["operation"]
     assert not Inspection.objects.exists()
