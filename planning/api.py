@@ -7,7 +7,7 @@ as the page (`planning.selectors.plan_coverage`), so the API and the page agree 
 """
 
 import django_filters
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers
@@ -133,7 +133,8 @@ class NightPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     queryset = (
         NightPlan.objects.select_related("division", "operation", "created_by")
         .prefetch_related(Prefetch("team_rows", queryset=PlanTeam.objects.prefetch_related("members")))
-        .annotate(stop_count=Count("team_rows__stops"))
+        # A household voided since the plan is no door (plan_stops): the count agrees with the plan's lists.
+        .annotate(stop_count=Count("team_rows__stops", filter=Q(team_rows__stops__household__voided_at__isnull=True)))
     )
     serializer_class = NightPlanSerializer
     filterset_class = NightPlanFilterSet

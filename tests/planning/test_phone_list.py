@@ -56,3 +56,15 @@ def test_a_household_voided_since_the_plan_is_left_off_the_list(people, tonight)
 
     (team,) = phone_teams(people["wulibao_inspector"])
     assert gone.pk not in {stop.household_id for stop in team.stops} and team.count == 2
+
+
+def test_the_plan_api_counts_the_same_doors_as_the_lists(api_as, people, tonight):
+    from households.services import household_void
+
+    gone = tonight.team_rows.get().stops.first().household
+    household_void(actor=people["wulibao_admin"], household=gone, reason="重复登记")
+    api = api_as("wulibao_admin")
+
+    (listed,) = api.get("/api/v1/night-plans/").json()["results"]
+    one = api.get(f"/api/v1/night-plans/{tonight.pk}/").json()
+    assert listed["stop_count"] == one["stop_count"] == sum(len(t["stops"]) for t in one["team_lists"]) == 2

@@ -20,9 +20,10 @@ import { focusChoice, renderChoices } from "field/pickers";
 // ---------------------------------------------------------------- recording the visit
 
 // The moment the inspector picks the door is the time of the visit; the entry gets its uuid now.
-// A door on tonight's list is part of the list's operation however it was found (its button, walking, search).
+// A door on tonight's list is part of the list's operation however it was found (its button, walking, search);
+// on the lists of two plans, of the newer one (the lists come in the order the plans were made).
 export function choose(household) {
-  const onList = document.querySelector(`[data-plan-household="${household.id}"]`);
+  const onList = [...document.querySelectorAll(`[data-plan-household="${household.id}"]`)].pop();
   const operation = household.operation || (onList && Number(onList.closest("[data-operation]").dataset.operation));
   state.chosen = { ...household, operation: operation || null };
   state.startedAt = new Date();
