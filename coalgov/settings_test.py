@@ -40,3 +40,6 @@ MEDIA_FOLDER = f"coalgov-test-media-{XDIST_WORKER}" if XDIST_WORKER else "coalgo
 MEDIA_ROOT = Path(tempfile.gettempdir()) / MEDIA_FOLDER  # noqa: F405
 # The test client and the live server speak plain HTTP.
 SECURE_SSL_REDIRECT = False
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    MIDDLEWARE = ["tests.sqlite_serial.serial_requests", *MIDDLEWARE]  # noqa: F405
