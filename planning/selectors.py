@@ -564,12 +564,14 @@ def phone_teams(user) -> list[TeamCoverage]:
     if result:
         # The user's own visits to these doors that the office voided since: the phone's list of what it sent
         # would otherwise keep them ticked. One query for every team.
-        voided = Inspection.objects.filter(
-            recorded_by=user,
-            voided_at__isnull=False,
-            household__in={stop.household_id for team in result for stop in team.stops},
-            started_at__gte=min(team.since for team in result),
-        ).values_list("pk", "household_id", "started_at")
+        voided = list(
+            Inspection.objects.filter(
+                recorded_by=user,
+                voided_at__isnull=False,
+                household__in={stop.household_id for team in result for stop in team.stops},
+                started_at__gte=min(team.since for team in result),
+            ).values_list("pk", "household_id", "started_at")
+        )
         for team in result:
             doors = {stop.household_id for stop in team.stops}
             team.voided = sorted(pk for pk, household, at in voided if household in doors and at >= team.since)

@@ -24,8 +24,8 @@ import { focusChoice, renderChoices } from "field/pickers";
 // on the lists of two plans, of the newer one (the lists come in the order the plans were made).
 export function choose(household) {
   const onList = [...document.querySelectorAll(`[data-plan-household="${household.id}"]`)].pop();
-  const operation = household.operation || (onList && Number(onList.closest("[data-operation]").dataset.operation));
-  state.chosen = { ...household, operation: operation || null };
+  const operation = onList ? Number(onList.closest("[data-operation]").dataset.operation) : null;
+  state.chosen = { ...household, operation };
   state.startedAt = new Date();
   state.uuid = newUuid();
   resetVisit();
