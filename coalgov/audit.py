@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +34,8 @@ CHANGE_LABELS = {
     "tokens": gettext_lazy("API tokens"),
     "via": gettext_lazy("Made at"),
     "expiry": gettext_lazy("Expires"),
+    "seizures": gettext_lazy("Taken away"),
+    "stops": gettext_lazy("doors planned"),
 }
 
 
@@ -101,13 +104,45 @@ def audit_event(
 
 
 def _readable(field: models.Field | None, value: Any) -> Any:
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return None
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "、".join(str(_readable(field, item)) for item in value)
     if field is not None and field.choices:
         return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        # Stored as ISO 8601 with its offset (UTC); read on the reader's clock, as every other time on the pages.
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(moment), "Y-m-d H:i") if timezone.is_aware(moment) else value
     return value
+
+
+# Values services record in a form of their own, and how a person reads them, by change name or by
+# "app_label.model.name": registered by the app that writes them (its AppConfig.ready), so each format is
+# defined in one place.
+VALUE_READERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _value_reader(model: type[models.Model] | None, name: str) -> Callable[[Any], Any] | None:
+    if model is not None and (reader := VALUE_READERS.get(f"{model._meta.label_lower}.{name}")):
+        return reader
+    return VALUE_READERS.get(name)
+
+
+def weights_reader(labels: dict[str, Any]) -> Callable[[Any], Any]:
+    """A reader of a dict of weights by key (the planner's, the ranking's): "label value" each."""
+
+    def read(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return [f"{labels.get(key, key)} {weight}" for key, weight in value.items()]
+
+    return read
 
 
 def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
@@ -135,5 +170,7 @@ def readable_changes(
             old, new = hide(name, old), hide(name, new)
         field = _field(model, name)
         label = getattr(field, "verbose_name", None) or CHANGE_LABELS.get(name, name)
+        if reader := _value_reader(model, name):
+            old, new = reader(old), reader(new)
         rows.append((label, _readable(field, old), _readable(field, new)))
     return rows

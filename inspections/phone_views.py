@@ -96,6 +96,10 @@ def _strings() -> dict:
         "retry": _("Retry"),
         "delete": _("Delete"),
         "confirm_delete": _("Delete this entry? It has not been sent and will be lost."),
+        "confirm_delete_waiting": _(
+            "Delete this entry? It will not be sent. If an earlier try reached the server after all, the visit is "
+            "recorded there and only the subdistrict or district office can void it."
+        ),
         "choose_household": _("Choose a household first."),
         "choose_outcome": _("Choose what was found."),
         "quantity_positive": _("Quantities must be greater than zero."),

@@ -10,7 +10,7 @@ import datetime
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -297,7 +297,7 @@ def _inspection_record(
                     "kind": [None, kind],
                     "outcome": [None, outcome],
                     "started_at": [None, started_at.isoformat()],
-                    "seizures": [None, [f"{s.item} {s.quantity} {s.method}" for s in seizures]],
+                    "seizures": [None, seizures_audited(seizures)],
                 },
             )
         ]
@@ -324,6 +324,29 @@ def _prefetched(record: models.Model, **related: list) -> None:
         queryset._result_cache, queryset._prefetch_done = list(rows), True
         cache[name] = queryset
     record._prefetched_objects_cache = cache
+
+
+def seizures_audited(seizures: Sequence[SeizureInput]) -> list[str]:
+    """A visit's seizures as its audit entry keeps them: "item quantity method" each (seizures_readable)."""
+    return [f"{s.item} {s.quantity} {s.method}" for s in seizures]
+
+
+def seizures_readable(value: Any) -> Any:
+    """The audit entry's seizures (seizures_audited) in the reader's words: "散煤（公斤） 12 没收"."""
+    if not isinstance(value, list):
+        return value
+    readable = []
+    for entry in value:
+        try:
+            item, quantity, method = str(entry).split(" ")
+            amount = Decimal(quantity)
+        except (ValueError, InvalidOperation):
+            readable.append(entry)
+            continue
+        item = dict(Seizure.Item.choices).get(item, item)
+        method = dict(Seizure.Method.choices).get(method, method)
+        readable.append(f"{item} {amount.normalize():f} {method}")
+    return readable
 
 
 def _coal_status_after_visit(household: Household, inspection: Inspection, facts: dict, batch: Batch) -> bool:

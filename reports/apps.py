@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
+
+    def ready(self):
+        from coalgov.audit import VALUE_READERS, weights_reader
+
+        from .ranking import INDICATORS
+
+        VALUE_READERS["reports.weightversion.weights"] = weights_reader({i.key: i.label for i in INDICATORS})

@@ -362,6 +362,61 @@ def test_offline_entries_wait_on_the_phone_and_reach_the_server_once(
     screenshot(page, "phone-offline-sent")
 
 
+def test_a_waiting_entry_for_the_wrong_door_is_deleted_on_the_phone_and_never_sent(
+    open_phone, live_server, register, wulibao_community
+):
+    """Recorded offline at the wrong door: the inspector deletes it before the signal returns (before, only an
+    entry the server had refused could be deleted, so the wrong visit went to the office)."""
+    doors, _shop = register
+    wrong, right = doors[("龙亭小区", "3", "2", "501")], doors[("龙亭小区", "3", "2", "502")]
+    context, _traffic, page = open_phone(expect_offline_failures=True)
+    posts = []
+    page.on(
+        "response", lambda r: posts.append(r.status) if r.request.method == "POST" and INSPECTIONS in r.url else None
+    )
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    expect(page.locator('[data-level="estate"]')).to_have_count(2)
+    context.set_offline(True)
+    for door in (wrong, right):
+        walk_to(page, "龙亭小区", "3", "2", door)
+        page.get_by_test_id("outcome-no_coal").tap()
+        page.get_by_test_id("submit").tap()
+        page.get_by_test_id("path").get_by_role("button").first.tap()
+    items = page.get_by_test_id("outbox-item")
+    expect(items).to_have_count(2)
+    stairwell = ["龙亭小区", "3", "2"]
+    for level, value in zip(["estate", "building", "unit"], stairwell, strict=True):
+        page.locator(f'[data-level="{level}"][data-value="{value}"]').tap()
+    expect(page.locator(f'[data-household="{wrong.pk}"]')).to_have_class(VISITED)
+
+    # Cancelled at the question: nothing changes; confirmed: the entry is gone.
+    questions, answers = [], [False, True]
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept() if answers.pop(0) else dialog.dismiss()
+
+    page.on("dialog", answer)
+    items.filter(has_text=wrong.label).get_by_test_id("delete").tap()
+    expect(items).to_have_count(2)
+    items.filter(has_text=wrong.label).get_by_test_id("delete").tap()
+    expect(items).to_have_count(1)
+    expect(items).to_contain_text(right.label)
+    expect(page.get_by_test_id("outbox-count")).to_have_text("1")
+    expect(page.locator(f'[data-household="{wrong.pk}"]')).not_to_have_class(VISITED)
+    assert len(questions) == 2 and all("街道或区里作废" in q for q in questions), questions
+
+    context.set_offline(False)
+    page.evaluate("coalgovField.sync()")
+    expect(page.get_by_test_id("outbox-count")).to_have_text("0")
+    assert list(Inspection.objects.values_list("household", flat=True)) == [right.pk]
+    assert posts == [201]  # the deleted entry was never sent
+
+
 def test_a_second_tab_shows_at_once_what_the_first_queued_and_what_was_sent(
     open_phone, live_server, register, wulibao_community, jpeg_file
 ):

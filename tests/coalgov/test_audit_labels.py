@@ -2,7 +2,9 @@
 
 import datetime
 import importlib
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -147,3 +149,66 @@ def test_a_change_named_like_a_relation_seen_from_the_other_side_reads_without_a
         ("问题台账", None, 3),
         ("问题清单", None, 3),
     ]
+
+
+def test_every_action_a_service_records_reads_in_words_not_as_its_code():
+    """An action without a label shows its code on the audit page ("plan.created"): every one written in the
+    code, the case steps too, has a label."""
+    from cases.models import CaseEvent
+    from coalgov.models import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2]
+    written = {
+        match
+        for path in root.glob("*/*.py")
+        if path.parts[-2] not in {"tests", "bench", "node_modules"} and not path.parts[-2].startswith(".")
+        for match in re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    written |= {f"case.{value}" for value in CaseEvent.Action.values}
+
+    assert {"inspection.recorded", "plan.created", "case.opened"} <= written  # the scan finds them
+    assert sorted(written - ACTION_LABELS.keys()) == []
+
+
+def test_a_visits_seizures_and_time_read_as_the_inspector_entered_them(
+    client_as, people, household_in, wulibao_community
+):
+    from inspections.services import SeizureInput, inspection_record
+
+    household = household_in(wulibao_community)
+    started_at = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=1)
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=household,
+        kind="survey",
+        outcome="loose_coal",
+        started_at=started_at,
+        seizures=[SeizureInput("loose_coal", "12.50", "confiscated"), SeizureInput("stove", 1, "destroyed")],
+    )
+
+    (event, changes), *_ = client_as("qu_admin").get(URL).context["rows"]
+    readable = {str(label): new for label, _old, new in changes}
+    page = client_as("qu_admin").get(URL).content.decode()
+
+    assert event.action_label == "登记检查记录"
+    assert readable["收缴"] == "散煤（公斤） 12.5 没收、小煤炉（个） 1 销毁"
+    assert readable["检查时间"] == timezone.localtime(started_at).strftime("%Y-%m-%d %H:%M")
+    assert "loose_coal" not in page and "confiscated" not in page
+
+
+def test_the_weights_of_the_planner_and_the_ranking_read_by_their_names(client_as, people, erqi):
+    from planning.selectors import DEFAULT_WEIGHTS as PLAN_WEIGHTS
+    from planning.services import plan_weights_set
+    from reports.ranking import DEFAULT_WEIGHTS as RANKING_WEIGHTS
+    from reports.ranking import weights_set
+
+    plan_weights_set(actor=people["qu_admin"], district=erqi, weights=PLAN_WEIGHTS)
+    weights_set(actor=people["qu_admin"], district=erqi, weights=RANKING_WEIGHTS)
+
+    rows = client_as("qu_admin").get(URL).context["rows"]
+    written = [new for _event, changes in rows for _label, _old, new in changes]
+    actions = [event.action_label for event, _changes in rows]
+
+    assert "调整夜查计划权重" in actions
+    assert any("排查覆盖率 0.25" in value for value in written), written
+    assert not [value for value in written if "coverage" in value or "'found'" in value]

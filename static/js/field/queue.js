@@ -2,6 +2,7 @@
  * of what is waiting and what was sent. See docs/phone.md, "The queue on the phone".
  */
 import { $, config, T, fmt, el, clock, csrfToken, refreshToken, toast, state } from "field/common";
+import { renderChoices } from "field/pickers";
 
 // ---------------------------------------------------------------- the queue on the phone (IndexedDB)
 
@@ -277,8 +278,15 @@ export async function retry(id) {
   return result;
 }
 
+// A waiting entry may be deleted too (the wrong door, recorded twice): until it is sent it is only on this phone.
+// One that was tried before may have reached the server with its answer lost, so the question says so. A try
+// that starts while the question is open (closing it focuses the window, which retries) does no harm: if it
+// fails, its update finds the entry gone; if it succeeds, the visit is recorded and listed as sent.
 export async function discard(id) {
-  if (inFlight.has(id) || !window.confirm(T.confirm_delete)) return;
+  const entry = await outbox.get(id).catch(() => null);
+  if (!entry || inFlight.has(id)) return;
+  const question = entry.status === "failed" ? T.confirm_delete : T.confirm_delete_waiting;
+  if (!window.confirm(question)) return;
   await outbox.remove(id);
   renderOutbox();
 }
@@ -321,7 +329,12 @@ export async function renderOutbox() {
     const at = Date.parse(item.started_at) || 0;
     if (at >= (state.lastRecorded.get(item.household) ?? 0)) state.lastRecorded.set(item.household, at);
   }
-  state.visited = new Set(state.lastRecorded.keys());
+  const visited = new Set(state.lastRecorded.keys());
+  const changed = visited.size !== state.visited.size || [...visited].some((id) => !state.visited.has(id));
+  state.visited = visited;
+  // The doors on screen follow: an entry deleted or refused takes its ✓ away (redrawn only on a change, so a
+  // retry every 30 s does not redraw the buttons under the inspector's finger).
+  if (changed) renderChoices();
   tickPlanStops();
   // Forget sent summaries older than a week.
   const week = Date.now() - 7 * 24 * 3600 * 1000;
@@ -371,7 +384,11 @@ export function outboxItem(entry) {
   const actions = [];
   if (entry.status === "failed" && entry.user === config.user && !sending) {
     actions.push(
-      el("button", { type: "button", className: "btn btn-sm btn-outline-light", onclick: () => retry(entry.client_uuid), "data-testid": "retry" }, T.retry),
+      el("button", { type: "button", className: "btn btn-sm btn-outline-light", onclick: () => retry(entry.client_uuid), "data-testid": "retry" }, T.retry)
+    );
+  }
+  if (entry.user === config.user && !sending) {
+    actions.push(
       el("button", { type: "button", className: "btn btn-sm btn-outline-danger", onclick: () => discard(entry.client_uuid), "data-testid": "delete" }, T.delete)
     );
   }
