@@ -19,17 +19,22 @@ class CaseFilterSet(UnitFilterSet):
     notice = id_filter(label=_("Supervision notice"), field_name="notice_id")
     household = id_filter(label=_("Place"), field_name="household_id")
     duplicates = django_filters.BooleanFilter(label=_("Show duplicates"), widget=NoYes, method="filter_duplicates")
+    voided = django_filters.BooleanFilter(label=_("Voided"), widget=NoYes, method="filter_voided")
 
     class Meta:
         model = Case
         fields = ["q", "division", "status", "source", "severity", "overdue", "rebounded", "deadline"]
 
     def filter_queryset(self, queryset):
-        # Voided cases never show; duplicates only when asked (they are not counted).
-        queryset = queryset.filter(voided_at__isnull=True)
+        # Current cases unless voided ones are asked for (then only those: they are not counted anywhere, and a
+        # clerk looks for one to see why it was voided); duplicates only when asked (they are not counted either).
+        queryset = queryset.filter(voided_at__isnull=not self.form.cleaned_data.get("voided"))
         if not self.form.cleaned_data.get("duplicates"):
             queryset = queryset.filter(duplicate_of__isnull=True)
         return super().filter_queryset(queryset)
+
+    def filter_voided(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, before the other filters
 
     def filter_overdue(self, queryset, name, value):
         late = queryset.overdue()

@@ -1,0 +1,70 @@
+"""A voided case can be found again (why was it voided, by whom), and a duplicate shown on request says whose
+duplicate it is: before, /cases/ could not list a voided case at all, and a duplicate looked like any case."""
+
+import pytest
+
+from cases.services import case_void
+from tests.cases.test_clerk_prints import _open
+
+pytestmark = pytest.mark.django_db
+URL = "/cases/"
+
+
+@pytest.fixture
+def cases(people, wulibao_community, huaihelu_community, wulibao_household):
+    current = _open(people, wulibao_community, household=wulibao_household)
+    duplicate = _open(people, wulibao_community, household=wulibao_household, title="群众举报：楼道有散煤")
+    voided = case_void(
+        actor=people["qu_admin"], case=_open(people, wulibao_community, title="录错的问题"), reason="录入错误"
+    )
+    elsewhere = case_void(
+        actor=people["qu_admin"], case=_open(people, huaihelu_community, title="淮河路的问题"), reason="录入错误"
+    )
+    return current, duplicate, voided, elsewhere
+
+
+def listed(client, **params) -> list[int]:
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return sorted(case.pk for case in response.context["object_list"])
+
+
+def test_voided_cases_are_listed_only_when_asked_and_only_those(client_as, cases):
+    current, duplicate, voided, elsewhere = cases
+    district = client_as("qu_admin")
+
+    assert listed(district) == [current.pk]
+    assert listed(district, voided="true") == sorted([voided.pk, elsewhere.pk])
+    assert listed(district, voided="false") == [current.pk]
+    page = district.get(URL, {"voided": "true"}).content.decode()
+    assert "已作废" in page and "录错的问题" in page
+    # The voided case's own page says why.
+    assert "录入错误" in district.get(voided.get_absolute_url()).content.decode()
+
+
+def test_a_subdistrict_sees_its_own_voided_cases_only_and_a_user_without_membership_none(client_as, cases):
+    _current, _duplicate, voided, _elsewhere = cases
+
+    assert listed(client_as("wulibao_admin"), voided="true") == [voided.pk]
+    assert listed(client_as("nobody"), voided="true") == []
+
+
+def test_a_duplicate_shown_on_request_names_its_original(client_as, cases):
+    current, duplicate, _voided, _elsewhere = cases
+    assert duplicate.duplicate_of == current
+
+    response = client_as("qu_admin").get(URL, {"duplicates": "true"})
+    assert sorted(case.pk for case in response.context["object_list"]) == sorted([current.pk, duplicate.pk])
+    page = response.content.decode()
+    assert f"与#{current.pk}重复" in page
+    assert page.count('data-testid="duplicate-of"') == 1
+
+
+def test_the_api_lists_voided_cases_when_asked_within_jurisdiction(client_as, cases):
+    _current, _duplicate, voided, elsewhere = cases
+
+    district = client_as("qu_admin").get("/api/v1/cases/", {"voided": "true"}).json()
+    subdistrict = client_as("wulibao_admin").get("/api/v1/cases/", {"voided": "true"}).json()
+
+    assert sorted(row["id"] for row in district["results"]) == sorted([voided.pk, elsewhere.pk])
+    assert [row["id"] for row in subdistrict["results"]] == [voided.pk]
