@@ -242,7 +242,14 @@ def main() -> None:
     # Last night's plan of 五里堡 (10 teams of 20 doors), made once: the subdistrict's digest reports it per team.
     if not NightPlan.objects.filter(division_code=subdistrict.code, operation__date=yesterday).exists():
         plan_operation_create(
-            actor=admin, unit=subdistrict, night=yesterday, teams=10, doors=20, title="零点夜查", leader="bench"
+            actor=admin,
+            unit=subdistrict,
+            night=yesterday,
+            teams=10,
+            doors=20,
+            title="零点夜查",
+            leader="bench",
+            members=[[admin]] * 10,  # every team staffed (a team with nobody in it is refused)
         )
     api_page_100 = nth_api_page(qu, f"/api/v1/households/?division={community.code}", 100)
 

@@ -107,6 +107,16 @@ def plan_operation_create(
     )
     if not any(t.stairwells for t in plan_teams):
         raise ValidationError(_("There is no place to suggest for this night: nothing to turn into an operation."))
+    # A team's list shows only on its members' phones, and a plan's teams are not re-staffed afterwards: a team
+    # with doors and nobody in it would leave its doors unchecked with no one told.
+    members = [list(group) for group in members]
+    groups = members + [[]] * len(plan_teams)
+    unstaffed = [str(t.number) for t, group in zip(plan_teams, groups, strict=False) if t.stops and not group]
+    if unstaffed:
+        raise ValidationError(
+            _("Team %(teams)s has no one in it: its doors would show on no one's phone. Choose who walks with it.")
+            % {"teams": "、".join(unstaffed)}
+        )
     everyone = {user for group in members for user in group}
     if unit.level == Level.DISTRICT:
         codes = {stop.division_code[:9] for t in plan_teams for stop in t.stops}

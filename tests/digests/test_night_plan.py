@@ -41,6 +41,7 @@ def plan_of(people):
             doors=doors,
             title=title,
             leader="街道主任",
+            members=[[people[username]]] * teams,  # every team staffed: one with nobody is refused
         )
         return plan
 

@@ -29,7 +29,9 @@ def make_plan(people, wulibao, places):
             doors=doors,
             title="零点夜查",
             leader="王组长",
-            members=[[people["wulibao_inspector"]]],
+            # Every team staffed (a team with doors and no one in it is refused): the inspector walks with the
+            # first, the administrator with the others.
+            members=[[people["wulibao_inspector"]]] + [[people["wulibao_admin"]]] * (teams - 1),
             client_uuid=uuid.uuid4(),
         )
         return plan

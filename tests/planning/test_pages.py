@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,6 +17,8 @@ from inspections.models import NightOperation
 from inspections.services import inspection_record
 from planning.models import NightPlan, PlanStop, PlanWeights
 from planning.selectors import DEFAULT_WEIGHTS, night_in_progress
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +101,8 @@ def test_the_plan_downloads_as_a_docx_with_each_teams_doors(client_as, places):
 
 
 def operation_post(client, **extra):
+    """Two teams of three doors: the inspector walks with team 1, the administrator with team 2, unless told."""
+    staff = dict(User.objects.filter(username__in=["wulibao_inspector", "wulibao_admin"]).values_list("username", "pk"))
     data = {
         "unit": WULIBAO,
         "teams": "2",
@@ -105,6 +110,8 @@ def operation_post(client, **extra):
         "title": "今晚夜查",
         "leader": "街道主任",
         "client_uuid": str(uuid.uuid4()),
+        "team_1": [staff.get("wulibao_inspector")],
+        "team_2": [staff.get("wulibao_admin")],
         **extra,
     }
     return client.post("/plan/operation/", data)
@@ -123,8 +130,10 @@ def test_a_subdistrict_administrator_turns_the_plan_into_an_operation_once(clien
     assert first["Location"] == again["Location"] == f"/plan/{night_plan.pk}/"
     assert NightOperation.objects.count() == 1
     operation = night_plan.operation
-    assert operation.division.code == WULIBAO and list(operation.team.all()) == [people["wulibao_inspector"]]
+    assert operation.division.code == WULIBAO
+    assert set(operation.team.all()) == {people["wulibao_inspector"], people["wulibao_admin"]}
     assert list(night_plan.team_rows.get(number=1).members.all()) == [people["wulibao_inspector"]]
+    assert list(night_plan.team_rows.get(number=2).members.all()) == [people["wulibao_admin"]]
     assert PlanStop.objects.filter(team__plan=night_plan).count() == 6
     assert night_plan.weights == DEFAULT_WEIGHTS
 
@@ -137,6 +146,15 @@ def test_one_person_in_two_teams_is_refused_and_nothing_is_made(client_as, peopl
     assert response.status_code == 200
     assert "已在另一组" in response.content.decode()
     assert not NightOperation.objects.exists()
+
+
+def test_a_team_with_doors_and_no_one_in_it_is_refused_and_nothing_is_made(client_as, people, places):
+    """Its list would show on no one's phone, and a plan's teams are not re-staffed afterwards."""
+    response = operation_post(client_as("wulibao_admin"), team_2=[])
+
+    assert response.status_code == 200
+    assert "第2组还没有队员" in response.content.decode()
+    assert not NightOperation.objects.exists() and not NightPlan.objects.exists()
 
 
 def test_the_plan_page_offers_a_fresh_submission_key(client_as, places):

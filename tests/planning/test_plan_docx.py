@@ -54,7 +54,7 @@ def test_each_plan_download_is_in_the_audit_log_on_its_unit_or_plan(client_as, p
         doors=3,
         title="零点夜查",
         leader="王组长",
-        members=[[people["wulibao_inspector"]]],
+        members=[[people["wulibao_inspector"]], [people["wulibao_admin"]]],
         client_uuid=uuid.uuid4(),
     )
     assert client.get(f"/plan/{night_plan.pk}/?format=docx").status_code == 200
