@@ -488,7 +488,7 @@ def plan_stops(plan, team=None) -> list:
     from .models import PlanStop
 
     visits = Inspection.objects.current().filter(household=OuterRef("household"), started_at__gte=covered_since(plan))
-    return list(
+    stops = list(
         # A household voided since the plan was made (registered twice, say) is no door to reach.
         PlanStop.objects.filter(team__plan=plan, household__voided_at__isnull=True)
         .filter(**({"team": team} if team is not None else {}))
@@ -496,6 +496,12 @@ def plan_stops(plan, team=None) -> list:
         .annotate(covered=Exists(visits), found=Exists(visits.filter(outcome__in=Inspection.FOUND)))
         .order_by("team__number", "position")
     )
+    # Each door's number as the pages show it: 1, 2, 3 in walking order among the doors left (`position`, as
+    # planned, keeps its gap where a voided household was; the API gives it as stored).
+    numbers: dict[int, int] = {}
+    for stop in stops:
+        stop.number = numbers[stop.team_id] = numbers.get(stop.team_id, 0) + 1
+    return stops
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Which lists a phone shows tonight: the plan's team as the operation now records it."""
 
 import datetime
+import re
 
 import pytest
 
@@ -68,3 +69,22 @@ def test_the_plan_api_counts_the_same_doors_as_the_lists(api_as, people, tonight
     (listed,) = api.get("/api/v1/night-plans/").json()["results"]
     one = api.get(f"/api/v1/night-plans/{tonight.pk}/").json()
     assert listed["stop_count"] == one["stop_count"] == sum(len(t["stops"]) for t in one["team_lists"]) == 2
+
+
+def test_a_household_voided_in_the_middle_of_the_list_leaves_no_gap_in_the_numbers(client_as, people, tonight):
+    """The plan page and the phone number the doors left 1, 2 (before: 1, 3 where the second was voided)."""
+    from households.services import household_void
+
+    middle = tonight.team_rows.get().stops.order_by("position")[1]
+    household_void(actor=people["wulibao_admin"], household=middle.household, reason="重复登记")
+
+    (team,) = phone_teams(people["wulibao_inspector"])
+    assert [stop.number for stop in team.stops] == [1, 2]
+    assert [stop.position for stop in team.stops] == [1, 3]  # as planned: the API gives it as stored
+    rows = client_as("wulibao_admin").get(f"/plan/{tonight.pk}/").content.decode()
+    numbers = re.findall(r'data-testid="stop"[^>]*>\s*<td>(\d+)</td>', rows)
+    phone = client_as("wulibao_inspector").get("/field/").content.decode()
+    labels = [stop.household.label for stop in team.stops]
+    assert f"1. {labels[0]}" in phone and f"2. {labels[1]}" in phone
+    assert f"3. {labels[1]}" not in phone
+    assert numbers == ["1", "2"], numbers
