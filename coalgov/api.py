@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions, serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -64,6 +64,23 @@ class CsrfCheckedSessionScheme(SessionScheme):
     target_class = "coalgov.authentication.SessionAuthentication"
 
 
+# Messages DRF writes without a translation: by their code, in the client's language.
+UNTRANSLATED = {
+    # A body that is JSON null, or no body at all where one is needed.
+    ("No data provided", "null"): _("No data was sent."),
+}
+
+
+def _translated(detail):
+    """The detail of a validation error with DRF's untranslated messages in the client's language."""
+    if isinstance(detail, dict):
+        return {key: _translated(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_translated(value) for value in detail]
+    message = UNTRANSLATED.get((str(detail), getattr(detail, "code", None)))
+    return ErrorDetail(str(message), code=detail.code) if message is not None else detail
+
+
 def exception_handler(exc, context):
     """DRF's handler, with every refusal in the client's language and in one shape.
 
@@ -87,6 +104,8 @@ def exception_handler(exc, context):
         # property name …"); the client needs to know which body it got wrong, in its own language.
         request = context.get("request")
         exc = InvalidJSON() if request is not None and "json" in (request.content_type or "") else UnreadableBody()
+    if isinstance(exc, ValidationError):
+        exc.detail = _translated(exc.detail)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(getattr(exc, "detail", None), str):
         response.data = {"detail": exc.detail, "code": exc.detail.code}
