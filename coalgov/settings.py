@@ -98,6 +98,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Fields of a refused form: only those with an error are marked (coalgov/rendering.py says why).
+BOOTSTRAP5 = {"field_renderers": {"default": "coalgov.rendering.FieldRenderer"}}
+
 ROOT_URLCONF = "coalgov.urls"
 
 TEMPLATES = [

@@ -473,3 +473,18 @@ def test_a_filter_for_what_a_list_hides_unless_asked_reads_no_by_default_not_any
     name = "duplicates" if url == "/cases/" else "voided"
     select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group()
     assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["否", "是"]
+
+
+def test_a_visit_refused_for_another_nights_operation_marks_no_field_as_valid(
+    client_as, wulibao, wulibao_household, visit_post, plan_operation
+):
+    """The refusal is of the whole entry: before, every field beside it was ticked green as if it were fine."""
+    earlier = plan_operation(wulibao, date=timezone.localdate() - datetime.timedelta(days=5))
+
+    response = client_as("wulibao_inspector").post(CREATE, visit_post(wulibao_household, operation=earlier.pk))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert not Inspection.objects.exists()
+    assert "is-valid" not in page
+    assert f"该夜查行动是{earlier.date}夜的" in page
