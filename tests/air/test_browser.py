@@ -93,3 +93,25 @@ def test_every_marked_night_spans_the_night_window_and_band_labels_are_plain(pag
         assert low <= start and end <= high  # drawn whole, not cut by the axis's end
     assert drawn["borderWidth"] == 0 and drawn["colour"] == "#495057"
     screenshot(page, "station-chart")
+
+
+def test_on_a_phone_a_stations_name_and_grade_are_read_on_one_line(open_context, live_server, people, zone):  # noqa: F811
+    """They broke a character a line (重/度/污/染) where the table squeezed its columns; it scrolls instead."""
+    from tests.browser.conftest import PHONE
+    from tests.browser.test_accessibility import session_cookie
+
+    context, _ = open_context(**PHONE)
+    context.add_cookies([session_cookie(live_server, people["wulibao_inspector"])])
+    tab = context.new_page()
+    # Lines of text in each cell: the distinct tops of its text's boxes.
+    count_lines = """cells => cells
+        .filter(c => /污染|^优$|^良$/.test(c.textContent.trim()) || c.classList.contains('station-name'))
+        .map(c => { const range = document.createRange(); range.selectNodeContents(c);
+                    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    return [c.textContent.trim(), tops.size]; })"""
+    for path, cells in [("/air/", "[data-station] td"), ("/air/1323A/", "[data-testid=station-days] tbody td")]:
+        tab.goto(live_server.url + path)
+        lines = tab.locator(cells).evaluate_all(count_lines)
+        assert lines, path
+        assert not [(text, n) for text, n in lines if n > 1 and len(text) <= 5], f"{path}: {lines}"
+        assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

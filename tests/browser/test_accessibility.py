@@ -372,6 +372,38 @@ def test_the_rankings_tables_scroll_on_a_phone_instead_of_squeezing_the_names(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def test_on_a_phone_each_number_of_a_stacked_row_says_what_it_counts(
+    open_context, live_server, people, household_in, wulibao_community
+):
+    """A purchase's row stacked on a phone showed 100, 0.80, 0.60, 80.00 one under another with their column
+    headings hidden; each now leads with its heading (数量：100)."""
+    from decimal import Decimal
+
+    from inspections.services import purchase_record
+
+    home = household_in(wulibao_community, elderly_alone=True, room="102")
+    purchase_record(
+        actor=people["wulibao_admin"],
+        household=home,
+        item="briquette",
+        quantity=Decimal("100"),
+        unit_price=Decimal("0.80"),
+        market_price=Decimal("0.60"),
+    )
+    context, _ = open_context(**PHONE)
+    context.add_cookies([session_cookie(live_server, people["qu_admin"])])
+    page = context.new_page()
+    said = {}
+    for path in ["/fieldwork/purchases/", "/dashboard/"]:
+        page.goto(live_server.url + path)
+        said[path] = page.locator("td[data-th]").evaluate_all(
+            "cells => cells.filter(c => c.offsetParent !== null)"
+            ".map(c => getComputedStyle(c, '::before').content.replace(/\"/g, '') + c.textContent.trim())"
+        )
+    assert {"数量：100", "收购价：0.80", "市场价：0.60", "收购金额（元）：80.00"} <= set(said["/fieldwork/purchases/"])
+    assert any(text.startswith("检查记录：") for text in said["/dashboard/"]), said["/dashboard/"]
+
+
 def test_pages_on_a_phone_at_200_percent_text_do_not_scroll_sideways(
     open_context, live_server, people, register, wulibao_community
 ):
