@@ -157,6 +157,11 @@ def plan_detail(request, pk):
         NightPlan.objects.visible_to(request.user).select_related("division", "operation", "created_by"), pk
     )
     teams = plan_coverage(night_plan)
+    # The operation is the record of the night as it went: the office may have moved it or changed its team since
+    # the plan was made, and the phones follow the operation (planning.selectors.phone_teams). The page says so.
+    walking = set(night_plan.operation.team.values_list("pk", flat=True))
+    for team in teams:
+        team.off_operation = [person for person in team.members if person.pk not in walking]
     context = {
         "plan": night_plan,
         "teams": teams,

@@ -88,3 +88,21 @@ def test_a_household_voided_in_the_middle_of_the_list_leaves_no_gap_in_the_numbe
     assert f"1. {labels[0]}" in phone and f"2. {labels[1]}" in phone
     assert f"3. {labels[1]}" not in phone
     assert numbers == ["1", "2"], numbers
+
+
+def test_the_plan_page_says_when_the_office_moved_the_operation_or_took_a_member_off_it(client_as, people, tonight):
+    """The phones follow the operation; the plan page kept showing the plan as made, as if the lists were out."""
+    page = client_as("wulibao_admin").get(f"/plan/{tonight.pk}/").content.decode()
+    assert 'data-testid="operation-moved"' not in page and 'data-testid="off-operation"' not in page
+
+    operation_save(actor=people["wulibao_admin"], operation=tonight.operation, data={}, team=[people["wulibao_admin"]])
+    page = client_as("wulibao_admin").get(f"/plan/{tonight.pk}/").content.decode()
+    inspector = people["wulibao_inspector"].first_name or people["wulibao_inspector"].username
+    assert f'<del data-testid="off-operation">{inspector}</del>' in page
+    assert "不再在手机上看到" in page
+
+    moved = tonight.date + datetime.timedelta(days=1)
+    operation_save(actor=people["wulibao_admin"], operation=tonight.operation, data={"date": moved})
+    page = client_as("wulibao_admin").get(f"/plan/{tonight.pk}/").content.decode()
+    assert 'data-testid="operation-moved"' in page
+    assert f"{moved.year}年{moved.month}月{moved.day}日" in page
