@@ -11,6 +11,7 @@ signature a seal would go on."""
 
 import functools
 import math
+import re
 
 from django.utils import timezone, translation
 from docx.shared import Pt
@@ -318,6 +319,17 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
     ]
 
 
+def _original_named(event: CaseEvent) -> Case | None:
+    """The original a duplicate entry names ("… #12"): the case's original now, or, for a duplicate re-linked when
+    its first original was voided (cases.services._duplicates_stand_alone), the one it named then."""
+    named = re.search(r"#(\d+)\b", event.note)
+    if named is None:
+        return event.case.duplicate_of
+    if event.case.duplicate_of_id == int(named[1]):
+        return event.case.duplicate_of
+    return Case.objects.filter(pk=int(named[1])).select_related("notice_issuer").first()
+
+
 def event_text(event: CaseEvent) -> str:
     """One record entry: the step, and for a change of deadline the old and the new deadline, then the note.
 
@@ -326,7 +338,7 @@ def event_text(event: CaseEvent) -> str:
     notice number (the clerk's reference), not by the system's internal case number in the stored note."""
     text = event.get_action_display()
     note = event.note
-    original = event.case.duplicate_of if event.action == CaseEvent.Action.DUPLICATE else None
+    original = _original_named(event) if event.action == CaseEvent.Action.DUPLICATE else None
     if original is not None and original.notice_serial is not None:
         note = f"与{document_number(original)}所列问题重复"
     if event.new_deadline is not None:

@@ -31,8 +31,9 @@ from households.models import Household
 from inspections.models import Inspection
 from inspections.photos import CheckedPhoto, photos_attach
 
+from .documents import document_number
 from .models import Accountability, Case, CaseEvent, Notification, Recheck, SupervisionNotice
-from .numbering import notice_number_assign
+from .numbering import NUMBER_FIELDS, notice_number_assign
 
 DISTRICT_CODE_LENGTH = 6
 DISTRICT_LEVEL_NOTICES = {
@@ -428,7 +429,41 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
         case.voided_at, case.void_reason = timezone.now(), reason
         case.save(update_fields=["voided_at", "void_reason"])
         _event(case, actor=actor, action=CaseEvent.Action.VOIDED, from_status=case.status, note=reason)
+        _duplicates_stand_alone(case, actor=actor)
     return case
+
+
+def _duplicates_stand_alone(voided: Case, *, actor) -> None:
+    """The duplicates of a case voided: the earliest becomes the case of the place (counted, listed, its notice
+    issued and numbered today), and the others its duplicates. Left linked to a voided case they were listed
+    nowhere by default and counted nowhere, while the problem at the place was still open."""
+    duplicates = list(
+        Case.objects.current()
+        .filter(duplicate_of=voided)
+        .select_for_update(of=("self",))
+        .select_related("responsible_unit")
+        .order_by("opened_at", "id")
+    )
+    if not duplicates:
+        return
+    first, *others = duplicates
+    first.duplicate_of = None
+    notice_number_assign(first)
+    first.save(update_fields=["duplicate_of", *NUMBER_FIELDS])
+    _event(
+        first,
+        actor=actor,
+        action=CaseEvent.Action.STANDALONE,
+        note=_("The original, %(case)s, was voided: this is now the case of the place.")
+        # By the clerk's reference, the voided notice's number, where it had one.
+        % {"case": document_number(voided) if voided.notice_serial is not None else f"#{voided.pk}"},
+    )
+    for case in others:
+        case.duplicate_of = first
+        case.save(update_fields=["duplicate_of"])
+        _event(
+            case, actor=actor, action=CaseEvent.Action.DUPLICATE, note=_("Duplicate of case #%(n)s") % {"n": first.pk}
+        )
 
 
 # The keys of a place's counted cases closed before a moment, locked: asked for every visit recorded, so

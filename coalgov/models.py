@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "case.escalated": _("escalated"),
     "case.deadline": _("deadline changed"),
     "case.duplicate": _("linked as duplicate"),
+    "case.standalone": _("no longer a duplicate: the original was voided"),
     "case.rechecked": _("re-checked"),
     "case.undone": _("undone: the visit was voided"),
     "case.voided": _("voided"),

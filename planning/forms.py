@@ -1,11 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.dates import PLANNING_AHEAD
 from divisions.models import Division
-from divisions.scoping import codes_q
 from inspections.forms import bound_dates, date_widget
 
 from .selectors import DEFAULT_WEIGHTS, PARTS, night_in_progress
@@ -44,15 +42,16 @@ class OperationForm(forms.Form):
 
     def __init__(self, *args, unit: Division, teams: int, **kwargs):
         super().__init__(*args, **kwargs)
-        # As the operation service allows: members of the unit, a unit within it, or a unit above it (a leader).
-        # "Above" is a unit whose code is the unit's own beginning (410103 above 410103006), matched exactly: by
-        # prefix, 4101 would also take in every other subdistrict's people, whom the service then refuses.
-        # Read once for every team's list, so the page's queries do not grow with the number of teams.
+        # People who see the plan on their phones: members of the unit itself or of a unit above it (a leader);
+        # not of a unit within it (a community's worker does not see the subdistrict's plan). "Above" is a unit
+        # whose code is the unit's own beginning (410103 above 410103006), matched exactly: by prefix, 4101 would
+        # also take in every other subdistrict's people. Read once for every team's list, so the page's queries
+        # do not grow with the number of teams.
         above = [unit.code[:n] for n in range(1, len(unit.code))]
         self.people = {
             str(user.pk): user
             for user in User.objects.filter(
-                codes_q([unit.code], "memberships__division__code") | Q(memberships__division__code__in=above),
+                memberships__division__code__in=[unit.code, *above],
                 is_active=True,
                 memberships__is_active=True,
             )

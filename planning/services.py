@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record
 from divisions.models import Division, Level
-from divisions.scoping import can_enter, ensure_can_enter
+from divisions.scoping import can_enter, can_view, ensure_can_enter
 from inspections.services import operation_create
 
 from .models import NightPlan, PlanStop, PlanTeam, PlanWeights
@@ -116,6 +116,23 @@ def plan_operation_create(
         raise ValidationError(
             _("Team %(teams)s has no one in it: its doors would show on no one's phone. Choose who walks with it.")
             % {"teams": "、".join(unstaffed)}
+        )
+    # Nor with only people who cannot see the plan: a plan is the unit's, so a community's worker does not get
+    # the subdistrict's lists on the phone (planning.selectors.phone_teams), whichever doors their team has.
+    blind = {
+        person.first_name or person.username: None
+        for team, group in zip(plan_teams, groups, strict=False)
+        if team.stops
+        for person in group
+        if not can_view(person, unit)
+    }
+    if blind:
+        raise ValidationError(
+            _(
+                "%(people)s work for a unit within %(unit)s and do not see its plan on their phones: choose people "
+                "of %(unit)s, or of the district for a leader."
+            )
+            % {"people": "、".join(blind), "unit": unit.name}
         )
     everyone = {user for group in members for user in group}
     if unit.level == Level.DISTRICT:

@@ -30,7 +30,7 @@ def listed(client, **params) -> list[int]:
 
 
 def test_voided_cases_are_listed_only_when_asked_and_only_those(client_as, cases):
-    current, duplicate, voided, elsewhere = cases
+    current, _duplicate, voided, elsewhere = cases
     district = client_as("qu_admin")
 
     assert listed(district) == [current.pk]
@@ -68,3 +68,34 @@ def test_the_api_lists_voided_cases_when_asked_within_jurisdiction(client_as, ca
 
     assert sorted(row["id"] for row in district["results"]) == sorted([voided.pk, elsewhere.pk])
     assert [row["id"] for row in subdistrict["results"]] == [voided.pk]
+
+
+def test_voiding_the_original_makes_its_earliest_duplicate_the_case_of_the_place(
+    client_as, people, wulibao_community, wulibao_household
+):
+    """An outside tester voided a case with an open duplicate: the duplicate vanished from every default list and
+    every count, while the problem at the place was still open."""
+    from cases.documents import follow_up_events
+    from cases.models import Case
+
+    original = _open(people, wulibao_community, household=wulibao_household)
+    first = _open(people, wulibao_community, household=wulibao_household, title="群众举报：楼道有散煤")
+    second = _open(people, wulibao_community, household=wulibao_household, title="督导抽查：楼道散煤")
+    assert first.duplicate_of == second.duplicate_of == original and first.notice_serial is None
+
+    case_void(actor=people["qu_admin"], case=original, reason="录入错误")
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.duplicate_of is None and first.notice_serial is not None
+    assert second.duplicate_of == first
+    assert list(Case.objects.counted().filter(household=wulibao_household)) == [first]
+    assert listed(client_as("qu_admin")) == [first.pk]
+    number = f"二七散煤办〔{original.notice_year}〕{original.notice_serial}号"
+    record = [what for _at, _who, what in follow_up_events(first)]
+    assert record[-1] == f"原问题作废，不再是重复问题：原问题{number}已作废，本问题现为该处的问题。"
+    # The second's record names each original it had, in turn.
+    second_record = " ".join(what for _at, _who, what in follow_up_events(second))
+    assert number in second_record
+    first_number = f"二七散煤办〔{first.notice_year}〕{first.notice_serial}号"
+    assert first_number in second_record

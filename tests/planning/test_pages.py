@@ -261,8 +261,33 @@ def test_the_team_pickers_offer_only_people_who_work_in_the_plans_unit(client_as
     assert str(people["wulibao_inspector"].pk) in offered
     assert str(people["qu_admin"].pk) in offered  # the district above: a leader may walk with a team
     assert str(people["huaihelu_inspector"].pk) not in offered
+    # A community's worker does not see the subdistrict's plan on the phone: not offered either.
+    assert str(people["wulibao_worker"].pk) not in offered
     response = operation_post(client_as("wulibao_admin"), team_1=[people["huaihelu_inspector"].pk])
     assert response.status_code == 200 and not NightOperation.objects.exists()
+
+
+def test_a_team_walked_only_by_someone_who_cannot_see_the_plan_is_refused(people, wulibao, places):
+    """An outside tester put a community's worker alone on a team: accepted, and the worker's phone showed no list."""
+    from django.core.exceptions import ValidationError
+
+    from planning.services import plan_operation_create
+
+    worker = people["wulibao_worker"]
+    with pytest.raises(ValidationError) as refused:
+        plan_operation_create(
+            actor=people["wulibao_admin"],
+            unit=wulibao,
+            night=night_in_progress(),
+            teams=2,
+            doors=3,
+            title="零点夜查",
+            leader="街道主任",
+            members=[[people["wulibao_inspector"]], [worker]],
+        )
+    assert (worker.first_name or worker.username) in refused.value.messages[0]
+    assert "手机上看不到五里堡街道的计划名单" in refused.value.messages[0]
+    assert not NightOperation.objects.exists() and not NightPlan.objects.exists()
 
 
 def test_only_the_night_in_progress_is_titled_tonight(client_as, places):
