@@ -6,6 +6,7 @@ lies beside them on a station's page (the night checks and findings in its prior
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import MonitoringStation
@@ -43,7 +44,7 @@ class Reading(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.station.code} {self.hour_ending:%Y-%m-%d %H:%M}"
+        return f"{self.station.code} {timezone.localtime(self.hour_ending):%Y-%m-%d %H:%M}"
 
 
 class ReadingImport(models.Model):
@@ -73,4 +74,4 @@ class ReadingImport(models.Model):
         verbose_name_plural = _("readings imports")
 
     def __str__(self) -> str:
-        return f"{self.names} ({self.at:%Y-%m-%d %H:%M})"
+        return f"{self.names} ({timezone.localtime(self.at):%Y-%m-%d %H:%M})"

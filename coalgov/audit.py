@@ -134,6 +134,12 @@ def _value_reader(model: type[models.Model] | None, name: str) -> Callable[[Any]
     return VALUE_READERS.get(name)
 
 
+def weights_changed(before: dict, after: dict) -> list[dict]:
+    """[old, new] of the weights that changed, for an audit entry: who changed what, not the whole list again."""
+    keys = [key for key in after if before.get(key) != after[key]]
+    return [{key: before.get(key) for key in keys}, {key: after[key] for key in keys}]
+
+
 def weights_reader(labels: dict[str, Any]) -> Callable[[Any], Any]:
     """A reader of a dict of weights by key (the planner's, the ranking's): "label value" each."""
 

@@ -10,6 +10,6 @@ class PlanningConfig(AppConfig):
     def ready(self):
         from coalgov.audit import VALUE_READERS, weights_reader
 
-        from .selectors import PART_LABELS
+        from .selectors import PART_LABELS, SETTING_LABELS
 
-        VALUE_READERS["planning.planweights.weights"] = weights_reader(PART_LABELS)
+        VALUE_READERS["planning.planweights.weights"] = weights_reader({**PART_LABELS, **SETTING_LABELS})

@@ -6,7 +6,7 @@ from coalgov.dates import PLANNING_AHEAD
 from divisions.models import Division
 from inspections.forms import bound_dates, date_widget
 
-from .selectors import DEFAULT_WEIGHTS, PARTS, night_in_progress
+from .selectors import DEFAULT_WEIGHTS, PARTS, SETTING_LABELS, night_in_progress
 from .services import LIMITS, MAX_DOORS, MAX_POINTS, MAX_TEAMS
 
 User = get_user_model()
@@ -99,10 +99,10 @@ class WeightsForm(forms.Form):
                 label=part.label, help_text=part.help, min_value=0, max_value=MAX_POINTS
             )
         self.fields["stale_days"] = forms.IntegerField(
-            label=_("Stale after (days)"), min_value=LIMITS["stale_days"][0], max_value=LIMITS["stale_days"][1]
+            label=SETTING_LABELS["stale_days"], min_value=LIMITS["stale_days"][0], max_value=LIMITS["stale_days"][1]
         )
         self.fields["rest_days"] = forms.IntegerField(
-            label=_("Leave a place checked clean alone for (days)"),
+            label=SETTING_LABELS["rest_days"],
             min_value=LIMITS["rest_days"][0],
             max_value=LIMITS["rest_days"][1],
         )

@@ -9,6 +9,7 @@ under them while visits come in.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division
@@ -38,7 +39,7 @@ class PlanWeights(models.Model):
         verbose_name_plural = _("planner weights")
 
     def __str__(self) -> str:
-        return f"{self.district} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.district} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class NightPlanQuerySet(ScopedQuerySet):

@@ -81,6 +81,10 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "rest_days": 3,
 }
 SETTINGS = ("stale_days", "rest_days")
+SETTING_LABELS = {
+    "stale_days": _("Stale after (days)"),
+    "rest_days": _("Leave a place checked clean alone for (days)"),
+}
 # Visits that saw nothing either way do not make a place checked.
 UNSEEN = (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME)
 # A plan never reads more than this many places into Python, however large the unit.

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from coalgov.audit import audit_record
+from coalgov.audit import audit_record, weights_changed
 from divisions.models import Division, Level
 from divisions.scoping import can_enter, can_view, ensure_can_enter
 from inspections.services import operation_create
@@ -56,13 +56,15 @@ def plan_weights_set(*, actor, district: Division, weights: dict, note: str = ""
     if not may_set_weights(actor, district):
         raise PermissionDenied
     cleaned = check_weights(weights)
+    before, _version = current_weights(district)
     version = PlanWeights.objects.create(district=district, weights=cleaned, note=note.strip(), created_by=actor)
     audit_record(
         actor=actor,
         action="plan.weights_set",
         obj=version,
         division_code=district.code,
-        changes={"weights": [None, cleaned]},
+        changes={"weights": weights_changed(before, cleaned)},
+        reason=note.strip(),
     )
     return version
 

@@ -8,6 +8,11 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from coalgov.audit import VALUE_READERS, weights_reader
 
+        from .models import LedgerExport
         from .ranking import INDICATORS
 
         VALUE_READERS["reports.weightversion.weights"] = weights_reader({i.key: i.label for i in INDICATORS})
+        sheets = dict(LedgerExport.Sheet.choices)
+        VALUE_READERS["reports.ledgerexport.sheets"] = lambda value: (
+            [sheets.get(sheet, sheet) for sheet in value] if isinstance(value, list) else value
+        )

@@ -10,6 +10,7 @@ Ledger exports (台账): a user's request for a unit's records over a period as 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from divisions.models import Division
@@ -37,7 +38,7 @@ class WeightVersion(models.Model):
         verbose_name_plural = _("ranking weights")
 
     def __str__(self) -> str:
-        return f"{self.district} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.district} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class RankingWeek(models.Model):
@@ -186,7 +187,7 @@ class LedgerExport(models.Model):
         indexes = [models.Index(fields=["requested_by", "-created_at"], name="ledger_export_mine")]
 
     def __str__(self) -> str:
-        return f"{self.division_code} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+        return f"{self.division.name} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
         return reverse("reports:ledger", args=[self.pk])

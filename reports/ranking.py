@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseEvent
-from coalgov.audit import audit_record
+from coalgov.audit import audit_record, weights_changed
 from coalgov.dates import EARLIEST
 from divisions.models import Division, Level
 from divisions.scoping import can_enter, grants, is_unrestricted
@@ -735,13 +735,15 @@ def weights_set(*, actor, district: Division, weights: dict, note: str = "") -> 
     if not is_district_admin(actor, district):
         raise PermissionDenied
     cleaned = _check_weights(weights)
+    before, _version = current_weights(district)
     version = WeightVersion.objects.create(district=district, weights=cleaned, note=note, created_by=actor)
     audit_record(
         actor=actor,
         action="ranking.weights_set",
         obj=version,
         division_code=district.code,
-        changes={"weights": [None, cleaned]},
+        changes={"weights": weights_changed(before, cleaned)},
+        reason=note.strip(),
     )
     return version
 

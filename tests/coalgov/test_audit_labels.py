@@ -196,19 +196,53 @@ def test_a_visits_seizures_and_time_read_as_the_inspector_entered_them(
     assert "loose_coal" not in page and "confiscated" not in page
 
 
-def test_the_weights_of_the_planner_and_the_ranking_read_by_their_names(client_as, people, erqi):
+def test_a_change_of_weights_reads_as_what_changed_by_name_with_its_note(client_as, people, erqi):
+    """Each weight by the name its page gives it (stale_days, rest_days and coverage were raw keys), only those
+    that changed (old → new), and the note the office typed with the change."""
     from planning.selectors import DEFAULT_WEIGHTS as PLAN_WEIGHTS
     from planning.services import plan_weights_set
     from reports.ranking import DEFAULT_WEIGHTS as RANKING_WEIGHTS
     from reports.ranking import weights_set
 
-    plan_weights_set(actor=people["qu_admin"], district=erqi, weights=PLAN_WEIGHTS)
-    weights_set(actor=people["qu_admin"], district=erqi, weights=RANKING_WEIGHTS)
+    plan_weights_set(
+        actor=people["qu_admin"], district=erqi, weights={**PLAN_WEIGHTS, "stale_days": 10}, note="冬季加密"
+    )
+    weights_set(
+        actor=people["qu_admin"],
+        district=erqi,
+        weights={**RANKING_WEIGHTS, "coverage": 0.30, "night_checks": 0.10},
+        note="突出覆盖率",
+    )
 
-    rows = client_as("qu_admin").get(URL).context["rows"]
-    written = [new for _event, changes in rows for _label, _old, new in changes]
-    actions = [event.action_label for event, _changes in rows]
+    rows = {event.action: (event, changes) for event, changes in client_as("qu_admin").get(URL).context["rows"]}
+    plan_event, plan_changes = rows["plan.weights_set"]
+    ranking_event, ranking_changes = rows["ranking.weights_set"]
 
-    assert "调整夜查计划权重" in actions
-    assert any("排查覆盖率 0.25" in value for value in written), written
-    assert not [value for value in written if "coverage" in value or "'found'" in value]
+    assert plan_event.action_label == "调整夜查计划权重" and plan_event.reason == "冬季加密"
+    assert [(old, new) for _label, old, new in plan_changes] == [
+        ("未查天数（超过即计分） 14", "未查天数（超过即计分） 10")
+    ]
+    assert ranking_event.reason == "突出覆盖率"
+    ((_label, old, new),) = ranking_changes
+    assert (old, new) == ("排查覆盖率 0.25、每百户夜查次数 0.15", "排查覆盖率 0.3、每百户夜查次数 0.1")
+    page = client_as("qu_admin").get(URL).content.decode()
+    assert "冬季加密" in page and "stale_days" not in page and "coverage" not in page
+
+
+def test_a_ledger_request_and_a_weights_record_read_with_names_and_local_times(client_as, people, wulibao, erqi):
+    """The ledger's sheets were raw keys and its record named the unit by code; a weights record's label gave the
+    time in UTC beside an entry timed on the clock of the page."""
+    from planning.selectors import DEFAULT_WEIGHTS
+    from planning.services import plan_weights_set
+    from reports.ledgers import ledger_request
+
+    today = timezone.localdate()
+    ledger_request(actor=people["qu_admin"], division=wulibao, start=today, end=today, sheets=["households", "cases"])
+    version = plan_weights_set(actor=people["qu_admin"], district=erqi, weights={**DEFAULT_WEIGHTS, "rest_days": 5})
+
+    rows = {event.action: (event, changes) for event, changes in client_as("qu_admin").get(URL).context["rows"]}
+    ledger, ledger_changes = rows["ledger.requested"]
+    assert ledger.object_label.startswith("五里堡街道 ")
+    assert {str(label): new for label, _old, new in ledger_changes}["工作表"] == "住户台账、问题台账"
+    weights, _changes = rows["plan.weights_set"]
+    assert weights.object_label.endswith(timezone.localtime(version.created_at).strftime("%Y-%m-%d %H:%M"))
