@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions, serializers, status, viewsets
@@ -64,21 +65,26 @@ class CsrfCheckedSessionScheme(SessionScheme):
     target_class = "coalgov.authentication.SessionAuthentication"
 
 
-# Messages DRF writes without a translation: by their code, in the client's language.
-UNTRANSLATED = {
-    # A body that is JSON null, or no body at all where one is needed.
-    ("No data provided", "null"): _("No data was sent."),
-}
+NOT_AN_OBJECT = _("The request body must be a JSON object.")
+# DRF's refusal of a body that is not an object names the Python type it got ("… but got list."): by its words in
+# the client's language, for each type JSON can bring.
+NOT_A_DICTIONARY = "Invalid data. Expected a dictionary, but got {datatype}."
+JSON_TYPES = ("list", "str", "int", "float", "bool")
 
 
 def _translated(detail):
-    """The detail of a validation error with DRF's untranslated messages in the client's language."""
+    """The detail of a validation error with DRF's messages that a client cannot act on in its own words: one
+    written without a translation ("No data provided", for a body of JSON null) and one naming Python types."""
     if isinstance(detail, dict):
         return {key: _translated(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_translated(value) for value in detail]
-    message = UNTRANSLATED.get((str(detail), getattr(detail, "code", None)))
-    return ErrorDetail(str(message), code=detail.code) if message is not None else detail
+    code = getattr(detail, "code", None)
+    if (str(detail), code) == ("No data provided", "null") or (
+        code == "invalid" and str(detail) in {gettext(NOT_A_DICTIONARY).format(datatype=t) for t in JSON_TYPES}
+    ):
+        return ErrorDetail(str(NOT_AN_OBJECT), code=code)
+    return detail
 
 
 def exception_handler(exc, context):

@@ -15,7 +15,7 @@ def test_a_body_of_json_null_is_refused_in_chinese(api_as, people):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["没有发送任何数据。"]}
+    assert response.json() == {"non_field_errors": ["请求内容必须是 JSON 对象。"]}
 
 
 def test_a_nul_character_is_named_as_such_not_as_an_empty_string(api_as, people, wulibao_household):
@@ -35,4 +35,14 @@ def test_in_english_the_messages_stay_english(api_as, people):
         "/api/v1/inspections/", data="null", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
     )
 
-    assert response.json() == {"non_field_errors": ["No data was sent."]}
+    assert response.json() == {"non_field_errors": ["The request body must be a JSON object."]}
+
+
+@pytest.mark.parametrize("body", ["[]", '"x"', "3", "true"])
+def test_a_body_that_is_not_an_object_is_refused_without_naming_python_types(api_as, people, body):
+    response = api_as("wulibao_inspector").post(
+        "/api/v1/inspections/", data=body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["请求内容必须是 JSON 对象。"]}
