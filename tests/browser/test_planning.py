@@ -289,6 +289,13 @@ def test_the_printed_plan_reads_like_its_docx_dates_once_named_places_and_column
     page.goto(f"{live_server.url}/plan/?teams=1&doors=10")
     expect(page.get_by_test_id("stop")).to_have_count(4)
 
+    # On the screen too (an outside tester found each stairwell's table with its own widths): the columns line up.
+    columns = page.evaluate(
+        "() => [...document.querySelectorAll('.plan-table')].map(t => [...t.querySelectorAll('thead th')]"
+        ".filter(th => th.offsetParent !== null).map(th => Math.round(th.getBoundingClientRect().left)))"
+    )
+    assert len(columns) == 3 and all(c == columns[0] for c in columns), columns
+
     page.emulate_media(media="print")
     tables = page.evaluate(
         """() => [...document.querySelectorAll('.plan-table')].map(t => ({
