@@ -113,29 +113,29 @@ def plan_operation_create(
     # with doors and nobody in it would leave its doors unchecked with no one told.
     members = [list(group) for group in members]
     groups = members + [[]] * len(plan_teams)
-    unstaffed = [str(t.number) for t, group in zip(plan_teams, groups, strict=False) if t.stops and not group]
-    if unstaffed:
-        raise ValidationError(
-            _("Team %(teams)s has no one in it: its doors would show on no one's phone. Choose who walks with it.")
-            % {"teams": "、".join(unstaffed)}
+    # Each refusal under the team it is about (team_N, as the plan page's form names the team's picker).
+    unstaffed = {
+        f"team_{t.number}": _(
+            "Team %(teams)s has no one in it: its doors would show on no one's phone. Choose who walks with it."
         )
-    # Nor with only people who cannot see the plan: a plan is the unit's, so a community's worker does not get
-    # the subdistrict's lists on the phone (planning.selectors.phone_teams), whichever doors their team has.
-    blind = {
-        person.first_name or person.username: None
-        for team, group in zip(plan_teams, groups, strict=False)
-        if team.stops
-        for person in group
-        if not can_view(person, unit)
+        % {"teams": t.number}
+        for t, group in zip(plan_teams, groups, strict=False)
+        if t.stops and not group
     }
-    if blind:
-        raise ValidationError(
-            _(
+    if unstaffed:
+        raise ValidationError(unstaffed)
+    # Nor with people who cannot see the plan: a plan is the unit's, so a community's worker does not get the
+    # subdistrict's lists on the phone (planning.selectors.phone_teams), whichever doors their team has.
+    blind = {}
+    for team, group in zip(plan_teams, groups, strict=False):
+        names = [person.first_name or person.username for person in group if not can_view(person, unit)]
+        if team.stops and names:
+            blind[f"team_{team.number}"] = _(
                 "%(people)s work for a unit within %(unit)s and do not see its plan on their phones: choose people "
                 "of %(unit)s, or of the district for a leader."
-            )
-            % {"people": "、".join(blind), "unit": unit.name}
-        )
+            ) % {"people": "、".join(names), "unit": unit.name}
+    if blind:
+        raise ValidationError(blind)
     everyone = {user for group in members for user in group}
     if unit.level == Level.DISTRICT:
         codes = {stop.division_code[:9] for t in plan_teams for stop in t.stops}

@@ -141,7 +141,9 @@ def plan_operation(request):
                 client_uuid=operation_form.cleaned_data["client_uuid"],
             )
         except ValidationError as exc:
-            operation_form.add_error(None, exc.messages)
+            # A refusal about a team goes under its picker; one about the whole operation above the form.
+            known = hasattr(exc, "error_dict") and set(exc.error_dict) <= set(operation_form.fields)
+            operation_form.add_error(None, exc if known else exc.messages)
         else:
             messages.success(request, _("The operation is planned; each team's list is below."))
             return redirect(created_plan)

@@ -154,6 +154,10 @@ def test_a_team_with_doors_and_no_one_in_it_is_refused_and_nothing_is_made(clien
 
     assert response.status_code == 200
     assert "第2组还没有队员" in response.content.decode()
+    # Under team 2's picker, which is marked as the one to correct; no field marked valid beside it.
+    form = response.context["operation_form"]
+    assert list(form.errors) == ["team_2"]
+    assert "is-valid" not in response.content.decode()
     assert not NightOperation.objects.exists() and not NightPlan.objects.exists()
 
 
@@ -285,6 +289,7 @@ def test_a_team_walked_only_by_someone_who_cannot_see_the_plan_is_refused(people
             leader="街道主任",
             members=[[people["wulibao_inspector"]], [worker]],
         )
+    assert list(refused.value.message_dict) == ["team_2"]
     assert (worker.first_name or worker.username) in refused.value.messages[0]
     assert "手机上看不到五里堡街道的计划名单" in refused.value.messages[0]
     assert not NightOperation.objects.exists() and not NightPlan.objects.exists()
