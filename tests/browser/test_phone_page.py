@@ -408,7 +408,7 @@ def test_a_waiting_entry_for_the_wrong_door_is_deleted_on_the_phone_and_never_se
     expect(items).to_contain_text(right.label)
     expect(page.get_by_test_id("outbox-count")).to_have_text("1")
     expect(page.locator(f'[data-household="{wrong.pk}"]')).not_to_have_class(VISITED)
-    assert len(questions) == 2 and all("街道或区里作废" in q for q in questions), questions
+    assert len(questions) == 2 and all("街道或区散煤办作废" in q for q in questions), questions
 
     context.set_offline(False)
     page.evaluate("coalgovField.sync()")
