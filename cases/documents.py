@@ -319,15 +319,16 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
     ]
 
 
-def _original_named(event: CaseEvent) -> Case | None:
-    """The original a duplicate entry names ("… #12"): the case's original now, or, for a duplicate re-linked when
-    its first original was voided (cases.services._duplicates_stand_alone), the one it named then."""
-    named = re.search(r"#(\d+)\b", event.note)
-    if named is None:
-        return event.case.duplicate_of
-    if event.case.duplicate_of_id == int(named[1]):
-        return event.case.duplicate_of
-    return Case.objects.filter(pk=int(named[1])).select_related("notice_issuer").first()
+def _cases_named(event: CaseEvent) -> list[Case | None]:
+    """The cases a duplicate entry names by "#N", in order: its original ("Duplicate of case #12"), or, for a
+    duplicate re-linked when its original was voided (cases.services._duplicates_stand_alone), the voided one and
+    then the new one. The case's original now is not read again."""
+    named = [int(pk) for pk in re.findall(r"#(\d+)\b", event.note)] or [event.case.duplicate_of_id]
+    others = Case.objects.filter(pk__in=[pk for pk in named if pk != event.case.duplicate_of_id])
+    found = {case.pk: case for case in others.select_related("notice_issuer")}
+    if event.case.duplicate_of_id is not None:
+        found[event.case.duplicate_of_id] = event.case.duplicate_of
+    return [found.get(pk) for pk in named]
 
 
 def event_text(event: CaseEvent) -> str:
@@ -338,9 +339,13 @@ def event_text(event: CaseEvent) -> str:
     notice number (the clerk's reference), not by the system's internal case number in the stored note."""
     text = event.get_action_display()
     note = event.note
-    original = _original_named(event) if event.action == CaseEvent.Action.DUPLICATE else None
+    named = _cases_named(event) if event.action == CaseEvent.Action.DUPLICATE else [None]
+    original = named[-1]
     if original is not None and original.notice_serial is not None:
-        note = f"与{document_number(original)}所列问题重复"
+        voided = named[0] if len(named) > 1 else None
+        reference = (document_number(voided) if voided.notice_serial is not None else "") if voided else ""
+        relinked = f"原问题{reference}已作废，改为" if voided else ""
+        note = f"{relinked}与{document_number(original)}所列问题重复"
     if event.new_deadline is not None:
         old = f"由{chinese_date(event.old_deadline)}" if event.old_deadline else ""
         if event.action == CaseEvent.Action.DEADLINE:

@@ -447,6 +447,8 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> None:
     if not duplicates:
         return
     first, *others = duplicates
+    # By the clerk's reference, the voided notice's number, where it had one.
+    reference = document_number(voided) if voided.notice_serial is not None else f"#{voided.pk}"
     first.duplicate_of = None
     notice_number_assign(first)
     first.save(update_fields=["duplicate_of", *NUMBER_FIELDS])
@@ -454,15 +456,17 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> None:
         first,
         actor=actor,
         action=CaseEvent.Action.STANDALONE,
-        note=_("The original, %(case)s, was voided: this is now the case of the place.")
-        # By the clerk's reference, the voided notice's number, where it had one.
-        % {"case": document_number(voided) if voided.notice_serial is not None else f"#{voided.pk}"},
+        note=_("The original, %(case)s, was voided: this is now the case of the place.") % {"case": reference},
     )
     for case in others:
         case.duplicate_of = first
         case.save(update_fields=["duplicate_of"])
         _event(
-            case, actor=actor, action=CaseEvent.Action.DUPLICATE, note=_("Duplicate of case #%(n)s") % {"n": first.pk}
+            case,
+            actor=actor,
+            action=CaseEvent.Action.DUPLICATE,
+            note=_("The original, case #%(old)s, was voided: now a duplicate of case #%(n)s")
+            % {"old": voided.pk, "n": first.pk},
         )
 
 

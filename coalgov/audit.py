@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -135,8 +135,12 @@ def _value_reader(model: type[models.Model] | None, name: str) -> Callable[[Any]
 
 
 def weights_changed(before: dict, after: dict) -> list[dict]:
-    """[old, new] of the weights that changed, for an audit entry: who changed what, not the whole list again."""
+    """[old, new] of the weights that changed, for an audit entry: who changed what, not the whole list again.
+
+    Nothing changed is refused: a new version the same as the one in use would be a history entry of nothing."""
     keys = [key for key in after if before.get(key) != after[key]]
+    if not keys:
+        raise ValidationError({"weights": _("These are the weights in use: nothing changed, nothing was saved.")})
     return [{key: before.get(key) for key in keys}, {key: after[key] for key in keys}]
 
 
@@ -169,7 +173,10 @@ def readable_changes(
     A field that was empty and stays empty or false (most of a newly created record) is left out.
     """
     rows = []
-    for name, (old, new) in changes.items():
+    # In the order of the model's fields (PostgreSQL's jsonb keeps its keys in an order of its own: "end" before
+    # "start"); names that are no field of the model after them, as written.
+    order = {f.name: i for i, f in enumerate(model._meta.get_fields())} if model is not None else {}
+    for name, (old, new) in sorted(changes.items(), key=lambda item: order.get(item[0], len(order))):
         if old in (None, "") and new in (None, "", False):
             continue
         if hide is not None:

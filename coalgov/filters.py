@@ -9,13 +9,20 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_bootstrap5.css import merge_css_classes
 from django_bootstrap5.forms import render_field, render_label
-from django_filters.widgets import BooleanWidget
+from django_filters.widgets import BooleanWidget, DateRangeWidget
 
 from coalgov.dates import PLANNING_AHEAD, date_validator
 from divisions.models import Division, Level
 
 ANY = _("Any")
 MAX_ID = 2**63 - 1  # a record number beyond the database's range is refused as invalid, not a crash
+
+
+def date_range_filter(label, **kwargs) -> django_filters.DateFromToRangeFilter:
+    """From one date to another, each box the browser's date picker (not free text that takes 2026-12-08 but not
+    12/08/2026)."""
+    widget = DateRangeWidget(attrs={"type": "date"})
+    return django_filters.DateFromToRangeFilter(label=label, widget=widget, **kwargs)
 
 
 def id_filter(label, field_name: str) -> django_filters.NumberFilter:

@@ -57,13 +57,14 @@ def plan_weights_set(*, actor, district: Division, weights: dict, note: str = ""
         raise PermissionDenied
     cleaned = check_weights(weights)
     before, _version = current_weights(district)
+    changed = weights_changed(before, cleaned)
     version = PlanWeights.objects.create(district=district, weights=cleaned, note=note.strip(), created_by=actor)
     audit_record(
         actor=actor,
         action="plan.weights_set",
         obj=version,
         division_code=district.code,
-        changes={"weights": weights_changed(before, cleaned)},
+        changes={"weights": changed},
         reason=note.strip(),
     )
     return version
@@ -183,7 +184,7 @@ def plan_operation_create(
         obj=plan,
         division_code=plan.division_code,
         changes={
-            "operation": [None, operation.pk],
+            "operation": [None, f"#{operation.pk} {operation.title}"],
             "teams": [None, teams],
             "doors_per_team": [None, doors],
             "stops": [None, sum(t.count for t in plan_teams)],

@@ -736,13 +736,14 @@ def weights_set(*, actor, district: Division, weights: dict, note: str = "") -> 
         raise PermissionDenied
     cleaned = _check_weights(weights)
     before, _version = current_weights(district)
+    changed = weights_changed(before, cleaned)
     version = WeightVersion.objects.create(district=district, weights=cleaned, note=note, created_by=actor)
     audit_record(
         actor=actor,
         action="ranking.weights_set",
         obj=version,
         division_code=district.code,
-        changes={"weights": weights_changed(before, cleaned)},
+        changes={"weights": changed},
         reason=note.strip(),
     )
     return version

@@ -95,7 +95,15 @@ def test_voiding_the_original_makes_its_earliest_duplicate_the_case_of_the_place
     record = [what for _at, _who, what in follow_up_events(first)]
     assert record[-1] == f"原问题作废，不再是重复问题：原问题{number}已作废，本问题现为该处的问题。"
     # The second's record names each original it had, in turn.
-    second_record = " ".join(what for _at, _who, what in follow_up_events(second))
-    assert number in second_record
+    second_record = [what for _at, _who, what in follow_up_events(second)]
     first_number = f"二七散煤办〔{first.notice_year}〕{first.notice_serial}号"
-    assert first_number in second_record
+    assert second_record[-2:] == [
+        f"标记为重复：与{number}所列问题重复",
+        f"标记为重复：原问题{number}已作废，改为与{first_number}所列问题重复",
+    ]
+
+
+def test_the_case_list_asks_for_dates_with_the_date_picker(client_as, cases):
+    page = client_as("qu_admin").get(URL).content.decode()
+
+    assert 'type="date" name="deadline_after"' in page and 'type="date" name="deadline_before"' in page

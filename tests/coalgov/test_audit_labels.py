@@ -228,6 +228,24 @@ def test_a_change_of_weights_reads_as_what_changed_by_name_with_its_note(client_
     page = client_as("qu_admin").get(URL).content.decode()
     assert "冬季加密" in page and "stale_days" not in page and "coverage" not in page
 
+    # The same weights again are no change: refused, no version and no entry of nothing.
+    from django.core.exceptions import ValidationError
+
+    from planning.models import PlanWeights
+    from reports.models import WeightVersion
+
+    for save in (
+        lambda: plan_weights_set(actor=people["qu_admin"], district=erqi, weights={**PLAN_WEIGHTS, "stale_days": 10}),
+        lambda: weights_set(
+            actor=people["qu_admin"],
+            district=erqi,
+            weights={**RANKING_WEIGHTS, "coverage": 0.30, "night_checks": 0.10},
+        ),
+    ):
+        with pytest.raises(ValidationError, match="没有变化"):
+            save()
+    assert PlanWeights.objects.count() == WeightVersion.objects.count() == 1
+
 
 def test_a_ledger_request_and_a_weights_record_read_with_names_and_local_times(client_as, people, wulibao, erqi):
     """The ledger's sheets were raw keys and its record named the unit by code; a weights record's label gave the
@@ -243,6 +261,7 @@ def test_a_ledger_request_and_a_weights_record_read_with_names_and_local_times(c
     rows = {event.action: (event, changes) for event, changes in client_as("qu_admin").get(URL).context["rows"]}
     ledger, ledger_changes = rows["ledger.requested"]
     assert ledger.object_label.startswith("五里堡街道 ")
+    assert [str(label) for label, _old, _new in ledger_changes] == ["起始日期", "截止日期", "工作表"]
     assert {str(label): new for label, _old, new in ledger_changes}["工作表"] == "住户台账、问题台账"
     weights, _changes = rows["plan.weights_set"]
     assert weights.object_label.endswith(timezone.localtime(version.created_at).strftime("%Y-%m-%d %H:%M"))
