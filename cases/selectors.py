@@ -37,7 +37,7 @@ def worklist_for(user) -> dict:
         )
         .select_related("case__household")
         .order_by("due_on")[:20],
-        "notifications": Notification.objects.visible_to(user).select_related("case")[:10],
+        "notifications": Notification.objects.visible_to(user).select_related("case", "division")[:10],
     }
 
 

@@ -78,6 +78,22 @@ def test_a_community_case_still_overdue_goes_up_to_the_subdistrict_then_the_dist
     assert _snapshot(case) == after_first
 
 
+def test_the_district_office_reads_each_escalation_of_a_case_with_the_unit_it_reached(
+    settings, client_as, overdue_case, erqi, wulibao
+):
+    """It sees both steps of one case; each read "升级至本单位" (escalated to your unit), twice alike."""
+    settings.CASE_ESCALATION_DAYS = 3
+    case = overdue_case()
+    cases_check_deadlines(today=day(1))
+    cases_check_deadlines(today=day(5))
+
+    page = client_as("qu_admin").get("/").content.decode()
+
+    assert f"已升级至{wulibao.name} · <a" in page and f"已升级至{erqi.name} · <a" in page
+    assert "· 升级至本单位 ·" not in page
+    assert case.notifications.count() == 3  # overdue, then the two escalations
+
+
 def test_running_the_morning_task_twice_on_one_morning_changes_nothing_the_second_time(
     settings, overdue_case, wulibao_community
 ):
