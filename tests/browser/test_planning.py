@@ -334,3 +334,33 @@ def test_the_printed_plan_reads_like_its_docx_dates_once_named_places_and_column
     assert flat.count("大学路118号") == 1, text
     assert f"{wulibao_community.name}大学路118号" not in flat, text
     assert text.count("□") == 4
+
+
+def test_on_a_phone_the_plans_places_keep_room_and_the_page_does_not_scroll_sideways(
+    open_context, live_server, people, household_in, wulibao_community
+):
+    """The place was squeezed to three characters a line beside the date (which never breaks)."""
+    from .conftest import PHONE
+    from .test_accessibility import session_cookie
+
+    found = household_in(wulibao_community, estate="中铁院家属楼", building="6", unit="1", room="501", unmanaged=True)
+    shop = household_in(wulibao_community, estate="", address="建新南街沿街5号", building="", unit="", room="")
+    # Coal found at both a few days ago: long reasons and a date beside each place.
+    for place in (found, shop):
+        inspection_record(
+            actor=people["wulibao_inspector"],
+            household=place,
+            kind="survey",
+            outcome="loose_coal",
+            started_at=timezone.now() - datetime.timedelta(days=4),
+        )
+    context, _ = open_context(**PHONE)
+    context.add_cookies([session_cookie(live_server, people["wulibao_admin"])])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/plan/?teams=1&doors=10")
+    expect(page.get_by_test_id("stop")).to_have_count(2)
+    widths = page.locator("[data-testid=stop] td:first-child").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().width / parseFloat(getComputedStyle(c).fontSize))"
+    )
+    assert all(width >= 5.5 for width in widths), widths
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
