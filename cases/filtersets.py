@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from coalgov.filters import ANY, NoYes, UnitFilterSet, YesNoAny, date_range_filter, id_filter
+from coalgov.filters import ANY, DateRangeFilter, NoYes, UnitFilterSet, YesNoAny, id_filter
 
 from .models import Accountability, Case, SupervisionNotice
 
@@ -15,7 +15,7 @@ class CaseFilterSet(UnitFilterSet):
     severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Case.Severity.choices, empty_label=ANY)
     overdue = django_filters.BooleanFilter(label=_("Overdue"), widget=YesNoAny, method="filter_overdue")
     rebounded = django_filters.BooleanFilter(label=_("Rebounded"), widget=YesNoAny, method="filter_rebounded")
-    deadline = date_range_filter(label=_("Deadline"))
+    deadline = DateRangeFilter(label=_("Deadline"))
     notice = id_filter(label=_("Supervision notice"), field_name="notice_id")
     household = id_filter(label=_("Place"), field_name="household_id")
     duplicates = django_filters.BooleanFilter(label=_("Show duplicates"), widget=NoYes, method="filter_duplicates")
@@ -49,7 +49,7 @@ class CaseFilterSet(UnitFilterSet):
 
 class SupervisionNoticeFilterSet(UnitFilterSet):
     level = django_filters.ChoiceFilter(label=_("Issued by"), choices=SupervisionNotice.Level.choices, empty_label=ANY)
-    issued_on = date_range_filter(label=_("Issued on"))
+    issued_on = DateRangeFilter(label=_("Issued on"))
 
     class Meta:
         model = SupervisionNotice
@@ -60,7 +60,7 @@ class AccountabilityFilterSet(UnitFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Measure"), choices=Accountability.Kind.choices, empty_label=ANY)
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Accountability.Level.choices, empty_label=ANY)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Accountability.Status.choices, empty_label=ANY)
-    decided_on = date_range_filter(label=_("Date"))
+    decided_on = DateRangeFilter(label=_("Date"))
 
     class Meta:
         model = Accountability

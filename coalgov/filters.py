@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_bootstrap5.css import merge_css_classes
 from django_bootstrap5.forms import render_field, render_label
+from django_filters.fields import DateRangeField
 from django_filters.widgets import BooleanWidget, DateRangeWidget
 
 from coalgov.dates import PLANNING_AHEAD, date_validator
@@ -18,11 +19,25 @@ ANY = _("Any")
 MAX_ID = 2**63 - 1  # a record number beyond the database's range is refused as invalid, not a crash
 
 
-def date_range_filter(label, **kwargs) -> django_filters.DateFromToRangeFilter:
-    """From one date to another, each box the browser's date picker (not free text that takes 2026-12-08 but not
-    12/08/2026)."""
-    widget = DateRangeWidget(attrs={"type": "date"})
-    return django_filters.DateFromToRangeFilter(label=label, widget=widget, **kwargs)
+class OrderedDateRangeField(DateRangeField):
+    """A date range whose end is not before its start: reversed, it is an error to show, not an empty list."""
+
+    def compress(self, data_list):
+        value = super().compress(data_list)
+        if value is not None and value.start and value.stop and value.start > value.stop:
+            raise forms.ValidationError(_("The end date is before the start date."), code="reversed")
+        return value
+
+
+class DateRangeFilter(django_filters.DateFromToRangeFilter):
+    """From one date to another: each box the browser's date picker (not free text that takes 2026-12-08 but not
+    12/08/2026), the end not before the start."""
+
+    field_class = OrderedDateRangeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", DateRangeWidget(attrs={"type": "date"}))
+        super().__init__(*args, **kwargs)
 
 
 def id_filter(label, field_name: str) -> django_filters.NumberFilter:

@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .filters import ANY, UnitFilterSet, date_range_filter
+from .filters import ANY, DateRangeFilter, UnitFilterSet
 from .models import ACTION_LABELS, AuditEvent
 
 # The kinds of record the services audit (audit_record's `obj`), offered in the log's "kind of record" filter.
@@ -45,7 +45,7 @@ class AuditEventFilterSet(UnitFilterSet):
     action = django_filters.ChoiceFilter(label=_("Action"), choices=list(ACTION_LABELS.items()), empty_label=ANY)
     content_type = KindOfRecordFilter(label=_("Kind of record"), queryset=audited_kinds, empty_label=ANY)
     object_id = django_filters.CharFilter(label=_("Record number"), method="filter_object_id")
-    at = date_range_filter(label=_("Date"), field_name="at__date")
+    at = DateRangeFilter(label=_("Date"), field_name="at__date")
 
     class Meta:
         model = AuditEvent

@@ -7,7 +7,7 @@ from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import RangeField
 
-from coalgov.filters import ANY, NoYes, UnitFilterSet, YesNoAny, id_filter
+from coalgov.filters import ANY, DateRangeFilter, NoYes, UnitFilterSet, YesNoAny, id_filter
 from divisions.models import MonitoringStation
 
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase
@@ -54,7 +54,7 @@ class FieldFilterSet(SentNameErrors, UnitFilterSet):
         return queryset.filter(voided_at__isnull=not value)
 
 
-class LocalDateRangeFilter(django_filters.DateFromToRangeFilter):
+class LocalDateRangeFilter(DateRangeFilter):
     """Inclusive local dates (Asia/Shanghai) on a datetime field."""
 
     def filter(self, qs, value):
@@ -120,7 +120,7 @@ class InspectionFilterSet(FieldFilterSet):
 
 
 class NightOperationFilterSet(FieldFilterSet):
-    date = django_filters.DateFromToRangeFilter(label=_("Date"))
+    date = DateRangeFilter(label=_("Date"))
 
     class Meta:
         model = NightOperation
@@ -128,7 +128,7 @@ class NightOperationFilterSet(FieldFilterSet):
 
 
 class PurchaseFilterSet(FieldFilterSet):
-    date = django_filters.DateFromToRangeFilter(label=_("Date"), field_name="purchased_on")
+    date = DateRangeFilter(label=_("Date"), field_name="purchased_on")
     household = id_filter(label=_("Household"), field_name="household_id")
 
     class Meta:
@@ -152,7 +152,7 @@ class BanFilterSet(FieldFilterSet):
 class ConversionFilterSet(FieldFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Conversion.Kind.choices, empty_label=ANY)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Conversion.Status.choices, empty_label=ANY)
-    completed = django_filters.DateFromToRangeFilter(label=_("Completed on"), field_name="completed_on")
+    completed = DateRangeFilter(label=_("Completed on"), field_name="completed_on")
 
     class Meta:
         model = Conversion
@@ -161,7 +161,7 @@ class ConversionFilterSet(FieldFilterSet):
 
 class PublicityFilterSet(FieldFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Publicity.Kind.choices, empty_label=ANY)
-    date = django_filters.DateFromToRangeFilter(label=_("Date"))
+    date = DateRangeFilter(label=_("Date"))
 
     class Meta:
         model = Publicity

@@ -6,7 +6,6 @@ subdistrict's plan is a 404, a user without membership lists nothing), and cover
 as the page (`planning.selectors.plan_coverage`), so the API and the page agree on every figure.
 """
 
-import django_filters
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -14,7 +13,7 @@ from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
-from coalgov.filters import UnitFilterSet
+from coalgov.filters import DateRangeFilter, UnitFilterSet
 from inspections.filtersets import SentNameErrors
 
 from .models import NightPlan, PlanStop, PlanTeam
@@ -24,7 +23,7 @@ from .selectors import PART_KEYS, plan_coverage
 class NightPlanFilterSet(SentNameErrors, UnitFilterSet):
     """Plans by unit (`division`, a code: its subtree) and by night (`date_after`, `date_before`, inclusive)."""
 
-    date = django_filters.DateFromToRangeFilter(label=_("Night of"))
+    date = DateRangeFilter(label=_("Night of"))
 
     class Meta:
         model = NightPlan

@@ -107,3 +107,28 @@ def test_the_case_list_asks_for_dates_with_the_date_picker(client_as, cases):
     page = client_as("qu_admin").get(URL).content.decode()
 
     assert 'type="date" name="deadline_after"' in page and 'type="date" name="deadline_before"' in page
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/cases/", {"deadline_after": "2026-12-10", "deadline_before": "2026-12-01"}),
+        ("/audit/", {"at_after": "2026-12-06", "at_before": "2026-12-01"}),
+        ("/fieldwork/inspections/", {"date_after": "2026-12-06", "date_before": "2026-12-01"}),
+    ],
+)
+def test_a_date_range_ending_before_it_starts_is_said_to_be_wrong_not_listed_as_nothing(client_as, cases, url, params):
+    """An outside tester's reversed range gave an empty list and no word of why."""
+    response = client_as("qu_admin").get(url, params)
+
+    assert response.status_code in (200, 400)
+    assert "截止日期早于起始日期" in response.content.decode()
+
+
+def test_the_api_refuses_a_reversed_date_range(api_as, cases):
+    response = api_as("qu_admin").get(
+        "/api/v1/cases/", {"deadline_after": "2026-12-10", "deadline_before": "2026-12-01"}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"deadline": ["截止日期早于起始日期。"]}
