@@ -428,12 +428,22 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
     if case.voided_at is None:
         case.voided_at, case.void_reason = timezone.now(), reason
         case.save(update_fields=["voided_at", "void_reason"])
-        _event(case, actor=actor, action=CaseEvent.Action.VOIDED, from_status=case.status, note=reason)
-        _duplicates_stand_alone(case, actor=actor)
+        successor = _duplicates_stand_alone(case, actor=actor)
+        # The voided case's own record names the case that now stands for the place.
+        note = (
+            reason
+            if successor is None
+            else _("%(reason)s (case #%(n)s, its duplicate, is now the case of the place)")
+            % {
+                "reason": reason,
+                "n": successor.pk,
+            }
+        )
+        _event(case, actor=actor, action=CaseEvent.Action.VOIDED, from_status=case.status, note=note)
     return case
 
 
-def _duplicates_stand_alone(voided: Case, *, actor) -> None:
+def _duplicates_stand_alone(voided: Case, *, actor) -> Case | None:
     """The duplicates of a case voided: the earliest becomes the case of the place (counted, listed, its notice
     issued and numbered today), and the others its duplicates. Left linked to a voided case they were listed
     nowhere by default and counted nowhere, while the problem at the place was still open."""
@@ -445,7 +455,7 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> None:
         .order_by("opened_at", "id")
     )
     if not duplicates:
-        return
+        return None
     first, *others = duplicates
     # By the clerk's reference, the voided notice's number, where it had one.
     reference = document_number(voided) if voided.notice_serial is not None else f"#{voided.pk}"
@@ -468,6 +478,7 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> None:
             note=_("The original, case #%(old)s, was voided: now a duplicate of case #%(n)s")
             % {"old": voided.pk, "n": first.pk},
         )
+    return first
 
 
 # The keys of a place's counted cases closed before a moment, locked: asked for every visit recorded, so

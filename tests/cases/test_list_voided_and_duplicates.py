@@ -90,6 +90,10 @@ def test_voiding_the_original_makes_its_earliest_duplicate_the_case_of_the_place
     assert first.duplicate_of is None and first.notice_serial is not None
     assert second.duplicate_of == first
     assert list(Case.objects.counted().filter(household=wulibao_household)) == [first]
+    # The voided case's own record names the case that now stands for the place.
+    voided_note = original.events.get(action="voided").note
+    assert voided_note == f"录入错误（其重复问题 #{first.pk} 现为该处的问题）"
+    assert "录入错误" in client_as("qu_admin").get(original.get_absolute_url()).content.decode()
     assert listed(client_as("qu_admin")) == [first.pk]
     number = f"二七散煤办〔{original.notice_year}〕{original.notice_serial}号"
     record = [what for _at, _who, what in follow_up_events(first)]
