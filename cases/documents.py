@@ -321,8 +321,8 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
 
 def _cases_named(event: CaseEvent) -> list[Case | None]:
     """The cases a duplicate entry names by "#N", in order: its original ("Duplicate of case #12"), or, for a
-    duplicate re-linked when its original was voided (cases.services._duplicates_stand_alone), the voided one and
-    then the new one. The case's original now is not read again."""
+    duplicate re-linked or left standing alone when its original was voided (cases.services._duplicates_stand_alone),
+    the voided one and then the new one. The case's original now is not read again."""
     named = [int(pk) for pk in re.findall(r"#(\d+)\b", event.note)] or [event.case.duplicate_of_id]
     others = Case.objects.filter(pk__in=[pk for pk in named if pk != event.case.duplicate_of_id])
     found = {case.pk: case for case in others.select_related("notice_issuer")}
@@ -339,13 +339,19 @@ def event_text(event: CaseEvent) -> str:
     notice number (the clerk's reference), not by the system's internal case number in the stored note."""
     text = event.get_action_display()
     note = event.note
-    named = _cases_named(event) if event.action == CaseEvent.Action.DUPLICATE else [None]
-    original = named[-1]
-    if original is not None and original.notice_serial is not None:
-        voided = named[0] if len(named) > 1 else None
-        reference = (document_number(voided) if voided.notice_serial is not None else "") if voided else ""
-        relinked = f"原问题{reference}已作废，改为" if voided else ""
-        note = f"{relinked}与{document_number(original)}所列问题重复"
+    if event.action == CaseEvent.Action.STANDALONE:
+        voided = _cases_named(event)[0]
+        if voided is not None and voided.notice_serial is not None:
+            note = f"原问题{document_number(voided)}已作废，本问题现为该处的问题。"
+    elif event.action == CaseEvent.Action.DUPLICATE:
+        *before, original = _cases_named(event)
+        if original is not None and original.notice_serial is not None:
+            relinked = ""
+            if before:  # re-linked when the original it was first fixed under was voided
+                voided = before[0]
+                reference = document_number(voided) if voided is not None and voided.notice_serial else ""
+                relinked = f"原问题{reference}已作废，改为"
+            note = f"{relinked}与{document_number(original)}所列问题重复"
     if event.new_deadline is not None:
         old = f"由{chinese_date(event.old_deadline)}" if event.old_deadline else ""
         if event.action == CaseEvent.Action.DEADLINE:

@@ -31,7 +31,6 @@ from households.models import Household
 from inspections.models import Inspection
 from inspections.photos import CheckedPhoto, photos_attach
 
-from .documents import document_number
 from .models import Accountability, Case, CaseEvent, Notification, Recheck, SupervisionNotice
 from .numbering import NUMBER_FIELDS, notice_number_assign
 
@@ -430,15 +429,12 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
         case.save(update_fields=["voided_at", "void_reason"])
         successor = _duplicates_stand_alone(case, actor=actor)
         # The voided case's own record names the case that now stands for the place.
-        note = (
-            reason
-            if successor is None
-            else _("%(reason)s (case #%(n)s, its duplicate, is now the case of the place)")
-            % {
+        note = reason
+        if successor is not None:
+            note = _("%(reason)s (case #%(n)s, its duplicate, is now the case of the place)") % {
                 "reason": reason,
                 "n": successor.pk,
             }
-        )
         _event(case, actor=actor, action=CaseEvent.Action.VOIDED, from_status=case.status, note=note)
     return case
 
@@ -457,8 +453,6 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> Case | None:
     if not duplicates:
         return None
     first, *others = duplicates
-    # By the clerk's reference, the voided notice's number, where it had one.
-    reference = document_number(voided) if voided.notice_serial is not None else f"#{voided.pk}"
     first.duplicate_of = None
     notice_number_assign(first)
     first.save(update_fields=["duplicate_of", *NUMBER_FIELDS])
@@ -466,7 +460,8 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> Case | None:
         first,
         actor=actor,
         action=CaseEvent.Action.STANDALONE,
-        note=_("The original, %(case)s, was voided: this is now the case of the place.") % {"case": reference},
+        # By number, as every case note names a case; the documents write the clerk's reference (cases.documents).
+        note=_("The original, case #%(old)s, was voided: this is now the case of the place.") % {"old": voided.pk},
     )
     for case in others:
         case.duplicate_of = first

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -136,11 +136,8 @@ def _value_reader(model: type[models.Model] | None, name: str) -> Callable[[Any]
 
 def weights_changed(before: dict, after: dict) -> list[dict]:
     """[old, new] of the weights that changed, for an audit entry: who changed what, not the whole list again.
-
-    Nothing changed is refused: a new version the same as the one in use would be a history entry of nothing."""
+    Both empty when nothing changed."""
     keys = [key for key in after if before.get(key) != after[key]]
-    if not keys:
-        raise ValidationError({"weights": _("These are the weights in use: nothing changed, nothing was saved.")})
     return [{key: before.get(key) for key in keys}, {key: after[key] for key in keys}]
 
 

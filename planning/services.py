@@ -58,6 +58,9 @@ def plan_weights_set(*, actor, district: Division, weights: dict, note: str = ""
     cleaned = check_weights(weights)
     before, _version = current_weights(district)
     changed = weights_changed(before, cleaned)
+    if not changed[1]:
+        # A version the same as the one in use would be a history entry of nothing.
+        raise ValidationError({"weights": _("These are the weights in use: nothing changed, nothing was saved.")})
     version = PlanWeights.objects.create(district=district, weights=cleaned, note=note.strip(), created_by=actor)
     audit_record(
         actor=actor,
@@ -113,23 +116,23 @@ def plan_operation_create(
     # A team's list shows only on its members' phones, and a plan's teams are not re-staffed afterwards: a team
     # with doors and nobody in it would leave its doors unchecked with no one told.
     members = [list(group) for group in members]
-    groups = members + [[]] * len(plan_teams)
+    staff = dict(enumerate(members, start=1))  # team N walks with members[N - 1]
     # Each refusal under the team it is about (team_N, as the plan page's form names the team's picker).
     unstaffed = {
         f"team_{t.number}": _(
             "Team %(teams)s has no one in it: its doors would show on no one's phone. Choose who walks with it."
         )
         % {"teams": t.number}
-        for t, group in zip(plan_teams, groups, strict=False)
-        if t.stops and not group
+        for t in plan_teams
+        if t.stops and not staff.get(t.number)
     }
     if unstaffed:
         raise ValidationError(unstaffed)
     # Nor with people who cannot see the plan: a plan is the unit's, so a community's worker does not get the
     # subdistrict's lists on the phone (planning.selectors.phone_teams), whichever doors their team has.
     blind = {}
-    for team, group in zip(plan_teams, groups, strict=False):
-        names = [person.first_name or person.username for person in group if not can_view(person, unit)]
+    for team in plan_teams:
+        names = [p.first_name or p.username for p in staff.get(team.number, []) if not can_view(p, unit)]
         if team.stops and names:
             blind[f"team_{team.number}"] = _(
                 "%(people)s work for a unit within %(unit)s and do not see its plan on their phones: choose people "

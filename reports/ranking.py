@@ -737,6 +737,9 @@ def weights_set(*, actor, district: Division, weights: dict, note: str = "") -> 
     cleaned = _check_weights(weights)
     before, _version = current_weights(district)
     changed = weights_changed(before, cleaned)
+    if not changed[1]:
+        # A version the same as the one in use would be a history entry of nothing.
+        raise ValidationError({"weights": _("These are the weights in use: nothing changed, nothing was saved.")})
     version = WeightVersion.objects.create(district=district, weights=cleaned, note=note, created_by=actor)
     audit_record(
         actor=actor,
