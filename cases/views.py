@@ -16,6 +16,7 @@ from django.views.generic import DetailView, FormView
 from coalgov.downloads import audit_download
 from coalgov.views import ScopedFilterView, ScopedMixin, permission_denied
 from divisions.scoping import covers, may_enter_somewhere, view_codes
+from households.models import Household
 from inspections.models import Photo
 
 from . import documents, numbering, services
@@ -48,9 +49,39 @@ class CaseListView(ScopedFilterView):
     queryset = _cases()
     filterset_class = CaseFilterSet
     template_name = "cases/case_list.html"
+    # Filters the pages link to (a notice's problems, a place's cases) rather than ones a clerk types: shown as
+    # what they narrow the list to, by name, each with a link that drops it, not as a box for a record number.
+    LINKED = {"notice": (SupervisionNotice, str), "household": (Household, lambda place: place.label)}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "can_open": may_enter_somewhere(self.request.user, "case_open")}
+        context = super().get_context_data(**kwargs)
+        context["can_open"] = may_enter_somewhere(self.request.user, "case_open")
+        context["linked_filters"] = list(self.LINKED)
+        context["narrowed_by"] = self.narrowed_by()
+        return context
+
+    def narrowed_by(self) -> list[dict]:
+        form = self.filterset.form
+        cleaned = getattr(form, "cleaned_data", {})
+        narrowed = []
+        for name, (model, name_of) in self.LINKED.items():
+            pk = cleaned.get(name)
+            if not pk or form.errors.get(name):
+                continue
+            # Named only within jurisdiction; otherwise by the number asked for (the list is empty anyway).
+            record = model.objects.visible_to(self.request.user).filter(pk=pk).first()
+            query = self.request.GET.copy()
+            query.pop(name, None)
+            query.pop("page", None)
+            narrowed.append(
+                {
+                    "label": form.fields[name].label,
+                    "value": name_of(record) if record else f"#{pk}",
+                    "url": record.get_absolute_url() if record else "",
+                    "without": f"?{query.urlencode()}",
+                }
+            )
+        return narrowed
 
 
 class CaseDetailView(ScopedMixin, DetailView):
