@@ -56,7 +56,7 @@ def date_check(
         else:
             message = _("Check the date: it lies beyond what can be planned.")
     elif too_early:
-        message = _("This date is too far in the past.")
+        message = _("This date is too far in the past (before %(earliest)s).") % {"earliest": EARLIEST.isoformat()}
     else:
         return
     error = ValidationError(message, code="date_out_of_range")

@@ -21,9 +21,10 @@ from divisions.scoping import codes_q
 from households.models import RegisterCount
 from inspections.models import DailyRollup
 from inspections.rollups import WEEK_FIRST, week_monday
-from inspections.selectors import fieldwork_figures, visits_by_unit
+from inspections.selectors import fieldwork_figures, local_bounds, visits_by_unit
 from planning.models import NightPlan
 from planning.selectors import plan_coverage
+from reports.ranking import shut_places
 
 from .markup import is_heading
 
@@ -62,24 +63,32 @@ def community_week(division: Division, day: datetime.date) -> list[tuple[str, in
     weekly ranking (docs/ranking.md): never praised, never named. Ties are broken by community code (stable)."""
     counts = households_checked_week_so_far(division, day)
     registered = dict(RegisterCount.objects.filter(code__startswith=division.code).values_list("code", "households"))
+    # Places shut by a ban are not households to survey: a community whose only place is a shut coal shop has
+    # nothing to check, and the ranking says 无数据 of it (reports.ranking.households_to_survey).
+    shut = shut_places(division.code, local_bounds(day, day)[1])
     communities = Division.objects.filter(code__startswith=division.code, level=Level.COMMUNITY, is_active=True)
     # Codes and names only: a district's 176 model instances cost more than reading them.
     rows = [(code, name, counts.get(code, 0)) for code, name in communities.values_list("code", "name")]
-    rows = [row for row in rows if row[2] or registered.get(row[0], 0)]
+    rows = [row for row in rows if row[2] or registered.get(row[0], 0) > shut.get(row[0], 0)]
     rows.sort(key=lambda row: (-row[2], row[0]))
     return [(name, n) for _code, name, n in rows]
 
 
-def best_and_last(week: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """The week's best and last communities (at most BEST_AND_WORST each, never one in both). Only a community
-    that checked households is praised; with none checked at all nobody is named: a week without work has no
-    best and no worst."""
+def best_and_last(week: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]], int]:
+    """The week's best and last communities (at most BEST_AND_WORST each, never one in both), and how many more
+    share the last one's count. Only a community that checked households is praised; with none checked at all
+    nobody is named: a week without work has no best and no worst.
+
+    Ties are shared, as in the weekly ranking: a community that checked as many households as one praised is
+    not named last, and when more communities share the lowest counts than are named, the line says how many
+    more there are ("等N个社区") rather than naming the first by code as if they were worse."""
     if len(week) < 2 or not week[0][1]:
-        return [], []
+        return [], [], 0
     best = [row for row in week[:BEST_AND_WORST] if row[1]]
-    rest = week[len(best) :]
+    rest = [row for row in week[len(best) :] if row[1] < best[-1][1]]
     last = list(reversed(rest[-BEST_AND_WORST:]))
-    return best, last
+    more = sum(1 for row in rest[: len(rest) - len(last)] if last and row[1] == last[-1][1])
+    return best, last, more
 
 
 def overdue_cases(division: Division, day: datetime.date):
@@ -203,12 +212,15 @@ def digest_text(division: Division, day: datetime.date) -> str:
             title = case.title.replace("|", "｜").replace("\n", " ")
             overdue = _("%(days)s days") % {"days": days}
             lines.append(f"| {case.responsible_unit.name} | #{case.pk} {title} | {overdue} |")
-    best, last = best_and_last(community_week(division, day))
+    best, last, more = best_and_last(community_week(division, day))
     if best:
         lines += ["", "**" + _("This week so far (households checked)") + "**"]
         lines.append(_("Best: %(best)s") % {"best": "、".join(f"{name}（{n}）" for name, n in best)})
         if last:
-            lines.append(_("Last: %(worst)s") % {"worst": "、".join(f"{name}（{n}）" for name, n in last)})
+            worst = "、".join(f"{name}（{n}）" for name, n in last)
+            if more:
+                worst += _("; %(n)s more communities also %(count)s") % {"n": more, "count": last[-1][1]}
+            lines.append(_("Last: %(worst)s") % {"worst": worst})
     lines += plan_lines(division, day)
     # One line per priority station of the division with readings (air.selectors): readings only, no cause.
     air = digest_air_lines(division, day)

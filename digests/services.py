@@ -257,9 +257,12 @@ def delivery_give_up(*, delivery_id: int, error: robots.RobotError) -> None:
 
 
 @transaction.atomic
-def delivery_resend(*, actor, delivery: Delivery, enqueue: Callable[[int, float], object]) -> Delivery:
+def delivery_resend(
+    *, actor, delivery: Delivery, enqueue: Callable[[int, float], object], again: bool = False
+) -> Delivery:
     """Send again by hand: a stopped or failed delivery resumes at its first part not yet taken;
-    a sent one is sent whole again (the administrator asked for it). `enqueue(delivery_id, countdown)` queues
+    a sent one is sent whole again, only when `again` says the administrator means it (one misclick would post
+    the whole digest to the group a second time). `enqueue(delivery_id, countdown)` queues
     the sending (the caller passes the task: services never import tasks); it runs once this is committed.
 
     If the group's robot is throttled (DingTalk: 10 minutes after it sent too fast), the delivery is scheduled
@@ -274,6 +277,11 @@ def delivery_resend(*, actor, delivery: Delivery, enqueue: Callable[[int, float]
     ):
         raise ValidationError(_("This delivery is being sent right now."))
     if delivery.status == Delivery.Status.SENT:
+        if not again:
+            raise ValidationError(
+                _("This digest was delivered to the group at %(time)s. To post it to the group again, confirm it.")
+                % {"time": f"{timezone.localtime(delivery.sent_at):%Y-%m-%d %H:%M}" if delivery.sent_at else "—"}
+            )
         delivery.parts_sent = 0
     until = _throttled_until(delivery.channel)
     countdown = 0.0

@@ -43,7 +43,9 @@ class DigestView(LoginRequiredMixin, View):
             current = built is None or bool(request.GET.get("current"))
             text = digest_text(division, date) if current else built.text
             # For groups without a robot: what is pasted must read as plain text, not markdown.
-            context.update(text=plain_text(text), built=built, current=current)
+            context.update(
+                text=plain_text(text), built=built, current=current, today_so_far=date >= timezone.localdate()
+            )
             context["switch_url"] = "?" + urlencode(
                 {"division": division.code, "date": date.isoformat(), **({} if current else {"current": "1"})}
             )
@@ -66,7 +68,9 @@ class DeliveryListView(ScopedMixin, ListView):
         if not can_enter(request.user, delivery.channel.division, "channel"):
             raise PermissionDenied
         try:
-            delivery = services.delivery_resend(actor=request.user, delivery=delivery, enqueue=_enqueue)
+            delivery = services.delivery_resend(
+                actor=request.user, delivery=delivery, enqueue=_enqueue, again=bool(request.POST.get("again"))
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -56,7 +56,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Spreadsheet (.xlsx or .csv)"),
         help_text=_(
-            "The first row names the columns: 社区代码 (required), 类型, 小区, 楼栋, 单元, 房号, 地址, 户主, 联系电话 …"
+            "The first row names the columns: 社区代码 or 街道 and 社区 by name, 类型, 小区, 楼栋, 单元, 房号, 地址, "
+            "户主, 联系电话 … (the ledger's 住户 sheet has them all, with 编号)"
         ),
     )
     dry_run = forms.BooleanField(label=_("Only check the file; register nothing"), required=False)

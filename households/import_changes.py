@@ -27,6 +27,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,6 +202,7 @@ class Changes:
     updated: int = 0
     voided: int = 0
     unchanged: int = 0
+    edited_since_export: int = 0  # changed rows whose household was edited after the ledger was exported
     shown: list[dict] = field(default_factory=list)
     digest: Any = field(default_factory=hashlib.sha256)
 
@@ -222,10 +224,24 @@ class Updates:
     """Collects the rows with a 编号, compares them with the households in chunks and stages what changes.
 
     `checker` is the import's row checker (households.imports._Checker): an edited row is checked exactly as
-    a new one, after the columns the file lacks are filled from the household as it stands."""
+    a new one, after the columns the file lacks are filled from the household as it stands.
 
-    def __init__(self, *, checker, columns: set[str], void_entry: list[str] | None, spool):
+    `exported_at`: when the ledger the file came from was exported. A row that changes a household edited since
+    (by a form, the API or another import) is marked in the preview with that edit: the file's other values are
+    the household's as exported, and applying it puts them back over the later edit."""
+
+    def __init__(
+        self,
+        *,
+        checker,
+        columns: set[str],
+        void_entry: list[str] | None,
+        spool,
+        exported_at: datetime.datetime | None = None,
+    ):
         self.checker, self.columns, self.void_entry, self.spool = checker, columns, void_entry, spool
+        self.exported_at = exported_at
+        self.edits: dict[int, tuple] = {}  # 编号 → (when, by whom) of its latest edit after exported_at
         self.pending: list[tuple[int, int, dict, str]] = []
         self.seen: dict[int, int] = {}  # 编号 → line
         self.changes = Changes()
@@ -263,6 +279,8 @@ class Updates:
             .order_by()
             .values_list(*CURRENT_COLUMNS)
         }
+        if self.exported_at is not None and current:
+            self.edits.update(_edited_since(list(current), self.exported_at))
         missing = {row["division_id"] for row in current.values()} - set(self.division_names)
         if missing:
             self.division_names.update(Division.objects.filter(pk__in=missing).values_list("pk", "name"))
@@ -280,7 +298,14 @@ class Updates:
             if void_reason and void_reason == household["void_reason"]:
                 self._unchanged(household)  # the file that voided it, imported again
                 return
-            result.error(line, _("the household with 编号 %(id)s has been voided") % {"id": pk})
+            result.error(
+                line,
+                _(
+                    "the household with 编号 %(id)s has been voided since the ledger was exported: delete its row, "
+                    "or export the ledger again"
+                )
+                % {"id": pk},
+            )
             return
         merged = {name: _text_of(name, household[name]) for name in COMPARED if name != "in_priority_zone"}
         merged["division"] = household["division_code"]
@@ -331,6 +356,8 @@ class Updates:
         label = Household.label_of(None, *(data[name] for name in ("estate", "building", "unit", "room", "address")))
         self.changes.updated += bool(changes)
         self.changes.voided += bool(void_reason)
+        edited = self.edits.get(pk)
+        self.changes.edited_since_export += edited is not None
         self.changes.show(
             {
                 "id": pk,
@@ -339,6 +366,7 @@ class Updates:
                 "division_code": data["division"].code,
                 "changes": changes,
                 "void_reason": void_reason,
+                "edited_since_export": [edited[0].isoformat(), edited[1]] if edited else None,
             }
         )
         self.communities.update({household["division_code"][:12], data["division"].code[:12]})
@@ -376,6 +404,33 @@ class Updates:
         ]
         self.spool.write("\t".join(map(_copy_text, fields)) + "\n")
         self.staged += 1
+
+
+def _edited_since(pks: list[int], since: datetime.datetime) -> dict[int, tuple[datetime.datetime, str]]:
+    """{编号: (when, by whom)} of the latest edit after `since` of each of these households (their audit log)."""
+    edits = (
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(Household),
+            object_id__in=[str(pk) for pk in pks],
+            action="household.updated",
+            at__gt=since,
+        )
+        .values("object_id")
+        .annotate(last=Max("at"))
+    )
+    latest = {int(row["object_id"]): row["last"] for row in edits}
+    if not latest:
+        return {}
+    names = {}
+    for object_id, at, username, full_name in AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Household),
+        object_id__in=[str(pk) for pk in latest],
+        action="household.updated",
+        at__in=set(latest.values()),
+    ).values_list("object_id", "at", "actor__username", "actor__first_name"):
+        if latest.get(int(object_id)) == at:
+            names[int(object_id)] = full_name or username or ""
+    return {pk: (at, names.get(pk, "")) for pk, at in latest.items()}
 
 
 TEXT = ("estate", "building", "unit", "room", "address", "head_name", "phone")
@@ -565,4 +620,6 @@ def preview_summary(result, changes: Changes) -> dict:
         "unchanged": changes.unchanged,
         "changes": changes.shown,
         "more": max(changes.updated + changes.voided - len(changes.shown), 0),
+        "ignored_columns": result.ignored_columns,
+        "edited_since_export": changes.edited_since_export,
     }

@@ -56,7 +56,7 @@ from .import_changes import (
     preview_summary,
     register_changed,
 )
-from .models import Heating, Household, Kind, phone_validator
+from .models import Heating, Household, Kind, phone_normalized, phone_validator
 from .services import SPACES, register_counts_refresh
 
 BATCH = 2000
@@ -89,7 +89,7 @@ HEADERS = {
     **dict.fromkeys(("房号", "门牌号", "room"), "room"),
     **dict.fromkeys(("地址", "街道地址", "address"), "address"),
     **dict.fromkeys(("户主", "户主姓名", "经营者", "head_name"), "head_name"),
-    **dict.fromkeys(("电话", "联系电话", "phone"), "phone"),
+    **dict.fromkeys(("电话", "联系电话", "手机", "手机号", "手机号码", "联系方式", "phone"), "phone"),
     **dict.fromkeys(("无主管", "unmanaged"), "unmanaged"),
     **dict.fromkeys(("无双气", "no_gas_or_heating"), "no_gas_or_heating"),
     **dict.fromkeys(("独居老人", "elderly_alone"), "elderly_alone"),
@@ -140,6 +140,8 @@ class ImportResult:
     updated: int = 0  # rows with a 编号 that changed their household
     voided: int = 0
     unchanged: int = 0  # rows with a 编号 that change nothing
+    ignored_columns: list[str] = field(default_factory=list)  # headings of the columns not read
+    changed: int = 0  # rows with a 编号 that change, move or void their household (one each, whatever it does)
     preview: dict = field(default_factory=dict)  # import_changes.preview_summary, when the file has 编号
 
     # (line, order recorded, message): rows with a 编号 are compared in chunks after the rows around them are
@@ -159,9 +161,10 @@ class ImportResult:
             del self.listed[MAX_ERRORS:]
 
 
-def _rows(path: Path, columns: set[str] | None = None) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path, columns: set[str] | None = None, ignored: list[str] | None = None) -> Iterator[tuple[int, dict]]:
     """(line number, {field: text}) for each non-empty row. A .xlsx is read by calamine (Rust: its first sheet,
-    every row whatever the sheet's declared dimension, row 1 first); a .csv is streamed."""
+    every row whatever the sheet's declared dimension, row 1 first); a .csv is streamed. `columns` receives the
+    fields the header names, `ignored` the headings of the columns it does not read."""
     if path.suffix.lower() == ".xlsx":
         try:
             workbook = CalamineWorkbook.from_path(str(path))
@@ -171,17 +174,43 @@ def _rows(path: Path, columns: set[str] | None = None) -> Iterator[tuple[int, di
                 workbook.close()
         except (CalamineError, zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError) as exc:
             raise ValidationError(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-        yield from _mapped(rows, columns)
+        yield from _mapped(rows, columns, ignored)
     elif path.suffix.lower() == ".csv":
         try:
             with path.open(encoding=_csv_encoding(path), newline="") as handle:
-                yield from _mapped(csv.reader(handle), columns)
+                yield from _mapped(csv.reader(handle), columns, ignored)
         except UnicodeDecodeError as exc:
             raise ValidationError(_("The file is neither UTF-8 nor GBK text.")) from exc
         except csv.Error as exc:  # a cell over the csv module's limit, a stray NUL byte …
             raise ValidationError(_("The file could not be read as CSV text.")) from exc
     else:
         raise ValidationError(_("Give a .xlsx or .csv file."))
+
+
+def ledger_exported_at(path: Path) -> datetime.datetime | None:
+    """When the ledger a .xlsx came from was exported (its 说明 sheet's 导出时间, local time), or None: a file
+    of another making, a .csv, or a 说明 sheet that was removed."""
+    if path.suffix.lower() != ".xlsx":
+        return None
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            if "说明" not in workbook.sheet_names:
+                return None
+            rows = workbook.get_sheet_by_name("说明").iter_rows()
+            value = next((row[1] for row in rows if len(row) > 1 and _text(row[0]) == "导出时间"), None)
+        finally:
+            workbook.close()
+    except (CalamineError, zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError):
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime.datetime):
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def edits_households(path: Path) -> bool:
@@ -374,9 +403,11 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _mapped(rows, found: set[str] | None = None) -> Iterator[tuple[int, dict]]:
+def _mapped(rows, found: set[str] | None = None, ignored: list[str] | None = None) -> Iterator[tuple[int, dict]]:
     """(line, {field: text}) below the header, which is the first row naming the columns (the ledger's sheets have
-    their title above it). `found` receives the fields the header names."""
+    their title above it). `found` receives the fields the header names, `ignored` the other headings: a column
+    the clerk edited under a heading the register does not know (手机号 for 电话 once did) would otherwise be
+    dropped without a word."""
     start, columns = 0, []
     for start, header in enumerate(rows, start=1):
         columns = [HEADERS.get(_text(name)) for name in header]
@@ -390,6 +421,14 @@ def _mapped(rows, found: set[str] | None = None) -> Iterator[tuple[int, dict]]:
         )
     if found is not None:
         found.update(name for name in columns if name is not None)
+    if ignored is not None:
+        ignored.extend(
+            dict.fromkeys(
+                heading
+                for name, cell in zip(columns, header, strict=False)
+                if name is None and (heading := _text(cell))
+            )
+        )
     known = [(index, name) for index, name in enumerate(columns) if name is not None]
     if len({name for _index, name in known}) == len(known):
         # Each field named once (the usual file): one comprehension a row, the unknown columns never visited.
@@ -401,7 +440,7 @@ def _mapped(rows, found: set[str] | None = None) -> Iterator[tuple[int, dict]]:
                 if index < width and (text := value.strip() if type(value := row[index]) is str else _text(value))
             }
             if values:
-                yield line, values
+                yield line, _phone_normalized(values)
         return
     for line, row in enumerate(rows, start=start + 1):
         values: dict[str, str] = {}
@@ -414,7 +453,16 @@ def _mapped(rows, found: set[str] | None = None) -> Iterator[tuple[int, dict]]:
             if text and (not values.get(name) or (name == "division" and len(text) > len(values[name]))):
                 values[name] = text
         if values:
-            yield line, values
+            yield line, _phone_normalized(values)
+
+
+def _phone_normalized(values: dict) -> dict:
+    """The row's phone as the register keeps it (households.models.phone_normalized); most cells are plain digits
+    already and are left alone."""
+    phone = values.get("phone")
+    if phone and not (phone.isascii() and phone.isdigit()):
+        values["phone"] = phone_normalized(phone)
+    return values
 
 
 @functools.cache
@@ -504,8 +552,13 @@ def _household(values: dict, divisions: dict[str, Division], entry, actor, resul
         household.clean_fields(exclude=["client_uuid", "division", "created_by", "priority_station"])
         household.clean()
     except ValidationError as exc:
+        # The value is quoted where it is one cell: "138 0000 111" or 1.39123E+10 (a number a .csv rounded).
         messages = [
-            _("%(field)s: %(message)s") % {"field": Household._meta.get_field(k).verbose_name, "message": " ".join(v)}
+            _("%(field)s %(value)s: %(message)s")
+            % {"field": Household._meta.get_field(k).verbose_name, "value": data[k], "message": " ".join(v)}
+            if k == "phone"
+            else _("%(field)s: %(message)s")
+            % {"field": Household._meta.get_field(k).verbose_name, "message": " ".join(v)}
             for k, v in exc.message_dict.items()
         ]
         result.error(line, "; ".join(messages))
@@ -871,11 +924,15 @@ def households_import(
             result=checked,
             spool=spool,
         )
-        rows = _rows(path, columns)
+        rows = _rows(path, columns, checked.ignored_columns)
         for line, values in rows:
             if checked.rows == 0 and ID in columns:  # the header is read: the file edits households
                 checker.updates = Updates(
-                    checker=checker, columns=columns, void_entry=entry_codes(actor, "household_void"), spool=changed
+                    checker=checker,
+                    columns=columns,
+                    void_entry=entry_codes(actor, "household_void"),
+                    spool=changed,
+                    exported_at=ledger_exported_at(path),
                 )
             checked.rows += 1
             if max_rows is not None and checked.rows > max_rows:  # the size check counted the same rows
@@ -898,7 +955,7 @@ def households_import(
             progress.writing()
             name = source or path.name
             reason = _("Imported from %(file)s") % {"file": name}
-            unit = _import_unit(checker.communities)
+            unit = import_unit(checker.communities)
             if connection.vendor == "postgresql":
                 created = _register_set_based(
                     spool, actor=actor, reason=reason, file=name, unit=unit, progress=progress
@@ -907,7 +964,12 @@ def households_import(
                 created = _register_in_batches(
                     spool, actor=actor, reason=reason, file=name, unit=unit, communities=checker.communities
                 )
-            written = ImportResult(rows=checked.rows, created=created, skipped=checker.staged - created)
+            written = ImportResult(
+                rows=checked.rows,
+                created=created,
+                skipped=checker.staged - created,
+                ignored_columns=checked.ignored_columns,
+            )
             if updates is not None:
                 changes_write(updates, actor=actor, reason=reason, source=name, result=written)
                 if written.error_count:  # an address registered twice: nothing is written
@@ -915,6 +977,7 @@ def households_import(
                     return written
                 summary = updates.changes
                 written.updated, written.voided, written.unchanged = summary.updated, summary.voided, summary.unchanged
+                written.changed = updates.staged
                 written.preview = preview_summary(written, summary)
                 if expect is not None and written.preview["digest"] != expect:
                     raise register_changed()
@@ -987,9 +1050,10 @@ REGISTER = f"""
 """
 
 
-def _import_unit(communities: set[str]) -> str:
-    """The unit the import's audit entry is filed under, so the audit log shows it to those who see that unit: the
-    deepest one holding every community the file registers in (one query)."""
+def import_unit(communities: set[str]) -> str:
+    """The unit an import's audit entry is filed under, so the audit log shows it to those who see that unit: the
+    deepest one holding every unit of `communities` (the communities a file registers in, or the units where
+    its user enters households); one query."""
     if not communities:
         return ""
     prefix = os.path.commonprefix(sorted(communities))

@@ -33,9 +33,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record
-from divisions.scoping import may_enter_somewhere
+from divisions.scoping import entry_codes, may_enter_somewhere
 
-from .imports import ImportResult, Progress, count_rows, edits_households, households_import
+from .imports import ImportResult, Progress, count_rows, edits_households, households_import, import_unit
 from .models import HouseholdImport
 
 logger = logging.getLogger(__name__)
@@ -63,10 +63,14 @@ def goes_to_background(path: Path, size: int) -> bool:
 
 
 @transaction.atomic
-def import_request(*, actor, upload, dry_run: bool, language: str = "", queue: bool = True) -> HouseholdImport:
+def import_request(
+    *, actor, upload, dry_run: bool, previewed: bool = False, language: str = "", queue: bool = True
+) -> HouseholdImport:
     """Store an upload the size checks passed and queue its import. The caller has refused files over the
     page's limits already (`import_size_check`), so nothing too large is ever stored. With `queue=False` the
-    caller runs it (`import_run`) itself: a preview of a page's worth of rows, answered in the request."""
+    caller runs it (`import_run`) itself: a preview of a page's worth of rows, answered in the request.
+    `previewed`: a file that edits households, checked as a preview (not written) until the user confirms it;
+    `dry_run` is whether the user asked only to check it."""
     if not may_enter_somewhere(actor, "household"):
         raise PermissionDenied(_("You may not register households."))
     # One request at a time per user, so two at once cannot both pass the limit.
@@ -84,15 +88,16 @@ def import_request(*, actor, upload, dry_run: bool, language: str = "", queue: b
             name=Path(upload.name).name[:200],
             file=stored,
             size=upload.size,
-            dry_run=dry_run,
+            dry_run=dry_run or previewed,
             language=language or settings.LANGUAGE_CODE,
         )
         audit_record(
             actor=actor,
             action="household_import.requested",
             obj=job,
+            division_code=_audit_unit(actor),
             changes={"download_file": [None, job.name]},
-            reason=_("Only checked") if dry_run else "",
+            reason=_("Only checked") if dry_run else _("Previewed before it is applied") if previewed else "",
         )
     except BaseException:
         default_storage.delete(stored)  # nothing refers to it: it must not stay behind
@@ -103,6 +108,13 @@ def import_request(*, actor, upload, dry_run: bool, language: str = "", queue: b
     if queue:
         transaction.on_commit(lambda: run_household_import.delay(job.pk))
     return job
+
+
+def _audit_unit(actor) -> str:
+    """The unit an import's upload and confirmation are filed under in the audit log: the deepest one holding
+    every unit where the user enters households, so that unit and the offices above it see them (without one,
+    only the district's superusers did)."""
+    return import_unit(set(entry_codes(actor, "household") or ()))
 
 
 def import_awaits_confirmation(job: HouseholdImport) -> bool:
@@ -131,13 +143,23 @@ def import_confirm(*, actor, job: HouseholdImport) -> tuple[HouseholdImport, boo
         .update(status=HouseholdImport.Status.QUEUED, dry_run=False, rows_checked=0, rows_written=0, finished_at=None)
     )
     if claimed != 1:
+        job.refresh_from_db()
+        if not job.dry_run and job.status != HouseholdImport.Status.FAILED:
+            # Confirmed already (a second tab, a double click): it is applied, or being applied, once.
+            raise ValidationError(_("These changes have been confirmed already; they are applied once."))
         raise ValidationError(_("This preview can no longer be applied: send the file again."))
     job.refresh_from_db()
     run_now = (
         job.rows_total <= settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS
         and job.size <= settings.HOUSEHOLD_IMPORT_BACKGROUND_BYTES
     )
-    audit_record(actor=actor, action="household_import.confirmed", obj=job, changes={"download_file": [None, job.name]})
+    audit_record(
+        actor=actor,
+        action="household_import.confirmed",
+        obj=job,
+        division_code=_audit_unit(actor),
+        changes={"download_file": [None, job.name]},
+    )
     if not run_now:
         from .tasks import run_household_import
 
@@ -202,7 +224,9 @@ class _Recorder(Progress):
             status=HouseholdImport.Status.DONE,
             rows_total=result.rows,  # the count before the check took a ledger's title row for a row
             rows_checked=result.rows,
-            rows_written=result.rows if not self.job.dry_run else 0,
+            # The rows that registered or changed a household, not the file's: a ledger of 2,560 rows that edits
+            # three households has written three.
+            rows_written=result.created + result.changed if not self.job.dry_run else 0,
             created=result.created,
             skipped=result.skipped,
             error_count=0,

@@ -1,5 +1,8 @@
 """The household register: every place that may burn coal."""
 
+import re
+import unicodedata
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -40,6 +43,17 @@ phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
     _("Enter an 11-digit mobile number or a landline number such as 0371-66668888."),
 )
+MOBILE = re.compile(r"1[3-9]\d{9}")
+SPACING = re.compile(r"[\s\u00a0\u3000]+")
+
+
+def phone_normalized(text: str) -> str:
+    """A number as people write it in a form or a spreadsheet, as the register keeps it: full-width digits
+    (１３８…) and spaces dropped, a mobile number's dashes (138-0000-1111) and +86 taken off. Anything else is
+    left as it was, for the check to refuse with the value in its message."""
+    compact = SPACING.sub("", unicodedata.normalize("NFKC", text))
+    mobile = compact.replace("-", "").removeprefix("+86")
+    return mobile if MOBILE.fullmatch(mobile) else compact
 
 
 class CoalStatus(models.TextChoices):

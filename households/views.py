@@ -341,11 +341,16 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
     template_name = "households/household_import.html"
 
     def get_context_data(self, **kwargs):
+        jobs = list(HouseholdImport.objects.visible_to(self.request.user)[:RECENT_IMPORTS])
+        for job in jobs:
+            # A preview waiting for the user is not "done": nothing of it has been applied.
+            job.awaits_confirmation = import_awaits_confirmation(job)
         return {
             **super().get_context_data(**kwargs),
             "max_rows": settings.HOUSEHOLD_IMPORT_MAX_ROWS,
             "background_rows": settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS,
-            "jobs": HouseholdImport.objects.visible_to(self.request.user)[:RECENT_IMPORTS],
+            "jobs": jobs,
+            "ledgers_url": reverse("reports:ledgers"),
         }
 
     def dispatch(self, request, *args, **kwargs):
@@ -374,7 +379,8 @@ class HouseholdImportView(LoginRequiredMixin, FormView):
                     job = import_request(
                         actor=self.request.user,
                         upload=upload,
-                        dry_run=dry_run or previewed,
+                        dry_run=dry_run,
+                        previewed=previewed,
                         language=self.request.LANGUAGE_CODE,
                         queue=background,
                     )
@@ -440,7 +446,10 @@ def _preview(job: HouseholdImport, user) -> dict | None:
             return mask_phone(value) if hide_phone and field == "phone" and value else value
 
         fields = readable_changes(Household, entry["changes"], hide=hide)
-        entries.append({**entry, "fields": fields})
+        edited = entry.get("edited_since_export")
+        if edited:
+            edited = {"at": datetime.datetime.fromisoformat(edited[0]), "by": edited[1]}
+        entries.append({**entry, "fields": fields, "edited_since_export": edited})
     summary["entries"] = entries
     return summary
 

@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from coalgov.exports import inert_text
 from coalgov.official_docx import Column, OfficialDocument, chinese_date, office_name
 
-from .ranking import NONE, Ranking
+from .ranking import NONE, Ranking, two_places
 from .ranking_exports import NO_DATA, NO_WORK
 
 # 156 mm: a community's name (up to about eleven characters, 建新南街社区居民委员会) on at most two lines, a
@@ -98,7 +98,7 @@ def table_rows(ranking: Ranking) -> list[list[str]]:
     rows = []
     for r in ranking.ranked_rows:
         movement = NONE if r.movement is None else (f"+{r.movement}" if r.movement > 0 else str(r.movement))
-        rank, score = str(r.rank_in_district), f"{r.score:.2f}"
+        rank, score = str(r.rank_in_district), str(two_places(r.score))
         rows.append([inert_text(text) for text in (rank, r.name, r.subdistrict_name, score, movement)])
     return rows
 
@@ -120,7 +120,9 @@ def subdistricts_line(ranking: Ranking) -> str:
     """The subdistricts' ranks; those without data in one clause at the end, not each named 无数据."""
     ranked = [s for s in ranking.subdistricts if s.ranked]
     unranked = len(ranking.subdistricts) - len(ranked)
-    text = "街道排名（按所辖社区平均得分）：" + "；".join(f"{s.rank}.{s.name}（{s.mean_score:.2f}分）" for s in ranked)
+    text = "街道排名（按所辖社区平均得分）：" + "；".join(
+        f"{s.rank}.{s.name}（{two_places(s.mean_score)}分）" for s in ranked
+    )
     if unranked:
         text += f"{'；' if ranked else ''}另有{unranked}个街道所辖社区本周均{NO_DATA}，不参与街道排名"
     return text + "。"

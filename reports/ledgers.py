@@ -104,7 +104,9 @@ def check_request(*, start: datetime.date, end: datetime.date, sheets: list[str]
     if start > today:
         errors["start"] = _("This date is in the future.")
     elif start < EARLIEST:
-        errors["start"] = _("This date is too far in the past.")
+        errors["start"] = _("This date is too far in the past (before %(earliest)s).") % {
+            "earliest": EARLIEST.isoformat()
+        }
     if start > end and "start" not in errors:
         errors["end"] = _("The start date is after the end date.")
     elif (end - start).days + 1 > MAX_DAYS and not errors:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import NamedTuple
 
@@ -52,16 +53,24 @@ class Indicator:
         none."""
         if value is None:
             return NONE
-        return str(round(value)) if self.is_count else f"{value:.2f}"
+        return str(round(value)) if self.is_count else str(two_places(value))
 
     def cell(self, value: float | None) -> int | float | None:
         """The value for a spreadsheet cell: a count as an int, a rate rounded to two decimals."""
         if value is None:
             return None
-        return round(value) if self.is_count else round(value, 2)
+        return round(value) if self.is_count else float(two_places(value))
 
 
 NONE = "—"  # no value: no denominator, or a community without data
+
+
+def two_places(value: float) -> Decimal:
+    """A score or rate to two decimals, half up from its shortest decimal form (65.625 → 65.63), as Django's
+    floatformat writes it on the page. The page, every download and the bulletin round through here: Python's
+    binary rounding wrote 65.62 in the .docx beside 65.63 on the page."""
+    return Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
 
 INDICATORS = [
     Indicator("coverage", gettext_lazy("Survey coverage"), True, "%"),
@@ -211,16 +220,11 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
         n=Count("pk"),
     )
     targets = dict(ConversionTarget.objects.filter(prefix, season=season).values_list("division_code", "households"))
-    # Places shut by a ban still standing at the week's end (not voided, not found trading again by then) are
-    # not households to survey; bans made in the week are work recorded in it (docs/ranking.md, "No data").
-    standing = (
-        Q(voided_at__isnull=True, banned_at__lt=upper, household__created_at__lt=upper)
-        & (Q(household__voided_at__isnull=True) | Q(household__voided_at__gte=upper))
-        & (Q(rebound_at__isnull=True) | Q(rebound_at__gte=upper))
-    )
+    # Places shut by a ban still standing at the week's end are not households to survey; bans made in the week
+    # are work recorded in it (docs/ranking.md, "No data").
     bans = _counts(
         _community(Ban.objects.filter(prefix)),
-        shut=Count("household", distinct=True, filter=standing),
+        shut=Count("household", distinct=True, filter=standing_bans(upper)),
         made=Count("pk", filter=Q(voided_at__isnull=True, banned_at__gte=lower, banned_at__lt=upper)),
     )
 
@@ -243,6 +247,25 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
             "season": season,
         }
     return result
+
+
+def standing_bans(upper: datetime.datetime) -> Q:
+    """Bans (of Ban) still standing at `upper`: made before it, not voided, the place not found trading again
+    by then and registered (and not voided) then. Such a place is shut: not a household to survey."""
+    return (
+        Q(voided_at__isnull=True, banned_at__lt=upper, household__created_at__lt=upper)
+        & (Q(household__voided_at__isnull=True) | Q(household__voided_at__gte=upper))
+        & (Q(rebound_at__isnull=True) | Q(rebound_at__gte=upper))
+    )
+
+
+def shut_places(code: str, upper: datetime.datetime) -> dict[str, int]:
+    """{community code: places under `code` shut by a ban standing at `upper`}."""
+    shut = _counts(
+        _community(Ban.objects.filter(standing_bans(upper), division_code__startswith=code)),
+        n=Count("household", distinct=True),
+    )
+    return {community: row["n"] for community, row in shut.items()}
 
 
 # Below this many households registered by a week's end, they are counted directly; above it, from the current

@@ -33,7 +33,7 @@ from coalgov.exports import (
     xlsxwriter_print_setup,
 )
 
-from .ranking import HEADERS_ZH, INDICATORS, NONE, Ranking
+from .ranking import HEADERS_ZH, INDICATORS, NONE, Ranking, two_places
 
 FONT = "SimSun"
 HEADER = ["区内排名", "街道内排名", "社区代码", "社区", "街道", "得分", "上周排名", "名次变化"] + [
@@ -63,7 +63,7 @@ def table_rows(ranking: Ranking, rows=None) -> list[list]:
                 r.code,
                 r.name,
                 r.subdistrict_name,
-                round(r.score, 2),
+                float(two_places(r.score)),
                 r.previous_rank_in_district,
                 r.movement,
             ]
@@ -189,7 +189,7 @@ def _csv_cell(value, column: int) -> str:
     if column == 7 and isinstance(value, int) and value:  # the movement, with its sign
         return csv_number_as_text(f"+{value}" if value > 0 else str(value))
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return str(two_places(value))
     return inert_text(str(value))
 
 

@@ -18,7 +18,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +44,7 @@ from .ranking import (
     ranking_publish,
     ranking_weeks,
     ranking_withdraw,
+    two_places,
     week_in_range,
     weights_set,
 )
@@ -143,7 +143,8 @@ def community_rows_html(result, query: str) -> str:
         if r.ranked:
             rows.append(
                 f'<tr data-code="{code}"><td>{r.rank_in_district:d}</td><td>{r.rank_in_subdistrict:d}</td>{link}'
-                f'<td class="text-end">{r.score:.2f}</td><td>{_movement_html(r.movement, new_label)}</td>{cells}</tr>'
+                f'<td class="text-end">{two_places(r.score)}</td>'
+                f"<td>{_movement_html(r.movement, new_label)}</td>{cells}</tr>"
             )
         else:
             rows.append(
@@ -161,7 +162,7 @@ def subdistrict_rows_html(result) -> str:
         name = escape(s.name)
         if s.ranked:
             rows.append(
-                f'<tr><td>{s.rank:d}</td><td>{name}</td><td class="text-end">{floatformat(s.mean_score, 2)}</td>'
+                f'<tr><td>{s.rank:d}</td><td>{name}</td><td class="text-end">{two_places(s.mean_score)}</td>'
                 f'<td class="text-end">{s.communities:d}</td><td>{_movement_html(s.movement, new_label)}</td></tr>'
             )
         else:
@@ -312,7 +313,11 @@ def ranking_publish_view(request):
         messages.error(request, _("No work was recorded in the district this week: there is no ranking to publish."))
         return _back(district, week_start)
     if not _may_publish(request.user, district, result):
-        messages.error(request, _("This week cannot be published: it is published already or has not ended yet."))
+        # The district office (checked above), a week with work: published already, or not over yet.
+        if result.published is not None:
+            messages.error(request, _("This week's ranking is published already."))
+        else:
+            messages.error(request, _("This week has not ended yet: it can be published from the Monday after it."))
         return _back(district, week_start)
     return render(
         request,

@@ -11,7 +11,7 @@ from cases.models import Accountability, Case, SupervisionNotice
 pytestmark = pytest.mark.django_db
 
 FAR_OFF = ["0001-01-01", "9999-12-31"]
-TOO_EARLY = "日期过早，请检查。"
+TOO_EARLY = "日期过早（不得早于1990-01-01），请检查。"
 BEYOND_PLANNING = "日期超出了可计划的范围，请检查。"
 IN_THE_FUTURE = "不能填写未来的日期。"
 

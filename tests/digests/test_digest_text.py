@@ -195,3 +195,14 @@ def test_a_past_days_running_totals_are_those_up_to_that_day_as_the_unit_page_gi
     assert fieldwork_figures(codes=[wulibao.code]).sentence() not in text  # not the campaign's final totals
     page = client_as("wulibao_inspector").get("/digests/", {"division": wulibao.code, "date": day.isoformat()})
     assert page.context["text"].endswith(up_to_day)
+
+
+def test_todays_digest_on_the_page_says_the_day_is_not_over(client_as, wulibao):
+    from django.utils import timezone
+
+    client = client_as("wulibao_admin")
+    today = client.get("/digests/", {"division": wulibao.code, "date": timezone.localdate().isoformat()})
+    yesterday = client.get("/digests/", {"division": wulibao.code})
+
+    assert 'data-testid="digest-today"' in today.content.decode() and "今天尚未结束" in today.content.decode()
+    assert 'data-testid="digest-today"' not in yesterday.content.decode()

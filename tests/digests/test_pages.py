@@ -74,3 +74,27 @@ def test_the_date_box_shows_yesterday_in_the_form_a_date_input_takes(client_as):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     page = client_as("wulibao_admin").get("/digests/").content.decode()
     assert f'type="date" name="date" value="{yesterday:%Y-%m-%d}"' in page
+
+
+def test_a_delivered_digest_is_posted_again_only_when_the_administrator_confirms(client_as, wecom, two_deliveries):
+    """An outside tester clicked 重新发送 on a delivered digest: it was posted to the group again without a
+    question, and the history no longer showed it had been delivered."""
+    from digests.tasks import deliver
+
+    sent = two_deliveries.get(status="sent")
+    posted = len(wecom.received)
+    client = client_as("qu_admin")
+    page = client.get("/digests/deliveries/").content.decode()
+    assert f'name="again" value="1" id="again-{sent.pk}" required' in page
+
+    response = client.post("/digests/deliveries/", {"delivery": sent.pk}, follow=True)
+
+    sent.refresh_from_db()
+    assert sent.status == "sent" and len(wecom.received) == posted
+    assert "该通报已于" in response.content.decode()
+
+    client.post("/digests/deliveries/", {"delivery": sent.pk, "again": "1"})
+    deliver.apply(args=(sent.pk,))
+    sent.refresh_from_db()
+    assert sent.status == "sent" and len(wecom.received) > posted
+    assert 'data-testid="delivered-at"' in client.get("/digests/deliveries/").content.decode()

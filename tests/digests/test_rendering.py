@@ -123,3 +123,73 @@ def test_only_communities_with_work_or_households_are_ranked_and_zero_is_never_b
     # Communities with no households and no work this week (无数据) are never named.
     named = "".join(line for line in lines if "（0）" in line or "（1）" in line)
     assert named.count("（0）") == 1
+
+
+def _visit(people, household, day=DAY):
+    from django.utils import timezone
+
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=household,
+        kind="survey",
+        outcome="no_coal",
+        started_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0))),
+    )
+
+
+def test_a_community_whose_only_place_is_shut_by_a_ban_is_not_named_last(
+    people, register, wulibao, wulibao_community, wulibao_other_community
+):
+    """An outside tester found the district digest naming, every morning, three communities whose only
+    registered place was a coal shop shut by a ban: the weekly ranking says 无数据 of them."""
+    from django.utils import timezone
+
+    from households.models import Household
+    from inspections.services import ban_record
+
+    _visit(people, register("wulibao_admin", wulibao_community))
+    shop = register("wulibao_admin", wulibao_other_community, kind="coal_sale_point", estate="", address="大学路 1 号")
+    long_ago = timezone.make_aware(datetime.datetime.combine(DAY - datetime.timedelta(days=60), datetime.time(9)))
+    Household.objects.filter(pk=shop.pk).update(created_at=long_ago)  # registered before the ban, as it was
+    ban_record(
+        actor=people["wulibao_admin"],
+        household=shop,
+        kind="sale_point",
+        banned_at=timezone.make_aware(datetime.datetime.combine(DAY - datetime.timedelta(days=30), datetime.time(9))),
+    )
+
+    third = wulibao.children.order_by("code")[2]
+    register("wulibao_admin", third)  # households to survey, none checked
+
+    text = digest_text(wulibao, DAY)
+
+    assert f"排名靠前：{wulibao_community.name}（1）" in text and f"排名靠后：{third.name}（0）" in text
+    assert wulibao_other_community.name not in text
+
+
+def test_a_community_that_checked_as_many_as_one_praised_is_not_named_last(people, register, wulibao):
+    """五里堡's digest praised 建新南街（3） and 五里堡社区（3） and named 建新北街（3） last."""
+    communities = list(wulibao.children.order_by("code")[:5])
+    for community, visits in zip(communities, (5, 3, 3, 3, 0), strict=True):
+        register("wulibao_admin", community, room="900")  # households to survey, so each has data
+        for room in range(visits):
+            _visit(people, register("wulibao_admin", community, room=str(100 + room)))
+
+    lines = digest_text(wulibao, DAY).split("\n")
+
+    last = next(line for line in lines if line.startswith("排名靠后"))
+    assert last == f"排名靠后：{communities[4].name}（0）"
+
+
+def test_when_more_share_the_lowest_count_than_are_named_the_line_says_how_many(people, register, wulibao):
+    communities = list(wulibao.children.order_by("code")[:7])
+    for community, visits in zip(communities, (2, 1, 1, 0, 0, 0, 0), strict=True):
+        register("wulibao_admin", community, room="900")
+        for room in range(visits):
+            _visit(people, register("wulibao_admin", community, room=str(100 + room)))
+
+    lines = digest_text(wulibao, DAY).split("\n")
+
+    last = next(line for line in lines if line.startswith("排名靠后"))
+    assert last.endswith("；另有1个社区同为0户"), last
+    assert last.count("（0）") == 3

@@ -142,7 +142,7 @@ def test_one_wrong_row_and_nothing_is_registered(tmp_path, people, wulibao_commu
     for line, words in (
         (5, "410103999999"),
         (6, "不在您的管辖范围"),
-        (7, "联系电话：请输入 11 位手机号码"),
+        (7, "联系电话 12345：请输入 11 位手机号码"),
         (8, "也许"),
         (9, "小区"),
         (10, "别墅"),
@@ -395,7 +395,7 @@ def test_a_registration_date_in_the_future_before_1990_or_not_a_date_is_a_row_er
     result = households_import(actor=people["wulibao_admin"], path=path)
     assert result.errors == [
         "第2行：登记日期：不能填写未来的日期。",
-        "第3行：登记日期：日期过早，请检查。",
+        "第3行：登记日期：日期过早（不得早于1990-01-01），请检查。",
         "第4行：登记日期“上个月”不是日期（YYYY-MM-DD）",
     ]
     assert not Household.objects.exists()

@@ -34,7 +34,8 @@ def test_a_night_check_operation_planned_for_a_far_off_day_is_refused_with_a_mes
         },
     )
 
-    assert errors(response, "date") == ["日期过早，请检查。" if day < "2000" else "日期超出了可计划的范围，请检查。"]
+    too_early, too_far = "日期过早（不得早于1990-01-01），请检查。", "日期超出了可计划的范围，请检查。"
+    assert errors(response, "date") == [too_early if day < "2000" else too_far]
     assert not NightOperation.objects.exists()
 
 

@@ -218,3 +218,27 @@ def test_rendered_by_libreoffice_a_number_at_a_lines_end_is_never_broken_in_two(
     assert not broken, broken
     # The 11 was at the line's end: it went over whole, not one figure on each line.
     assert any(line.startswith("11个街道所辖社区本周均无数据") for line in body), body
+
+
+@pytest.mark.django_db
+def test_a_score_half_way_is_rounded_in_the_bulletin_as_on_the_page(town):
+    """An outside tester found 福华街街道 at 65.63 on the page and 65.62分 in the .docx (binary rounding of 65.625)."""
+    from reports.ranking import two_places
+    from reports.ranking_views import community_rows_html, subdistrict_rows_html
+
+    ranking = ranking_for(district=town.district, week_start=WEEK)
+    first = ranking.subdistricts[0]
+    ranking = dataclasses.replace(
+        ranking,
+        subdistricts=[dataclasses.replace(first, mean_score=65.625), *ranking.subdistricts[1:]],
+        rows=[dataclasses.replace(ranking.rows[0], score=59.125), *ranking.rows[1:]],
+    )
+    assert f"{65.625:.2f}" == "65.62" and str(two_places(65.625)) == "65.63"
+
+    texts = [p.text for p in Document(io.BytesIO(ranking_docx(ranking))).paragraphs]
+    cells = [c.text for t in Document(io.BytesIO(ranking_docx(ranking))).tables for r in t.rows for c in r.cells]
+
+    assert any(f"{first.name}（65.63分）" in text for text in texts)
+    assert "59.13" in cells and "59.12" not in cells
+    assert "65.63" in subdistrict_rows_html(ranking)
+    assert "59.13" in community_rows_html(ranking, "")

@@ -709,7 +709,7 @@ BAD = {
         ("Choose a unit within your jurisdiction.", {}),
     ),
     "a_date_that_is_not_one": (lambda d: {"start": "2026-13-45"}, "start", "输入一个有效的日期。"),
-    "a_year_one_date": (lambda d: {"start": "0001-01-01"}, "start", "日期过早，请检查。"),
+    "a_year_one_date": (lambda d: {"start": "0001-01-01"}, "start", "日期过早（不得早于1990-01-01），请检查。"),
 }
 
 

@@ -174,6 +174,9 @@ def test_a_district_admin_publishes_from_the_page_once_after_confirming(client, 
     page = client.get(URL, QUERY)
     assert page.context["ranking"].published is not None
     assert b'data-testid="publish"' not in page.content
+    # The confirmation page of a published week says just that, not "published, or not over".
+    confirm = client.get(f"{URL}publish/", {"district": town.district.code, "week": "2025-11-03"}, follow=True)
+    assert "本周排名已经发布。" in confirm.content.decode() and "尚未结束" not in confirm.content.decode()
 
 
 def test_a_subdistrict_admin_may_not_publish_or_withdraw(client, town):

@@ -69,7 +69,9 @@ class Command(BaseCommand):
         try:
             day = datetime.date.fromisoformat(date)
         except ValueError as exc:
-            raise CommandError(_("--date must be a date as YYYY-MM-DD, not %(value)r.") % {"value": date}) from exc
+            raise CommandError(
+                _("--date must be a date that exists, as YYYY-MM-DD, not %(value)r.") % {"value": date}
+            ) from exc
         try:
             date_check(day)
         except ValidationError as exc:
