@@ -621,5 +621,7 @@ def preview_summary(result, changes: Changes) -> dict:
         "changes": changes.shown,
         "more": max(changes.updated + changes.voided - len(changes.shown), 0),
         "ignored_columns": result.ignored_columns,
+        "registered_rows": result.registered_rows,
+        "skipped_rows": result.skipped_rows,
         "edited_since_export": changes.edited_since_export,
     }

@@ -108,6 +108,7 @@ HEADERS = {
 # A column that says which household or which place a row is about; one of them must be in the header.
 PLACE_COLUMNS = ("division", "community_name", ID)
 HEADER_SEARCH = 5  # the ledger's sheets have a title row above the header
+LISTED_ROWS = 100  # new and skipped rows of a file that edits households, listed in its preview
 BOOLEANS = ("unmanaged", "no_gas_or_heating", "elderly_alone", "low_income", "disabled")
 TRUE, FALSE = {"是", "有", "y", "yes", "true", "1", "√"}, {"否", "无", "n", "no", "false", "0", ""}
 ADDRESS_KEY = ("estate", "building", "unit", "room", "address")
@@ -141,6 +142,11 @@ class ImportResult:
     voided: int = 0
     unchanged: int = 0  # rows with a 编号 that change nothing
     ignored_columns: list[str] = field(default_factory=list)  # headings of the columns not read
+    # A file that edits households (a 编号 column) lists its rows without one in the preview: the first LISTED_ROWS
+    # new households (line, address) and skipped rows (line, 编号 of the household already at that address, or
+    # the line the same address first appeared on as a negative number).
+    registered_rows: list[tuple[int, str]] = field(default_factory=list)
+    skipped_rows: list[tuple[int, int]] = field(default_factory=list)
     changed: int = 0  # rows with a 编号 that change, move or void their household (one each, whatever it does)
     preview: dict = field(default_factory=dict)  # import_changes.preview_summary, when the file has 编号
 
@@ -634,7 +640,8 @@ class _Checker:
         self.updates: Updates | None = None  # set by households_import when the file has a 编号 column
         # Addresses staged so far: a second row with the same one is counted as skipped and not staged, so the
         # writing needs no DISTINCT ON (a sort of every staged row) to register an address once.
-        self.addresses: set[tuple] = set()
+        self.addresses: dict[tuple, int] = {}  # → the line it was first staged on
+        self.repeats: list[tuple[int, int]] = []  # (line, first line), the first LISTED_ROWS
         # Per distinct value, not per row: a community's leading COPY columns (None outside the jurisdiction),
         # and a box around each priority zone that a point must be in before the distances are computed.
         self.leads: dict[str, str | None] = {}
@@ -763,8 +770,9 @@ class _Checker:
         key = (division_code, estate, building, unit, room, address)
         self.staged += 1
         if key in self.addresses:
+            self._repeated(line, key)
             return True
-        self.addresses.add(key)
+        self.addresses[key] = line
         self.communities.add(community_code(division_code))
         zone = "f\t\\N" if station is None else f"t\t{station.pk}"
         self.spool.write(
@@ -841,6 +849,10 @@ class _Checker:
         data["plain"] = plain
         return data
 
+    def _repeated(self, line: int, key: tuple) -> None:
+        if len(self.repeats) < LISTED_ROWS:
+            self.repeats.append((line, self.addresses[key]))
+
     def _stage(self, line: int, data: dict) -> None:
         division = data["division"]
         station = priority_station_for(data["latitude"], data["longitude"], self.stations)
@@ -866,8 +878,9 @@ class _Checker:
         self.staged += 1
         key = (division.code, *fields[4:9])
         if key in self.addresses:
+            self._repeated(line, key)
             return
-        self.addresses.add(key)
+        self.addresses[key] = line
         self.spool.write("\t".join(texts) + "\n")
         self.communities.add(community_code(division.code))
 
@@ -956,13 +969,21 @@ def households_import(
             name = source or path.name
             reason = _("Imported from %(file)s") % {"file": name}
             unit = import_unit(checker.communities)
+            # A file that edits households lists its other rows in the preview too.
+            listed = ImportResult() if updates is not None else None
             if connection.vendor == "postgresql":
                 created = _register_set_based(
-                    spool, actor=actor, reason=reason, file=name, unit=unit, progress=progress
+                    spool, actor=actor, reason=reason, file=name, unit=unit, progress=progress, listed=listed
                 )
             else:
                 created = _register_in_batches(
-                    spool, actor=actor, reason=reason, file=name, unit=unit, communities=checker.communities
+                    spool,
+                    actor=actor,
+                    reason=reason,
+                    file=name,
+                    unit=unit,
+                    communities=checker.communities,
+                    listed=listed,
                 )
             written = ImportResult(
                 rows=checked.rows,
@@ -970,6 +991,11 @@ def households_import(
                 skipped=checker.staged - created,
                 ignored_columns=checked.ignored_columns,
             )
+            if listed is not None:
+                # Rows repeating an address earlier in the file are skipped too: said by the line they repeat.
+                skipped = listed.skipped_rows + [(line, -first) for line, first in checker.repeats]
+                written.registered_rows = listed.registered_rows
+                written.skipped_rows = sorted(skipped)[:LISTED_ROWS]
             if updates is not None:
                 changes_write(updates, actor=actor, reason=reason, source=name, result=written)
                 if written.error_count:  # an address registered twice: nothing is written
@@ -1050,6 +1076,24 @@ REGISTER = f"""
 """
 
 
+# The address a staged row `s` gives is registered already (the same test as REGISTER's).
+_REGISTERED_AT = """
+    FROM households_household AS h
+    WHERE h.voided_at IS NULL AND h.division_code = s.division_code
+      AND btrim(h.estate, %(spaces)s) = s.estate AND btrim(h.building, %(spaces)s) = s.building
+      AND btrim(h.unit, %(spaces)s) = s.unit AND btrim(h.room, %(spaces)s) = s.room
+      AND btrim(h.address, %(spaces)s) = s.address
+"""
+LISTED_NEW = f"""
+    SELECT s.line, s.estate, s.building, s.unit, s.room, s.address FROM {STAGING} AS s
+    WHERE NOT EXISTS (SELECT 1 {_REGISTERED_AT}) ORDER BY s.line LIMIT %(n)s
+"""
+LISTED_SKIPPED = f"""
+    SELECT s.line, (SELECT min(h.id) {_REGISTERED_AT}) AS registered FROM {STAGING} AS s
+    WHERE EXISTS (SELECT 1 {_REGISTERED_AT}) ORDER BY s.line LIMIT %(n)s
+"""
+
+
 def import_unit(communities: set[str]) -> str:
     """The unit an import's audit entry is filed under, so the audit log shows it to those who see that unit: the
     deepest one holding every unit of `communities` (the communities a file registers in, or the units where
@@ -1065,9 +1109,12 @@ def _import_changes(file: str, created: int) -> dict:
     return {"download_file": [None, file], "households_registered": [None, created]}
 
 
-def _register_set_based(spool, *, actor, reason: str, file: str, unit: str, progress: Progress) -> int:
+def _register_set_based(
+    spool, *, actor, reason: str, file: str, unit: str, progress: Progress, listed: ImportResult | None = None
+) -> int:
     """COPY the staged rows into a temporary table and register them in one statement with the import's audit
-    entry; returns how many households were registered."""
+    entry; returns how many households were registered. With `listed`, its first new and skipped rows are
+    recorded in it first (`registered_rows`, `skipped_rows`)."""
     with connection.cursor() as cursor:
         # For this transaction only: the statement's sort of the staged rows in memory rather than on disk, and no
         # JIT compilation (half a second that a single pass over the rows never earns back).
@@ -1076,6 +1123,11 @@ def _register_set_based(spool, *, actor, reason: str, file: str, unit: str, prog
         cursor.execute(STAGING_TABLE)
         cursor.copy_expert(f"COPY {STAGING} ({', '.join(STAGED)}) FROM STDIN", spool)
         cursor.execute(f"ANALYZE {STAGING}")  # a temporary table has no statistics: the plan needs them
+        if listed is not None:
+            cursor.execute(LISTED_NEW, {"spaces": SPACES, "n": LISTED_ROWS})
+            listed.registered_rows = [(line, Household.label_of(None, *parts)) for line, *parts in cursor.fetchall()]
+            cursor.execute(LISTED_SKIPPED, {"spaces": SPACES, "n": LISTED_ROWS})
+            listed.skipped_rows = cursor.fetchall()
         cursor.execute(
             REGISTER,
             {
@@ -1094,7 +1146,9 @@ def _register_set_based(spool, *, actor, reason: str, file: str, unit: str, prog
     return created
 
 
-def _register_in_batches(spool, *, actor, reason: str, file: str, unit: str, communities: set[str]) -> int:
+def _register_in_batches(
+    spool, *, actor, reason: str, file: str, unit: str, communities: set[str], listed: ImportResult | None = None
+) -> int:
     """The same without COPY (SQLite, for `make run` and `make test` without PostgreSQL): the staged rows read
     back, the registered addresses in Python, bulk_create in batches. The rows are read twice: the import's audit
     entry, which the households refer to, counts them first."""
@@ -1109,8 +1163,13 @@ def _register_in_batches(spool, *, actor, reason: str, file: str, unit: str, com
     for n, row in enumerate(staged()):
         key = (row["division_code"], *(row[name] for name in ADDRESS_KEY))
         if key not in registered:
-            registered.add(key)
+            registered[key] = None
             fresh.add(n)
+            if listed is not None and len(listed.registered_rows) < LISTED_ROWS:
+                label = Household.label_of(None, *(row[name] for name in ADDRESS_KEY))
+                listed.registered_rows.append((int(row["line"]), label))
+        elif listed is not None and len(listed.skipped_rows) < LISTED_ROWS:
+            listed.skipped_rows.append((int(row["line"]), registered[key]))
     if not fresh:
         return 0
     event = AuditEvent(
@@ -1163,16 +1222,15 @@ def _from_copy_text(text: str) -> str | None:
     return re.sub(r"\\([\\tnr])", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), "\\"), text)
 
 
-def _registered(communities: set[str]) -> set[tuple]:
-    """The address keys of the current households of the file's communities (not the whole city's)."""
-    keys = set()
+def _registered(communities: set[str]) -> dict[tuple, int]:
+    """{address key: 编号} of the current households of the file's communities (not the whole city's)."""
+    keys = {}
     for code in communities:
         rows = (
             Household.objects.current()
             .filter(division_code__startswith=code)
-            .values_list("division_code", *ADDRESS_KEY)
+            .values_list("pk", "division_code", *ADDRESS_KEY)
         )
-        keys.update(
-            (division_code, *(part.strip(SPACES) for part in parts)) for division_code, *parts in rows.iterator()
-        )
+        for pk, division_code, *parts in rows.iterator():
+            keys.setdefault((division_code, *(part.strip(SPACES) for part in parts)), pk)
     return keys

@@ -149,3 +149,45 @@ def test_an_import_keeps_a_spaced_number_and_quotes_one_it_cannot_read(people, w
     result = households_import(actor=people["wulibao_admin"], path=path)
     assert result.error_count == 0, result.errors
     assert Household.objects.get(head_name="王一").phone == "13800001111"
+
+
+def test_a_round_trip_preview_lists_its_new_and_skipped_rows_by_line(people, households, ledger, tmp_path):
+    """The tester's 冒名 row (another head of household at a registered address, without 编号) was only counted as
+    skipped; a new row was only counted as registered."""
+    first = households[0]
+    workbook, sheet, header, rows = ledger()
+    last = sheet.max_row
+    for offset, (room, head) in enumerate((("777", "新住户"), (first.room, "冒名户"), ("777", "又一行"))):
+        row = last + 1 + offset
+        values = dict(zip(header, [c.value for c in sheet[rows[first.pk]]], strict=True))
+        values.update(编号=None, 房号=room, 户主=head)
+        for column, name in enumerate(header, start=1):
+            sheet.cell(row=row, column=column, value=values[name])
+
+    result = households_import(actor=people["wulibao_admin"], path=save(workbook, tmp_path), dry_run=True)
+
+    assert result.error_count == 0, result.errors
+    assert (result.created, result.skipped) == (1, 2)
+    ((line, label),) = result.preview["registered_rows"]
+    assert line == last + 1 and "777" in label
+    assert result.preview["skipped_rows"] == [(last + 2, first.pk), (last + 3, -(last + 1))]
+
+
+def test_the_preview_page_says_why_each_row_was_skipped(client_as, people, households, ledger, tmp_path, media):
+    first = households[0]
+    workbook, sheet, header, rows = ledger()
+    row = sheet.max_row + 1
+    values = dict(zip(header, [c.value for c in sheet[rows[first.pk]]], strict=True))
+    values.update(编号=None, 户主="冒名户")
+    for column, name in enumerate(header, start=1):
+        sheet.cell(row=row, column=column, value=values[name])
+    edit(sheet, header, rows[households[1].pk], 户主="李秀兰")
+    path = save(workbook, tmp_path)
+    client = client_as("wulibao_admin")
+
+    with path.open("rb") as handle:
+        response = client.post(reverse("households:import"), {"file": handle})
+    page = client.get(response["Location"]).content.decode()
+
+    assert 'data-testid="preview-skipped"' in page
+    assert f"第{row}行：与编号{first.pk}的住户地址相同" in page
