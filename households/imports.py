@@ -168,14 +168,18 @@ class ImportResult:
 
 
 def _rows(path: Path, columns: set[str] | None = None, ignored: list[str] | None = None) -> Iterator[tuple[int, dict]]:
-    """(line number, {field: text}) for each non-empty row. A .xlsx is read by calamine (Rust: its first sheet,
-    every row whatever the sheet's declared dimension, row 1 first); a .csv is streamed. `columns` receives the
-    fields the header names, `ignored` the headings of the columns it does not read."""
+    """(line number, {field: text}) for each non-empty row. A .xlsx is read by calamine (Rust: its 住户 sheet,
+    else its first, every row whatever the sheet's declared dimension, row 1 first); a .csv is streamed.
+    `columns` receives the fields the header names, `ignored` the headings of the columns it does not read."""
     if path.suffix.lower() == ".xlsx":
         try:
             workbook = CalamineWorkbook.from_path(str(path))
             try:
-                rows = workbook.get_sheet_by_index(0).iter_rows()
+                # The ledger's 住户 sheet wherever it is, else the first (as _first_sheet, which the size check reads).
+                if REGISTER_SHEET in workbook.sheet_names:
+                    rows = workbook.get_sheet_by_name(REGISTER_SHEET).iter_rows()
+                else:
+                    rows = workbook.get_sheet_by_index(0).iter_rows()
             finally:
                 workbook.close()
         except (CalamineError, zipfile.BadZipFile, KeyError, IndexError, ValueError, OSError) as exc:
@@ -336,10 +340,16 @@ def count_rows(path: Path, *, stop: int | None = None) -> int:
     return 0
 
 
+# The ledger's sheet of households: read wherever it is in the workbook (a clerk may move 说明 in front of it).
+REGISTER_SHEET = "住户"
+
+
 def _first_sheet(archive: zipfile.ZipFile) -> str:
-    """The name of the workbook's first worksheet part, as the workbook and its relationships name it."""
+    """The name of the worksheet part the import reads (its 住户 sheet, else its first), as the workbook and its
+    relationships name it."""
     with archive.open("xl/workbook.xml") as stream:
-        sheet = next(e for _event, e in iterparse(stream) if e.tag == f"{SHEET_NS}sheet")
+        sheets = [e for _event, e in iterparse(stream) if e.tag == f"{SHEET_NS}sheet"]
+    sheet = next((e for e in sheets if e.get("name") == REGISTER_SHEET), sheets[0])
     relation = sheet.get(DOC_RELS)
     with archive.open("xl/_rels/workbook.xml.rels") as stream:
         for _event, element in iterparse(stream):

@@ -191,3 +191,15 @@ def test_the_preview_page_says_why_each_row_was_skipped(client_as, people, house
 
     assert 'data-testid="preview-skipped"' in page
     assert f"第{row}行：与编号{first.pk}的住户地址相同" in page
+
+
+def test_the_住户_sheet_is_read_wherever_the_clerk_moved_it(people, households, ledger, tmp_path):
+    workbook, sheet, header, rows = ledger()
+    edit(sheet, header, rows[households[0].pk], 户主="王建华")
+    workbook.move_sheet("说明", offset=-workbook.sheetnames.index("说明"))  # 说明 first, as the tester did
+    assert workbook.sheetnames[0] == "说明"
+
+    result = households_import(actor=people["wulibao_admin"], path=save(workbook, tmp_path), dry_run=True)
+
+    assert result.error_count == 0, result.errors
+    assert (result.updated, result.unchanged) == (1, 3)

@@ -66,6 +66,11 @@ def test_the_explanation_adds_up_to_the_score(client, town):
     assert b2.context["row"].score == pytest.approx(77.0)
     contributions = [line["contribution"] for line in b2.context["lines"]]
     assert contributions == pytest.approx([25, 15, 7.5, 7.5, 10, 10, 2])
+    # Weights with two decimals each, as the other columns (the tester saw 0.1 beside 0.15 and 0.25).
+    weights = re.findall(
+        r'<td class="text-end">([0-9.]+)</td>\s*<td class="text-end" data-contribution', b2.content.decode()
+    )
+    assert len(weights) == 7 and all(re.fullmatch(r"\d\.\d\d", w) for w in weights), weights
 
 
 def test_the_explanation_links_to_records_only_inside_the_users_jurisdiction(client, town):
