@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.dates import PLANNING_AHEAD
-from inspections.forms import bound_dates
+from inspections.forms import bound_dates, date_widget
 
 from .imports import max_bytes
 
@@ -11,8 +11,9 @@ from .imports import max_bytes
 class PeriodForm(forms.Form):
     """The period a station page or its readings show (local dates, both included)."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # date_widget: the ISO value a date box shows; the locale's 2026/11/25 left both boxes looking empty.
+    start = forms.DateField(label=_("From"), required=False, widget=date_widget())
+    end = forms.DateField(label=_("To"), required=False, widget=date_widget())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

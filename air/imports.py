@@ -30,6 +30,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coalgov.dates import date_check
+
 MAX_ERRORS = 50  # listed; the import is refused whatever the count
 MAX_VALUE = Decimal("5000")  # no station reads more (the worst recorded PM2.5 hours are around 1,000 µg/m³)
 # The wide files' measures we keep, and the others of the same family, read past without complaint.
@@ -175,9 +177,15 @@ def parse(files: list[tuple[str, bytes]], parsed: Parsed | None = None) -> Parse
             parsed.error(name, 1, _("the file is empty"))
             continue
         header = [cell.strip() for cell in rows[0]]
-        if [h.lower() for h in header[:3]] == ["date", "hour", "type"]:
+        wide, long = (
+            [h.lower() for h in header[:3]] == ["date", "hour", "type"],
+            [h.lower() for h in header] == list(LONG_COLUMNS),
+        )
+        if (wide or long) and len(rows) == 1:
+            parsed.error(name, 1, _("the file has its first row and no readings"))
+        elif wide:
             _parse_wide(name, header, rows[1:], parsed)
-        elif [h.lower() for h in header] == list(LONG_COLUMNS):
+        elif long:
             _parse_long(name, rows[1:], parsed)
         else:
             parsed.error(
@@ -201,6 +209,7 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
     # A file repeats its date 120 times and its hours five times each: parse each once (a year is 44,000 rows).
     hours: dict[tuple[str, str], datetime.datetime] = {}
     days: dict[str, datetime.date] = {}
+    refused: set[str] = set()  # dates out of range, said once each
     for line, row in enumerate(rows, start=2):
         if len(row) != width:
             parsed.error(name, line, _("%(n)s cells where the first row has %(m)s") % {"n": len(row), "m": width})
@@ -208,13 +217,20 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
         date_cell, hour_cell, kind = row[0].strip(), row[1].strip(), row[2].strip()
         at = hours.get((date_cell, hour_cell))
         if at is None:
+            if date_cell in refused:
+                continue
             day = days.get(date_cell)
             if day is None:
                 try:
-                    day = days[date_cell] = datetime.datetime.strptime(date_cell, "%Y%m%d").date()
+                    day = datetime.datetime.strptime(date_cell, "%Y%m%d").date()
                 except ValueError:
                     parsed.error(name, line, _("%(value)r is not a date like 20161219") % {"value": date_cell})
                     continue
+                if (wrong := _day_wrong(day)) is not None:
+                    parsed.error(name, line, _("%(field)s: %(message)s") % {"field": date_cell, "message": wrong})
+                    refused.add(date_cell)
+                    continue
+                days[date_cell] = day
             if not (hour_cell.isdigit() and 0 <= int(hour_cell) <= 23):
                 parsed.error(name, line, _("the hour must be 0–23, not %(value)r") % {"value": hour_cell})
                 continue
@@ -257,6 +273,16 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
                 parsed.values[key] = values
 
 
+def _day_wrong(day: datetime.date) -> str | None:
+    """Why readings of `day` cannot be imported (a day not yet over may be: its hours so far), or None. A file
+    dated 2027 for 2017 was imported once, and the station page and the dashboard opened on a year not yet come."""
+    try:
+        date_check(day)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return None
+
+
 def _time(cell: str) -> datetime.datetime:
     moment = datetime.datetime.fromisoformat(cell.strip())
     if timezone.is_naive(moment):
@@ -284,6 +310,9 @@ def _parse_long(name: str, rows: list[list[str]], parsed: Parsed) -> None:
             parsed.error(
                 name, line, _("%(value)r is not the end of an hour like 2016-12-19 16:00") % {"value": row[1].strip()}
             )
+            continue
+        if (wrong := _day_wrong(timezone.localdate(at))) is not None:
+            parsed.error(name, line, _("%(field)s: %(message)s") % {"field": row[1].strip(), "message": wrong})
             continue
         if (code, at) in seen:
             parsed.error(name, line, _("station %(code)s, %(time)s appears twice") % {"code": code, "time": row[1]})

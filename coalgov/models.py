@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "air.readings_imported": _("station readings imported"),
     "household_import.requested": _("household file uploaded for import"),
     "household_import.confirmed": _("household import confirmed"),
+    "household_import.failed": _("household import failed, nothing written"),
     "plan.created": _("night-check plan made"),
     "plan.weights_set": _("planner weights changed"),
     "inspection.recorded": _("visit recorded"),

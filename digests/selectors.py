@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -74,21 +75,37 @@ def community_week(division: Division, day: datetime.date) -> list[tuple[str, in
     return [(name, n) for _code, name, n in rows]
 
 
-def best_and_last(week: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]], int]:
-    """The week's best and last communities (at most BEST_AND_WORST each, never one in both), and how many more
-    share the last one's count. Only a community that checked households is praised; with none checked at all
-    nobody is named: a week without work has no best and no worst.
+class BestAndLast(NamedTuple):
+    best: list[tuple[str, int]]
+    best_more: int  # communities not named that checked as many as the last one named best
+    last: list[tuple[str, int]]
+    last_more: int  # communities not named that checked as few as the last one named last
+
+
+def best_and_last(week: list[tuple[str, int]]) -> BestAndLast:
+    """The week's best and last communities (at most BEST_AND_WORST named each, never one in both). Only a
+    community that checked households is praised; with none checked at all nobody is named: a week without work
+    has no best and no worst.
 
     Ties are shared, as in the weekly ranking: a community that checked as many households as one praised is
-    not named last, and when more communities share the lowest counts than are named, the line says how many
-    more there are ("等N个社区") rather than naming the first by code as if they were worse."""
+    not named last, and when more communities share a named count than there are places, the line says how many
+    more there are ("另有N个社区同为M户") rather than leaving them out by their code as if they had done less."""
     if len(week) < 2 or not week[0][1]:
-        return [], [], 0
+        return BestAndLast([], 0, [], 0)
     best = [row for row in week[:BEST_AND_WORST] if row[1]]
+    best_more = sum(1 for row in week[len(best) :] if row[1] == best[-1][1])
     rest = [row for row in week[len(best) :] if row[1] < best[-1][1]]
     last = list(reversed(rest[-BEST_AND_WORST:]))
-    more = sum(1 for row in rest[: len(rest) - len(last)] if last and row[1] == last[-1][1])
-    return best, last, more
+    last_more = sum(1 for row in rest[: len(rest) - len(last)] if last and row[1] == last[-1][1])
+    return BestAndLast(best, best_more, last, last_more)
+
+
+def _named(communities: list[tuple[str, int]], more: int) -> str:
+    """建新南街（3）、五里堡社区（3）, and "；另有2个社区同为3户" for those sharing the last count but not named."""
+    text = "、".join(f"{name}（{n}）" for name, n in communities)
+    if more:
+        text += _("; %(n)s more communities also %(count)s") % {"n": more, "count": communities[-1][1]}
+    return text
 
 
 def overdue_cases(division: Division, day: datetime.date):
@@ -212,15 +229,12 @@ def digest_text(division: Division, day: datetime.date) -> str:
             title = case.title.replace("|", "｜").replace("\n", " ")
             overdue = _("%(days)s days") % {"days": days}
             lines.append(f"| {case.responsible_unit.name} | #{case.pk} {title} | {overdue} |")
-    best, last, more = best_and_last(community_week(division, day))
-    if best:
+    week = best_and_last(community_week(division, day))
+    if week.best:
         lines += ["", "**" + _("This week so far (households checked)") + "**"]
-        lines.append(_("Best: %(best)s") % {"best": "、".join(f"{name}（{n}）" for name, n in best)})
-        if last:
-            worst = "、".join(f"{name}（{n}）" for name, n in last)
-            if more:
-                worst += _("; %(n)s more communities also %(count)s") % {"n": more, "count": last[-1][1]}
-            lines.append(_("Last: %(worst)s") % {"worst": worst})
+        lines.append(_("Best: %(best)s") % {"best": _named(week.best, week.best_more)})
+        if week.last:
+            lines.append(_("Last: %(worst)s") % {"worst": _named(week.last, week.last_more)})
     lines += plan_lines(division, day)
     # One line per priority station of the division with readings (air.selectors): readings only, no cause.
     air = digest_air_lines(division, day)

@@ -89,6 +89,7 @@ def import_request(
             file=stored,
             size=upload.size,
             dry_run=dry_run or previewed,
+            check_only=dry_run,
             language=language or settings.LANGUAGE_CODE,
         )
         audit_record(
@@ -97,7 +98,11 @@ def import_request(
             obj=job,
             division_code=_audit_unit(actor),
             changes={"download_file": [None, job.name]},
-            reason=_("Only checked") if dry_run else _("Previewed before it is applied") if previewed else "",
+            reason=_("Only checked")
+            if dry_run
+            else _("A file that edits households: previewed first")
+            if previewed
+            else "",
         )
     except BaseException:
         default_storage.delete(stored)  # nothing refers to it: it must not stay behind
@@ -123,6 +128,7 @@ def import_awaits_confirmation(job: HouseholdImport) -> bool:
     return (
         job.status == HouseholdImport.Status.DONE
         and job.dry_run
+        and not job.check_only
         and not job.error_count
         and isinstance(job.errors, dict)
         and bool(job.file)
@@ -137,7 +143,12 @@ def import_confirm(*, actor, job: HouseholdImport) -> tuple[HouseholdImport, boo
         raise PermissionDenied(_("You may not register households."))
     claimed = (
         HouseholdImport.objects.filter(
-            pk=job.pk, requested_by=actor, status=HouseholdImport.Status.DONE, dry_run=True, error_count=0
+            pk=job.pk,
+            requested_by=actor,
+            status=HouseholdImport.Status.DONE,
+            dry_run=True,
+            check_only=False,
+            error_count=0,
         )
         .exclude(file="")
         .update(status=HouseholdImport.Status.QUEUED, dry_run=False, rows_checked=0, rows_written=0, finished_at=None)
@@ -249,6 +260,21 @@ def _failure(exc: BaseException) -> str:
     return _("The file could not be imported. Please tell the system administrator.")
 
 
+def _audit_failed(job: HouseholdImport, message: str) -> None:
+    """A confirmed import that failed says so in the audit log, beside its confirmation: without it, an auditor
+    read "确认住户导入" and took the file for applied. (A preview or a check that fails wrote nothing to confirm.)"""
+    if job.dry_run:
+        return
+    audit_record(
+        actor=job.requested_by,
+        action="household_import.failed",
+        obj=job,
+        division_code=_audit_unit(job.requested_by),
+        changes={"download_file": [None, job.name]},
+        reason=message[:500],
+    )
+
+
 def _end(job_id: int, attempt: int, **fields) -> None:
     HouseholdImport.objects.filter(pk=job_id, attempts=attempt).update(
         claimed_until=None, finished_at=timezone.now(), **fields
@@ -306,8 +332,9 @@ def import_run(*, job_id: int, last_try: bool = True) -> str:
             )
         except Superseded:
             return HouseholdImport.Status.RUNNING
-        except ValidationError as exc:  # the file as a whole: unreadable, too many rows
+        except ValidationError as exc:  # the file as a whole: unreadable, too many rows, changed since the preview
             _end(job_id, attempt, status=HouseholdImport.Status.FAILED, error=_failure(exc)[:500])
+            _audit_failed(job, _failure(exc))
             _discard_file(job_id)
             return HouseholdImport.Status.FAILED
         except RETRYABLE as exc:
@@ -317,11 +344,13 @@ def import_run(*, job_id: int, last_try: bool = True) -> str:
                 raise
             logger.exception("household import %s failed after its last try", job_id)
             _end(job_id, attempt, status=HouseholdImport.Status.FAILED, error=_failure(exc)[:500])
+            _audit_failed(job, _failure(exc))
             _discard_file(job_id)
             return HouseholdImport.Status.FAILED
         except Exception as exc:
             logger.exception("household import %s failed", job_id)
             _end(job_id, attempt, status=HouseholdImport.Status.FAILED, error=_failure(exc)[:500])
+            _audit_failed(job, _failure(exc))
             _discard_file(job_id)
             return HouseholdImport.Status.FAILED
     if result.error_count:  # checked, refused: nothing was written

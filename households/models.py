@@ -43,17 +43,25 @@ phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
     _("Enter an 11-digit mobile number or a landline number such as 0371-66668888."),
 )
-MOBILE = re.compile(r"1[3-9]\d{9}")
+MOBILE = re.compile(r"(?:\+86|0086)?-?(1[3-9]\d{9})")
+# A landline as offices write it: (0371)66668888, 0371-6666 8888, +86-371-66669999 (the area code without its 0).
+LANDLINE = re.compile(r"(?:(?:\+86|0086)-?\(?0?|\(?0)(\d{2,3})\)?-?(\d{7,8})")
 SPACING = re.compile(r"[\s\u00a0\u3000]+")
 
 
 def phone_normalized(text: str) -> str:
-    """A number as people write it in a form or a spreadsheet, as the register keeps it: full-width digits
-    (１３８…) and spaces dropped, a mobile number's dashes (138-0000-1111) and +86 taken off. Anything else is
-    left as it was, for the check to refuse with the value in its message."""
+    """A number as people write it in a form or a spreadsheet, as the register keeps it: full-width characters
+    (１３８…, （0371）) read as plain ones, spaces dropped; a mobile number without its dashes or +86/0086
+    (13800001111); a landline as 0371-66668888, its area code's brackets and +86 taken off. Anything else is left
+    as it was typed, for the check to refuse quoting what the clerk will find in the cell."""
     compact = SPACING.sub("", unicodedata.normalize("NFKC", text))
-    mobile = compact.replace("-", "").removeprefix("+86")
-    return mobile if MOBILE.fullmatch(mobile) else compact
+    if mobile := MOBILE.fullmatch(compact.replace("-", "")):
+        return mobile[1]
+    if phone_validator.regex.fullmatch(compact):
+        return compact  # 037166668888: where the area code ends is not for us to guess (010 or 0106?)
+    if landline := LANDLINE.fullmatch(compact):
+        return f"0{landline[1]}-{landline[2]}"
+    return text.strip()
 
 
 class CoalStatus(models.TextChoices):
@@ -349,6 +357,8 @@ class HouseholdImport(models.Model):
     file = models.FileField(upload_to="imports/", max_length=200, blank=True, editable=False)
     size = models.PositiveBigIntegerField(_("file size"), default=0, editable=False)
     dry_run = models.BooleanField(_("only checked"), default=False)
+    # 只检查 ticked: a file that edits households is previewed as any is, but never offered for applying.
+    check_only = models.BooleanField(_("only checked on request"), default=False, editable=False)
     language = models.CharField(max_length=10, default="zh-hans", editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)

@@ -469,6 +469,8 @@ def _import_badge(job: HouseholdImport, preview: dict | None, awaits_confirmatio
         return "danger", _("Failed the check")
     if job.status != HouseholdImport.Status.DONE:
         return None
+    if job.check_only:
+        return "secondary", _("Only checked")
     if preview is not None:
         if not (preview.get("created") or preview.get("updated") or preview.get("voided")):
             return "success", _("No changes needed")

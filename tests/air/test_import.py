@@ -214,3 +214,30 @@ def test_a_number_written_unusually_is_stored_as_its_value(erqi):
     readings_import(actor=None, files=[("china_sites_20161219.csv", content)])
     assert reading("1323A", "20161219", 16).pm25 == Decimal("12.5")
     assert reading("1323A", "20161219", 17).pm25 == Decimal(120)
+
+
+def test_a_day_not_yet_come_or_before_1990_is_refused_once_and_nothing_written(erqi):
+    """An outside tester uploaded the sample dated 20271219: imported, the station page and the dashboard opened
+    on a December not yet come, with a 高值少查 mark on a night that had not happened."""
+    from django.utils import timezone
+
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).strftime("%Y%m%d")
+    future = sample("20161219").replace(b"20161219", tomorrow.encode())
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        readings_import(actor=None, files=[(f"china_sites_{tomorrow}.csv", future)])
+    (message,) = refused.value.messages  # said once for the file's date, not on each of its 120 rows
+    assert message == f"china_sites_{tomorrow}.csv 第2行：{tomorrow}：不能填写未来的日期。"
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="1990-01-01"):
+        readings_import(actor=None, files=[("old.csv", b"date,hour,type,1323A\n19891219,1,PM2.5,10\n")])
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="1990-01-01"):
+        readings_import(actor=None, files=[("feed.csv", b"station,time,pm25,pm10,aqi\n1323A,1989-12-19 16:00,1,2,3\n")])
+    assert not Reading.objects.exists() and not ReadingImport.objects.exists()
+    # Today's hours so far are readings like any.
+    today = timezone.localdate().strftime("%Y%m%d")
+    assert readings_import(actor=None, files=[("today.csv", f"date,hour,type,1323A\n{today},0,PM2.5,10\n".encode())])
+
+
+def test_a_file_of_its_first_row_alone_is_refused_not_imported_as_nothing(erqi):
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="没有监测数据"):
+        readings_import(actor=None, files=[("empty.csv", b"date,hour,type,1323A\n")])
+    assert not ReadingImport.objects.exists()

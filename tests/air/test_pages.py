@@ -80,6 +80,14 @@ def test_a_wrong_period_is_refused_in_chinese_and_the_default_is_shown(client_as
     assert "请选择不超过 92 天的时段。" in response.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/air/1323A/", "/air/1323A/readings/"])
+def test_the_period_asked_for_shows_in_its_date_boxes(client_as, zone, path):
+    """The boxes were written 2016/12/19, which a date box cannot show: both looked empty, and changing one date
+    sent the other blank."""
+    page = client_as("qu_admin").get(path, {"start": "2016-12-19", "end": "2016-12-21"}).content.decode()
+    assert 'name="start" value="2016-12-19"' in page and 'name="end" value="2016-12-21"' in page
+
+
 def test_the_station_page_takes_the_same_number_of_queries_for_a_long_period(client_as, zone):
     client = client_as("qu_admin")
     today = timezone.localdate()

@@ -193,3 +193,18 @@ def test_when_more_share_the_lowest_count_than_are_named_the_line_says_how_many(
     last = next(line for line in lines if line.startswith("排名靠后"))
     assert last.endswith("；另有1个社区同为0户"), last
     assert last.count("（0）") == 3
+
+
+def test_communities_tied_with_the_last_one_praised_are_counted_not_left_out(people, register, wulibao):
+    """Another outside tester: 淮河、和平新村、棉纺东路 (5) praised, 中原 and 苗圃花园 (5 as well) not mentioned."""
+    communities = list(wulibao.children.order_by("code")[:6])
+    for community, visits in zip(communities, (2, 2, 2, 2, 2, 0), strict=True):
+        register("wulibao_admin", community, room="900")
+        for room in range(visits):
+            _visit(people, register("wulibao_admin", community, room=str(100 + room)))
+
+    lines = digest_text(wulibao, DAY).split("\n")
+
+    best = next(line for line in lines if line.startswith("排名靠前"))
+    assert best.count("（2）") == 3 and best.endswith("；另有2个社区同为2户"), best
+    assert next(line for line in lines if line.startswith("排名靠后")) == f"排名靠后：{communities[5].name}（0）"

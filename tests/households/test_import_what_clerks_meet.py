@@ -96,7 +96,7 @@ def test_the_uploads_and_confirmations_audit_entries_are_seen_by_the_district_of
         page = client_as("qu_admin").get("/audit/", {"action": action}).content.decode()
         assert job.name in page, action
     requested = AuditEvent.objects.get(action="household_import.requested")
-    assert requested.reason == "预览后确认方才应用"  # not 仅检查: the clerk did not tick 只检查
+    assert requested.reason == "带编号的文件：先预览"  # not 仅检查: the clerk did not tick 只检查
 
 
 def test_rows_written_counts_the_households_changed_not_the_rows_of_the_file(
@@ -123,9 +123,16 @@ def test_rows_written_counts_the_households_changed_not_the_rows_of_the_file(
         ("138-0000-1111", "13800001111"),
         ("１３８００００１１１１", "13800001111"),
         ("+86 138 0000 1111", "13800001111"),
+        ("0086 138 0000 8888", "13800008888"),
         ("0371-66668888", "0371-66668888"),
         ("0371 6666 8888", "037166668888"),
+        ("（0371）6666 8888", "0371-66668888"),
+        ("(010)66668888", "010-66668888"),
+        ("+86-371-66669999", "0371-66669999"),
         ("138****1111", "138****1111"),
+        # Not a number the register can keep: left as typed, so the error quotes what is in the cell.
+        ("（0371）6666-88", "（0371）6666-88"),
+        ("1.39123E+10", "1.39123E+10"),
     ],
 )
 def test_phone_numbers_as_people_write_them(typed, kept):
@@ -203,3 +210,49 @@ def test_the_住户_sheet_is_read_wherever_the_clerk_moved_it(people, households
 
     assert result.error_count == 0, result.errors
     assert (result.updated, result.unchanged) == (1, 3)
+
+
+def test_a_confirmation_refused_because_the_register_changed_is_audited_as_failed(
+    client_as, people, wulibao_household, media
+):
+    """An auditor read "确认住户导入" for a confirmation that wrote nothing."""
+    client = client_as("wulibao_admin")
+    job, _location = preview(client, wulibao_household, 户主="王建华")
+    household_update(actor=people["wulibao_inspector"], household=wulibao_household, data={"phone": "13700000000"})
+
+    client.post(reverse("households:import-job-confirm", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    failed = AuditEvent.objects.get(action="household_import.failed")
+    assert failed.division_code == "410103006" and "预览" in failed.reason
+    page = client_as("qu_admin").get("/audit/", {"action": "household_import.failed"}).content.decode()
+    assert "住户导入失败" in page and job.name in page
+
+
+def test_a_file_with_编号_sent_only_to_be_checked_is_never_offered_for_applying(client_as, wulibao_household, media):
+    client = client_as("wulibao_admin")
+    response = client.post(
+        reverse("households:import"), {"file": upload(wulibao_household, 户主="王建华"), "dry_run": "on"}
+    )
+    job = HouseholdImport.objects.latest("pk")
+    page = client.get(response["Location"]).content.decode()
+
+    assert 'data-testid="only-checked"' in page and 'data-testid="confirm-import"' not in page
+    assert "待确认" not in page and "王建华" in page  # the changes are shown, as a check
+    assert "待确认" not in client.get(reverse("households:import")).content.decode()
+    client.post(reverse("households:import-job-confirm", args=[job.pk]))
+    wulibao_household.refresh_from_db()
+    assert wulibao_household.head_name == "王建国"  # a confirmation forged by hand applies nothing either
+
+
+def test_the_import_list_counts_households_changed_as_well_as_registered(client_as, wulibao_household, media):
+    client = client_as("wulibao_admin")
+    job, _location = preview(client, wulibao_household, 户主="王建华")
+    client.post(reverse("households:import-job-confirm", args=[job.pk]))
+
+    page = client.get(reverse("households:import")).content.decode()
+
+    assert "已登记或修改住户" in page
+    row = page[page.index(job.get_absolute_url()) :]
+    assert "<td>1</td>" in row[: row.index("</tr>")]
