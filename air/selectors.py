@@ -139,9 +139,10 @@ def period(station: MonitoringStation, start: datetime.date | None, end: datetim
 
 
 def station_chart(*, station: MonitoringStation, user, start: datetime.date, end: datetime.date) -> dict:
-    """Everything the station chart and its table show, in four queries: hourly PM2.5, daily means with their
-    grade, the zone's night checks and findings the user may see, and the nights that stand out (a daily mean at
-    or above AIR_HIGH_PM25 with fewer than AIR_FEW_NIGHT_CHECKS night checks). Every figure carries its link."""
+    """Everything the station chart and its table show, in four queries or five: hourly PM2.5, daily means with
+    their grade, whether the user has households in the zone (`counted`) and if so the zone's night checks and
+    findings the user may see, and the nights that stand out (a complete day's mean at or above AIR_HIGH_PM25
+    with fewer than AIR_FEW_NIGHT_CHECKS night checks). Every figure carries its link."""
     readings_url = reverse("air:readings", args=[station.code])
     hours = [
         # Milliseconds since the epoch, as the chart's time axis reads them (no time-zone parsing in the browser).
@@ -149,24 +150,30 @@ def station_chart(*, station: MonitoringStation, user, start: datetime.date, end
         for r in hourly(station=station, start=start, end=end)
     ]
     means = daily_means(station_ids=[station.pk], start=start, end=end).get(station.pk, {})
-    nights = zone_nights(station=station, user=user, start=start, end=end)
+    # Without a household of the user's jurisdiction in the zone there are no checks of theirs to show: not 0 a
+    # night (which marked nights as 高值少查 for a user with nothing to check there).
+    counted = zone_in_jurisdiction(station=station, user=user)
+    nights = zone_nights(station=station, user=user, start=start, end=end) if counted else {}
     days = []
     day = start
     while day <= end:
         mean = means.get(day)
         night = nights.get(day, {"checks": 0, "found": 0})
         value = whole(mean.pm25) if mean else None
-        high = value is not None and value >= settings.AIR_HIGH_PM25
+        complete = bool(mean and mean.complete)
+        # Graded and marked only as a valid daily mean (MIN_HOURS_FOR_DAY hours), and by the value shown: 35.05
+        # shows as 35, which is 优, not 良.
+        high = complete and value >= settings.AIR_HIGH_PM25
         days.append(
             {
                 "day": day.isoformat(),
                 "mean": value,
                 "hours": mean.hours if mean else 0,
-                "complete": bool(mean and mean.complete),
-                "grade": grade(mean.pm25 if mean else None),
-                "checks": night["checks"],
-                "found": night["found"],
-                "flagged": high and night["checks"] < settings.AIR_FEW_NIGHT_CHECKS,
+                "complete": complete,
+                "grade": grade(Decimal(value)) if complete else "",
+                "checks": night["checks"] if counted else None,
+                "found": night["found"] if counted else None,
+                "flagged": counted and high and night["checks"] < settings.AIR_FEW_NIGHT_CHECKS,
                 "readings_url": f"{readings_url}?start={day}&end={day}",
                 "checks_url": _inspections_url(station, day, found=False),
                 "found_url": _inspections_url(station, day, found=True),
@@ -175,6 +182,7 @@ def station_chart(*, station: MonitoringStation, user, start: datetime.date, end
         day += datetime.timedelta(days=1)
     return {
         "station": {"code": station.code, "name": station.name},
+        "counted": counted,
         "hours": hours,
         "days": days,
         "bands": [

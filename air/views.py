@@ -72,7 +72,7 @@ def station_detail(request, code):
         "start": start,
         "end": end,
         "chart": chart,
-        "in_jurisdiction": selectors.zone_in_jurisdiction(station=station, user=request.user),
+        "in_jurisdiction": chart["counted"],
     }
     return render(request, "air/station_detail.html", context)
 

@@ -8,7 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from air.selectors import change_percent, daily_means, digest_air_lines, grade
 from air.services import readings_import
@@ -123,3 +123,31 @@ def test_a_unit_whose_stations_have_no_readings_gets_no_station_line(in_zone, wu
 def test_altered_helper_changes_one_cell():
     content = altered("20161219", 0, "PM2.5", "1323A", "1")
     assert b"20161219,0,PM2.5,157,168,206,169,184,170,172,1,171" in content
+
+
+def test_an_incomplete_day_is_neither_graded_nor_marked_and_the_grade_is_of_the_mean_shown(zone, people):
+    """An outside tester: 3 hours of 300 μg/m³ showed 严重污染 ▲ 高值少查; a mean of 35.05 showed 35 graded 良."""
+    from air.models import Reading
+    from air.selectors import station_chart
+
+    station = MonitoringStation.objects.get(code="1323A")
+    last = Reading.objects.filter(station=station).latest("hour_ending").hour_ending
+    day = timezone.localdate(last)
+    Reading.objects.filter(station=station, hour_ending__date__gte=day - datetime.timedelta(days=1)).delete()
+    for hour in (1, 2, 3):  # three hours of the last day
+        Reading.objects.create(station=station, hour_ending=last.replace(hour=hour), pm25=Decimal(300))
+
+    chart = station_chart(station=station, user=people["wulibao_admin"], start=day, end=day)
+
+    (shown,) = chart["days"]
+    assert (shown["mean"], shown["hours"], shown["complete"]) == (300, 3, False)
+    assert shown["grade"] == "" and not shown["flagged"]
+
+    Reading.objects.filter(station=station, hour_ending__date__gte=day - datetime.timedelta(days=1)).delete()
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(1)))
+    Reading.objects.bulk_create(
+        Reading(station=station, hour_ending=start + datetime.timedelta(hours=n), pm25=Decimal("35.05"))
+        for n in range(23)
+    )
+    (shown,) = station_chart(station=station, user=people["wulibao_admin"], start=day, end=day)["days"]
+    assert (shown["mean"], shown["grade"]) == (35, "优")

@@ -30,7 +30,7 @@ def row(response, day: datetime.date) -> dict:
         ("wulibao_inspector", 2, 1, True),
         ("wulibao_worker", 2, 1, True),
         ("huaihelu_inspector", 1, 1, True),
-        ("nobody", 0, 0, False),
+        ("nobody", None, None, False),  # no household in the zone: no counts, not 0
     ],
 )
 def test_readings_are_public_and_the_zone_checks_count_only_the_viewers_records(
@@ -255,3 +255,14 @@ def test_a_far_off_or_unreadable_date_is_refused_in_chinese_and_the_default_peri
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     assert response.context["end"] == yesterday  # the station's last reading: the default fortnight
     assert response.context["start"] == yesterday - datetime.timedelta(days=13)
+
+
+def test_a_user_without_households_in_the_zone_sees_no_check_counts_and_no_marks(client_as, zone):
+    """huaihelu_inspector read "no night checks are shown" above a row of 0 / 0 counts marked 高值少查."""
+    page = client_as("nobody").get("/air/1323A/")  # the fortnight up to yesterday, 200 μg/m³ then
+
+    assert page.context["chart"]["counted"] is False
+    assert 'data-testid="outside-jurisdiction"' in page.content.decode()
+    days = page.context["chart"]["days"]
+    assert all(d["checks"] is None and d["found"] is None and not d["flagged"] for d in days)
+    assert 'data-figure="checks"' not in page.content.decode()
