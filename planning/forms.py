@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.dates import PLANNING_AHEAD
@@ -7,7 +8,7 @@ from divisions.models import Division
 from inspections.forms import bound_dates, date_widget
 
 from .selectors import DEFAULT_WEIGHTS, PARTS, SETTING_LABELS, night_in_progress
-from .services import LIMITS, MAX_DOORS, MAX_POINTS, MAX_TEAMS
+from .services import LIMITS, MAX_DOORS, MAX_POINTS, MAX_TEAMS, check_night
 
 User = get_user_model()
 
@@ -29,6 +30,14 @@ class PlanForm(forms.Form):
 
     def clean_unit(self) -> Division:
         return self.units[self.cleaned_data["unit"]]
+
+    def clean_night(self):
+        night = self.cleaned_data["night"]
+        try:
+            check_night(night)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["night"]) from exc
+        return night
 
 
 class OperationForm(forms.Form):

@@ -16,7 +16,7 @@ from divisions.scoping import can_enter, can_view, ensure_can_enter
 from inspections.services import operation_create
 
 from .models import NightPlan, PlanStop, PlanTeam, PlanWeights
-from .selectors import DEFAULT_WEIGHTS, PART_KEYS, current_weights, district_of, plan_candidates
+from .selectors import DEFAULT_WEIGHTS, PART_KEYS, current_weights, district_of, night_in_progress, plan_candidates
 from .walking import teams_for
 
 LIMITS = {"stale_days": (1, 365), "rest_days": (0, 30)}
@@ -81,6 +81,18 @@ def check_size(teams: int, doors: int) -> None:
 
 
 @transaction.atomic
+def check_night(night: datetime.date) -> None:
+    """A plan is for tonight or a night to come. A night gone by cannot be planned: its plan would score today's
+    register and count today's visits as covering it (2016 typed for 2026 made such an operation)."""
+    if night < night_in_progress():
+        raise ValidationError(
+            {
+                "night": _("The night of %(night)s has passed: plan tonight (%(tonight)s) or a night to come.")
+                % {"night": night.isoformat(), "tonight": night_in_progress().isoformat()}
+            }
+        )
+
+
 def plan_operation_create(
     *,
     actor,
@@ -101,6 +113,7 @@ def plan_operation_create(
     """
     ensure_can_enter(actor, unit, "operation")
     check_size(teams, doors)
+    check_night(night)
     if client_uuid is not None:
         existing = NightPlan.objects.filter(operation__client_uuid=client_uuid).first()
         if existing is not None:

@@ -300,11 +300,39 @@ def test_only_the_night_in_progress_is_titled_tonight(client_as, places):
     tonight = night_in_progress()
 
     assert "<title>今晚查哪里" in client.get("/plan/").content.decode()
-    for night in (tonight - datetime.timedelta(days=3), tonight + datetime.timedelta(days=1)):
+    for night in (tonight + datetime.timedelta(days=3), tonight + datetime.timedelta(days=1)):
         html = client.get("/plan/", {"unit": "410103006", "night": night.isoformat()}).content.decode()
         heading = re.search(r"<h1.*?</h1>", html, re.S).group()
         assert "<title>查哪里" in html and "今晚" not in heading  # the menu's link still says 今晚查哪里: it is
         assert f"{night.month}月{night.day}日夜" in heading
+
+
+def test_a_night_gone_by_is_not_planned_nor_turned_into_an_operation(client_as, places, people):
+    """An outside tester planned 2016-12-21 (for 2026) and made it an operation: today's register scored for a
+    night ten years ago, today's visits counted as covering it."""
+    from django.core.exceptions import ValidationError
+
+    from divisions.models import Division
+    from planning.models import NightPlan
+    from planning.services import plan_operation_create
+
+    past = night_in_progress() - datetime.timedelta(days=1)
+    client = client_as("wulibao_admin")
+    html = client.get("/plan/", {"unit": "410103006", "night": past.isoformat()}).content.decode()
+    assert f"{past.isoformat()}这一夜已经过去" in html and 'data-testid="stop"' not in html
+    with pytest.raises(ValidationError) as refused:
+        plan_operation_create(
+            actor=people["wulibao_admin"],
+            unit=Division.objects.get(code="410103006"),
+            night=past,
+            teams=1,
+            doors=3,
+            title="补录",
+            leader="",
+            members=[[people["wulibao_inspector"]]],
+        )
+    assert "night" in refused.value.message_dict
+    assert not NightPlan.objects.exists()
 
 
 def test_the_plan_speaks_english_with_english_dates_and_reasons(client_as, places):
