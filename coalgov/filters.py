@@ -169,12 +169,30 @@ class BoundedDates:
                     day.validators.append(date_validator(ahead=PLANNING_AHEAD, asked=True))
 
 
+class StrictBooleans:
+    """Filter form mixin: a yes / no filter given something other than true or false is refused, not read as "any".
+    django-filter's widgets take `?is_night=perhaps` for no choice at all: an integrator who misspelt true got
+    every record, day and night, with a 200."""
+
+    def clean(self):
+        data = super().clean()
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.NullBooleanField):
+                continue
+            key = self.add_prefix(name)
+            raw = self.data.get(key)
+            if raw not in (None, "") and field.widget.value_from_datadict(self.data, self.files, key) is None:
+                self.add_error(name, _("Give true or false, not %(value)s.") % {"value": str(raw)[:20]})
+        return data
+
+
 class BoundedDatesFilterSet(django_filters.FilterSet):
-    """A FilterSet whose date filters are bounded (`BoundedDates`)."""
+    """A FilterSet whose date filters are bounded (`BoundedDates`) and whose yes / no filters take only yes or no
+    (`StrictBooleans`)."""
 
     def get_form_class(self):
         form = super().get_form_class()
-        return type(form.__name__, (BoundedDates, form), {})
+        return type(form.__name__, (BoundedDates, StrictBooleans, form), {})
 
 
 class UnitFilterSet(BoundedDatesFilterSet):

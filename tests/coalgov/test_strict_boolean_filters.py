@@ -1,0 +1,34 @@
+"""A yes / no filter given anything but true or false is refused, on the API and on the pages: an outside tester's
+`?is_night=perhaps` listed every visit, day and night, with a 200."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "value"),
+    [
+        ("/api/v1/inspections/", "is_night", "perhaps"),
+        ("/api/v1/households/", "in_priority_zone", "maybe"),
+        ("/api/v1/households/", "voided", "2"),
+        ("/api/v1/cases/", "overdue", "yes please"),
+    ],
+)
+def test_the_api_refuses_a_yes_no_filter_that_is_neither(client_as, url, name, value):
+    response = client_as("qu_admin").get(url, {name: value})
+
+    assert response.status_code == 400
+    assert response.json()[name] == [f"请填写 true 或 false，而不是 {value}。"]
+
+
+@pytest.mark.parametrize("value", ["true", "false", "True", ""])
+def test_true_false_and_nothing_are_taken(client_as, value):
+    assert client_as("qu_admin").get("/api/v1/inspections/", {"is_night": value}).status_code == 200
+
+
+def test_the_page_shows_the_error_beside_the_filter(client_as):
+    response = client_as("qu_admin").get("/fieldwork/inspections/", {"is_night": "perhaps"})
+
+    assert response.status_code == 200
+    assert "请填写 true 或 false，而不是 perhaps。" in response.content.decode()
