@@ -117,8 +117,13 @@ def _group_name(estate) -> str:
     return estate.name if first.estate else (first.community or estate.name)
 
 
-def _team_heading(document: OfficialDocument, team) -> None:
-    _heading(document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count}))
+def _team_heading(document: OfficialDocument, team, *, new_page: bool) -> None:
+    """A team's heading; after the first, on a page of its own (each team leader is handed their own sheets).
+    The break belongs to the heading (page_break_before), not to a paragraph of its own after the last table:
+    a team that filled its page exactly left that paragraph alone on the next page, a blank sheet."""
+    heading = document.heading(_("Team %(number)s (%(count)s doors)") % {"number": team.number, "count": team.count})
+    heading.paragraph_format.page_break_before = new_page
+    _heading(heading)
 
 
 def tonight_docx(context: dict) -> bytes:
@@ -149,9 +154,7 @@ def tonight_docx(context: dict) -> bytes:
     # One set of widths for the whole plan: the columns line up from one table to the next.
     columns = _columns([row for _team, estates in sections for _estate, rows in estates for row in rows])
     for number, (team, estates) in enumerate(sections):
-        if number:
-            document.page_break()  # each team leader is handed their own sheets
-        _team_heading(document, team)
+        _team_heading(document, team, new_page=bool(number))
         for estate, rows in estates:
             group = _("%(group)s (%(count)s)") % {"group": _group_name(estate), "count": estate.count}
             _heading(document.paragraph(group, align="left", bold=True))
@@ -181,8 +184,6 @@ def plan_docx(context: dict) -> bytes:
     ]
     columns = _columns([row for _team, rows in sections for row in rows])
     for number, (team, rows) in enumerate(sections):
-        if number:
-            document.page_break()
-        _team_heading(document, team)
+        _team_heading(document, team, new_page=bool(number))
         _table(document, columns, rows)
     return document.bytes()

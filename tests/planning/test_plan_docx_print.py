@@ -112,3 +112,22 @@ def test_each_team_starts_its_own_page(client_as, render, many_places):  # noqa:
     assert len(starts) == 3
     for number in starts:
         assert len(re.findall(r"第\d+组（\d+户）", pages[number][2])) == 1, pages[number][2]
+
+
+def test_a_team_is_put_on_a_new_page_by_its_heading_not_by_a_break_after_the_last_table(client_as, many_places):
+    """An outside tester's 3 × 6 plan printed a blank second page: team 1 filled page 1 exactly and the page
+    break paragraph after its table fell alone onto page 2."""
+    response = client_as("wulibao_admin").get("/plan/?teams=3&doors=6&format=docx")
+    document = Document(io.BytesIO(response.content))
+
+    assert 'w:type="page"' not in document.element.xml  # no paragraph whose only content is a page break
+    headings = [p for p in document.paragraphs if re.fullmatch(r"第\d+组（\d+户）", p.text)]
+    assert [bool(p.paragraph_format.page_break_before) for p in headings] == [False, True, True]
+
+
+@pytest.mark.parametrize("doors", [5, 6, 7, 8])
+def test_no_printed_page_is_blank(client_as, render, many_places, doors):  # noqa: F811
+    _response, pages = _pages(client_as, render, f"/plan/?teams=3&doors={doors}&format=docx")
+
+    for number, (_w, _h, text) in enumerate(pages, start=1):
+        assert re.sub(r"[—\s\d]", "", text), f"page {number} of {len(pages)} is blank"
