@@ -364,3 +364,27 @@ def test_on_a_phone_the_plans_places_keep_room_and_the_page_does_not_scroll_side
     )
     assert all(width >= 5.5 for width in widths), widths
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_an_operations_plan_prints_with_room_for_the_places(
+    page, live_server, household_in, wulibao_community, wulibao, tonights_plan
+):
+    """An outside tester printed an operation's page: the # column took a third of the width and the addresses
+    ran into the score and the 未查 badge."""
+    for number in range(1, 6):
+        household_in(wulibao_community, estate="中铁院家属楼", building=str(number), unit="1", room="501")
+    night_plan = tonights_plan(wulibao)
+    sign_in(page, live_server, "wulibao_admin", households=5)
+    page.goto(f"{live_server.url}/plan/{night_plan.pk}/")
+    expect(page.get_by_test_id("stop")).to_have_count(5)
+
+    page.emulate_media(media="print")
+    cells = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stop"]')].map(tr => ({
+             number: Math.round(tr.cells[0].getBoundingClientRect().width),
+             place: Math.round(tr.cells[1].getBoundingClientRect().width),
+             fits: [...tr.cells].every(td => td.scrollWidth <= td.clientWidth + 1),
+           }))"""
+    )
+    assert all(c["fits"] for c in cells), cells  # nothing runs out of its cell into the next
+    assert all(c["place"] > 4 * c["number"] for c in cells), cells
