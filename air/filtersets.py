@@ -9,7 +9,7 @@ from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, Range
 
 from coalgov.filters import BoundedDatesFilterSet
 from divisions.models import MonitoringStation
-from inspections.filtersets import LocalDateRangeFilter, SentNameErrors
+from inspections.filtersets import LocalDateRangeFilter
 
 from .models import Reading
 
@@ -37,7 +37,7 @@ class UtcIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilte
     field_class = UtcIsoDateTimeRangeField
 
 
-class ReadingFilterSet(SentNameErrors, BoundedDatesFilterSet):
+class ReadingFilterSet(BoundedDatesFilterSet):
     """Hours by station (its code) and by time: `time_after` / `time_before` (ISO 8601, inclusive, on the end of
     the hour) or `date_after` / `date_before` (local days, inclusive). Readings are public: no unit filter."""
 

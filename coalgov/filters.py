@@ -2,14 +2,16 @@
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import ErrorDict, ErrorList
 from django.utils.html import conditional_escape, escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_bootstrap5.css import merge_css_classes
 from django_bootstrap5.forms import render_field, render_label
-from django_filters.fields import DateRangeField
+from django_filters.fields import DateRangeField, RangeField
 from django_filters.widgets import BooleanWidget, DateRangeWidget
 
 from coalgov.dates import PLANNING_AHEAD, date_validator
@@ -186,9 +188,34 @@ class StrictBooleans:
         return data
 
 
-class BoundedDatesFilterSet(django_filters.FilterSet):
-    """A FilterSet whose date filters are bounded (`BoundedDates`) and whose yes / no filters take only yes or no
-    (`StrictBooleans`)."""
+class SentNameErrors:
+    """A FilterSet whose errors (what the API answers 400 with) are keyed by the parameters sent.
+
+    A range filter is one form field (`date`) read from two parameters (`date_after`, `date_before`); its error
+    names the one that was wrong, as the API documents, and stays on the range only when neither alone is.
+    The pages keep the form's own errors, shown on the range's field.
+    """
+
+    @property
+    def errors(self):
+        errors = ErrorDict()
+        for name, messages in self.form.errors.as_data().items():
+            field = self.form.fields.get(name)
+            sent = {}
+            if isinstance(field, RangeField):
+                for subfield, suffix in zip(field.fields, field.widget.suffixes, strict=False):
+                    key = field.widget.suffixed(self.form.add_prefix(name), suffix)
+                    try:
+                        subfield.clean(self.form.data.get(key))
+                    except ValidationError as exc:
+                        sent[key] = ErrorList(exc.error_list)
+            errors.update(sent or {name: ErrorList(messages)})
+        return errors
+
+
+class BoundedDatesFilterSet(SentNameErrors, django_filters.FilterSet):
+    """A FilterSet whose date filters are bounded (`BoundedDates`), whose yes / no filters take only yes or no
+    (`StrictBooleans`), and whose errors name the parameters sent (`SentNameErrors`: every list of the API)."""
 
     def get_form_class(self):
         form = super().get_form_class()

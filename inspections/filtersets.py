@@ -2,10 +2,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
-from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import RangeField
 
 from coalgov.filters import ANY, DateRangeFilter, NoYes, UnitFilterSet, YesNoAny, id_filter
 from divisions.models import MonitoringStation
@@ -14,32 +11,7 @@ from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperatio
 from .selectors import local_bounds
 
 
-class SentNameErrors:
-    """A FilterSet whose errors (what the API answers 400 with) are keyed by the parameters sent.
-
-    A range filter is one form field (`date`) read from two parameters (`date_after`, `date_before`); its error
-    names the one that was wrong, as the API documents, and stays on the range only when neither alone is.
-    The pages keep the form's own errors, shown on the range's field.
-    """
-
-    @property
-    def errors(self):
-        errors = ErrorDict()
-        for name, messages in self.form.errors.as_data().items():
-            field = self.form.fields.get(name)
-            sent = {}
-            if isinstance(field, RangeField):
-                for subfield, suffix in zip(field.fields, field.widget.suffixes, strict=False):
-                    key = field.widget.suffixed(self.form.add_prefix(name), suffix)
-                    try:
-                        subfield.clean(self.form.data.get(key))
-                    except ValidationError as exc:
-                        sent[key] = ErrorList(exc.error_list)
-            errors.update(sent or {name: ErrorList(messages)})
-        return errors
-
-
-class FieldFilterSet(SentNameErrors, UnitFilterSet):
+class FieldFilterSet(UnitFilterSet):
     """What every field-work list filters by: a unit's subtree, and voided records hidden unless asked."""
 
     # field_name names the column filtered, so the API schema describes the parameter as a code (a string).
@@ -168,7 +140,7 @@ class PublicityFilterSet(FieldFilterSet):
         fields = ["division", "kind", "date"]
 
 
-class ConversionTargetFilterSet(SentNameErrors, UnitFilterSet):
+class ConversionTargetFilterSet(UnitFilterSet):
     """Targets have no voided state: a unit's subtree and a heating season."""
 
     season = django_filters.CharFilter(label=_("Heating season"))

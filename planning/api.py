@@ -14,13 +14,12 @@ from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
 from coalgov.filters import DateRangeFilter, UnitFilterSet
-from inspections.filtersets import SentNameErrors
 
 from .models import NightPlan, PlanStop, PlanTeam
 from .selectors import PART_KEYS, plan_coverage
 
 
-class NightPlanFilterSet(SentNameErrors, UnitFilterSet):
+class NightPlanFilterSet(UnitFilterSet):
     """Plans by unit (`division`, a code: its subtree) and by night (`date_after`, `date_before`, inclusive)."""
 
     date = DateRangeFilter(label=_("Night of"))

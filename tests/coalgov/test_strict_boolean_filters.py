@@ -32,3 +32,15 @@ def test_the_page_shows_the_error_beside_the_filter(client_as):
 
     assert response.status_code == 200
     assert "请填写 true 或 false，而不是 perhaps。" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "sent"),
+    [("/api/v1/cases/", "deadline_after"), ("/api/v1/notices/", "issued_on_before")],
+)
+def test_a_range_filters_error_is_keyed_by_the_parameter_sent_on_every_list(client_as, url, sent):
+    """`/api/v1/cases/?deadline_after=yesterday` answered under `deadline`, unlike the visits' and readings' lists."""
+    response = client_as("qu_admin").get(url, {sent: "yesterday"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == [sent]
