@@ -1,6 +1,8 @@
 """API pagination. Kept apart from coalgov.api: DRF imports it while its own viewsets load."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -9,6 +11,19 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-id"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        # A cursor the client mangled is a bad parameter (400 on `cursor`), not a page that does not exist (404).
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:
+            raise ValidationError(
+                {
+                    self.cursor_query_param: [
+                        _("This cursor is not one this list gave: follow the next or previous link.")
+                    ]
+                }
+            ) from exc
 
 
 class IdsFirstCursorPagination(CursorPagination):

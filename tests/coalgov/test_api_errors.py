@@ -296,11 +296,13 @@ def test_drf_field_messages_are_chinese(api_as, wulibao_community):
 
 
 @pytest.mark.django_db
-def test_a_broken_cursor_is_a_json_404_in_chinese(api_as):
+def test_a_broken_cursor_is_a_json_400_on_the_cursor_in_chinese(api_as):
+    # A bad parameter, not a page that does not exist (an outside tester's integrator expected 400, as for the
+    # other parameters).
     response = api_as("wulibao_inspector").get("/api/v1/households/", {"cursor": "garbage"})
 
-    assert response.status_code == 404
-    assert json_of(response) == {"detail": "无效游标", "code": "not_found"}
+    assert response.status_code == 400
+    assert json_of(response) == {"cursor": ["该游标不是本列表给出的：请使用返回结果中的上一页或下一页链接。"]}
 
 
 @pytest.mark.parametrize(

@@ -44,3 +44,10 @@ def test_a_range_filters_error_is_keyed_by_the_parameter_sent_on_every_list(clie
 
     assert response.status_code == 400
     assert list(response.json()) == [sent]
+
+
+def test_a_mangled_cursor_is_a_bad_parameter_not_a_missing_page(client_as):
+    response = client_as("qu_admin").get("/api/v1/households/", {"cursor": "not-a-cursor"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["cursor"]
