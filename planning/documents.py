@@ -185,5 +185,8 @@ def plan_docx(context: dict) -> bytes:
     columns = _columns([row for _team, rows in sections for row in rows])
     for number, (team, rows) in enumerate(sections):
         _team_heading(document, team, new_page=bool(number))
+        if team.members:  # who walks with the team, as its page names them
+            names = "、".join(person.first_name or person.username for person in team.members)
+            _heading(document.paragraph(_("Members: %(names)s") % {"names": names}, align="left"))
         _table(document, columns, rows)
     return document.bytes()

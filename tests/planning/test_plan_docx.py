@@ -101,3 +101,24 @@ def test_the_plan_docx_speaks_the_readers_language(client_as, places):
     assert "night-check-plan_" in response["Content-Disposition"]
     assert any(t.startswith("Night of ") and str(night.year) in t for t in texts), texts
     assert not any("年" in t or "（" in t for t in texts), texts
+
+
+def test_an_operations_docx_names_who_walks_with_each_team(client_as, people, wulibao, places):
+    """The page named each team's members; the sheet handed to the team leader did not."""
+    night_plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao,
+        night=night_in_progress(),
+        teams=2,
+        doors=3,
+        title="零点夜查",
+        leader="王组长",
+        members=[[people["wulibao_inspector"]], [people["wulibao_admin"]]],
+    )
+    content = client_as("wulibao_admin").get(f"/plan/{night_plan.pk}/?format=docx").content
+
+    texts = [p.text for p in Document(io.BytesIO(content)).paragraphs]
+    inspector, admin = (
+        people[name].first_name or people[name].username for name in ("wulibao_inspector", "wulibao_admin")
+    )
+    assert f"队员：{inspector}" in texts and f"队员：{admin}" in texts
