@@ -37,12 +37,14 @@
   data.days.forEach(function (d) { byTime[at(d.day, 12)] = d; byTime[at(d.day, 24)] = d; });
 
   const chart = window.echarts.init(element, null, { renderer: "canvas" });
+  // On a phone the four legend entries take two lines: the plot starts below them, not under them.
+  const narrow = element.clientWidth < 576;
   chart.setOption({
     animation: false,
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
     grid: [
-      { left: 48, right: 16, top: 36, height: "52%" },
+      { left: 48, right: 16, top: narrow ? 80 : 36, height: narrow ? "44%" : "52%" },
       { left: 48, right: 16, top: "72%", bottom: 28 },
     ],
     xAxis: [
