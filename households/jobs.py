@@ -92,18 +92,11 @@ def import_request(
             check_only=dry_run,
             language=language or settings.LANGUAGE_CODE,
         )
-        audit_record(
-            actor=actor,
-            action="household_import.requested",
-            obj=job,
-            division_code=_audit_unit(actor),
-            changes={"download_file": [None, job.name]},
-            reason=_("Only checked")
-            if dry_run
-            else _("A file that edits households: previewed first")
-            if previewed
-            else "",
-        )
+        if dry_run:
+            reason = _("Only checked")
+        else:
+            reason = _("A file that edits households: previewed first") if previewed else ""
+        _audit_import(job, actor, action="household_import.requested", reason=reason)
     except BaseException:
         default_storage.delete(stored)  # nothing refers to it: it must not stay behind
         raise
@@ -115,11 +108,18 @@ def import_request(
     return job
 
 
-def _audit_unit(actor) -> str:
-    """The unit an import's upload and confirmation are filed under in the audit log: the deepest one holding
-    every unit where the user enters households, so that unit and the offices above it see them (without one,
-    only the district's superusers did)."""
-    return import_unit(set(entry_codes(actor, "household") or ()))
+def _audit_import(job: HouseholdImport, actor, *, action: str, reason: str = "") -> None:
+    """An import's own audit entry (its upload, confirmation or failure), naming its file, filed under the
+    deepest unit holding every unit where the user enters households: that unit and the offices above it see it
+    (filed under none, only the district's superusers did)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=job,
+        division_code=import_unit(set(entry_codes(actor, "household") or ())),
+        changes={"download_file": [None, job.name]},
+        reason=reason,
+    )
 
 
 def import_awaits_confirmation(job: HouseholdImport) -> bool:
@@ -164,13 +164,7 @@ def import_confirm(*, actor, job: HouseholdImport) -> tuple[HouseholdImport, boo
         job.rows_total <= settings.HOUSEHOLD_IMPORT_BACKGROUND_ROWS
         and job.size <= settings.HOUSEHOLD_IMPORT_BACKGROUND_BYTES
     )
-    audit_record(
-        actor=actor,
-        action="household_import.confirmed",
-        obj=job,
-        division_code=_audit_unit(actor),
-        changes={"download_file": [None, job.name]},
-    )
+    _audit_import(job, actor, action="household_import.confirmed")
     if not run_now:
         from .tasks import run_household_import
 
@@ -263,16 +257,8 @@ def _failure(exc: BaseException) -> str:
 def _audit_failed(job: HouseholdImport, message: str) -> None:
     """A confirmed import that failed says so in the audit log, beside its confirmation: without it, an auditor
     read "确认住户导入" and took the file for applied. (A preview or a check that fails wrote nothing to confirm.)"""
-    if job.dry_run:
-        return
-    audit_record(
-        actor=job.requested_by,
-        action="household_import.failed",
-        obj=job,
-        division_code=_audit_unit(job.requested_by),
-        changes={"download_file": [None, job.name]},
-        reason=message[:500],
-    )
+    if not job.dry_run:
+        _audit_import(job, job.requested_by, action="household_import.failed", reason=message[:500])
 
 
 def _end(job_id: int, attempt: int, **fields) -> None:
