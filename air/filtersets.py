@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 
-from coalgov.filters import BoundedDatesFilterSet
+from coalgov.filters import BoundedDatesFilterSet, YesNoAny
 from divisions.models import MonitoringStation
 from inspections.filtersets import LocalDateRangeFilter
 
@@ -50,3 +50,13 @@ class ReadingFilterSet(BoundedDatesFilterSet):
     class Meta:
         model = Reading
         fields = ["station", "time", "date"]
+
+
+class StationFilterSet(BoundedDatesFilterSet):
+    """The stations, those with a priority zone or those without (a yes / no filter refuses anything else)."""
+
+    has_priority_zone = django_filters.BooleanFilter(label=_("Has a priority zone"), widget=YesNoAny)
+
+    class Meta:
+        model = MonitoringStation
+        fields = ["has_priority_zone"]

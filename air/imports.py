@@ -210,6 +210,7 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
     hours: dict[tuple[str, str], datetime.datetime] = {}
     days: dict[str, datetime.date] = {}
     refused: set[str] = set()  # dates out of range, said once each
+    refused_hours: set[tuple[str, str]] = set()  # hours not ended yet, said once each
     for line, row in enumerate(rows, start=2):
         if len(row) != width:
             parsed.error(name, line, _("%(n)s cells where the first row has %(m)s") % {"n": len(row), "m": width})
@@ -234,7 +235,13 @@ def _parse_wide(name: str, header: list[str], rows: list[list[str]], parsed: Par
             if not (hour_cell.isdigit() and 0 <= int(hour_cell) <= 23):
                 parsed.error(name, line, _("the hour must be 0–23, not %(value)r") % {"value": hour_cell})
                 continue
-            at = hours[(date_cell, hour_cell)] = _hour_ending(day, int(hour_cell))
+            at = _hour_ending(day, int(hour_cell))
+            if at > timezone.now():
+                if (date_cell, hour_cell) not in refused_hours:  # said once for the hour, not for each measure
+                    parsed.error(name, line, _not_ended(at))
+                    refused_hours.add((date_cell, hour_cell))
+                continue
+            hours[(date_cell, hour_cell)] = at
         measure = WIDE_MEASURES.get(kind)
         if measure is None:
             if kind not in WIDE_OTHERS:
@@ -283,6 +290,12 @@ def _day_wrong(day: datetime.date) -> str | None:
     return None
 
 
+def _not_ended(at: datetime.datetime) -> str:
+    """An hour that has not ended yet has no reading: a file carrying one (a full day's file for today) would give
+    today a full-day mean, and tonight a 高值少查 mark before the night began."""
+    return _("the hour ending %(time)s has not ended yet") % {"time": f"{timezone.localtime(at):%Y-%m-%d %H:%M}"}
+
+
 def _time(cell: str) -> datetime.datetime:
     moment = datetime.datetime.fromisoformat(cell.strip())
     if timezone.is_naive(moment):
@@ -313,6 +326,9 @@ def _parse_long(name: str, rows: list[list[str]], parsed: Parsed) -> None:
             continue
         if (wrong := _day_wrong(timezone.localdate(at))) is not None:
             parsed.error(name, line, _("%(field)s: %(message)s") % {"field": row[1].strip(), "message": wrong})
+            continue
+        if at > timezone.now():
+            parsed.error(name, line, _not_ended(at))
             continue
         if (code, at) in seen:
             parsed.error(name, line, _("station %(code)s, %(time)s appears twice") % {"code": code, "time": row[1]})

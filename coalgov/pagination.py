@@ -13,17 +13,28 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
 
     def decode_cursor(self, request):
-        # A cursor the client mangled is a bad parameter (400 on `cursor`), not a page that does not exist (404).
+        # A cursor the client mangled is a bad parameter (400 on `cursor`), not a page that does not exist (404),
+        # and not a 500: a well-formed cursor whose position is not an id (p=abc) failed in the query.
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound as exc:
-            raise ValidationError(
-                {
-                    self.cursor_query_param: [
-                        _("This cursor is not one this list gave: follow the next or previous link.")
-                    ]
-                }
-            ) from exc
+            raise self._bad_cursor() from exc
+        # paginate_queryset has set self.ordering (a tuple) before it decodes the cursor.
+        ordering = (self.ordering,) if isinstance(self.ordering, str) else self.ordering
+        ordered_by_id = ordering[0].lstrip("-") in ("id", "pk")
+        if cursor is not None and cursor.position is not None and ordered_by_id:
+            try:
+                position = int(cursor.position)
+            except ValueError as exc:
+                raise self._bad_cursor() from exc
+            if not -(2**63) <= position < 2**63:
+                raise self._bad_cursor()
+        return cursor
+
+    def _bad_cursor(self) -> ValidationError:
+        return ValidationError(
+            {self.cursor_query_param: [_("This cursor is not one this list gave: follow the next or previous link.")]}
+        )
 
 
 class IdsFirstCursorPagination(CursorPagination):

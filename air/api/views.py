@@ -13,7 +13,7 @@ from coalgov.pagination import CursorPagination
 from divisions.models import MonitoringStation
 
 from .. import selectors
-from ..filtersets import ReadingFilterSet
+from ..filtersets import ReadingFilterSet, StationFilterSet
 from ..models import Reading
 from .serializers import DailyMeanSerializer, PeriodSerializer, ReadingSerializer, StationSerializer
 
@@ -24,7 +24,7 @@ class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     queryset = MonitoringStation.objects.all()
     serializer_class = StationSerializer
     lookup_field = "code"
-    filterset_fields = ["has_priority_zone"]
+    filterset_class = StationFilterSet
 
     # Named for what it answers: a generated client would otherwise take it for a paged list ("…_list").
     @extend_schema(

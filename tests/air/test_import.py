@@ -241,3 +241,24 @@ def test_a_file_of_its_first_row_alone_is_refused_not_imported_as_nothing(erqi):
     with translation.override("zh-hans"), pytest.raises(ValidationError, match="没有监测数据"):
         readings_import(actor=None, files=[("empty.csv", b"date,hour,type,1323A\n")])
     assert not ReadingImport.objects.exists()
+
+
+def test_an_hour_not_yet_ended_is_refused(erqi):
+    """A tester imported today's whole file (hours 0–23) in the morning: today showed a full-day mean and tonight a
+    高值少查 mark before the night began."""
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    later = now + datetime.timedelta(hours=2)
+    if later.date() != now.date():
+        pytest.skip("two hours from now is tomorrow, refused as such")
+    today = now.strftime("%Y%m%d")
+    wide = f"date,hour,type,1323A\n{today},{later.hour},PM2.5,10\n{today},{later.hour},PM10,20\n".encode()
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        readings_import(actor=None, files=[("today.csv", wide)])
+    (message,) = refused.value.messages  # once for the hour, not once per measure
+    assert f"{later:%Y-%m-%d %H}:00时段尚未结束" in message
+    long = f"station,time,pm25,pm10,aqi\n1323A,{later:%Y-%m-%d %H}:00,1,2,3\n".encode()
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="尚未结束"):
+        readings_import(actor=None, files=[("feed.csv", long)])
+    assert not Reading.objects.exists()

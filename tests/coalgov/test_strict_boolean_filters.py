@@ -51,3 +51,20 @@ def test_a_mangled_cursor_is_a_bad_parameter_not_a_missing_page(client_as):
 
     assert response.status_code == 400
     assert list(response.json()) == ["cursor"]
+
+
+@pytest.mark.parametrize("position", ["abc", "", "1e9999", "2026-13-01", "99999999999999999999"])
+@pytest.mark.parametrize("url", ["/api/v1/cases/", "/api/v1/inspections/", "/api/v1/households/"])
+def test_a_well_formed_cursor_whose_position_is_not_an_id_is_a_400_not_a_500(client_as, url, position):
+    import base64
+
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    response = client_as("qu_admin").get(url, {"cursor": cursor})
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["cursor"]
+
+
+def test_the_stations_yes_no_filter_is_strict_too(client_as):
+    assert client_as("qu_admin").get("/api/v1/stations/", {"has_priority_zone": "perhaps"}).status_code == 400
+    assert client_as("qu_admin").get("/api/v1/stations/", {"has_priority_zone": "true"}).status_code == 200
