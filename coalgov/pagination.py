@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
+from coalgov.filters import MAX_ID
+
 
 class CursorPagination(pagination.CursorPagination):
     """Stable pages over registers that change while a phone pages through them."""
@@ -27,7 +29,7 @@ class CursorPagination(pagination.CursorPagination):
                 position = int(cursor.position)
             except ValueError as exc:
                 raise self._bad_cursor() from exc
-            if not -(2**63) <= position < 2**63:
+            if abs(position) > MAX_ID:  # past the database's range: an error in the query
                 raise self._bad_cursor()
         return cursor
 

@@ -143,10 +143,10 @@ class ImportResult:
     unchanged: int = 0  # rows with a 编号 that change nothing
     ignored_columns: list[str] = field(default_factory=list)  # headings of the columns not read
     # A file that edits households (a 编号 column) lists its rows without one in the preview: the first LISTED_ROWS
-    # new households (line, address) and skipped rows (line, 编号 of the household already at that address, or
-    # the line the same address first appeared on as a negative number).
+    # new households (line, address) and skipped rows, each {"line", and "household": the 编号 already at that
+    # address, or "first_line": the line of the file that gave the address first}.
     registered_rows: list[tuple[int, str]] = field(default_factory=list)
-    skipped_rows: list[tuple[int, int]] = field(default_factory=list)
+    skipped_rows: list[dict] = field(default_factory=list)
     changed: int = 0  # rows with a 编号 that change, move or void their household (one each, whatever it does)
     preview: dict = field(default_factory=dict)  # import_changes.preview_summary, when the file has 编号
 
@@ -1003,9 +1003,9 @@ def households_import(
             )
             if listed is not None:
                 # Rows repeating an address earlier in the file are skipped too: said by the line they repeat.
-                skipped = listed.skipped_rows + [(line, -first) for line, first in checker.repeats]
+                repeats = [{"line": line, "first_line": first} for line, first in checker.repeats]
                 written.registered_rows = listed.registered_rows
-                written.skipped_rows = sorted(skipped)[:LISTED_ROWS]
+                written.skipped_rows = sorted(listed.skipped_rows + repeats, key=lambda row: row["line"])[:LISTED_ROWS]
             if updates is not None:
                 changes_write(updates, actor=actor, reason=reason, source=name, result=written)
                 if written.error_count:  # an address registered twice: nothing is written
@@ -1052,18 +1052,20 @@ HOUSEHOLD_COLUMNS = (
 # one audit entry (who, when, which file, how many households; none if it registers nobody); and the households
 # inserted with those numbers as their ids, each referring to that entry (`import_event`), which its history shows
 # as its registration. No audit entry per household: at 100,000 rows those were a sixth of the database's time.
+# The address a staged row `s` gives is registered already: a current household of its community with the same
+# address, each part compared as the register compares them (services.SPACES trimmed around it).
+_REGISTERED_AT = """
+    FROM households_household AS h
+    WHERE h.voided_at IS NULL AND h.division_code = s.division_code
+      AND btrim(h.estate, %(spaces)s) = s.estate AND btrim(h.building, %(spaces)s) = s.building
+      AND btrim(h.unit, %(spaces)s) = s.unit AND btrim(h.room, %(spaces)s) = s.room
+      AND btrim(h.address, %(spaces)s) = s.address
+"""
 REGISTER = f"""
     WITH fresh AS MATERIALIZED (
         SELECT nextval(pg_get_serial_sequence('households_household', 'id')) AS id, s.*
         FROM (
-            SELECT * FROM {STAGING} AS s
-            WHERE NOT EXISTS (
-                SELECT 1 FROM households_household AS h
-                WHERE h.voided_at IS NULL AND h.division_code = s.division_code
-                  AND btrim(h.estate, %(spaces)s) = s.estate AND btrim(h.building, %(spaces)s) = s.building
-                  AND btrim(h.unit, %(spaces)s) = s.unit AND btrim(h.room, %(spaces)s) = s.room
-                  AND btrim(h.address, %(spaces)s) = s.address
-            )
+            SELECT * FROM {STAGING} AS s WHERE NOT EXISTS (SELECT 1 {_REGISTERED_AT})
             ORDER BY line
         ) AS s
     ), event AS (
@@ -1086,14 +1088,6 @@ REGISTER = f"""
 """
 
 
-# The address a staged row `s` gives is registered already (the same test as REGISTER's).
-_REGISTERED_AT = """
-    FROM households_household AS h
-    WHERE h.voided_at IS NULL AND h.division_code = s.division_code
-      AND btrim(h.estate, %(spaces)s) = s.estate AND btrim(h.building, %(spaces)s) = s.building
-      AND btrim(h.unit, %(spaces)s) = s.unit AND btrim(h.room, %(spaces)s) = s.room
-      AND btrim(h.address, %(spaces)s) = s.address
-"""
 LISTED_NEW = f"""
     SELECT s.line, s.estate, s.building, s.unit, s.room, s.address FROM {STAGING} AS s
     WHERE NOT EXISTS (SELECT 1 {_REGISTERED_AT}) ORDER BY s.line LIMIT %(n)s
@@ -1137,7 +1131,7 @@ def _register_set_based(
             cursor.execute(LISTED_NEW, {"spaces": SPACES, "n": LISTED_ROWS})
             listed.registered_rows = [(line, Household.label_of(None, *parts)) for line, *parts in cursor.fetchall()]
             cursor.execute(LISTED_SKIPPED, {"spaces": SPACES, "n": LISTED_ROWS})
-            listed.skipped_rows = cursor.fetchall()
+            listed.skipped_rows = [{"line": line, "household": pk} for line, pk in cursor.fetchall()]
         cursor.execute(
             REGISTER,
             {
@@ -1179,7 +1173,7 @@ def _register_in_batches(
                 label = Household.label_of(None, *(row[name] for name in ADDRESS_KEY))
                 listed.registered_rows.append((int(row["line"]), label))
         elif listed is not None and len(listed.skipped_rows) < LISTED_ROWS:
-            listed.skipped_rows.append((int(row["line"]), registered[key]))
+            listed.skipped_rows.append({"line": int(row["line"]), "household": registered[key]})
     if not fresh:
         return 0
     event = AuditEvent(

@@ -451,11 +451,6 @@ def _preview(job: HouseholdImport, user) -> dict | None:
             edited = {"at": datetime.datetime.fromisoformat(edited[0]), "by": edited[1]}
         entries.append({**entry, "fields": fields, "edited_since_export": edited})
     summary["entries"] = entries
-    # (line, 编号) of a row whose address is registered, (line, -first line) of one repeating an earlier row's.
-    summary["skipped_rows"] = [
-        {"line": line, "household": other if other > 0 else None, "first_line": -other if other < 0 else None}
-        for line, other in summary.get("skipped_rows", [])
-    ]
     return summary
 
 

@@ -177,7 +177,10 @@ def test_a_round_trip_preview_lists_its_new_and_skipped_rows_by_line(people, hou
     assert (result.created, result.skipped) == (1, 2)
     ((line, label),) = result.preview["registered_rows"]
     assert line == last + 1 and "777" in label
-    assert result.preview["skipped_rows"] == [(last + 2, first.pk), (last + 3, -(last + 1))]
+    assert result.preview["skipped_rows"] == [
+        {"line": last + 2, "household": first.pk},
+        {"line": last + 3, "first_line": last + 1},
+    ]
 
 
 def test_the_preview_page_says_why_each_row_was_skipped(client_as, people, households, ledger, tmp_path, media):
