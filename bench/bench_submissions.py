@@ -284,8 +284,10 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a PostgreSQL database of its own.")
     # It adds visits, a user and a session, and never removes them: beside live traffic it would write made-up
     # visits into a real register. A database with anyone but the generators' users in it is refused.
+    # (A new database, created as the docstring says, has no tables yet: nothing to refuse.)
+    fresh = get_user_model()._meta.db_table not in connection.introspection.table_names()
     people = get_user_model().objects.exclude(username__startswith="bench_")
-    if people.exists():
+    if not fresh and people.exists():
         sys.exit(
             f"This database has users of its own ({people.count()}): the bench writes visits it would keep. "
             "Give it a database of its own (createdb …) instead."

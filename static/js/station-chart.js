@@ -49,7 +49,10 @@
     ],
     xAxis: [
       { type: "time", gridIndex: 0, min: axisMin, max: axisMax, axisLabel: { show: false } },
-      { type: "time", gridIndex: 1, min: axisMin, max: axisMax },
+      // ECharts widens an axis that carries bars so the outermost bars fit ("containShape"): the lower axis
+      // would then run over a longer span than the upper one, and a night's bars stand hours away from the
+      // readings above them. Both axes keep exactly the period instead.
+      { type: "time", gridIndex: 1, min: axisMin, max: axisMax, containShape: false },
     ],
     yAxis: [
       { type: "value", gridIndex: 0, name: labels.unit, min: 0 },

@@ -81,12 +81,18 @@ def test_every_marked_night_spans_the_night_window_and_band_labels_are_plain(pag
           const axes = [0, 1].map(i => chart.getModel().getComponent("xAxis", i).axis.scale.getExtent());
           const nights = option.series[2].markArea.data.map(([from, to]) => [from.xAxis, to.xAxis]);
           const label = option.series[0].markArea.label;
-          return { axes, nights, borderWidth: label.textBorderWidth, colour: label.color };
+          // Where each night's start is drawn on the readings' axis and on the checks' axis, in pixels.
+          const pixels = nights.map(([from]) => [0, 1].map(i => chart.convertToPixel({ xAxisIndex: i }, from)));
+          return { axes, nights, pixels, borderWidth: label.textBorderWidth, colour: label.color };
         }"""
     )
     hour = 3600 * 1000
     assert len(drawn["nights"]) == 3  # the three high days, each with fewer than 5 checks this inspector sees
     assert drawn["axes"][0] == drawn["axes"][1]  # the readings and the checks on one time axis
+    # ... drawn at the same place: ECharts widened the checks' axis to fit its outermost bars ("containShape"),
+    # which put a night's bars hours away from the readings above them (22 px at 1280 px for a fortnight).
+    for upper, lower in drawn["pixels"]:
+        assert upper == pytest.approx(lower, abs=0.5)
     low, high = drawn["axes"][1]
     for start, end in drawn["nights"]:
         assert end - start == 8 * hour  # 22:00–06:00, every night the same
