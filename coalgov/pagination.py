@@ -1,5 +1,8 @@
 """API pagination. Kept apart from coalgov.api: DRF imports it while its own viewsets load."""
 
+import binascii
+from base64 import b64decode
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -17,6 +20,15 @@ class CursorPagination(pagination.CursorPagination):
     def decode_cursor(self, request):
         # A cursor the client mangled is a bad parameter (400 on `cursor`), not a page that does not exist (404),
         # and not a 500: a well-formed cursor whose position is not an id (p=abc) failed in the query.
+        # DRF's decoding skips characters outside base64 and reads what remains: "%%%" or "===" decoded to
+        # nothing and was served as the first page, as if the client had followed no link at all.
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None:
+            try:
+                if not b64decode(encoded.encode("ascii"), validate=True):
+                    raise ValueError(encoded)
+            except (UnicodeEncodeError, binascii.Error, ValueError) as exc:
+                raise self._bad_cursor() from exc
         try:
             cursor = super().decode_cursor(request)
         except NotFound as exc:
