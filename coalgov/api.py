@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
@@ -63,6 +64,12 @@ class CsrfCheckedSessionScheme(SessionScheme):
     """The schema's cookieAuth for our SessionAuthentication (drf-spectacular matches DRF's class exactly)."""
 
     target_class = "coalgov.authentication.SessionAuthentication"
+
+
+class ExpiryTellingTokenScheme(KnoxTokenScheme):
+    """The schema's tokenAuth for our knox TokenAuthentication (matched exactly, as above)."""
+
+    target_class = "coalgov.authentication.TokenAuthentication"
 
 
 NOT_AN_OBJECT = _("The request body must be a JSON object.")

@@ -1,17 +1,21 @@
-"""The API's session authentication, the sign-in throttle's pieces and who may read the API's documentation.
+"""The API's token and session authentication, the sign-in throttle's pieces and who may read the API's documentation.
 
 Its own module: DRF reads DEFAULT_AUTHENTICATION_CLASSES when rest_framework.views is first imported, so the
 class must not live in a module that imports the views (coalgov.api does).
 """
 
 import functools
+from hmac import compare_digest
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox import auth as knox_auth
+from knox.crypto import hash_token
 from rest_framework import authentication, exceptions, permissions
 
 from .middleware import is_api
@@ -20,6 +24,52 @@ from .middleware import is_api
 class CsrfFailed(exceptions.PermissionDenied):
     default_detail = _("The page's security token is missing or has expired. Reload the page and send it again.")
     default_code = "csrf_failed"
+
+
+class TokenRefused(exceptions.AuthenticationFailed):
+    default_detail = _("This API token is not valid: it was revoked or never existed. Obtain a new one.")
+
+
+class TokenExpired(exceptions.AuthenticationFailed):
+    default_detail = _("This API token has expired. Obtain a new one with your password.")
+    default_code = "token_expired"
+
+
+class TokenAuthentication(knox_auth.TokenAuthentication):
+    """knox's, telling a script whose token has run out that it expired, in the client's language.
+
+    knox answers an expired token as it answers a made-up one ("Invalid token.", in English): the script's owner
+    could not tell a lifetime that ended (get a new token) from a revoked or mistyped one. Both stay 401 with code "authentication_failed"; an expired one also says so, with code "token_expired".
+    """
+
+    def authenticate_credentials(self, token):
+        self._presented, self._expired, self._matched = token, False, False
+        try:
+            return super().authenticate_credentials(token)
+        except exceptions.AuthenticationFailed as exc:
+            if self._expired:
+                raise TokenExpired from exc
+            if not self._matched:  # an inactive user's token matched and keeps knox's own refusal
+                raise TokenRefused from exc
+            raise
+
+    def validate_user(self, auth_token):
+        self._matched = True
+        return super().validate_user(auth_token)
+
+    def _cleanup_token(self, auth_token) -> bool:
+        # knox deletes an expired token here, so that only the first call after it ran out would hear why. It is
+        # kept and skipped instead, answered "expired" every time, until knox removes it with the other expired
+        # tokens of its user the next time one of theirs that works is used.
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            try:
+                self._expired = self._expired or compare_digest(
+                    hash_token(self._presented.decode()), auth_token.digest
+                )
+            except (TypeError, ValueError, UnicodeDecodeError):
+                pass  # not a token knox could hash: refused as invalid
+            return True
+        return super()._cleanup_token(auth_token)
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -108,8 +158,6 @@ def token_or_login_required(view):
     """A page's file that scripts fetch too (a photo whose address the API gives): a request carrying an API
     token is answered for the token's user, or 401 in the API's shape for a token that does not work; without
     one, the page's session as with login_required (a person is sent to sign in)."""
-    from knox.auth import TokenAuthentication
-
     page_view = login_required(view)
 
     @functools.wraps(view)

@@ -380,7 +380,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call is answered 401 with a WWW-Authenticate header.
-        "knox.auth.TokenAuthentication",
+        # knox's, saying when a token has expired (coalgov/authentication.py).
+        "coalgov.authentication.TokenAuthentication",
         # DRF's, with a failed CSRF check answered in the client's language (code "csrf_failed").
         "coalgov.authentication.SessionAuthentication",
     ],

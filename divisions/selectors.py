@@ -24,7 +24,7 @@ def users_managed_by(actor) -> QuerySet:
 
 
 def live_tokens_of(user) -> QuerySet:
-    """The user's API tokens that still work (knox deletes expired ones only when they are next used)."""
+    """The user's API tokens that still work (expired ones stay until one of the user's working tokens is used)."""
     from knox.models import AuthToken
 
     return (

@@ -46,7 +46,7 @@ def test_a_token_obtained_with_a_password_works_until_its_lifetime_ends(people):
         assert opens_api(answer["token"]) == 200
     with time_machine.travel(datetime.datetime(2026, 12, 31, 9, 1, tzinfo=datetime.UTC), tick=False):
         response = APIClient(HTTP_AUTHORIZATION=f"Token {answer['token']}").get("/api/v1/me/")
-    assert (response.status_code, response.json()["code"]) == (401, "authentication_failed")
+    assert (response.status_code, response.json()["code"]) == (401, "token_expired")
 
 
 def test_tokens_are_stored_hashed_so_the_database_never_holds_one_that_works(people):
@@ -221,3 +221,29 @@ def test_a_user_holds_at_most_the_configured_number_of_tokens_and_each_one_made_
     assert (
         APIClient().post("/api/v1/auth/token/", {"username": "wulibao_inspector", "password": "pw"}).status_code == 200
     )
+
+
+def test_an_expired_token_is_told_apart_from_a_revoked_or_made_up_one_in_chinese(people):
+    """knox answered both "Invalid token." in English: the script's owner could not tell to get a new token."""
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
+        expiring = obtain()["token"]
+    with time_machine.travel(datetime.datetime(2026, 12, 20, 9, 0, tzinfo=datetime.UTC), tick=False):
+        kept = obtain()["token"]
+    with time_machine.travel(datetime.datetime(2026, 12, 31, 9, 1, tzinfo=datetime.UTC), tick=False):
+        expired = APIClient(HTTP_AUTHORIZATION=f"Token {expiring}").get("/api/v1/me/")
+        made_up = APIClient(HTTP_AUTHORIZATION=f"Token {kept[:-4]}abcd").get("/api/v1/me/")
+
+    assert expired.status_code == 401 and expired["WWW-Authenticate"] == "Token"
+    assert expired.json() == {"detail": "该API令牌已过期，请用密码重新获取。", "code": "token_expired"}
+    assert made_up.status_code == 401
+    assert made_up.json() == {"detail": "该API令牌无效：已被撤销或不存在，请重新获取。", "code": "authentication_failed"}
+
+
+def test_an_expired_token_says_so_every_time_until_a_working_token_of_its_user_clears_it(people):
+    user = people["wulibao_inspector"]
+    _, expired = AuthToken.objects.create(user=user, expiry=datetime.timedelta(seconds=-1))
+    answers = [APIClient(HTTP_AUTHORIZATION=f"Token {expired}").get("/api/v1/me/") for _ in range(2)]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(401, "token_expired")] * 2
+
+    assert opens_api(obtain()["token"]) == 200  # knox clears its user's expired tokens as a working one is used
+    assert AuthToken.objects.filter(user=user).count() == 1

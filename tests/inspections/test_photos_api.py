@@ -220,6 +220,9 @@ def test_a_script_with_a_token_fetches_the_photos_the_api_points_to(photo_urls, 
     assert {r.status_code for r in fetch("huaihelu_inspector")} == {404}
     refused = fetch("wulibao_inspector", token="0" * 64)
     assert {(r.status_code, r.json()["code"]) for r in refused} == {(401, "authentication_failed")}
+    # A token past its lifetime says so, as in the API.
+    _, expired = AuthToken.objects.create(user=people["wulibao_inspector"], expiry=datetime.timedelta(seconds=-1))
+    assert {(r.status_code, r.json()["code"]) for r in fetch("wulibao_inspector", expired)} == {(401, "token_expired")}
 
 
 def _with_comment_and_exif(name="photo.jpg") -> SimpleUploadedFile:
