@@ -4,6 +4,7 @@ Its own module: DRF reads DEFAULT_AUTHENTICATION_CLASSES when rest_framework.vie
 class must not live in a module that imports the views (coalgov.api does).
 """
 
+import contextlib
 import functools
 from hmac import compare_digest
 
@@ -39,7 +40,8 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
     """knox's, telling a script whose token has run out that it expired, in the client's language.
 
     knox answers an expired token as it answers a made-up one ("Invalid token.", in English): the script's owner
-    could not tell a lifetime that ended (get a new token) from a revoked or mistyped one. Both stay 401 with code "authentication_failed"; an expired one also says so, with code "token_expired".
+    could not tell a lifetime that ended (get a new token) from a revoked or mistyped one. Both are 401: a revoked
+    or made-up token with code "authentication_failed", an expired one with "token_expired".
     """
 
     def authenticate_credentials(self, token):
@@ -62,12 +64,9 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         # kept and skipped instead, answered "expired" every time, until knox removes it with the other expired
         # tokens of its user the next time one of theirs that works is used.
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
-            try:
-                self._expired = self._expired or compare_digest(
-                    hash_token(self._presented.decode()), auth_token.digest
-                )
-            except (TypeError, ValueError, UnicodeDecodeError):
-                pass  # not a token knox could hash: refused as invalid
+            with contextlib.suppress(TypeError, ValueError):  # not a token knox could hash: refused as invalid
+                presented = hash_token(self._presented.decode())
+                self._expired = self._expired or compare_digest(presented, auth_token.digest)
             return True
         return super()._cleanup_token(auth_token)
 

@@ -236,7 +236,8 @@ def test_an_expired_token_is_told_apart_from_a_revoked_or_made_up_one_in_chinese
     assert expired.status_code == 401 and expired["WWW-Authenticate"] == "Token"
     assert expired.json() == {"detail": "该API令牌已过期，请用密码重新获取。", "code": "token_expired"}
     assert made_up.status_code == 401
-    assert made_up.json() == {"detail": "该API令牌无效：已被撤销或不存在，请重新获取。", "code": "authentication_failed"}
+    refused = {"detail": "该API令牌无效：已被撤销或不存在，请重新获取。", "code": "authentication_failed"}
+    assert made_up.json() == refused
 
 
 def test_an_expired_token_says_so_every_time_until_a_working_token_of_its_user_clears_it(people):
