@@ -72,6 +72,14 @@ def two_places(value: float) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def printed_mean(scores: list[float]) -> float:
+    """The mean of scores as the bulletin prints them (two_places), so that a reader who averages a subdistrict's
+    printed scores gets the mean printed beside them: the mean of the unrounded scores could differ from it in
+    the last place (65.625 and 70.004 are printed 65.63 and 70.00; their own mean 67.8145 printed 67.81, the
+    printed scores' 67.815 is 67.82)."""
+    return float(sum(two_places(score) for score in scores) / len(scores))
+
+
 INDICATORS = [
     Indicator("coverage", gettext_lazy("Survey coverage"), True, "%"),
     Indicator("night_checks", gettext_lazy("Night checks per 100 households"), True),
@@ -607,7 +615,7 @@ def compute(communities: list[Community], inputs: dict[str, dict], weights: dict
                 code=code,
                 name=group[0].subdistrict_name,
                 communities=len(group),
-                mean_score=sum(r.score for r in group) / len(group),
+                mean_score=printed_mean([r.score for r in group]),
                 coverage=min(100.0, 100 * sum(r.inputs["visited"] for r in group) / households) if households else None,
                 overdue=sum(r.inputs["overdue"] for r in group),
             )

@@ -26,6 +26,7 @@ A1 42.5, B3 40.5, B2 39.5, A3 32.5.
 """
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,9 +45,11 @@ from reports.ranking import (
     community_inputs,
     compute,
     normalise,
+    printed_mean,
     ranking_for,
     ranking_publish,
     ranking_withdraw,
+    two_places,
     weights_set,
 )
 
@@ -123,6 +126,14 @@ def test_the_inputs_take_the_same_number_of_queries_whatever_the_number_of_commu
         inputs = community_inputs(district=town.district, week_start=WEEK)
     assert len(inputs) == 12
     assert len(many) == len(few) <= 12
+
+
+def test_a_subdistricts_mean_is_that_of_its_communities_printed_scores():
+    """A reader who averages the printed scores gets the printed mean: 65.63 and 70.00 make 67.82, where the
+    unrounded scores' mean (67.8145) would be printed 67.81."""
+    assert two_places(printed_mean([65.625, 70.004])) == two_places(67.815) == Decimal("67.82")
+    assert printed_mean([50.0]) == 50.0
+    assert printed_mean([100 / 3, 200 / 3]) == 50.0  # 33.33 and 66.67
 
 
 def test_normalisation_min_max_all_equal_and_missing():
