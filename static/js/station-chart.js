@@ -39,24 +39,27 @@
   const chart = window.echarts.init(element, null, { renderer: "canvas" });
   // On a phone the four legend entries take two lines: the plot starts below them, not under them.
   const narrow = element.clientWidth < 576;
+  // A viewer with no households in the zone gets no night-check figures (the table shows "—"): the readings
+  // take the whole chart rather than sitting over an empty panel.
+  const counted = data.counted;
+  const readingsGrid = counted
+    ? { left: 48, right: 16, top: narrow ? 80 : 36, height: narrow ? "44%" : "52%" }
+    : { left: 48, right: 16, top: narrow ? 56 : 36, bottom: 28 };
   chart.setOption({
     animation: false,
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
-    grid: [
-      { left: 48, right: 16, top: narrow ? 80 : 36, height: narrow ? "44%" : "52%" },
-      { left: 48, right: 16, top: "72%", bottom: 28 },
-    ],
+    grid: [readingsGrid, { left: 48, right: 16, top: "72%", bottom: 28, show: false }],
     xAxis: [
-      { type: "time", gridIndex: 0, min: axisMin, max: axisMax, axisLabel: { show: false } },
+      { type: "time", gridIndex: 0, min: axisMin, max: axisMax, axisLabel: { show: !counted } },
       // ECharts widens an axis that carries bars so the outermost bars fit ("containShape"): the lower axis
       // would then run over a longer span than the upper one, and a night's bars stand hours away from the
       // readings above them. Both axes keep exactly the period instead.
-      { type: "time", gridIndex: 1, min: axisMin, max: axisMax, containShape: false },
+      { type: "time", gridIndex: 1, min: axisMin, max: axisMax, containShape: false, show: counted },
     ],
     yAxis: [
       { type: "value", gridIndex: 0, name: labels.unit, min: 0 },
-      { type: "value", gridIndex: 1, minInterval: 1 },
+      { type: "value", gridIndex: 1, minInterval: 1, show: counted },
     ],
     axisPointer: { link: [{ xAxisIndex: "all" }] },
     dataZoom: [{ type: "inside", xAxisIndex: [0, 1] }],
@@ -76,6 +79,7 @@
         },
       },
       { name: labels.daily, type: "line", step: "middle", data: daily, lineStyle: { width: 3 } },
+    ].concat(counted ? [
       {
         name: labels.checks,
         type: "bar",
@@ -86,7 +90,7 @@
         markArea: { itemStyle: { color: "rgba(220, 53, 69, 0.25)" }, label: { color: "#b02a37", textBorderWidth: 0 }, data: flagged },
       },
       { name: labels.found, type: "bar", xAxisIndex: 1, yAxisIndex: 1, barMaxWidth: 14, data: found },
-    ],
+    ] : []),
   });
   // A click on a day's mean or a night's bars opens the readings of that day.
   chart.on("click", function (event) {

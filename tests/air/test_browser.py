@@ -127,3 +127,21 @@ def test_on_a_phone_a_stations_name_and_grade_are_read_on_one_line(open_context,
             )
             assert cut == 0
         assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_viewer_without_households_in_the_zone_gets_the_readings_over_the_whole_chart(browser, live_server, zone):  # noqa: F811
+    """Their table shows "—" for the night checks; the chart drew an empty panel of checks under the readings."""
+    context, _ = open_as(browser, live_server, "nobody", "zh-hans", **DESKTOP)
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/air/1323A/")
+    chart = tab.get_by_test_id("station-chart")
+    expect(chart).to_have_attribute("data-rendered", "true")
+    drawn = chart.evaluate(
+        """element => {
+          const option = window.echarts.getInstanceByDom(element).getOption();
+          return { series: option.series.map(s => s.type), lower: option.xAxis[1].show, legend: option.legend[0] };
+        }"""
+    )
+    assert drawn["series"] == ["line", "line"] and drawn["lower"] is False
+    expect(tab.get_by_test_id("station-days").locator("tbody tr").first).to_contain_text("—")
+    context.close()
