@@ -6,8 +6,10 @@ the official documents and carried at night, so it is laid out by the same build
 仿宋/黑体, page numbers, the table's header row repeated on every page and no door's row split across pages."""
 
 import copy
+import datetime
 import re
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -33,12 +35,13 @@ def _width(text: str) -> float:
 def _columns(rows: list[tuple]) -> list[Column]:
     """156 mm (A4 portrait), sized to what this plan holds so that no address, score or reason is broken across
     two lines: the score and the tick box as wide as their widest text; the reasons, one a line, as wide as the
-    widest ("无主管/无双气 8"); the place as wide as the longest address, or what is left when that would squeeze
-    the reasons (a very long address then wraps, between characters, never inside a figure)."""
+    widest ("无主管/无双气 8"); the place as wide as its longest line (an address; tonight's plan adds the last
+    check under it), or what is left when that would squeeze the reasons (a very long address then wraps, between
+    characters, never inside a figure)."""
     score = max([_width(_("Score"))] + [_width(row[1]) for row in rows])
     checked = _width(_("Checked"))
     widest_part = max([_width(_("Why"))] + [_width(p) for row in rows for p in row[2].split(PART_SEPARATOR)])
-    place = max([_width(_("Place"))] + [_width(row[0]) for row in rows])
+    place = max([_width(_("Place"))] + [_width(line) for row in rows for line in row[0].split(LINE)])
     place = min(place, TEXT_WIDTH_MM - score - checked - widest_part)
     return [
         Column(_("Place"), place),
@@ -46,6 +49,21 @@ def _columns(rows: list[tuple]) -> list[Column]:
         Column(_("Why"), TEXT_WIDTH_MM - place - score - checked),
         Column(_("Checked"), checked, "center"),
     ]
+
+
+def _last_checked(moment, night: datetime.date) -> str:
+    """The line under a door's address on tonight's plan, as the page's 上次检查 column says it: the local day it
+    was last visited, or that it never was. Within the year before the night its month and day name one day only
+    (12月3日); an older one keeps its year. Under the address, not a column of its own: a fifth column squeezed
+    the addresses onto two lines."""
+    if moment is None:
+        return str(_("Never checked"))
+    day = timezone.localtime(moment).date()
+    if day > night - datetime.timedelta(days=365):
+        written = date_format(day, pgettext("a date format: month and day", "F j"))
+    else:
+        written = date_format(day, "DATE_FORMAT")
+    return _("Last checked %(day)s") % {"day": written}
 
 
 def tonight_filename(unit, night) -> str:
@@ -74,13 +92,14 @@ def _heading(paragraph) -> None:
 
 
 PART_SEPARATOR = "、"
+LINE = "\n"
 
 
-def _one_a_line(cell_xml) -> None:
-    """A door's reasons one a line in their cell (a line break for each 、): a reason's name is never broken
-    between two lines, as Chinese text otherwise breaks between any two characters."""
+def _one_a_line(cell_xml, separator: str) -> None:
+    """A cell's parts one a line (a line break for each separator): a door's reasons, each 、, never broken
+    between two lines, as Chinese text otherwise breaks between any two characters; a place and its last check."""
     (text,) = cell_xml.iter(qn("w:t"))
-    first, *rest = text.text.split(PART_SEPARATOR)
+    first, *rest = text.text.split(separator)
     text.text = first
     for part in reversed(rest):
         following = copy.deepcopy(text)
@@ -98,7 +117,8 @@ def _table(document: OfficialDocument, columns: list[Column], rows: list[tuple])
     # The builder keeps formula-looking text inert, as the workbooks do.
     table = document.table(columns, [list(row) for row in rows])
     for tr in table._tbl.tr_lst[1:]:
-        _one_a_line(tr.tc_lst[2])
+        _one_a_line(tr.tc_lst[0], LINE)
+        _one_a_line(tr.tc_lst[2], PART_SEPARATOR)
     # The header row keeps with the first door under it, so that a heading (kept with the table) never ends a
     # page with only the header row beside it; Word and WPS read this from the row's paragraphs.
     for paragraph in table.rows[0]._tr.iter(qn("w:p")):
@@ -127,7 +147,8 @@ def _team_heading(document: OfficialDocument, team, *, new_page: bool) -> None:
 
 
 def tonight_docx(context: dict) -> bytes:
-    """Tonight's suggested plan (not yet an operation), one section per team."""
+    """Tonight's suggested plan (not yet an operation), one section per team, with each door's last check as on
+    the page (the leader sends a team first where nobody has been for longest)."""
     document = _document(
         _("%(unit)s night-check plan") % {"unit": context["unit"].name},
         _("Night of %(date)s · %(count)s places")
@@ -140,7 +161,12 @@ def tonight_docx(context: dict) -> bytes:
                 (
                     estate,
                     [
-                        (stop.label, _points(stop.score), _parts(stop.parts), "□")
+                        (
+                            f"{stop.label}{LINE}{_last_checked(stop.last_visit, context['night'])}",
+                            _points(stop.score),
+                            _parts(stop.parts),
+                            "□",
+                        )
                         for building in estate.children
                         for well in building.children
                         for stop in well.stops

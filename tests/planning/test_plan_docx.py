@@ -122,3 +122,38 @@ def test_an_operations_docx_names_who_walks_with_each_team(client_as, people, wu
         people[name].first_name or people[name].username for name in ("wulibao_inspector", "wulibao_admin")
     )
     assert f"队员：{inspector}" in texts and f"队员：{admin}" in texts
+
+
+def test_tonights_docx_says_when_each_door_was_last_checked_as_the_page_does(client_as, places):
+    """The page had a 上次检查：column; the sheet the teams carry did not. It is the line under the address."""
+    client = client_as("wulibao_inspector")
+    page = client.get("/plan/?teams=1&doors=10")
+    document = Document(io.BytesIO(client.get("/plan/?teams=1&doors=10&format=docx").content))
+
+    assert [c.text for c in document.tables[0].rows[0].cells] == ["场所", "得分", "原因", "已查"]
+    # The page's date without its year: every visit of the fixture is of the last few days.
+    on_page = {
+        stop.label: f"上次检查：{timezone.localtime(stop.last_visit):%-m月%-d日}" if stop.last_visit else "从未检查"
+        for team in page.context["teams"]
+        for estate in team.estates
+        for building in estate.children
+        for well in building.children
+        for stop in well.stops
+    }
+    printed = dict(row.cells[0].text.split("\n") for table in document.tables for row in table.rows[1:])
+    assert printed == on_page
+    assert {"从未检查"} < set(printed.values()), printed  # both kinds of door in the fixture
+
+
+def test_a_door_last_checked_more_than_a_year_before_the_night_keeps_its_year():
+    import datetime
+
+    from django.utils import translation
+
+    night = datetime.date(2027, 1, 10)
+    at = lambda day: timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 30)))  # noqa: E731
+    with translation.override("zh-hans"):
+        assert documents._last_checked(at(datetime.date(2026, 12, 3)), night) == "上次检查：12月3日"
+        assert documents._last_checked(at(datetime.date(2026, 1, 11)), night) == "上次检查：1月11日"
+        assert documents._last_checked(at(datetime.date(2026, 1, 10)), night) == "上次检查：2026年1月10日"
+        assert documents._last_checked(None, night) == "从未检查"

@@ -84,13 +84,16 @@ def test_no_address_score_or_reason_is_broken_across_two_lines(client_as, render
         for row in table.rows[1:]
     ]
     assert len(cells) > 40
-    for place, score, why, _box in cells:
+    for place_and_last_check, score, why, _box in cells:
+        place, last_check = place_and_last_check.split("\n")
         # The place and its score printed together on one line: neither wrapped (the address in a
         # 58 mm column printed "…12" and "02" on two lines, "60.2" as "60" and ".2").
         assert any(place + score in line for line in lines), (place, score)
         # Each reason whole on one line: "无主管/无双气 8" once printed its 8 on the next.
         for part in why.split("\n"):
             assert any(part in line for line in lines), part
+        # The last check under the address, whole on one line too ("上次检查：12月3日", 从未检查).
+        assert any(last_check in line for line in lines), last_check
 
 
 def test_the_plan_is_dated_as_documents_write_dates_and_downloads_under_a_chinese_name(client_as, many_places):
