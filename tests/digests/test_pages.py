@@ -98,3 +98,16 @@ def test_a_delivered_digest_is_posted_again_only_when_the_administrator_confirms
     sent.refresh_from_db()
     assert sent.status == "sent" and len(wecom.received) > posted
     assert 'data-testid="delivered-at"' in client.get("/digests/deliveries/").content.decode()
+
+
+def test_a_delivery_not_split_yet_shows_no_parts_rather_than_0_of_0(client_as, wecom, channel_for, wulibao):
+    """Prepared but not sent (waiting for its window, or for the worker): "0/0" read as a digest of no parts."""
+    channel_for(wecom, wulibao, "wecom")
+    (waiting,) = services.deliveries_prepare(date=DAY)
+    page = client_as("qu_admin").get("/digests/deliveries/").content.decode()
+    assert 'data-testid="parts"><span class="text-muted"' in page and "0/0" not in page
+
+    services.delivery_send(delivery_id=waiting.pk)
+    waiting.refresh_from_db()
+    page = client_as("qu_admin").get("/digests/deliveries/").content.decode()
+    assert f'data-testid="parts">{waiting.parts_total}/{waiting.parts_total}<' in page
