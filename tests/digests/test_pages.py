@@ -69,6 +69,22 @@ def test_the_test_message_button_shows_the_services_answer(client_as, wecom, cha
     assert "93000" in bad.result_text and "93000" not in good.result_text
 
 
+@pytest.mark.parametrize("kind", ["wecom", "dingtalk"])
+def test_a_test_message_rings_nobody_the_digest_would_mention(request, client_as, channel_for, wulibao, kind):
+    """An administrator testing a channel at night @-ed the leaders the digest calls on (on WeCom, as a text)."""
+    server = request.getfixturevalue(kind)
+    channel = channel_for(server, wulibao, kind, mention="13800001111")
+
+    client_as("wulibao_admin").post("/digests/channels/", {"channel": channel.pk})
+
+    (message,) = server.wait_for(1)
+    assert "五里堡街道" in message["text"]
+    if kind == "wecom":
+        assert (message["msgtype"], message["mentioned_mobile_list"]) == ("markdown", [])
+    else:
+        assert message["at"]["atMobiles"] == [] and "@13800001111" not in message["text"]
+
+
 def test_the_date_box_shows_yesterday_in_the_form_a_date_input_takes(client_as):
     """In Chinese, Django writes a date as 2026/11/28, which an <input type=date> throws away."""
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
