@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 import io
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -146,10 +148,34 @@ def photos_check(uploads) -> list[CheckedPhoto]:
     return [photo_check(upload) for upload in uploads]
 
 
+# The files written under `photo_files_removed_on_failure`, so that they can be removed if its block fails.
+_WRITTEN: ContextVar[list | None] = ContextVar("photo_files_written", default=None)
+
+
+@contextmanager
+def photo_files_removed_on_failure():
+    """Remove the photo files written inside the block when it fails (its transaction rolled back).
+
+    A record's photos are written to storage inside its transaction; a rollback takes the rows back but not the
+    files. A repeated phone submission does exactly that (its visit is refused by the unique client_uuid and
+    answered with the first), and left two files per photo for the nightly sweep each time a phone resent."""
+    names: list = []
+    token = _WRITTEN.set(names)
+    try:
+        yield
+    except BaseException:
+        for name in names:
+            default_storage.delete(name)
+        raise
+    finally:
+        _WRITTEN.reset(token)
+
+
 def photos_attach(*, actor, subject: models.Model, division_code: str, photos: list[CheckedPhoto]) -> list[Photo]:
     """Store checked photos for a record. Called inside the record's transaction."""
     stored = []
     content_type = ContentType.objects.get_for_model(subject)
+    written = _WRITTEN.get()
     for checked in photos:
         key = uuid.uuid4().hex
         photo = Photo(
@@ -163,8 +189,10 @@ def photos_attach(*, actor, subject: models.Model, division_code: str, photos: l
             taken_at=checked.taken_at,
             uploaded_by=actor,
         )
-        photo.image.save(f"{key}.jpg", ContentFile(checked.image), save=False)
-        photo.thumbnail.save(f"{key}.jpg", ContentFile(checked.thumbnail), save=False)
+        for field, content in ((photo.image, checked.image), (photo.thumbnail, checked.thumbnail)):
+            field.save(f"{key}.jpg", ContentFile(content), save=False)
+            if written is not None:
+                written.append(field.name)
         photo.save()
         stored.append(photo)
     return stored

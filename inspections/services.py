@@ -29,7 +29,7 @@ from households.models import Kind as HouseholdKind
 
 from .batch import Batch
 from .models import Ban, Conversion, ConversionTarget, Inspection, NightOperation, Publicity, Purchase, Seizure
-from .photos import CheckedPhoto, photos_attach
+from .photos import CheckedPhoto, photo_files_removed_on_failure, photos_attach
 from .rollups import household_lock, rollups_visit_changed
 from .seasons import is_season
 from .signals import visit_recorded, visit_voided
@@ -191,7 +191,7 @@ def inspection_record(*, client_uuid: uuid.UUID | None = None, **fields) -> tupl
     savepoint, and a repeat still answers with the first record even if it would now be refused.
     """
     try:
-        with transaction.atomic():
+        with photo_files_removed_on_failure(), transaction.atomic():
             return _inspection_record(client_uuid=client_uuid, **fields), True
     # DatabaseError as well: SQLite reports the unique index's refusal of a repeat sent at the same moment as a
     # plain DatabaseError when the insert returns its row. A record found by the uuid is the answer either way;

@@ -114,7 +114,14 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def create(self, request, *args, **kwargs):
         serializer = InspectionInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        photos = checked_photos(request)
+        # A phone resending a visit with photos is answered with the first record (the service finds it): its
+        # photos are not decoded and re-encoded again for nothing. Only with files, so a JSON visit, the usual
+        # submission, costs no look-up.
+        sent_uuid = serializer.validated_data.get("client_uuid")
+        repeat = (
+            bool(request.FILES) and sent_uuid is not None and Inspection.objects.filter(client_uuid=sent_uuid).exists()
+        )
+        photos = [] if repeat else checked_photos(request)
         inspection, created = services.inspection_record(
             actor=request.user, photos=photos, **serializer.service_arguments()
         )

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
+from households.models import Household
 from inspections.models import Ban, Inspection, Photo, Publicity
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +272,48 @@ def test_a_capture_time_from_a_clock_never_set_is_dropped_and_the_photo_kept(api
 
     assert response.status_code == 201, response.content
     assert Photo.objects.get().taken_at is None
+
+
+def _files(media) -> list:
+    return sorted(path for path in media.rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize("endpoint", WITH_PHOTOS)
+def test_a_resent_submission_stores_its_photos_once(api_as, submissions, jpeg, media, endpoint):
+    """An outside tester's phone resent a visit with a photo: each 200 left two more files that no row named."""
+    _model, payload = submissions[endpoint]
+    payload = {**payload, "client_uuid": str(uuid.uuid4())}
+    api = api_as("wulibao_inspector")
+
+    first = send(api, endpoint, payload, [jpeg()])
+    stored = _files(media)
+    assert first.status_code == 201 and len(stored) == 2  # the photo and its thumbnail
+    for _ in range(3):
+        again = send(api, endpoint, payload, [jpeg()])
+        assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+
+    assert _files(media) == stored
+    assert Photo.objects.count() == 1
+
+
+def test_a_visit_refused_after_its_photos_were_written_takes_its_files_back(people, submissions, jpeg, media):
+    """Two copies at the same moment both pass the look-up: the second's insert meets the first's client_uuid,
+    its transaction is rolled back, and the files it wrote go with it."""
+    from inspections.photos import photos_check
+    from inspections.services import inspection_record
+
+    _model, payload = submissions["inspections"]
+    fields = {
+        "actor": people["wulibao_inspector"],
+        "household": Household.objects.get(pk=payload["household"]),
+        "kind": "night_check",
+        "outcome": "no_coal",
+        "client_uuid": uuid.uuid4(),
+    }
+    first, created = inspection_record(**fields, photos=photos_check([jpeg()]))
+    stored = _files(media)
+
+    again, created_again = inspection_record(**fields, photos=photos_check([jpeg()]))
+
+    assert (created, created_again, again.pk) == (True, False, first.pk)
+    assert _files(media) == stored and len(stored) == 2
