@@ -1,5 +1,7 @@
 """Shared API machinery: the scoped base viewset and the error shape."""
 
+import math
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -48,6 +50,40 @@ class DateTimeField(serializers.DateTimeField):
             return super().enforce_timezone(value)
         except (OverflowError, ValueError):
             self.fail("invalid", format="ISO 8601")
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A record by its id, a whole number, among those the caller can see (get_queryset), in plain words.
+
+    DRF reads an id as Django's integer field does: 264.9 was household 264, and 1e400 (valid JSON, a float
+    too large for Python's int) was a 500. Its refusal named the primary key ("无效主键 “241” － 对象不存在。").
+    """
+
+    default_error_messages = {
+        "does_not_exist": _("There is no record {pk_value} that you can see."),
+        "incorrect_type": _("Give the record's id, a whole number."),
+    }
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(whole_id(self, data))
+
+
+def whole_id(field: serializers.Field, data):
+    """`data` as an id: a float only if it is a whole number, a bool never (DRF's "incorrect_type" otherwise)."""
+    if isinstance(data, bool) or (isinstance(data, float) and not (math.isfinite(data) and data.is_integer())):
+        field.fail("incorrect_type", data_type=type(data).__name__)
+    return int(data) if isinstance(data, float) else data
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A unit by its national code, among those the caller can see (get_queryset); DRF's refusal named the model's
+    field ("属性 code 为 410103001 的对象不存在。")."""
+
+    default_error_messages = {"does_not_exist": _("There is no unit {value} that you can see.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
 
 
 class InvalidJSON(exceptions.ParseError):

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coalgov.api import CodeField, IdField
 from coalgov.uploads import DeclaredCounts, photo_count_field
 from divisions.models import Division, Level
 from divisions.scoping import covers, view_codes
@@ -17,14 +18,10 @@ from ..services import can_verify
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class UnitField(serializers.SlugRelatedField):
+class UnitField(CodeField):
     """A unit by code among those the caller can see (others answer as if they did not exist)."""
 
     levels = (Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID)
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "code")
-        super().__init__(**kwargs)
 
     def get_queryset(self):
         return Division.objects.visible_to(self.context["request"].user).filter(level__in=self.levels)
@@ -56,7 +53,7 @@ class CaseSourceFieldExtension(OpenApiSerializerFieldExtension):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class HouseholdField(serializers.PrimaryKeyRelatedField):
+class HouseholdField(IdField):
     def get_queryset(self):
         return Household.objects.visible_to(self.context["request"].user).current()
 
@@ -176,7 +173,7 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class SupervisionNoticeSerializer(serializers.ModelSerializer):
-    division = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.none())
+    division = CodeField(queryset=Division.objects.none())
     problems = ProblemSerializer(many=True, write_only=True)
     cases = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -252,7 +249,7 @@ class DeadlineSerializer(serializers.Serializer):
 
 class AccountabilitySerializer(serializers.ModelSerializer):
     unit = UnitField()
-    cases = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Case.objects.none())
+    cases = IdField(many=True, required=False, queryset=Case.objects.none())
 
     class Meta:
         model = Accountability

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from coalgov.api import CodeField
 from divisions.models import Division, Level
 from divisions.scoping import mask_phone, sees_phone
 
@@ -7,7 +8,7 @@ from ..models import CoalStatus, Household, phone_validator
 from ..services import EDITABLE_FIELDS
 
 
-class VisibleUnitField(serializers.SlugRelatedField):
+class VisibleUnitField(CodeField):
     """A community or grid by its code, among those the requesting user can see.
 
     A unit outside the user's view is answered as if it did not exist; one they can see but not

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from coalgov.api import DateTimeField
+from coalgov.api import CodeField, DateTimeField, IdField, whole_id
 from coalgov.compiled import EXAMPLE_KEY, Compiled
 from coalgov.dates import PLANNING_AHEAD, date_validator
 from coalgov.uploads import DeclaredCounts, photo_count_field, seizure_count_field
@@ -87,7 +87,7 @@ _HOUSEHOLD_WITH_UNIT = Compiled(
 BIGINT = range(-(2**63), 2**63)
 
 
-class VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
+class VisibleHouseholdField(IdField):
     """A household by id, among those the caller can see; others are answered as if they did not exist."""
 
     def get_queryset(self):
@@ -97,9 +97,7 @@ class VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
         # The row by its key, then the caller's jurisdiction checked on its code: the same answer as the
         # queryset above gives, without building the jurisdiction's filter and the model query per request.
         try:
-            if isinstance(data, bool):
-                raise TypeError
-            pk = Household._meta.pk.get_prep_value(data)
+            pk = Household._meta.pk.get_prep_value(whole_id(self, data))
         except (TypeError, ValueError):
             self.fail("incorrect_type", data_type=type(data).__name__)
         rows = _HOUSEHOLD_WITH_UNIT.rows(pk) if pk in BIGINT else []
@@ -112,7 +110,7 @@ class VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
         return household
 
 
-class VisibleOperationField(serializers.PrimaryKeyRelatedField):
+class VisibleOperationField(IdField):
     """An operation the caller can see. One voided since is no link at all (None), not a refusal: a phone offline
     while the office cancelled the night still sends the visits it recorded from the night's list, and the visit
     happened; refusing it would leave it on the phone as "not accepted" for good."""
@@ -163,9 +161,7 @@ class InspectionSerializer(FieldsBuiltOnce, DeclaredCounts, serializers.ModelSer
     household_label = serializers.CharField(source="household.label", read_only=True)
     operation = VisibleOperationField(required=False, allow_null=True)
     started_at = DateTimeField(required=False, validators=[date_validator()])
-    departments = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.filter(is_active=True), many=True, required=False
-    )
+    departments = IdField(queryset=Department.objects.filter(is_active=True), many=True, required=False)
     seizures = JSONListField(child=SeizureSerializer(), required=False)
     seizure_count = seizure_count_field()
     photos = PhotoSerializer(many=True, read_only=True)
@@ -244,21 +240,17 @@ RECORD_FIELDS = ["recorded_by", "recorded_at", "voided_at", "void_reason"]
 RECORD_READ_ONLY = ["division_code", "recorded_at", "voided_at", "void_reason"]
 
 
-class VisibleDivisionField(serializers.SlugRelatedField):
+class VisibleDivisionField(CodeField):
     """A unit by its national code, among those the caller can see; others are answered as if they did not exist.
 
     Whether the caller may enter records there is the service's question (403).
     """
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "code")
-        super().__init__(**kwargs)
-
     def get_queryset(self):
         return Division.objects.visible_to(self.context["request"].user).filter(is_active=True)
 
 
-class VisibleUserField(serializers.PrimaryKeyRelatedField):
+class VisibleUserField(IdField):
     """A user by id, among those with an active membership inside the caller's view."""
 
     def get_queryset(self):
@@ -266,7 +258,7 @@ class VisibleUserField(serializers.PrimaryKeyRelatedField):
         return get_user_model().objects.filter(pk__in=members)
 
 
-class VisibleInspectionField(serializers.PrimaryKeyRelatedField):
+class VisibleInspectionField(IdField):
     def get_queryset(self):
         return Inspection.objects.visible_to(self.context["request"].user).current()
 
@@ -350,9 +342,7 @@ class BanSerializer(DeclaredCounts, serializers.ModelSerializer):
     household = VisibleHouseholdField()
     household_label = serializers.CharField(source="household.label", read_only=True)
     banned_at = DateTimeField(required=False, validators=[date_validator()])
-    departments = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.filter(is_active=True), many=True, required=False
-    )
+    departments = IdField(queryset=Department.objects.filter(is_active=True), many=True, required=False)
     photos = PhotoSerializer(many=True, read_only=True)
     photo_count = photo_count_field()
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
