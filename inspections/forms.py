@@ -219,6 +219,11 @@ class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
 
+def _above(codes) -> set[str]:
+    """The codes of the units above these: each code's own beginnings (410103 above 410103006), matched exactly."""
+    return {code[:n] for code in codes for n in range(1, len(code))}
+
+
 class OperationForm(ServiceValidatedForm):
     """A night-check operation. Team members and covered units must lie within the organising unit."""
 
@@ -245,9 +250,12 @@ class OperationForm(ServiceValidatedForm):
         )
         self.fields["covered"].widget.attrs["size"] = 10
         self.fields["covered"].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
+        # The people of the organising unit and the units within it, and those of a unit above it (a leader of
+        # the district office on a subdistrict's night), as the service and the planner allow: offered only the
+        # first, an edit of the title silently took the planner's district members off their teams.
         self.fields["team"].queryset = (
             User.objects.filter(
-                codes_q(roots, "memberships__division__code"),
+                codes_q(roots, "memberships__division__code") | Q(memberships__division__code__in=_above(roots)),
                 is_active=True,
                 memberships__is_active=True,
             )
@@ -284,9 +292,10 @@ class OperationForm(ServiceValidatedForm):
         if team:
             members = set(
                 User.objects.filter(
+                    Q(memberships__division__code__startswith=division.code)
+                    | Q(memberships__division__code__in=_above([division.code])),
                     pk__in=[u.pk for u in team],
                     memberships__is_active=True,
-                    memberships__division__code__startswith=division.code,
                 ).values_list("pk", flat=True)
             )
             outsiders = [u.first_name or u.username for u in team if u.pk not in members]

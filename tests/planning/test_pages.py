@@ -17,6 +17,7 @@ from inspections.models import NightOperation
 from inspections.services import inspection_record
 from planning.models import NightPlan, PlanStop, PlanWeights
 from planning.selectors import DEFAULT_WEIGHTS, night_in_progress
+from planning.services import plan_operation_create
 
 User = get_user_model()
 
@@ -363,3 +364,41 @@ def test_after_midnight_the_page_plans_the_night_still_going_on_as_the_phones_co
     assert 'value="2026-12-04"' in page.content.decode()
     with time_machine.travel(datetime.datetime(2026, 12, 5, 7, 0, tzinfo=zone), tick=False):
         assert client_as("wulibao_admin").get("/plan/").context["form"]["night"].value() == "2026-12-05"
+
+
+def test_editing_an_operation_keeps_a_district_leader_the_planner_put_on_a_team(client_as, people, wulibao, places):
+    """An outside tester changed only the title of an operation made from a plan: its district member was not
+    offered on the form, and saving took him off his team (and its list off his phone)."""
+    from django.urls import reverse
+
+    from tests.inspections.test_pages_operations import form_data
+
+    leader, inspector = people["qu_admin"], people["wulibao_inspector"]
+    plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao,
+        night=night_in_progress(),
+        teams=2,
+        doors=3,
+        title="零点夜查",
+        leader="区委书记",
+        members=[[inspector], [leader]],
+    )
+    operation = plan.operation
+    url = reverse("inspections:operation-update", args=[operation.pk])
+    client = client_as("wulibao_admin")
+
+    form = client.get(url).context["form"]
+    assert leader in form.fields["team"].queryset and set(form.initial["team"]) == {leader, inspector}
+    data = form_data(operation.division, operation.covered.all(), team=[inspector, leader], title="零点夜查（改）")
+    data["date"] = operation.date.isoformat()
+    assert client.post(url, data).status_code == 302
+
+    operation.refresh_from_db()
+    assert operation.title == "零点夜查（改）"
+    assert set(operation.team.all()) == {leader, inspector}
+    # One of another subdistrict is still not offered, nor taken.
+    outsider = people["huaihelu_inspector"]
+    assert outsider not in client.get(url).context["form"].fields["team"].queryset
+    refused = client.post(url, {**data, "team": [inspector.pk, outsider.pk]})
+    assert refused.status_code == 200 and "team" in refused.context["form"].errors
