@@ -321,7 +321,8 @@ def follow_up_events(case: Case) -> list[tuple[str, str, str]]:
 
 def _cases_named(event: CaseEvent) -> list[Case | None]:
     """The cases a duplicate entry names by "#N", in order: its original ("Duplicate of case #12"), or, for a
-    duplicate re-linked or left standing alone when its original was voided (cases.services._duplicates_stand_alone),
+    duplicate re-linked or left standing alone when its original was voided or closed
+    (cases.services._duplicates_stand_alone),
     the voided one and then the new one. The case's original now is not read again."""
     named = [int(pk) for pk in re.findall(r"#(\d+)\b", event.note)] or [event.case.duplicate_of_id]
     others = Case.objects.filter(pk__in=[pk for pk in named if pk != event.case.duplicate_of_id])
@@ -340,17 +341,21 @@ def event_text(event: CaseEvent) -> str:
     text = event.get_action_display()
     note = event.note
     if event.action == CaseEvent.Action.STANDALONE:
-        voided = _cases_named(event)[0]
-        if voided is not None and voided.notice_serial is not None:
-            note = f"原问题{document_number(voided)}已作废，本问题现为该处的问题。"
+        old = _cases_named(event)[0]
+        if old is not None and old.notice_serial is not None:
+            if old.voided_at is not None:
+                note = f"原问题{document_number(old)}已作废，本问题现为该处的问题。"
+            else:  # closed after this was reported (cases.services.case_close)
+                note = f"原问题{document_number(old)}已核查销号，本问题登记于其上报整改之后，现为该处的问题。"
     elif event.action == CaseEvent.Action.DUPLICATE:
         *before, original = _cases_named(event)
         if original is not None and original.notice_serial is not None:
             relinked = ""
-            if before:  # re-linked when the original it was first fixed under was voided
-                voided = before[0]
-                reference = document_number(voided) if voided is not None and voided.notice_serial else ""
-                relinked = f"原问题{reference}已作废，改为"
+            if before:  # re-linked when the original it was first fixed under was voided or closed
+                old = before[0]
+                reference = document_number(old) if old is not None and old.notice_serial else ""
+                ended = "已作废" if old is None or old.voided_at is not None else "已核查销号"
+                relinked = f"原问题{reference}{ended}，改为"
             note = f"{relinked}与{document_number(original)}所列问题重复"
     if event.new_deadline is not None:
         old = f"由{chinese_date(event.old_deadline)}" if event.old_deadline else ""

@@ -265,7 +265,7 @@ class CaseEvent(models.Model):
         ESCALATED = "escalated", _("escalated")
         DEADLINE = "deadline", _("deadline changed")
         DUPLICATE = "duplicate", _("linked as duplicate")
-        STANDALONE = "standalone", _("no longer a duplicate: the original was voided")
+        STANDALONE = "standalone", _("no longer a duplicate")
         RECHECKED = "rechecked", _("re-checked")
         UNDONE = "undone", _("undone: the visit was voided")
         VOIDED = "voided", _("voided")

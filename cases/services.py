@@ -375,6 +375,12 @@ def case_close(*, actor, case: Case, note: str = "") -> Case:
     case.closed_at = timezone.now()
     case.save(update_fields=["status", "closed_at"])
     _event(case, actor=actor, action=CaseEvent.Action.CLOSED, from_status=Case.Status.RECTIFIED, note=note)
+    # A report of the place registered after the unit reported it rectified (a tip-off that the coal is back) was
+    # linked to this case as its duplicate; closed with it, it was listed and counted nowhere while still open.
+    reported = case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True)
+    _duplicates_stand_alone(case, actor=actor, reported_after=reported.first())
+    if case.household_id is None:
+        return case  # a 回头看 is a visit to the place: a case with no place has none to wait for
     today = timezone.localdate()
     Recheck.objects.bulk_create(
         [
@@ -427,6 +433,8 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
     if case.voided_at is None:
         case.voided_at, case.void_reason = timezone.now(), reason
         case.save(update_fields=["voided_at", "void_reason"])
+        # A voided case waits for no 回头看: its scheduled ones stayed on the units' lists of visits due.
+        case.rechecks.filter(status=Recheck.Status.SCHEDULED).update(status=Recheck.Status.CANCELLED)
         successor = _duplicates_stand_alone(case, actor=actor)
         # The voided case's own record names the case that now stands for the place.
         note = reason
@@ -439,16 +447,19 @@ def case_void(*, actor, case: Case, reason: str) -> Case:
     return case
 
 
-def _duplicates_stand_alone(voided: Case, *, actor) -> Case | None:
-    """The duplicates of a case voided: the earliest becomes the case of the place (counted, listed, its notice
-    issued and numbered today), and the others its duplicates. Left linked to a voided case they were listed
-    nowhere by default and counted nowhere, while the problem at the place was still open."""
+def _duplicates_stand_alone(original: Case, *, actor, reported_after=None) -> Case | None:
+    """The duplicates of a case voided, or those of a case closed that were registered after it was reported
+    rectified (`reported_after`) and are still open: the earliest becomes the case of the place (counted, listed,
+    its notice issued and numbered today), and the others its duplicates. Left linked to the original they were
+    listed nowhere by default and counted nowhere, while the problem they report was still open."""
+    closed = original.status == Case.Status.CLOSED and original.voided_at is None
+    duplicates = Case.objects.current().filter(duplicate_of=original)
+    if closed:
+        if reported_after is None:
+            return None
+        duplicates = duplicates.filter(opened_at__gt=reported_after).exclude(status=Case.Status.CLOSED)
     duplicates = list(
-        Case.objects.current()
-        .filter(duplicate_of=voided)
-        .select_for_update(of=("self",))
-        .select_related("responsible_unit")
-        .order_by("opened_at", "id")
+        duplicates.select_for_update(of=("self",)).select_related("responsible_unit").order_by("opened_at", "id")
     )
     if not duplicates:
         return None
@@ -461,7 +472,15 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> Case | None:
         actor=actor,
         action=CaseEvent.Action.STANDALONE,
         # By number, as every case note names a case; the documents write the clerk's reference (cases.documents).
-        note=_("The original, case #%(old)s, was voided: this is now the case of the place.") % {"old": voided.pk},
+        note=(
+            _(
+                "The original, case #%(old)s, was verified and closed; this was reported after its rectification "
+                "was: this is now the case of the place."
+            )
+            if closed
+            else _("The original, case #%(old)s, was voided: this is now the case of the place.")
+        )
+        % {"old": original.pk},
     )
     for case in others:
         case.duplicate_of = first
@@ -470,8 +489,12 @@ def _duplicates_stand_alone(voided: Case, *, actor) -> Case | None:
             case,
             actor=actor,
             action=CaseEvent.Action.DUPLICATE,
-            note=_("The original, case #%(old)s, was voided: now a duplicate of case #%(n)s")
-            % {"old": voided.pk, "n": first.pk},
+            note=(
+                _("The original, case #%(old)s, was verified and closed: now a duplicate of case #%(n)s")
+                if closed
+                else _("The original, case #%(old)s, was voided: now a duplicate of case #%(n)s")
+            )
+            % {"old": original.pk, "n": first.pk},
         )
     return first
 

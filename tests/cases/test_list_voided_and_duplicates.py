@@ -97,7 +97,7 @@ def test_voiding_the_original_makes_its_earliest_duplicate_the_case_of_the_place
     assert listed(client_as("qu_admin")) == [first.pk]
     number = f"二七散煤办〔{original.notice_year}〕{original.notice_serial}号"
     record = [what for _at, _who, what in follow_up_events(first)]
-    assert record[-1] == f"原问题作废，不再是重复问题：原问题{number}已作废，本问题现为该处的问题。"
+    assert record[-1] == f"不再是重复问题：原问题{number}已作废，本问题现为该处的问题。"
     # The second's record names each original it had, in turn.
     second_record = [what for _at, _who, what in follow_up_events(second)]
     first_number = f"二七散煤办〔{first.notice_year}〕{first.notice_serial}号"

@@ -195,3 +195,47 @@ def test_a_visit_finding_coal_before_the_first_recheck_completes_it_and_cancels_
 
     inspection_void(actor=people["wulibao_admin"], inspection=finding, reason="录错了住户")
     assert list(case.rechecks.values_list("status", flat=True)) == ["scheduled", "scheduled"]
+
+
+def test_a_voided_case_waits_for_no_recheck_and_one_without_a_place_gets_none(
+    client_as, people, notice_case, evidence, wulibao_household
+):
+    """An outside tester voided a closed case: its 回头看 stayed scheduled, on the units' lists of visits due."""
+    from cases.services import case_void
+
+    case = close(people, notice_case(household=wulibao_household), evidence)
+    assert case.rechecks.filter(status=Recheck.Status.SCHEDULED).count() == 2
+
+    case_void(actor=people["qu_admin"], case=case, reason="已销号问题系误录，作废。")
+
+    assert set(case.rechecks.values_list("status", flat=True)) == {Recheck.Status.CANCELLED}
+    assert f"#{case.pk}" not in client_as("wulibao_admin").get("/").content.decode()
+    # No place: no visit could ever do its re-check.
+    placeless = close(people, notice_case(), evidence)
+    assert not placeless.rechecks.exists()
+
+
+def test_a_report_made_after_the_rectification_stands_alone_once_the_original_is_closed(
+    client_as, people, notice_case, evidence, wulibao_household, wulibao_community
+):
+    """A tip-off that the coal was back, made while the case was 已整改待核查, was linked to it as a duplicate;
+    closing the case left it open, listed nowhere and counted nowhere."""
+    from cases.documents import follow_up_events
+    from tests.cases.test_clerk_prints import _open
+
+    case = notice_case(household=wulibao_household)
+    before = _open(people, wulibao_community, household=wulibao_household, title="群众举报：楼道散煤（整改前）")
+    case_rectify(actor=people["wulibao_admin"], case=case, note="已清理", photos=evidence)
+    after = _open(people, wulibao_community, household=wulibao_household, title="群众举报：又有散煤")
+    assert before.duplicate_of == after.duplicate_of == case
+
+    case_close(actor=people["qu_admin"], case=case)
+
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert before.duplicate_of == case  # what the rectification answered stays with it
+    assert after.duplicate_of is None and after.notice_serial is not None and after.status == Case.Status.OPEN
+    assert list(Case.objects.counted().filter(household=wulibao_household, status=Case.Status.OPEN)) == [after]
+    assert after.pk in [c.pk for c in client_as("wulibao_admin").get("/cases/").context["object_list"]]
+    record = [what for _at, _who, what in follow_up_events(after)]
+    assert record[-1].startswith("不再是重复问题：原问题") and "已核查销号，本问题登记于其上报整改之后" in record[-1]
