@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import DetailView, FormView
 
@@ -141,7 +142,9 @@ class CaseDetailView(ScopedMixin, DetailView):
         if step not in self.STEPS:
             return HttpResponse(status=400)
         if step not in self.steps(case):
-            return _forbidden(request)
+            if not self.STEPS[step][1](request.user, case):
+                return _forbidden(request)
+            return self._stale(request, case, step)
         form = self.STEPS[step][0](request.POST, request.FILES, prefix=step)
         if form.is_valid():
             try:
@@ -152,6 +155,24 @@ class CaseDetailView(ScopedMixin, DetailView):
                 messages.success(request, _("Saved."))
                 return redirect(case)
         return self.render_to_response(self.get_context_data(forms={step: form}), status=400)
+
+    def _stale(self, request, case: Case, step: str):
+        """A step the user may take but the case no longer allows: another tab or person acted on it since this
+        page was opened (closed, voided, already started). Said so, with the case as it is now and what the user
+        typed, instead of a 403 that told them their role could not do what they do every day."""
+        state = pgettext("a case's state", "voided") if case.voided_at is not None else case.get_status_display()
+        messages.warning(
+            request,
+            _(
+                "This case is now %(status)s: someone acted on it after this page was opened, and that step is no "
+                "longer possible. Here is the case as it is now."
+            )
+            % {"status": state},
+        )
+        typed = (request.POST.get(f"{step}-note") or request.POST.get(f"{step}-reason") or "").strip()
+        if typed:
+            messages.info(request, _("What you wrote, not saved: %(text)s") % {"text": typed})
+        return self.render_to_response(self.get_context_data(), status=409)
 
     def run(self, step: str, case: Case, data: dict) -> None:
         actor = self.request.user

@@ -87,6 +87,26 @@ def test_a_step_out_of_jurisdiction_is_404_and_one_not_yours_is_403(client_as, n
     assert case.status == Case.Status.OPEN
 
 
+def test_a_step_the_case_no_longer_allows_says_what_changed_and_keeps_what_was_typed(client_as, people, notice_case):
+    """Two tabs, or two people: the second's step was a 403 that said their role could not do it."""
+    from cases.services import case_start, case_void
+
+    case = notice_case()
+    worker = client_as("wulibao_worker")
+    case_start(actor=people["wulibao_worker"], case=case)  # the other tab
+
+    again = worker.post(case.get_absolute_url(), {"step": "start", "start-note": ""})
+    assert again.status_code == 409
+    assert "该问题现为整改中" in again.content.decode()
+
+    case_void(actor=people["qu_admin"], case=case, reason="误录")
+    late = worker.post(case.get_absolute_url(), {"step": "rectify", "rectify-note": "楼道散煤已清运三袋"})
+    page = late.content.decode()
+    assert late.status_code == 409 and "该问题现为已作废" in page and "楼道散煤已清运三袋" in page
+    case.refresh_from_db()
+    assert case.status == Case.Status.RECTIFYING and not case.events.filter(action="rectified").exists()
+
+
 def test_the_responsible_community_reports_rectified_with_a_photo_and_the_subdistrict_closes(
     client_as, notice_case, jpeg
 ):
