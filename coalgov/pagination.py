@@ -2,6 +2,7 @@
 
 import binascii
 from base64 import b64decode
+from urllib import parse
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
@@ -23,11 +24,14 @@ class CursorPagination(pagination.CursorPagination):
         # DRF's decoding skips characters outside base64 and reads what remains: "%%%" or "===" decoded to
         # nothing and was served as the first page, as if the client had followed no link at all.
         encoded = request.query_params.get(self.cursor_query_param)
+        # A cursor holds an offset, a direction and a position (o, r, p): base64 of anything else ("junk",
+        # "x=1") was read as no cursor at all.
         if encoded is not None:
             try:
-                if not b64decode(encoded.encode("ascii"), validate=True):
+                fields = parse.parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode("ascii"), True)
+                if not fields or not set(fields) <= {"o", "r", "p"}:
                     raise ValueError(encoded)
-            except (UnicodeEncodeError, binascii.Error, ValueError) as exc:
+            except (UnicodeError, binascii.Error, ValueError) as exc:
                 raise self._bad_cursor() from exc
         try:
             cursor = super().decode_cursor(request)

@@ -378,6 +378,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # JSON only: DRF's browsable API answered a signed-in browser with its own English pages, under /api/ where
+    # everything answers JSON (docs/architecture.md). The API's documentation is /api/v1/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call is answered 401 with a WWW-Authenticate header.
         # knox's, saying when a token has expired (coalgov/authentication.py).

@@ -220,8 +220,9 @@ class VoidForm(forms.Form):
 
 
 def _above(codes) -> set[str]:
-    """The codes of the units above these: each code's own beginnings (410103 above 410103006), matched exactly."""
-    return {code[:n] for code in codes for n in range(1, len(code))}
+    """The codes of the units above these (none for no codes: a superuser's, whose roots are everything): each
+    code's own beginnings (410103 above 410103006), matched exactly."""
+    return {code[:n] for code in codes or () for n in range(1, len(code))}
 
 
 class OperationForm(ServiceValidatedForm):

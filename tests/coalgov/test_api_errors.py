@@ -322,3 +322,12 @@ def test_what_django_refuses_before_any_api_view_runs_is_json_under_api_and_a_pa
 
     assert (api.status_code, json_of(api)) == (status, body)
     assert page.status_code == status and page["Content-Type"].startswith("text/html")
+
+
+def test_a_signed_in_browser_gets_json_not_drfs_english_pages(client_as):
+    """An outside tester opened /api/v1/households/ signed in: DRF's browsable API, in English."""
+    client = client_as("wulibao_inspector")
+    for path in ("/api/v1/households/?page_size=2", "/api/v1/households/?cursor=zzz"):
+        response = client.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+        assert response["Content-Type"] == "application/json", path
+    assert client.get("/api/v1/households/?format=api").status_code == 404

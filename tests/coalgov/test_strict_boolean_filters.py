@@ -46,7 +46,9 @@ def test_a_range_filters_error_is_keyed_by_the_parameter_sent_on_every_list(clie
     assert list(response.json()) == [sent]
 
 
-@pytest.mark.parametrize("cursor", ["not-a-cursor", "%%%", "===", "", "cD0x!", "5pel"])
+@pytest.mark.parametrize(
+    "cursor", ["not-a-cursor", "%%%", "===", "", "cD0x!", "5pel", "anVuaw==", "eD0x", "cD0xJng9Mg==", "/w=="]
+)
 def test_a_mangled_cursor_is_a_bad_parameter_not_a_missing_page(client_as, cursor):
     """ "%%%" and "===" decoded to nothing (DRF skips what is not base64) and were served as the first page."""
     response = client_as("qu_admin").get("/api/v1/households/", {"cursor": cursor})
