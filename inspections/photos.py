@@ -31,7 +31,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .models import Photo
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
-MAX_PIXELS = 50_000_000  # a 50-megapixel phone photo; more is a decompression bomb, not a photo
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo decoded whole; PNG and WebP larger are refused
+# A JPEG is decoded at a fraction of its size when it is larger (JPEG's own scaled decoding, Pillow's draft):
+# phones' 108-megapixel modes take photos a clerk must be able to send. Past this, it is refused all the same
+# (and Pillow refuses past twice its own 89-megapixel limit as a decompression bomb).
+MAX_JPEG_PIXELS = 150_000_000
 GPS_TAG = 0x8825
 EXIF_TAG = 0x8769
 DATE_TIME_ORIGINAL, OFFSET_TIME_ORIGINAL, DATE_TIME = 0x9003, 0x9011, 0x0132
@@ -121,10 +125,21 @@ def photo_check(upload) -> CheckedPhoto:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise UnidentifiedImageError(probe.format)
-            if probe.width * probe.height > MAX_PIXELS:
-                raise UnidentifiedImageError("too many pixels")
+            pixels, scaled = probe.width * probe.height, probe.format == "JPEG"
+            if pixels > (MAX_JPEG_PIXELS if scaled else MAX_PIXELS):
+                limit = (MAX_JPEG_PIXELS if scaled else MAX_PIXELS) // 1_000_000
+                raise ValidationError(
+                    _(
+                        "%(name)s has %(pixels)d megapixels; a photo may have at most %(limit)d. Take it at a lower "
+                        "resolution."
+                    )
+                    % {"name": name, "pixels": pixels // 1_000_000, "limit": limit},
+                    code="photo_too_many_pixels",
+                )
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
+            if pixels > MAX_PIXELS:  # a JPEG: decoded at the half, quarter or eighth that still fills a stored photo
+                image.draft("RGB", (settings.PHOTO_MAX_SIDE, settings.PHOTO_MAX_SIDE))
             exif = image.getexif()
             latitude, longitude = _gps(exif)
             taken_at = _taken_at(exif)

@@ -317,3 +317,27 @@ def test_a_visit_refused_after_its_photos_were_written_takes_its_files_back(peop
 
     assert (created, created_again, again.pk) == (True, False, first.pk)
     assert _files(media) == stored and len(stored) == 2
+
+
+def _large(kind: str, size: tuple[int, int]) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("L", size, 128).save(out, kind)
+    return SimpleUploadedFile(f"large.{kind.lower()}", out.getvalue(), content_type=f"image/{kind.lower()}")
+
+
+def test_a_photo_of_more_megapixels_than_decoded_whole_is_kept_as_a_jpeg_and_named_as_too_large_otherwise(
+    api_as, submissions
+):
+    """Outside testers sent a 108-megapixel phone photo (12032×9024) and a 56-megapixel JPEG: "not a JPEG, PNG or
+    WebP photo". A JPEG is now decoded scaled down; a PNG that large is refused by its pixels, in those words."""
+    _model, payload = submissions["inspections"]
+    api = api_as("wulibao_inspector")
+
+    kept = send(api, "inspections", payload, [_large("JPEG", (8000, 7000))])
+    assert kept.status_code == 201, kept.content
+    (photo,) = Photo.objects.all()
+    with Image.open(photo.image.path) as stored:
+        assert max(stored.size) == 2048  # PHOTO_MAX_SIDE, as any photo
+    refused = send(api, "inspections", payload, [_large("PNG", (8000, 7000))])
+    assert refused.status_code == 400
+    assert refused.json() == {"photos": ["large.png有56百万像素，照片最多50百万像素，请用较低的分辨率拍摄。"]}
