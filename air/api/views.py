@@ -45,7 +45,8 @@ class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 "pm25": mean.pm25,
                 "hours": mean.hours,
                 "complete": mean.complete,
-                "grade": selectors.grade(mean.pm25),
+                # Not for a day of fewer than 20 hours, as on the page (HJ 663-2013).
+                "grade": selectors.grade(mean.pm25) if mean.complete else "",
             }
             for day, mean in sorted(means.items())
             if start <= day <= end

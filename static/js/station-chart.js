@@ -13,7 +13,17 @@
     const moment = new Date(day + "T00:00:00+08:00");
     return moment.getTime() + hours * 3600 * 1000;
   }
-  const daily = data.days.map(function (d) { return [at(d.day, 12), d.mean]; });
+  // The daily mean is a step over its whole day, from midnight to midnight (the first and the last day's too:
+  // drawn from noon to noon, the last day's step stopped at its noon); a day of too few hours, which the table
+  // marks and does not grade, has no step.
+  function mean(d) { return d.complete ? d.mean : null; }
+  const daily = data.days.map(function (d) { return [at(d.day, 12), mean(d)]; });
+  if (data.days.length) {
+    const firstDay = data.days[0];
+    const lastDay = data.days[data.days.length - 1];
+    daily.unshift([at(firstDay.day, 0), mean(firstDay)]);
+    daily.push([at(lastDay.day, 24), mean(lastDay)]);
+  }
   const checks = data.days.map(function (d) { return [at(d.day, 24), d.checks]; });
   const found = data.days.map(function (d) { return [at(d.day, 24), d.found]; });
   // Each marked night spans exactly the night-check window (NIGHT_START to NIGHT_END), the same width every night.

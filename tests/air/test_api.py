@@ -162,3 +162,15 @@ def test_a_moment_with_an_offset_the_database_does_not_take_is_read_in_utc(api_a
     assert response.status_code == 200
     hours = [r["hour_ending"] for r in response.json()["results"]]
     assert (hours[0], hours[-1], len(hours)) == ("2016-12-19T00:00:00+08:00", "2016-12-19T08:00:00+08:00", 9)
+
+
+def test_a_day_of_fewer_than_20_hours_is_given_no_grade_as_on_the_page(api_as, erqi):
+    """An outside tester's 7 hours of 12-06 were graded 严重污染 by the API; the page grades no such day."""
+    from air.services import readings_import
+
+    rows = "".join(f"1323A,2016-12-22 {hour:02d}:00,304,320,354\n" for hour in range(1, 8))
+    readings_import(actor=None, files=[("long.csv", ("station,time,pm25,pm10,aqi\n" + rows).encode())])
+
+    means = api_as("nobody").get("/api/v1/stations/1323A/daily-means/?start=2016-12-22&end=2016-12-22").json()
+
+    assert means == [{"day": "2016-12-22", "pm25": "304.0", "hours": 7, "complete": False, "grade": ""}]

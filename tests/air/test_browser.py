@@ -81,9 +81,10 @@ def test_every_marked_night_spans_the_night_window_and_band_labels_are_plain(pag
           const axes = [0, 1].map(i => chart.getModel().getComponent("xAxis", i).axis.scale.getExtent());
           const nights = option.series[2].markArea.data.map(([from, to]) => [from.xAxis, to.xAxis]);
           const label = option.series[0].markArea.label;
+          const daily = option.series[1].data;
           // Where each night's start is drawn on the readings' axis and on the checks' axis, in pixels.
           const pixels = nights.map(([from]) => [0, 1].map(i => chart.convertToPixel({ xAxisIndex: i }, from)));
-          return { axes, nights, pixels, borderWidth: label.textBorderWidth, colour: label.color };
+          return { axes, nights, pixels, daily, borderWidth: label.textBorderWidth, colour: label.color };
         }"""
     )
     hour = 3600 * 1000
@@ -98,6 +99,10 @@ def test_every_marked_night_spans_the_night_window_and_band_labels_are_plain(pag
         assert end - start == 8 * hour  # 22:00–06:00, every night the same
         assert low <= start and end <= high  # drawn whole, not cut by the axis's end
     assert drawn["borderWidth"] == 0 and drawn["colour"] == "#495057"
+    # The daily means are steps over whole days: from the first midnight to the last (it stopped at the last noon).
+    first_midnight = drawn["daily"][0][0]
+    assert drawn["daily"][-1][0] - first_midnight == 3 * 24 * hour and low == first_midnight
+    assert drawn["daily"][-1][1] == drawn["daily"][-2][1] == 200
     screenshot(page, "station-chart")
 
 
