@@ -44,7 +44,9 @@ class DailyMeanSerializer(serializers.Serializer):
     hours = serializers.IntegerField(help_text=gettext_lazy("Hours with a PM2.5 value."))
     complete = serializers.BooleanField(help_text=gettext_lazy("At least 20 hours reported."))
     grade = serializers.CharField(
-        help_text=gettext_lazy("The national grade of the mean (HJ 633-2012); empty without one, and for a day of fewer than 20 hours.")
+        help_text=gettext_lazy(
+            "The national grade of the mean (HJ 633-2012); empty without one, and for a day of fewer than 20 hours."
+        )
     )
 
 
