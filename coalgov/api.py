@@ -43,7 +43,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
 
 class DateTimeField(serializers.DateTimeField):
-    """DRF's, with a year-1 or year-9999 value refused as invalid instead of overflowing to a 500."""
+    """DRF's, with a year-1 or year-9999 value refused as invalid instead of overflowing to a 500, and a date
+    without a time refused too: "2026-12-05" was read as its midnight, a visit at 00:00 counted as a night check."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and len(value.strip()) <= len("2026-12-05"):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+08:00]")
+        return super().to_internal_value(value)
 
     def enforce_timezone(self, value):
         try:

@@ -63,3 +63,14 @@ def test_a_unit_outside_ones_view_is_refused_in_plain_words(api_as, huaihelu_com
 
     assert response.status_code == 400
     assert response.json()["division"] == [f"您可查看的单位中没有代码为 {huaihelu_community.code} 的单位。"]
+
+
+@pytest.mark.parametrize("moment", ["2026-12-05", " 2026-12-05 ", "20261205"])
+def test_a_visits_time_is_a_moment_not_a_date(api_as, wulibao_household, moment):
+    """"2026-12-05" was read as its midnight: a visit counted as a night check."""
+    body = {"household": wulibao_household.pk, "kind": "night_check", "outcome": "no_coal", "started_at": moment}
+
+    response = api_as("wulibao_inspector").post("/api/v1/inspections/", body, format="json")
+
+    assert response.status_code == 400 and list(response.json()) == ["started_at"]
+    assert not Inspection.objects.exists()
