@@ -14,6 +14,8 @@ from inspections.selectors import LATEST, local_bounds
 from .models import Case, Notification, Recheck
 from .services import can_verify
 
+DUE_DAYS = 7  # the work list's "due in the next 7 days", as its re-checks
+
 
 def worklist_for(user) -> dict:
     """What is the user's to do: cases of the units where they rectify (due soon, overdue), cases
@@ -23,7 +25,10 @@ def worklist_for(user) -> dict:
     verify = codes_q(entry_codes(user, "case_verify"), "division_code")
     unfinished = Case.objects.counted().unfinished().select_related("responsible_unit")
     return {
-        "due": unfinished.filter(rectify, deadline__gte=today).exclude(status=Case.Status.RECTIFIED)[:20],
+        # Due within the week, soonest first: "due" was every open case not yet overdue, one due next year too.
+        "due": unfinished.filter(rectify, deadline__gte=today, deadline__lte=today + datetime.timedelta(days=DUE_DAYS))
+        .exclude(status=Case.Status.RECTIFIED)
+        .order_by("deadline", "id")[:20],
         "overdue": unfinished.overdue(today).filter(rectify)[:20],
         "escalated": unfinished.filter(codes_q(entry_codes(user, "case_verify"), "escalated_to__code"))[:20],
         # Those the user may verify: a unit above, and the district for district-level cases.

@@ -67,7 +67,7 @@ def test_a_unit_outside_ones_view_is_refused_in_plain_words(api_as, huaihelu_com
 
 @pytest.mark.parametrize("moment", ["2026-12-05", " 2026-12-05 ", "20261205"])
 def test_a_visits_time_is_a_moment_not_a_date(api_as, wulibao_household, moment):
-    """"2026-12-05" was read as its midnight: a visit counted as a night check."""
+    """ "2026-12-05" was read as its midnight: a visit counted as a night check."""
     body = {"household": wulibao_household.pk, "kind": "night_check", "outcome": "no_coal", "started_at": moment}
 
     response = api_as("wulibao_inspector").post("/api/v1/inspections/", body, format="json")

@@ -71,3 +71,27 @@ def test_the_home_page_lists_the_units_overdue_cases_and_rechecks(client_as, peo
     assert [c.title for c in work["overdue"]] == ["逾期问题"]
     assert [n.kind for n in work["notifications"]] == ["overdue"]
     assert all(len(section) == 0 for section in elsewhere.values())
+
+
+def test_cases_due_are_those_of_the_next_7_days_soonest_first(client_as, people, wulibao_community):
+    """An outside tester's 即将到期 listed every open case, one due a year later, its date read as today's."""
+    import datetime
+
+    from django.utils import timezone
+
+    from cases.services import case_open
+
+    today = timezone.localdate()
+    for title, days in [("下周以后", 8), ("三天后", 3), ("明年", 365), ("今天", 0), ("七天后", 7)]:
+        case_open(
+            actor=people["qu_admin"],
+            source="spot_check",
+            responsible_unit=wulibao_community,
+            title=title,
+            deadline=today + datetime.timedelta(days=days),
+        )
+
+    page = client_as("wulibao_worker").get("/")
+
+    assert [c.title for c in page.context["work"]["due"]] == ["今天", "三天后", "七天后"]
+    assert "7天内到期" in page.content.decode()
