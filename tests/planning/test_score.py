@@ -191,3 +191,20 @@ def test_even_shares_keep_stairwells_whole_and_the_same_places(household_in, wul
     assert sorted(s.pk for t in teams for s in t.stops) == sorted(c.pk for c in candidates)
     for team in teams:
         assert all(len({s.building for s in w.stops}) == 1 and w.count in (5, 6) for w in team.stairwells)
+
+
+def test_a_zones_points_are_its_weight_times_the_factor_the_page_prints(client_as, places, wulibao):
+    """An outside tester read ×2.11 on the page beside 25.29 points (12 × 2.1076…), not 25.32."""
+    from divisions.models import MonitoringStation
+
+    reading = apps.get_model("air", "Reading")
+    station = MonitoringStation.objects.get(code="1323A")
+    end = night_start(timezone.localdate())
+    reading.objects.bulk_create(  # a mean of 158.07 µg/m³: 2.1076 times the limit
+        reading(station=station, hour_ending=end - datetime.timedelta(hours=h), pm25=158.07) for h in range(72)
+    )
+
+    shop = next(c for c in plan(wulibao) if c.pk == places["shop"].pk)
+
+    assert shop.parts["priority_zone"] == pytest.approx(25.32)
+    assert "×2.11" in client_as("wulibao_admin").get("/plan/").content.decode()
