@@ -202,13 +202,14 @@ def _error(description: str, *schemas: str) -> dict:
 
 ERROR_RESPONSES = {
     "400": _error(
-        "Invalid request: field errors, or a refusal with a code (invalid_json, incomplete_upload, …).",
+        "Invalid request: field errors (a cursor that is not valid among them), or a refusal with a code "
+        "(invalid_json, incomplete_upload, …).",
         "Error",
         "FieldErrors",
     ),
-    "401": _error("Not signed in, or an unknown token.", "Error"),
+    "401": _error("Not signed in, or a token that does not work (code token_expired for an expired one).", "Error"),
     "403": _error("Not allowed to do this here, or a failed CSRF check (code csrf_failed).", "Error"),
-    "404": _error("No such record within the caller's jurisdiction, or a cursor that is not valid.", "Error"),
+    "404": _error("No such record within the caller's jurisdiction.", "Error"),
     "503": _error(
         "The database or file storage does not answer (code unavailable): send the same request again after "
         "Retry-After seconds.",

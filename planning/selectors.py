@@ -147,9 +147,7 @@ def station_factors(night: datetime.date, unit: Division | None = None) -> dict[
     )
     # To the two decimals the page shows (×2.11): the points are the weight times the factor as printed, so an
     # office checking a door's sum by hand gets it (12 × 2.11 = 25.32, not 25.29 from an unrounded 2.1076…).
-    return {
-        pk: round(min(MAX_FACTOR, float(mean) / PM25_LIMIT), 2) for pk, mean in means if float(mean) > PM25_LIMIT
-    }
+    return {pk: round(min(MAX_FACTOR, float(mean) / PM25_LIMIT), 2) for pk, mean in means if float(mean) > PM25_LIMIT}
 
 
 def night_start(night: datetime.date) -> datetime.datetime:
