@@ -1,5 +1,6 @@
 import datetime
 import re
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -239,6 +240,9 @@ class NoticeForm(forms.Form):
 class CaseOpenForm(forms.Form):
     """A case from a public tip-off or a supervision spot check."""
 
+    # The form's own key, drawn when the page is shown: sent again (back, then send), it opens no second case.
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     source = forms.ChoiceField(
         label=_("Source"),
         choices=[(value, label) for value, label in Case.Source.choices if value in ("tip_off", "spot_check")],
@@ -282,6 +286,8 @@ class CaseOpenForm(forms.Form):
 
     def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("client_uuid", uuid.uuid4())
         self.fields["responsible_unit"].queryset = case_units(user)
         self.fields["responsible_unit"].required = False  # a picked place brings its community
         places = Household.objects.visible_to(user).current().select_related("division")

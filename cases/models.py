@@ -169,6 +169,8 @@ class Case(models.Model):
     accountability_flagged = models.BooleanField(_("flagged for accountability"), default=False, editable=False)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # The form's own key: the same form sent twice (back, then send again) opens one case (cases.services).
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
     void_reason = models.TextField(blank=True, editable=False)

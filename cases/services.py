@@ -11,12 +11,13 @@ Who may do what (by role and unit, see divisions.scoping.ENTRY_ROLES):
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,23 +121,39 @@ def case_open(
     reporter_name: str = "",
     reporter_contact: str = "",
     check_entry: bool = True,
+    client_uuid: uuid.UUID | None = None,
 ) -> Case:
-    """Open a case. A case at a place that already has an unfinished case is linked to it as a duplicate."""
-    return _case_open(
-        actor=actor,
-        source=source,
-        responsible_unit=responsible_unit,
-        title=title,
-        description=description,
-        severity=severity,
-        deadline=deadline,
-        notice=notice,
-        inspection=inspection,
-        household=household,
-        reporter_name=reporter_name,
-        reporter_contact=reporter_contact,
-        check_entry=check_entry,
-    )
+    """Open a case. A case at a place that already has an unfinished case is linked to it as a duplicate.
+
+    Idempotent by `client_uuid` (the case form's key): a clerk who went back and sent the form again, or two sends
+    at once (the second waits on the unique index, then finds the first), get the one case it opened."""
+    if client_uuid is not None and (existing := Case.objects.filter(client_uuid=client_uuid).first()):
+        return existing
+    fields = {
+        "actor": actor,
+        "source": source,
+        "responsible_unit": responsible_unit,
+        "title": title,
+        "description": description,
+        "severity": severity,
+        "deadline": deadline,
+        "notice": notice,
+        "inspection": inspection,
+        "household": household,
+        "reporter_name": reporter_name,
+        "reporter_contact": reporter_contact,
+        "check_entry": check_entry,
+    }
+    if client_uuid is None:
+        return _case_open(**fields)
+    try:
+        with transaction.atomic():
+            return _case_open(**fields, client_uuid=client_uuid)
+    except IntegrityError:
+        existing = Case.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return existing
 
 
 def _case_open(
@@ -155,6 +172,7 @@ def _case_open(
     reporter_contact: str = "",
     check_entry: bool = True,
     unfinished_known_none: bool = False,
+    client_uuid: uuid.UUID | None = None,
 ) -> Case:
     """case_open's work, in the caller's transaction. `unfinished_known_none`: the caller has just found, inside
     this transaction, that the place has no unfinished case, so the case cannot be a duplicate."""
@@ -185,8 +203,12 @@ def _case_open(
         reporter_name=reporter_name,
         reporter_contact=reporter_contact,
         opened_by=actor,
+        client_uuid=client_uuid,
     )
-    case.full_clean(exclude=["notice", "inspection", "household", "responsible_unit", "opened_by", "duplicate_of"])
+    # client_uuid: the unique index decides (case_open answers a repeat with the first case).
+    case.full_clean(
+        exclude=["notice", "inspection", "household", "responsible_unit", "opened_by", "duplicate_of", "client_uuid"]
+    )
     if original is None:
         # The notice is issued as the case opens: numbered and dated today, once. A duplicate is fixed under its
         # original's notice and takes no number (cases/numbering.py).

@@ -106,3 +106,33 @@ def test_a_picked_number_that_is_no_register_number_is_refused_not_a_server_erro
     assert response.status_code == 200
     assert response.context["form"].errors["household"]
     assert not Case.objects.exists()
+
+
+def test_the_form_sent_again_after_going_back_opens_one_case(client_as, places, people, wulibao_community):
+    """An outside tester opened a case, went back and sent the same form again: two identical cases."""
+    from cases.services import case_open
+
+    client = client_as("wulibao_admin")
+    key = re.search(r'name="client_uuid" value="([0-9a-f-]{36})"', client.get("/cases/new/").content.decode())
+    data = {"source": "tip_off", "responsible_unit": wulibao_community.pk, "title": "后退测试", "severity": "normal"}
+
+    first = client.post("/cases/new/", {**data, "client_uuid": key.group(1)})
+    again = client.post("/cases/new/", {**data, "client_uuid": key.group(1)})
+
+    case = Case.objects.get()
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert case.get_absolute_url() in first["Location"]
+    # The service answers the same key with the same case, whoever sends it (two sends at once: the unique index).
+    assert (
+        case_open(
+            actor=people["wulibao_admin"],
+            source="tip_off",
+            responsible_unit=wulibao_community,
+            title="后退测试",
+            client_uuid=case.client_uuid,
+        )
+        == case
+    )
+    # A new form is a new case.
+    fresh = re.search(r'name="client_uuid" value="([0-9a-f-]{36})"', client.get("/cases/new/").content.decode())
+    assert fresh.group(1) != key.group(1)
