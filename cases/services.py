@@ -129,28 +129,26 @@ def case_open(
     at once (the second waits on the unique index, then finds the first), get the one case it opened."""
     if client_uuid is not None and (existing := Case.objects.filter(client_uuid=client_uuid).first()):
         return existing
-    fields = {
-        "actor": actor,
-        "source": source,
-        "responsible_unit": responsible_unit,
-        "title": title,
-        "description": description,
-        "severity": severity,
-        "deadline": deadline,
-        "notice": notice,
-        "inspection": inspection,
-        "household": household,
-        "reporter_name": reporter_name,
-        "reporter_contact": reporter_contact,
-        "check_entry": check_entry,
-    }
-    if client_uuid is None:
-        return _case_open(**fields)
     try:
         with transaction.atomic():
-            return _case_open(**fields, client_uuid=client_uuid)
+            return _case_open(
+                actor=actor,
+                source=source,
+                responsible_unit=responsible_unit,
+                title=title,
+                description=description,
+                severity=severity,
+                deadline=deadline,
+                notice=notice,
+                inspection=inspection,
+                household=household,
+                reporter_name=reporter_name,
+                reporter_contact=reporter_contact,
+                check_entry=check_entry,
+                client_uuid=client_uuid,
+            )
     except IntegrityError:
-        existing = Case.objects.filter(client_uuid=client_uuid).first()
+        existing = Case.objects.filter(client_uuid=client_uuid).first() if client_uuid is not None else None
         if existing is None:
             raise
         return existing
@@ -630,6 +628,11 @@ def visit_voided(*, actor, inspection: Inspection) -> None:
     timeline records that the visit was voided and the case stays as it is.
     """
     for recheck in Recheck.objects.filter(inspection=inspection, status=Recheck.Status.DONE).select_related("case"):
+        # To be done again, unless its case was voided since (a voided case waits for no 回头看: case_void).
+        if recheck.case.voided_at is not None:
+            recheck.status, recheck.inspection = Recheck.Status.CANCELLED, None
+            recheck.save(update_fields=["status", "inspection"])
+            continue
         recheck.status, recheck.inspection = Recheck.Status.SCHEDULED, None
         recheck.save(update_fields=["status", "inspection"])
         note = _("Re-check of %(date)s to be done again") % {"date": recheck.due_on}
@@ -651,7 +654,7 @@ def visit_voided(*, actor, inspection: Inspection) -> None:
         case.closed_at = closing.at if closing else timezone.now()
         case.deadline = earlier_deadline or case.deadline
         case.save(update_fields=["status", "rebounds", "accountability_flagged", "closed_at", "deadline"])
-        if closing is not None:
+        if closing is not None and case.voided_at is None:
             closed_on = timezone.localdate(closing.at)
             due = [closed_on + datetime.timedelta(days=days) for days in settings.RECHECK_DAYS]
             case.rechecks.filter(status=Recheck.Status.CANCELLED, due_on__in=due).update(

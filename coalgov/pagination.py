@@ -21,11 +21,9 @@ class CursorPagination(pagination.CursorPagination):
     def decode_cursor(self, request):
         # A cursor the client mangled is a bad parameter (400 on `cursor`), not a page that does not exist (404),
         # and not a 500: a well-formed cursor whose position is not an id (p=abc) failed in the query.
-        # DRF's decoding skips characters outside base64 and reads what remains: "%%%" or "===" decoded to
-        # nothing and was served as the first page, as if the client had followed no link at all.
+        # A cursor is base64 of an offset, a direction and a position (o, r, p). DRF skips characters outside
+        # base64 and ignores other keys: "%%%", "===", "junk" or "x=1" read as no cursor, the first page.
         encoded = request.query_params.get(self.cursor_query_param)
-        # A cursor holds an offset, a direction and a position (o, r, p): base64 of anything else ("junk",
-        # "x=1") was read as no cursor at all.
         if encoded is not None:
             try:
                 fields = parse.parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode("ascii"), True)

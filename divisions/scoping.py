@@ -142,6 +142,12 @@ def codes_q(codes: list[str] | None, field: str) -> Q:
     return q
 
 
+def codes_above(codes) -> set[str]:
+    """The codes of the units above these: each code's own beginnings (410103 above 410103006), to be matched
+    exactly (by prefix, 4101 would also take in every other subdistrict's people). None (everything) has none."""
+    return {code[:n] for code in codes or () for n in range(1, len(code))}
+
+
 def covers(codes: list[str] | None, code: str) -> bool:
     return codes is None or any(code.startswith(c) for c in codes)
 

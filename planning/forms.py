@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coalgov.dates import PLANNING_AHEAD
 from divisions.models import Division
+from divisions.scoping import codes_above
 from inspections.forms import bound_dates, date_widget
 
 from .selectors import DEFAULT_WEIGHTS, PARTS, SETTING_LABELS, night_in_progress
@@ -52,15 +53,12 @@ class OperationForm(forms.Form):
     def __init__(self, *args, unit: Division, teams: int, **kwargs):
         super().__init__(*args, **kwargs)
         # People who see the plan on their phones: members of the unit itself or of a unit above it (a leader);
-        # not of a unit within it (a community's worker does not see the subdistrict's plan). "Above" is a unit
-        # whose code is the unit's own beginning (410103 above 410103006), matched exactly: by prefix, 4101 would
-        # also take in every other subdistrict's people. Read once for every team's list, so the page's queries
-        # do not grow with the number of teams.
-        above = [unit.code[:n] for n in range(1, len(unit.code))]
+        # not of a unit within it (a community's worker does not see the subdistrict's plan). Read once for every
+        # team's list, so the page's queries do not grow with the number of teams.
         self.people = {
             str(user.pk): user
             for user in User.objects.filter(
-                memberships__division__code__in=[unit.code, *above],
+                memberships__division__code__in=[unit.code, *codes_above([unit.code])],
                 is_active=True,
                 memberships__is_active=True,
             )

@@ -239,3 +239,22 @@ def test_a_report_made_after_the_rectification_stands_alone_once_the_original_is
     assert after.pk in [c.pk for c in client_as("wulibao_admin").get("/cases/").context["object_list"]]
     record = [what for _at, _who, what in follow_up_events(after)]
     assert record[-1].startswith("不再是重复问题：原问题") and "已核查销号，本问题登记于其上报整改之后" in record[-1]
+
+
+def test_a_recheck_undone_by_a_voided_visit_stays_cancelled_when_its_case_was_voided_meanwhile(
+    people, notice_case, evidence, wulibao_household
+):
+    from cases.services import case_void
+    from inspections.services import inspection_void
+
+    case = close(people, notice_case(household=wulibao_household), evidence)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=7), tick=False):
+        visit, _created = inspection_record(
+            actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="no_coal"
+        )
+    assert list(case.rechecks.values_list("status", flat=True)) == ["done", "scheduled"]
+    case_void(actor=people["qu_admin"], case=case, reason="误录")
+
+    inspection_void(actor=people["qu_admin"], inspection=visit, reason="录错了户")
+
+    assert list(case.rechecks.values_list("status", flat=True)) == ["cancelled", "cancelled"]
