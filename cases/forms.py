@@ -120,6 +120,19 @@ class UnitNames:
 
 
 DATE_LIKE = re.compile(r"^\d{4}[\d\s./\-年月日]*$")
+# A deadline as notices and spreadsheets write it: 2026-12-20, 2026/12/20, 2026.12.20, 2026年12月20日, 20261220.
+PASTED_DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$")
+
+
+def pasted_date(text: str) -> datetime.date:
+    """A pasted deadline; ValueError when it is not a date in one of PASTED_DATE's forms."""
+    found = PASTED_DATE.match(text.strip())
+    if found is None:
+        raise ValueError(text)
+    year, month, day = (int(part) for part in found.groups() if part is not None)
+    return datetime.date(year, month, day)
+
+
 COMMAS = re.compile(r"([,，])")
 
 
@@ -173,12 +186,12 @@ class NoticeForm(forms.Form):
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     table = forms.CharField(
         label=_("Problems"),
-        widget=forms.Textarea(attrs={"rows": 10, "placeholder": "五里堡街道\t楼道堆放散煤\t严重\t2017-01-10"}),
+        widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_(
             "One problem per line: responsible unit (its name as written, e.g. 建新南街社区 or 五里堡街道建新南街社区, "
-            "or its code), problem, and optionally severity "
-            "(严重 / 一般 / 轻微) and deadline (YYYY-MM-DD), separated by tabs or commas — a table copied from "
-            "a document or spreadsheet pastes as it is, and in a row with tabs the problem may contain commas."
+            "or its code), problem, and optionally severity (严重 / 一般 / 轻微) and deadline (2026-12-20 or "
+            "2026年12月20日), separated by tabs or commas — a table copied from a document or spreadsheet pastes "
+            "as it is, and in a row with tabs the problem may contain commas."
         ),
     )
 
@@ -188,6 +201,9 @@ class NoticeForm(forms.Form):
         self.fields["division"].queryset = Division.objects.enterable_by(user, "case_open").filter(
             level__in=[Level.DISTRICT, Level.SUBDISTRICT]
         )
+        # An example row whose deadline the form accepts: a fortnight from today.
+        example = timezone.localdate() + datetime.timedelta(days=14)
+        self.fields["table"].widget.attrs["placeholder"] = f"五里堡街道\t楼道堆放散煤\t严重\t{example:%Y-%m-%d}"
 
     def clean(self):
         cleaned = super().clean()
@@ -218,9 +234,11 @@ class NoticeForm(forms.Form):
                 errors.append(_("Line %(n)s: severity is 严重, 一般 or 轻微.") % {"n": number})
                 continue
             try:
-                deadline = datetime.date.fromisoformat(deadline_text) if deadline_text else None
+                deadline = pasted_date(deadline_text) if deadline_text else None
             except ValueError:
-                errors.append(_("Line %(n)s: the deadline is not a date (YYYY-MM-DD).") % {"n": number})
+                errors.append(
+                    _("Line %(n)s: the deadline is not a date (2026-12-20 or 2026年12月20日).") % {"n": number}
+                )
                 continue
             try:
                 date_check(deadline, ahead=PLANNING_AHEAD)

@@ -202,7 +202,8 @@ def _error(description: str, *schemas: str) -> dict:
 
 ERROR_RESPONSES = {
     "400": _error(
-        "Invalid request: field errors (a cursor that is not valid among them), or a refusal with a code "
+        "Invalid request: field errors (a cursor that is not valid, or a page_size out of range, among them), or a "
+        "refusal with a code "
         "(invalid_json, incomplete_upload, …).",
         "Error",
         "FieldErrors",

@@ -6,6 +6,7 @@ class must not live in a module that imports the views (coalgov.api does).
 
 import contextlib
 import functools
+import math
 from hmac import compare_digest
 
 from axes.backends import AxesStandaloneBackend
@@ -111,8 +112,28 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def lockout_message() -> str:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+def lockout_seconds(request=None, username: str | None = None) -> int:
+    """Seconds until `username` may sign in again from the request's address (the whole cool-off without them).
+
+    The cool-off runs from the failure that locked the name out (guesses during it are not recorded, see
+    AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT): someone trying again ten minutes in is told what is left.
+    """
+    from axes.models import AccessAttempt
+
+    cool_off = settings.AXES_COOLOFF_TIME
+    last = None
+    if request is not None and username:
+        attempts = AccessAttempt.objects.filter(username=username, ip_address=client_ip(request))
+        last = attempts.order_by("-attempt_time").values_list("attempt_time", flat=True).first()
+    if last is None:
+        return int(cool_off.total_seconds())
+    return max(1, math.ceil((last + cool_off - timezone.now()).total_seconds()))
+
+
+def lockout_message(seconds: int | None = None) -> str:
+    if seconds is None:
+        seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    minutes = max(1, math.ceil(seconds / 60))
     return _(
         "Too many wrong passwords for this user from this address. Try again in %(minutes)d minutes, "
         "or ask the district coal office to check your account."
@@ -122,10 +143,11 @@ def lockout_message() -> str:
 class SignInThrottled(exceptions.Throttled):
     default_code = "sign_in_throttled"
 
-    def __init__(self):
+    def __init__(self, seconds: int | None = None):
         # The message already says how long; DRF would append the wait in seconds. Retry-After still says it.
-        super().__init__(detail=lockout_message())
-        self.wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+        seconds = int(settings.AXES_COOLOFF_TIME.total_seconds()) if seconds is None else seconds
+        super().__init__(detail=lockout_message(seconds))
+        self.wait = seconds
 
 
 def locked_out(request, response=None, credentials=None):
@@ -135,14 +157,16 @@ def locked_out(request, response=None, credentials=None):
     """
     from django.contrib.auth.forms import AuthenticationForm
 
+    username = (credentials or {}).get("username", "")
+    seconds = lockout_seconds(request, username)
     if is_api(request):
         return JsonResponse(
-            {"detail": lockout_message(), "code": SignInThrottled.default_code},
+            {"detail": lockout_message(seconds), "code": SignInThrottled.default_code},
             status=429,
-            headers={"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))},
+            headers={"Retry-After": str(seconds)},
         )
-    form = AuthenticationForm(request, data=None, initial={"username": (credentials or {}).get("username", "")})
-    context = {"form": form, "next": request.POST.get("next", ""), "locked_out_message": lockout_message()}
+    form = AuthenticationForm(request, data=None, initial={"username": username})
+    context = {"form": form, "next": request.POST.get("next", ""), "locked_out_message": lockout_message(seconds)}
     return render(request, "registration/login.html", context, status=429)
 
 

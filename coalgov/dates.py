@@ -52,9 +52,11 @@ def date_check(
         if ahead is None:
             message = _("This date is in the future.")
         elif asked:
-            message = _("This date is too far ahead.")
+            message = _("This date is too far ahead (after %(latest)s).") % {"latest": last_day.isoformat()}
         else:
-            message = _("Check the date: it lies beyond what can be planned.")
+            message = _("Check the date: it lies beyond what can be planned (the latest is %(latest)s).") % {
+                "latest": last_day.isoformat()
+            }
     elif too_early:
         message = _("This date is too far in the past (before %(earliest)s).") % {"earliest": EARLIEST.isoformat()}
     else:

@@ -18,6 +18,21 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        # DRF reads "abc", "0" or "-5" as the default size and 100000 as the largest, silently: a script would
+        # page on with a size it did not ask for. Say so instead.
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        try:
+            size = int(asked)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            message = _("Ask for a page size from 1 to %(max)s.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return size
+
     def decode_cursor(self, request):
         # A cursor the client mangled is a bad parameter (400 on `cursor`), not a page that does not exist (404),
         # and not a 500: a well-formed cursor whose position is not an id (p=abc) failed in the query.

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -431,7 +431,9 @@ class Publicity(Voidable):
     division_code = models.CharField(max_length=20, editable=False, db_index=True)
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    count = models.PositiveIntegerField(_("count"), validators=[MinValueValidator(1)])
+    # At most a district's every household and more, on one day: a count beyond is a slip of the keyboard, and
+    # would swamp the bulletin's totals.
+    count = models.PositiveIntegerField(_("count"), validators=[MinValueValidator(1), MaxValueValidator(1_000_000)])
     place = models.CharField(_("where"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     client_uuid = models.UUIDField(null=True, blank=True, unique=True, editable=False)

@@ -165,7 +165,16 @@ def households_last_seen_rebuild(codes: list[str] | None = None) -> int:
         return cursor.rowcount
 
 
+# Five items, three ways each, with room for several described "other" things: more rows than this is not a
+# household's visit but a runaway script or a form sent wrong.
+SEIZURE_ROWS_MAX = 30
+
+
 def _check_seizures(outcome: str, seizures: Sequence[SeizureInput]) -> None:
+    if len(seizures) > SEIZURE_ROWS_MAX:
+        raise ValidationError(
+            {"seizures": _("At most %(max)s rows of things taken away per visit.") % {"max": SEIZURE_ROWS_MAX}}
+        )
     if seizures and outcome in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME):
         raise ValidationError({"seizures": _("Nothing can be taken away when nobody let the team in.")})
     # Coal taken away means coal was found: a "no coal" visit with coal would put seized coal in the bulletin

@@ -74,6 +74,14 @@ VOIDED = "voided"  # a case's status in the API once voided (the model keeps the
 
 
 class CaseSerializer(serializers.ModelSerializer):
+    client_uuid = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The sender's own key for this case, drawn once: sent again (a lost answer, a retry), the case it "
+            "opened is answered with 200, and no second case is opened."
+        ),
+    )
     responsible_unit = UnitField()
     household = HouseholdField(required=False, allow_null=True)
     escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -105,6 +113,7 @@ class CaseSerializer(serializers.ModelSerializer):
         model = Case
         fields = [
             "id",
+            "client_uuid",
             "source",
             "notice",
             "inspection",

@@ -48,8 +48,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     filterset_class = CaseFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.case_open(actor=self.request.user, **serializer.validated_data)
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # Sent again with its key (the answer was lost on the way): the case it opened, 200. Two sends at the same
+        # moment both miss this look-up; case_open then answers the second with the first case (its unique key).
+        sent_uuid = serializer.validated_data.get("client_uuid")
+        if sent_uuid is not None and (first := Case.objects.filter(client_uuid=sent_uuid).first()):
+            return self.created_or_repeated(self.get_queryset().filter(pk=first.pk).first() or first, False)
+        case = services.case_open(actor=request.user, **serializer.validated_data)
+        return self.created_or_repeated(self.get_queryset().get(pk=case.pk), True)
 
     def _step(self, run, serializer_class=NoteSerializer):
         case = self.get_object()

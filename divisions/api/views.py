@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from coalgov.api import ScopedViewSet
-from coalgov.authentication import SignInThrottled
+from coalgov.authentication import SignInThrottled, lockout_seconds
 
 from .. import services
 from ..models import Division, Membership
@@ -63,7 +63,8 @@ class ObtainToken(knox_views.LoginView):
         if not serializer.is_valid():
             # The throttle refused to check the password: say so, not "wrong password".
             if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
-                raise SignInThrottled
+                username = request.data.get("username") if hasattr(request.data, "get") else None
+                raise SignInThrottled(lockout_seconds(request._request, username))
             raise ValidationError(serializer.errors)
         request.user = serializer.validated_data["user"]
         return super().post(request, format=format)

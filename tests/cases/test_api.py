@@ -151,3 +151,25 @@ def test_an_ambiguous_or_unknown_unit_name_in_the_api_is_refused_on_its_problem_
     assert "五里堡街道建新南街社区居民委员会（410103006002）" in ambiguous and twin.code in ambiguous
     assert problems[2] == {"responsible_unit": ["二七区内没有您可交办的单位“不存在社区”。"]}
     assert not SupervisionNotice.objects.exists() and not Case.objects.exists()
+
+
+def test_a_case_sent_again_with_its_key_is_answered_with_the_first(api_as, wulibao_community, huaihelu_community):
+    """A script or phone whose answer was lost sends the case again: one case, the second answer 200."""
+    key = "0b7a3c1e-2f44-4a51-9c1d-5e6f7a8b9c0d"
+    body = {"client_uuid": key, "source": "tip_off", "responsible_unit": wulibao_community.code, "title": "楼道堆煤"}
+    api = api_as("wulibao_admin")
+
+    first = api.post("/api/v1/cases/", body, format="json")
+    again = api.post("/api/v1/cases/", {**body, "title": "改过的标题"}, format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200), again.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["title"] == "楼道堆煤"
+    assert first.json()["client_uuid"] == key
+    assert Case.objects.filter(title__in=["楼道堆煤", "改过的标题"]).count() == 1
+    # Someone else's key, for a case they cannot see, says nothing about that case.
+    mine = {**body, "responsible_unit": huaihelu_community.code}
+    other = api_as("huaihelu_inspector").post("/api/v1/cases/", mine, format="json")
+    assert other.status_code == 403
+    assert "楼道堆煤" not in other.content.decode()
+    assert Case.objects.filter(client_uuid=key).count() == 1

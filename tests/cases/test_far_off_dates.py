@@ -7,19 +7,24 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Accountability, Case, SupervisionNotice
+from coalgov.dates import PLANNING_AHEAD
 
 pytestmark = pytest.mark.django_db
 
 FAR_OFF = ["0001-01-01", "9999-12-31"]
 TOO_EARLY = "日期过早（不得早于1990-01-01），请检查。"
-BEYOND_PLANNING = "日期超出了可计划的范围，请检查。"
+BEYOND_PLANNING = "日期超出了可计划的范围（最晚为{latest}），请检查。"
 IN_THE_FUTURE = "不能填写未来的日期。"
 
 
 def _message(day: str, *, planned: bool) -> str:
     if day < "2000":
         return TOO_EARLY
-    return BEYOND_PLANNING if planned else IN_THE_FUTURE
+    return _beyond_planning() if planned else IN_THE_FUTURE
+
+
+def _beyond_planning() -> str:
+    return BEYOND_PLANNING.format(latest=(timezone.localdate() + PLANNING_AHEAD).isoformat())
 
 
 @pytest.mark.parametrize("day", FAR_OFF)
@@ -49,7 +54,7 @@ def test_a_deadline_next_month_is_fine_but_not_two_years_ahead(client_as, wuliba
     assert client.post("/cases/new/", {**data, "deadline": today + datetime.timedelta(days=30)}).status_code == 302
     refused = client.post("/cases/new/", {**data, "deadline": today + datetime.timedelta(days=800)})
 
-    assert refused.context["form"].errors["deadline"] == [BEYOND_PLANNING]
+    assert refused.context["form"].errors["deadline"] == [_beyond_planning()]
     assert Case.objects.count() == 1
 
 

@@ -149,3 +149,22 @@ def test_every_row_error_names_its_line_the_same_way(client_as, erqi):
     assert errors[0] == "第 1 行：严重程度只能填“严重”“一般”或“轻微”。"
     assert errors[5] == "第 6 行：列数超过四列（单位、问题、严重程度、整改期限）。"
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("written", ["{d:%Y-%m-%d}", "{d:%Y/%m/%d}", "{d.year}年{d.month}月{d.day}日", "{d:%Y.%m.%d}"])
+def test_a_deadline_is_read_as_notices_and_spreadsheets_write_it(client_as, erqi, written):
+    deadline = timezone.localdate() + datetime.timedelta(days=20)
+
+    rows = [separator.join(["尖岗村", "楼道堆煤", "严重", written]) for separator in ("\t", "，")]
+    response = _paste(client_as("qu_admin"), erqi, "\n".join(rows).format(d=deadline))
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert list(Case.objects.values_list("deadline", flat=True)) == [deadline, deadline]
+
+
+def test_the_example_row_shows_a_deadline_the_form_accepts(client_as, erqi):
+    page = client_as("qu_admin").get("/cases/notices/new/")
+    example = page.context["form"].fields["table"].widget.attrs["placeholder"]
+
+    assert _paste(client_as("qu_admin"), erqi, example.replace("五里堡街道", "尖岗村")).status_code == 302
+    assert Case.objects.get().deadline == timezone.localdate() + datetime.timedelta(days=14)

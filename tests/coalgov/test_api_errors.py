@@ -305,6 +305,25 @@ def test_a_broken_cursor_is_a_json_400_on_the_cursor_in_chinese(api_as):
     assert json_of(response) == {"cursor": ["该游标不是本列表给出的：请使用返回结果中的上一页或下一页链接。"]}
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "largest"), [("/api/v1/households/", 200), ("/api/v1/readings/", 1000)])
+@pytest.mark.parametrize("size", ["abc", "0", "-5", "1.5", "100000"])
+def test_a_page_size_out_of_range_is_a_400_naming_the_range(api_as, path, largest, size):
+    # DRF read these as the default or the largest size, silently.
+    response = api_as("qu_admin").get(path, {"page_size": size})
+
+    assert response.status_code == 400
+    assert json_of(response) == {"page_size": [f"每页条数请填写1至{largest}之间的整数。"]}
+
+
+@pytest.mark.django_db
+def test_a_page_size_in_range_is_the_pages_size(api_as, wulibao_household):
+    response = api_as("qu_admin").get("/api/v1/households/", {"page_size": "1"})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+
+
 @pytest.mark.parametrize(
     ("handler", "status", "body"),
     [

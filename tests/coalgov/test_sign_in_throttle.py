@@ -52,6 +52,23 @@ def test_a_locked_out_user_signs_in_again_after_the_cool_off(people):
         assert sign_in("wulibao_inspector", "pw", CARRIER_NAT).status_code == 302
 
 
+def test_someone_trying_again_during_the_cool_off_is_told_what_is_left_of_it(people):
+    start = datetime.datetime(2026, 12, 1, 22, 0, tzinfo=datetime.UTC)
+    api = APIClient(REMOTE_ADDR=CARRIER_NAT)
+    with time_machine.travel(start, tick=False):
+        for n in range(10):
+            sign_in("wulibao_inspector", f"guess{n}", CARRIER_NAT)
+    with time_machine.travel(start + datetime.timedelta(minutes=10, seconds=30), tick=False):
+        page = sign_in("wulibao_inspector", "pw", CARRIER_NAT)
+        token = api.post("/api/v1/auth/token/", {"username": "wulibao_inspector", "password": "pw"})
+
+    assert page.status_code == 429
+    assert "请 5 分钟后再试" in page.content.decode()
+    assert token.status_code == 429
+    assert token["Retry-After"] == "270"
+    assert token.json()["detail"].startswith("该用户在此地址输错密码次数过多，请 5 分钟后再试")
+
+
 def test_inspectors_behind_one_carrier_nat_sign_in_after_strangers_fail_there(people):
     """Many inspectors' phones share one public address on a mobile network: one person's (or a stranger's)
     failures there lock out only that name at that address."""

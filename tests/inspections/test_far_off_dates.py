@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from coalgov.dates import PLANNING_AHEAD
 from inspections.models import Ban, Conversion, NightOperation, Publicity, Purchase
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,11 @@ def test_a_night_check_operation_planned_for_a_far_off_day_is_refused_with_a_mes
         },
     )
 
-    too_early, too_far = "日期过早（不得早于1990-01-01），请检查。", "日期超出了可计划的范围，请检查。"
+    latest = (timezone.localdate() + PLANNING_AHEAD).isoformat()
+    too_early, too_far = (
+        "日期过早（不得早于1990-01-01），请检查。",
+        f"日期超出了可计划的范围（最晚为{latest}），请检查。",
+    )
     assert errors(response, "date") == [too_early if day < "2000" else too_far]
     assert not NightOperation.objects.exists()
 
@@ -54,7 +59,8 @@ def test_an_operation_may_be_planned_for_next_week_but_not_for_two_years_ahead(c
         reverse("inspections:operation-create"), {**data, "date": today + datetime.timedelta(days=800)}
     )
 
-    assert errors(refused, "date") == ["日期超出了可计划的范围，请检查。"]
+    latest = (today + PLANNING_AHEAD).isoformat()
+    assert errors(refused, "date") == [f"日期超出了可计划的范围（最晚为{latest}），请检查。"]
     assert NightOperation.objects.count() == 1
 
 

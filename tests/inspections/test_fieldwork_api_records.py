@@ -424,6 +424,16 @@ def test_publicity_of_nothing_is_a_400(api_as, wulibao_community):
     assert not Publicity.objects.exists()
 
 
+def test_publicity_of_more_than_a_million_is_a_400_naming_the_limit(api_as, wulibao_community):
+    response = api_as("wulibao_worker").post(
+        "/api/v1/publicity/", {"division": wulibao_community.code, "kind": "sms", "count": 2_000_000}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "1000000" in str(response.json()["count"])
+    assert not Publicity.objects.exists()
+
+
 def test_a_subdistrict_records_its_own_publicity(api_as, wulibao):
     response = api_as("wulibao_admin").post(
         "/api/v1/publicity/",
@@ -465,6 +475,19 @@ def test_seizures_sent_as_a_list_in_json_are_recorded(api_as, wulibao_household)
     assert response.json()["seizures"] == [
         {"item": "loose_coal", "quantity": "12.50", "method": "voluntary", "description": ""}
     ]
+
+
+def test_more_seizure_rows_than_a_visit_has_is_a_400_and_records_nothing(api_as, wulibao_household):
+    row = {"item": "other", "quantity": "1", "method": "voluntary", "description": "炉具配件"}
+    response = api_as("wulibao_inspector").post(
+        "/api/v1/inspections/",
+        {"household": wulibao_household.pk, "kind": "survey", "outcome": "loose_coal", "seizures": [row] * 31},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["seizures"] == ["每次检查最多填写30行收缴物品。"]
+    assert not Inspection.objects.exists()
 
 
 def test_a_broken_seizures_string_from_a_phone_is_a_400(api_as, wulibao_household):
