@@ -18,6 +18,7 @@ RUN SECRET_KEY=build-only python manage.py compilemessages --ignore 'node_module
 USER coalgov
 EXPOSE 8000
 # gthread, 2 workers × 4 threads behind the nginx of docker-compose.yml, which buffers request bodies: why in
-# docs/fieldwork.md "Serving phones".
+# docs/fieldwork.md "Serving phones". The longest request line gunicorn takes, as long as nginx passes: a longer
+# address is refused by nginx in Chinese (deploy/nginx.conf), none meets gunicorn's English 400.
 CMD ["gunicorn", "coalgov.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", \
-     "--threads", "4", "--timeout", "60"]
+     "--threads", "4", "--timeout", "60", "--limit-request-line", "8190"]

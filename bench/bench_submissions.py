@@ -176,6 +176,8 @@ def start_gunicorn(
         str(threads),
         "--timeout",
         "60",
+        "--limit-request-line",
+        "8190",
         "--log-level",
         "warning",
     ]

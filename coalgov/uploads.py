@@ -202,8 +202,14 @@ class DeclaredCounts:
         for field, count in declared.items():
             if count is None or count == arrived[field]:
                 continue
-            if multipart and arrived[field] < count:
+            stray = sorted(name for name in request.FILES if name != "photos") if field == "photo_count" else []
+            if multipart and arrived[field] < count and not stray:
                 raise IncompleteUploadError()
+            if stray:
+                # Files under another part's name arrived whole: a script's mistake, not parts lost on the way.
+                message = WRONG_PART_NAME % {"names": "、".join(stray)}
+                errors[field] = ErrorDetail(str(message), code="wrong_part_name")
+                continue
             if field == "photo_count" and not multipart:
                 message = NO_PHOTOS_WITHOUT_MULTIPART
             else:
@@ -220,6 +226,7 @@ class DeclaredCounts:
 
 
 COUNT_MISMATCH = gettext_lazy("%(declared)s declared, but %(arrived)s sent: the count does not match what was sent.")
+WRONG_PART_NAME = gettext_lazy("Photos are sent in parts named photos; the files arrived in parts named %(names)s.")
 NO_PHOTOS_WITHOUT_MULTIPART = gettext_lazy(
     "Photos can only be sent in a multipart/form-data body; this body carries none."
 )

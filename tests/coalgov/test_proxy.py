@@ -124,3 +124,24 @@ def test_a_body_over_the_proxys_limit_is_refused_in_chinese_in_the_shape_of_wher
     assert "上传内容过大" in body and text in body
     if content_type == "application/json":
         assert json.loads(body)["code"] == "too_large"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/households/?q=", "/cases/?q="])
+def test_an_address_over_the_proxys_limit_is_refused_in_chinese_in_the_apis_shape(proxy, path):
+    """An outside tester's script built a query of several thousand ids: gunicorn answered an English HTML 400."""
+    answer = requests.get(f"{proxy}{path}{'1,' * 5000}", timeout=10)
+
+    assert answer.status_code == 414
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.json()["code"] == "too_long"
+    assert "过长" in answer.json()["detail"]
+
+
+def test_an_address_under_the_proxys_limit_reaches_the_app(proxy, people):
+    answer = requests.get(
+        f"{proxy}/api/v1/households/?q={'x' * 6000}",
+        headers={"Authorization": f"Token {token_for(people['wulibao_inspector'])}"},
+        timeout=10,
+    )
+
+    assert answer.status_code == 200, answer.text[:300]

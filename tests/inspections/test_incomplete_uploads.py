@@ -348,6 +348,24 @@ def test_a_visit_whose_declared_photos_or_seizures_did_not_all_arrive_is_refused
     assert not Photo.objects.exists()
 
 
+@pytest.mark.parametrize("part", ["photo", "file", "photos[]"])
+def test_photos_under_another_parts_name_are_named_as_the_clients_mistake_not_a_cut(
+    api_as, wulibao_household, jpeg, part
+):
+    # A script that names its part "photo" was told its upload was cut, and sent it again and again.
+    payload = counted_visit(wulibao_household, jpeg, photos=0, seizures=1, photo_count=1)
+    payload[part] = jpeg("door.jpg")
+
+    response = api_as("wulibao_inspector").post("/api/v1/inspections/", payload, format="multipart")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "photo_count": [f"照片须放在名为 photos 的部分中上传；收到的文件在名为 {part} 的部分中。"]
+    }
+    assert not Inspection.objects.exists()
+    assert not Photo.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("declared", "photos", "seizures", "field"),
     [
