@@ -2,8 +2,17 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.filters import ANY, DateRangeFilter, NoYes, UnitFilterSet, YesNoAny, id_filter
+from inspections.selectors import local_bounds
 
-from .models import Accountability, Case, SupervisionNotice
+from .models import Accountability, Case, CaseEvent, SupervisionNotice
+
+# The steps a unit's figures count in a period (cases.selectors.case_figures): a figure's link lists its cases.
+STEPS = [
+    (CaseEvent.Action.OPENED, _("opened")),
+    (CaseEvent.Action.RECTIFIED, _("reported rectified")),
+    (CaseEvent.Action.CLOSED, _("verified and closed")),
+    (CaseEvent.Action.REOPENED, _("reopened: coal found again")),
+]
 
 
 class CaseFilterSet(UnitFilterSet):
@@ -16,6 +25,8 @@ class CaseFilterSet(UnitFilterSet):
     overdue = django_filters.BooleanFilter(label=_("Overdue"), widget=YesNoAny, method="filter_overdue")
     rebounded = django_filters.BooleanFilter(label=_("Rebounded"), widget=YesNoAny, method="filter_rebounded")
     deadline = DateRangeFilter(label=_("Deadline"))
+    step = django_filters.ChoiceFilter(label=_("Step taken"), choices=STEPS, empty_label=ANY, method="filter_step")
+    step_on = DateRangeFilter(label=_("Step taken on"), method="filter_step")
     notice = id_filter(label=_("Supervision notice"), field_name="notice_id")
     household = id_filter(label=_("Place"), field_name="household_id")
     duplicates = django_filters.BooleanFilter(label=_("Show duplicates"), widget=NoYes, method="filter_duplicates")
@@ -31,7 +42,24 @@ class CaseFilterSet(UnitFilterSet):
         queryset = queryset.filter(voided_at__isnull=not self.form.cleaned_data.get("voided"))
         if not self.form.cleaned_data.get("duplicates"):
             queryset = queryset.filter(duplicate_of__isnull=True)
+        queryset = self._with_step(queryset, self.form.cleaned_data.get("step"), self.form.cleaned_data.get("step_on"))
         return super().filter_queryset(queryset)
+
+    def _with_step(self, queryset, step, period):
+        """Cases that took `step` (any of STEPS without one) in `period`: the cases a unit page's figure counts,
+        the days bounded as case_figures bounds them (local midnight to midnight)."""
+        if not step and not (period and (period.start or period.stop)):
+            return queryset
+        events = CaseEvent.objects.filter(action__in=[step] if step else [value for value, _label in STEPS])
+        lower, upper = local_bounds(period.start, period.stop) if period else (None, None)
+        if lower:
+            events = events.filter(at__gte=lower)
+        if upper:
+            events = events.filter(at__lt=upper)
+        return queryset.filter(pk__in=events.values("case_id"))
+
+    def filter_step(self, queryset, name, value):
+        return queryset  # step and step_on together, in filter_queryset
 
     def filter_voided(self, queryset, name, value):
         return queryset  # applied in filter_queryset, before the other filters

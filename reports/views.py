@@ -1,5 +1,7 @@
 """The home page and the unit pages; the dashboard, digests and rankings with their issues."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
@@ -55,7 +57,7 @@ FIGURES = [
     ("bans_sale_point", _("Coal sale points shut")),
     ("bans_storage_point", _("Storage points cleared")),
     ("bans_food_stall", _("Food stalls moved on")),
-    ("rebounds", _("Rebounds")),
+    ("rebounds", _("Bans rebounded")),
     ("purchases", _("Purchases from vulnerable households")),
     ("purchase_amount", _("Amount paid (yuan)")),
     ("conversions_electricity", _("Coal-to-electricity completed")),
@@ -73,6 +75,18 @@ LISTS = [
     ("inspections:publicity-list", _("Publicity")),
     ("households:list", _("Household register")),
 ]
+
+
+def _case_links(code: str, start, end) -> dict[str, str]:
+    """The case list behind each of a unit page's case figures: the cases that took the step in the period (a
+    figure counts a flow: a case closed in the week and reopened since is among its closed)."""
+    period = {"step_on_after": start or "", "step_on_before": end or ""}
+    links = {
+        figure: f"{reverse('cases:list')}?{urlencode({'division': code, 'step': step, **period})}"
+        for figure, step in (("opened", "opened"), ("closed", "closed"), ("rebounds", "reopened"))
+    }
+    links["overdue_now"] = f"{reverse('cases:list')}?{urlencode({'division': code, 'overdue': 'true'})}"
+    return links
 
 
 @login_required
@@ -109,6 +123,7 @@ def unit(request, code: str):
         "can_publicise": can_enter(user, division, "fieldwork") and division.level != Level.GRID,
         "can_set_target": division.level == Level.COMMUNITY and can_enter(user, division, "fieldwork_void"),
         "cases": case_figures(codes=[division.code], start=start, end=end),
+        "case_links": _case_links(filter_code, start, end),
         "accountability": Accountability.objects.visible_to(user)
         .confirmed()
         .filter(division_code__startswith=division.code)

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0012_drop_inspection_time_households'),
+        ("inspections", "0012_drop_inspection_time_households"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='publicity',
-            name='count',
-            field=models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000000)], verbose_name='count'),
+            model_name="publicity",
+            name="count",
+            field=models.PositiveIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(1000000),
+                ],
+                verbose_name="count",
+            ),
         ),
     ]

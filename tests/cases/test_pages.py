@@ -191,3 +191,43 @@ def test_a_units_page_shows_its_cases_and_its_accountability_record(client_as, p
     assert page.context["cases"].opened == 1
     assert [a.reason for a in page.context["accountability"]] == ["夜查发现反弹"]
     assert elsewhere.status_code == 404
+
+
+def test_a_units_case_figures_link_to_the_cases_they_count_in_the_period(
+    client_as, people, notice_case, wulibao_community, evidence
+):
+    """An outside clerk: 已销号 counted the cases closed in the week, its link listed the cases closed now — one
+    closed in the week and reopened since was missing, one closed before the week was there."""
+    from cases.models import CaseEvent
+    from cases.services import case_close
+
+    def on(day: int, hour: int = 10):
+        return datetime.datetime(2026, 12, day, hour, tzinfo=timezone.get_current_timezone())
+
+    closed_in_week, opened_in_week, closed_then_reopened, closed_before = (notice_case() for _ in range(4))
+    for case in (closed_in_week, closed_then_reopened, closed_before):
+        case_rectify(actor=people["wulibao_worker"], case=case, note="已清理", photos=evidence)
+        case_close(actor=people["wulibao_admin"], case=case)
+    CaseEvent.objects.filter(case__in=[closed_in_week, opened_in_week]).update(at=on(2))
+    CaseEvent.objects.filter(case=closed_then_reopened).update(at=on(1, 0) - datetime.timedelta(days=10))
+    CaseEvent.objects.filter(case=closed_then_reopened, action="closed").update(at=on(6, 23))
+    CaseEvent.objects.create(case=closed_then_reopened, action="reopened", from_status="closed", at=on(7, 0))
+    Case.objects.filter(pk=closed_then_reopened.pk).update(status=Case.Status.OPEN, closed_at=None)
+    CaseEvent.objects.filter(case=closed_before).update(at=on(1) - datetime.timedelta(days=3))
+    client = client_as("wulibao_admin")
+
+    page = client.get(f"/units/{wulibao_community.code}/", {"start": "2026-12-01", "end": "2026-12-06"})
+    figures, links = page.context["cases"], page.context["case_links"]
+
+    def listed(url):
+        return {case.pk for case in client.get(url).context["object_list"]}
+
+    assert (figures.opened, figures.closed, figures.rebounds) == (2, 2, 0)
+    assert listed(links["opened"]) == {closed_in_week.pk, opened_in_week.pk}
+    assert listed(links["closed"]) == {closed_in_week.pk, closed_then_reopened.pk}
+    assert listed(links["rebounds"]) == set()
+    assert "问题反弹" in page.content.decode()
+    # Without a period, the links list every case that ever took the step.
+    everything = client.get(f"/units/{wulibao_community.code}/").context["case_links"]
+    assert listed(everything["closed"]) == {closed_in_week.pk, closed_then_reopened.pk, closed_before.pk}
+    assert listed(everything["rebounds"]) == {closed_then_reopened.pk}
