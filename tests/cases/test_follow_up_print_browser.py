@@ -173,3 +173,18 @@ def test_the_demos_three_entry_sheets_print_on_one_a4_page(open_context, live_se
             assert _page_count(str(pdf)) == 1, (case.pk, name)
             text = re.sub(r"\s+", "", subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout)
             assert "督办记录" in text and OFFICE in text, text
+
+
+def test_on_a_phone_the_record_keeps_most_of_the_line(open_context, live_server, people, wulibao_community):
+    """An outside tester opened the 督办单 on a phone: the record's column was one character wide."""
+    case = _open(people, wulibao_community)
+    _record(case, people["wulibao_admin"], 3)
+    context, _traffic = open_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    sign_in(tab, live_server, "wulibao_admin", households=0)
+    tab.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
+
+    table = tab.locator("table.record").bounding_box()
+    record = tab.locator("table.record thead th").nth(2).bounding_box()
+    assert record["width"] >= table["width"] * 0.45, (record, table)
+    assert table["x"] + table["width"] <= 390  # nothing runs off the screen
