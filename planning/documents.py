@@ -20,7 +20,7 @@ from docx.text.paragraph import Paragraph
 from coalgov.downloads import file_name_part
 from coalgov.official_docx import TABLE_SIZE, TEXT_WIDTH_MM, Column, OfficialDocument, table_text_mm
 
-from .selectors import PART_LABELS
+from .selectors import PART_KEYS, PART_LABELS
 
 # LibreOffice puts a quarter of a character between Chinese and figures ("11 号楼 1 单元"), which the builder's
 # estimate leaves out; a long address has five such gaps.
@@ -109,8 +109,13 @@ def _one_a_line(cell_xml, separator: str) -> None:
 
 
 def _parts(parts: dict) -> str:
-    # A no-break space holds each reason's points to its name: "无主管/无双气 8" never ends a line before the 8.
-    return PART_SEPARATOR.join(f"{PART_LABELS.get(k, k)}\u00a0{_points(v)}" for k, v in parts.items())
+    """A door's reasons in the planner's order (PART_KEYS), as the plan's page lists them: a plan's stored reasons
+    come back from PostgreSQL's jsonb ordered by the keys' length. A no-break space holds each reason's points to
+    its name: "无主管/无双气 8" never ends a line before the 8."""
+    ordered = sorted(
+        parts.items(), key=lambda item: PART_KEYS.index(item[0]) if item[0] in PART_KEYS else len(PART_KEYS)
+    )
+    return PART_SEPARATOR.join(f"{PART_LABELS.get(k, k)}\u00a0{_points(v)}" for k, v in ordered)
 
 
 def _table(document: OfficialDocument, columns: list[Column], rows: list[tuple]) -> None:
@@ -193,18 +198,29 @@ def plan_docx(context: dict) -> bytes:
     night_plan = context["plan"]
     document = _document(
         f"{night_plan.operation.title}",
-        _("%(unit)s · night of %(date)s · %(covered)s of %(total)s doors checked")
+        _("%(unit)s · night of %(date)s · led by %(leader)s · %(covered)s of %(total)s doors checked")
         % {
             "unit": night_plan.division.name,
             "date": date_format(night_plan.date, "DATE_FORMAT"),
+            "leader": night_plan.operation.leader,
             "covered": context["covered"],
             "total": context["total"],
         },
     )
+    # Each door as the page numbers and names it (1, 2, 3 in walking order; its community, then its address), so
+    # that a leader on the telephone and a team reading the sheet speak of the same door.
     sections = [
         (
             team,
-            [(s.household.label, _points(s.score), _parts(s.parts), "☑" if s.covered else "□") for s in team.stops],
+            [
+                (
+                    f"{s.number}．{s.household.label}{LINE}{s.household.division.name}",
+                    _points(s.score),
+                    _parts(s.parts),
+                    "☑" if s.covered else "□",
+                )
+                for s in team.stops
+            ],
         )
         for team in context["teams"]
     ]

@@ -157,3 +157,35 @@ def test_a_door_last_checked_more_than_a_year_before_the_night_keeps_its_year():
         assert documents._last_checked(at(datetime.date(2026, 1, 11)), night) == "上次检查：1月11日"
         assert documents._last_checked(at(datetime.date(2026, 1, 10)), night) == "上次检查：2026年1月10日"
         assert documents._last_checked(None, night) == "从未检查"
+
+
+def test_an_operations_docx_numbers_and_places_each_door_as_the_page_does(client_as, people, wulibao, places):
+    """An outside planner: the operation's sheet had no door numbers, no community and no leader, and listed each
+    door's reasons in another order than the plan's page."""
+    from planning.selectors import PART_KEYS, PART_LABELS
+
+    night_plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao,
+        night=night_in_progress(),
+        teams=1,
+        doors=6,
+        title="零点夜查",
+        leader="王组长",
+        members=[[people["wulibao_inspector"]]],
+    )
+    client = client_as("wulibao_admin")
+    page = client.get(f"/plan/{night_plan.pk}/")
+    document = Document(io.BytesIO(client.get(f"/plan/{night_plan.pk}/?format=docx").content))
+
+    assert any("带队：王组长" in p.text for p in document.paragraphs)
+    rows = document.tables[0].rows[1:]
+    stops = page.context["teams"][0].stops
+    assert len(rows) == len(stops) >= 2
+    labels = {label: key for key, label in PART_LABELS.items()}
+    for row, stop in zip(rows, stops, strict=True):
+        place, _score, why, _checked = (cell.text for cell in row.cells)
+        assert place == f"{stop.number}．{stop.household.label}\n{stop.household.division.name}"
+        keys = [labels[part.rsplit("\u00a0", 1)[0]] for part in why.split("\n")]
+        assert keys == sorted(keys, key=PART_KEYS.index), why
+        assert set(keys) == set(stop.parts)
