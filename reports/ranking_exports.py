@@ -1,5 +1,6 @@
-"""Downloads of a week's ranking: .xlsx (one sheet for the district, one per subdistrict) and CSV; the .docx
-weekly bulletin (周通报) is `bulletin.py`. Built from one `Ranking`, so every download says what the page says.
+"""Downloads of a week's ranking: .xlsx (one sheet for the district, the subdistricts' ranking, one per
+subdistrict) and CSV; the .docx weekly bulletin (周通报) is `bulletin.py`. Built from one `Ranking`, so every
+download says what the page says.
 Column names and the bulletin's text are Chinese: they are the office's document format."""
 
 from __future__ import annotations
@@ -154,10 +155,44 @@ def _sheet(ws: _Sheet, ranking: Ranking, rows, title: str, formats: dict, styles
     ws.autofilter(HEADER_ROW - 1, 0, last, len(HEADER) - 1)
 
 
+SUBDISTRICTS_SHEET = "街道排名"
+SUBDISTRICT_HEADER = ["名次", "街道", "平均得分", "参与排名社区数", "上周名次", "名次变化"]
+
+
+def _subdistricts_sheet(ws: Worksheet, ranking: Ranking, formats: dict, movement) -> None:
+    """The subdistricts' ranking as the page and the bulletin give it: by the mean of their communities' printed
+    scores; a subdistrict without ranked communities has 无数据."""
+    names = max((text_width(s.name) for s in ranking.subdistricts), default=8)
+    widths = header_widths(SUBDISTRICT_HEADER, [6, min(names + 2, 30), 9, 9, 8, 8])
+    xlsxwriter_print_setup(
+        ws,
+        formats,
+        title=week_title(ranking).replace("周排名", "街道周排名"),
+        headers=SUBDISTRICT_HEADER,
+        widths=widths,
+    )
+    for row, s in enumerate(ranking.subdistricts, HEADER_ROW):
+        ws.write_string(row, 1, s.name, formats["text_quoted"] if formula_looking(s.name) else formats["text"])
+        if not s.ranked:
+            ws.write_string(row, 0, NO_DATA, formats["text"])
+            for column in range(2, len(SUBDISTRICT_HEADER)):
+                ws.write_string(row, column, NONE, formats["text"])
+            continue
+        ws.write_number(row, 0, s.rank, formats["integer"])
+        ws.write_number(row, 2, float(two_places(s.mean_score)), formats[DECIMAL])
+        ws.write_number(row, 3, s.communities, formats["integer"])
+        for column, value, style in ((4, s.previous_rank, formats["integer"]), (5, s.movement, movement)):
+            if value is None:
+                ws.write_string(row, column, NONE, formats["text"])
+            else:
+                ws.write_number(row, column, value, style)
+    ws.autofilter(HEADER_ROW - 1, 0, HEADER_ROW - 1 + len(ranking.subdistricts), len(SUBDISTRICT_HEADER) - 1)
+
+
 def ranking_xlsx(ranking: Ranking) -> bytes:
-    """The district's sheet, then one per subdistrict; each prints on A4 landscape, one page wide, with its
-    title and the header on every page (coalgov/exports.py). Written with XlsxWriter, in memory: openpyxl took
-    half a second for a district's 17 sheets."""
+    """The district's sheet, the subdistricts' ranking (街道排名), then one sheet per subdistrict; each prints on A4
+    landscape, one page wide, with its title and the header on every page (coalgov/exports.py). Written with
+    XlsxWriter, in memory: openpyxl took half a second for a district's 17 sheets."""
     out = io.BytesIO()
     workbook = Workbook(out, {"in_memory": True})
     title = week_title(ranking)
@@ -169,7 +204,9 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     styles = [workbook.add_format(spec)._get_xf_index() for spec in _column_specs()]
     quoted = workbook.add_format({**_BORDERED, "quote_prefix": True})._get_xf_index()
     _sheet(workbook.add_worksheet("全区", _Sheet), ranking, ranking.rows, title, formats, styles, quoted)
-    used = {"全区"}
+    movement = workbook.add_format({**_CENTRED, "num_format": MOVEMENT})
+    _subdistricts_sheet(workbook.add_worksheet(SUBDISTRICTS_SHEET), ranking, formats, movement)
+    used = {"全区", SUBDISTRICTS_SHEET}
     for subdistrict, rows in ranking.by_subdistrict():
         name = SHEET_NAME_BAD.sub("", subdistrict.name)[:31] or subdistrict.code
         if name in used:

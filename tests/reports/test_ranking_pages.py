@@ -98,7 +98,7 @@ def test_the_xlsx_reads_back_with_the_right_numbers(client, town):
     assert "attachment" in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
 
-    assert workbook.sheetnames == ["全区", "A街道", "B街道"]
+    assert workbook.sheetnames == ["全区", "街道排名", "A街道", "B街道"]
     district = workbook["全区"]
     assert district.freeze_panes == "A3"  # under the title row and the header
     header = [cell.value for cell in district[2]]
@@ -123,6 +123,10 @@ def test_the_xlsx_reads_back_with_the_right_numbers(client, town):
     sub_b = [[cell.value for cell in row] for row in workbook["B街道"].iter_rows(min_row=3)]
     assert [(line[3], line[1]) for line in sub_b] == [("B2社区", 1), ("B3社区", 2), ("B1社区", 3)]
     assert workbook["A街道"].freeze_panes == "A3"
+    # The subdistricts ranked as the page and the bulletin rank them: by their communities' mean printed score.
+    subdistricts = [[cell.value for cell in row] for row in workbook["街道排名"].iter_rows(min_row=2)]
+    assert subdistricts[0] == ["名次", "街道", "平均得分", "参与排名社区数", "上周名次", "名次变化"]
+    assert [line[:4] for line in subdistricts[1:]] == [[1, "A街道", 60.0, 3], [2, "B街道", 52.5, 3]]
 
 
 def test_the_docx_bulletin_praises_names_and_tabulates(client, town):
