@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -519,14 +519,17 @@ def _duplicates_stand_alone(original: Case, *, actor, reported_after=None) -> Ca
     return first
 
 
-# The keys of a place's counted cases closed before a moment, locked: asked for every visit recorded, so
-# compiled once (coalgov.compiled).
-_CLOSED_BEFORE = Compiled(
+# The keys and steps of a place's counted cases closed before a moment or reported rectified, locked: asked for
+# every visit recorded, so compiled once (coalgov.compiled), and one statement for both.
+_SETTLED = Compiled(
     lambda household_id, moment: (
         Case.objects.counted()
-        .filter(household_id=household_id, status=Case.Status.CLOSED, closed_at__lt=moment)
+        .filter(
+            Q(status=Case.Status.CLOSED, closed_at__lt=moment) | Q(status=Case.Status.RECTIFIED),
+            household_id=household_id,
+        )
         .select_for_update()
-        .values_list("pk")
+        .values_list("pk", "status")
     ),
     EXAMPLE_KEY,
     EXAMPLE_MOMENT,
@@ -549,7 +552,8 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
     saw_inside = inspection.outcome not in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME)
     early = today + datetime.timedelta(days=settings.RECHECK_EARLY_DAYS)
     # Most places never had a case closed: their keys alone (locked) say so, without reading whole cases.
-    closed = [pk for (pk,) in _CLOSED_BEFORE.rows(household.pk, inspection.started_at)]
+    settled = _SETTLED.rows(household.pk, inspection.started_at)
+    closed = [pk for pk, status in settled if status == Case.Status.CLOSED]
     for case in Case.objects.filter(pk__in=closed) if closed else ():
         # A clean visit counts as a re-check only near its date; a visit that finds coal again answers the
         # re-check's question whenever it comes, so it completes the earliest one (shown done, with what it found)
@@ -597,6 +601,10 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
                 new_deadline=case.deadline,
             )
             _notify(case, case.responsible_unit, Notification.Kind.REBOUND, today)
+            _merged_into_reopened(case, household, actor=actor)
+    reported = [pk for pk, status in settled if status == Case.Status.RECTIFIED]
+    if inspection.found_coal and reported:
+        _returned_by_finding(reported, inspection, actor=actor, today=today)
     if (
         settings.CASES_FROM_FINDINGS
         and inspection.found_coal
@@ -618,6 +626,42 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
             check_entry=False,  # the finding opens it, whoever recorded the visit
             unfinished_known_none=True,
         )
+
+
+def _merged_into_reopened(case: Case, household, *, actor) -> None:
+    """A place counts one unfinished case. One registered there after `case` closed (a tip-off that stood alone when
+    it was closed: _duplicates_stand_alone) joins `case`, reopened by a rebound, as its duplicate: two open cases
+    at one place were both listed, counted and due."""
+    others = Case.objects.counted().unfinished().filter(household=household).exclude(pk=case.pk)
+    for other in others.select_for_update(of=("self",)):
+        other.duplicate_of = case
+        other.save(update_fields=["duplicate_of"])
+        note = _("Case #%(n)s at this place was reopened (coal found again): this case is now its duplicate.")
+        _event(other, actor=actor, action=CaseEvent.Action.DUPLICATE, note=note % {"n": case.pk})
+
+
+def _returned_by_finding(keys: list[int], inspection: Inspection, *, actor, today: datetime.date) -> None:
+    """Coal found at a place whose case was reported rectified before the visit: the rectification did not hold,
+    so the case goes back to the responsible unit (退回), as its verifier would send it, with the visit named.
+    Before this, the finding left no trace on the case and the verifier could close it as rectified."""
+    for case in Case.objects.filter(pk__in=keys):  # locked by _SETTLED
+        reported = case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True)
+        if not reported or inspection.started_at <= reported[0]:
+            continue  # a finding from before the report (synced late from a phone) is what the report fixed
+        case.status = Case.Status.RECTIFYING
+        case.save(update_fields=["status"])
+        note = _("Coal found again by the visit of %(when)s after the report: back to the responsible unit.") % {
+            "when": timezone.localtime(inspection.started_at).strftime("%Y-%m-%d %H:%M")
+        }
+        _event(
+            case,
+            actor=actor,
+            action=CaseEvent.Action.RETURNED,
+            from_status=Case.Status.RECTIFIED,
+            note=note,
+            inspection=inspection,
+        )
+        _notify(case, case.responsible_unit, Notification.Kind.REBOUND, today)
 
 
 def visit_voided(*, actor, inspection: Inspection) -> None:
@@ -673,6 +717,20 @@ def visit_voided(*, actor, inspection: Inspection) -> None:
                 "deadline": [reopened_deadline.isoformat(), case.deadline.isoformat()],
             },
         )
+        # A case of the place that joined it as a duplicate when it reopened (_merged_into_reopened) stands alone
+        # again, as it did before the visit.
+        reported = case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True)
+        _duplicates_stand_alone(case, actor=actor, reported_after=reported.first())
+    sent_back_note = _("The visit that sent this case back was voided.")
+    for sending_back in CaseEvent.objects.filter(inspection=inspection, action=CaseEvent.Action.RETURNED):
+        case = _locked(sending_back.case)
+        worked_on = case.events.filter(
+            at__gt=sending_back.at, action__in=[CaseEvent.Action.RECTIFIED, CaseEvent.Action.CLOSED]
+        ).exists()
+        if case.status == Case.Status.RECTIFYING and case.voided_at is None and not worked_on:
+            case.status = Case.Status.RECTIFIED  # awaiting its verifier again, as before the visit
+            case.save(update_fields=["status"])
+        _event(case, actor=actor, action=CaseEvent.Action.UNDONE, note=sent_back_note, inspection=inspection)
 
 
 def _deadline_before(case: Case, reopening: CaseEvent) -> datetime.date | None:

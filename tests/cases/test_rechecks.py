@@ -258,3 +258,78 @@ def test_a_recheck_undone_by_a_voided_visit_stays_cancelled_when_its_case_was_vo
     inspection_void(actor=people["qu_admin"], inspection=visit, reason="录错了户")
 
     assert list(case.rechecks.values_list("status", flat=True)) == ["cancelled", "cancelled"]
+
+
+def test_coal_found_after_the_rectification_report_sends_the_case_back_and_a_void_undoes_it(
+    client_as, people, notice_case, evidence, wulibao_household
+):
+    """An outside tester found coal at a place whose case was 已整改待核查: nothing showed on the case, and its
+    verifier closed it as rectified."""
+    from cases.documents import follow_up_events
+    from inspections.services import inspection_void
+
+    case = notice_case(household=wulibao_household)
+    case_rectify(actor=people["wulibao_admin"], case=case, note="已清理", photos=evidence)
+    earlier = timezone.now() - datetime.timedelta(hours=2)  # a night check synced late: the report answered it
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=wulibao_household,
+        kind="night_check",
+        outcome="loose_coal",
+        started_at=earlier,
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.RECTIFIED
+
+    visit, _created = inspection_record(
+        actor=people["wulibao_inspector"], household=wulibao_household, kind="night_check", outcome="loose_coal"
+    )
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.RECTIFYING
+    assert case.events.get(action="returned").inspection == visit
+    assert "上报整改后" in follow_up_events(case)[-1][2]
+    assert case.notifications.filter(kind="rebound").count() == 1
+    page = client_as("qu_admin").get(case.get_absolute_url()).content.decode()
+    assert "step-close" not in page  # nothing to verify until it is reported rectified again
+
+    inspection_void(actor=people["qu_admin"], inspection=visit, reason="录错了户")
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.RECTIFIED
+    assert case.events.order_by("-at", "-id").first().action == "undone"
+
+
+def test_a_rebound_takes_the_place_s_later_case_in_as_its_duplicate(
+    client_as, people, notice_case, evidence, wulibao_household, wulibao_community
+):
+    """An outside tester: a tip-off stood alone when its original closed, then a visit found coal and reopened the
+    original: two open cases at one place, both listed, due and counted."""
+    from inspections.services import inspection_void
+    from tests.cases.test_clerk_prints import _open
+
+    case = notice_case(household=wulibao_household)
+    case_rectify(actor=people["wulibao_admin"], case=case, note="已清理", photos=evidence)
+    tip_off = _open(people, wulibao_community, household=wulibao_household, title="群众举报：又有散煤")
+    case_close(actor=people["qu_admin"], case=case)
+    tip_off.refresh_from_db()
+    assert tip_off.duplicate_of is None
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=7), tick=False):
+        visit, _created = inspection_record(
+            actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="loose_coal"
+        )
+
+    case.refresh_from_db()
+    tip_off.refresh_from_db()
+    assert (case.status, case.rebounds) == (Case.Status.OPEN, 1)
+    assert tip_off.duplicate_of == case
+    assert list(Case.objects.counted().unfinished().filter(household=wulibao_household)) == [case]
+
+    inspection_void(actor=people["qu_admin"], inspection=visit, reason="录错了户")
+
+    case.refresh_from_db()
+    tip_off.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    assert tip_off.duplicate_of is None
+    assert list(Case.objects.counted().unfinished().filter(household=wulibao_household)) == [tip_off]
