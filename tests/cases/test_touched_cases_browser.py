@@ -55,3 +55,31 @@ def test_an_escalated_case_is_rectified_and_closed_in_the_browser(open_context, 
     expect(admin.get_by_test_id("case-status")).to_have_text("已核查销号")
     admin.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
     expect(admin.get_by_test_id("follow-up-events")).to_contain_text("系统")
+
+
+def test_back_and_send_again_opens_no_second_case_when_the_browser_fetches_the_form_again(
+    open_context, live_server, people, wulibao_community
+):
+    """An outside clerk: Back after opening a case showed the form again, fetched anew (a new key) but with what was
+    typed filled back in by the browser; sending it opened a second case. The form is no longer refilled."""
+    tab = _as(open_context, live_server, "wulibao_admin")
+    # As a browser that keeps no page in its back-forward cache (many in-app browsers): the form is fetched again.
+    tab.route(
+        "**/cases/new/",
+        lambda route: route.fulfill(
+            response=(answer := route.fetch()), headers={**answer.headers, "cache-control": "no-store"}
+        ),
+    )
+    tab.goto(f"{live_server.url}/cases/new/")
+    tab.select_option("#id_responsible_unit", str(wulibao_community.pk))
+    tab.fill("#id_title", "楼道堆放散煤")
+    tab.get_by_role("button", name="登记问题").click()
+    tab.wait_for_url("**/cases/*/")
+    assert Case.objects.count() == 1
+
+    tab.go_back()
+    tab.wait_for_load_state()
+
+    assert tab.input_value("#id_title") == ""
+    tab.get_by_role("button", name="登记问题").click()  # sends an empty form: refused, nothing opened
+    assert Case.objects.count() == 1
