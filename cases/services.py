@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from coalgov.audit import audit_record
 from coalgov.compiled import EXAMPLE_KEY, EXAMPLE_MOMENT, Compiled
@@ -309,10 +310,21 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("responsible_unit", "notice").get(pk=case.pk)
 
 
+# The code of the refusal of a step the case's state no longer allows (another tab, person or request took a step
+# first, under the case's lock): the page and the API answer it as a conflict (409), not as bad input.
+STATE_CHANGED = "case_state_changed"
+
+
+def state_label(case: Case) -> str:
+    """The case's state as the pages say it: 已作废 for a voided case, whatever step it had reached."""
+    return pgettext("a case's state", "voided") if case.voided_at is not None else case.get_status_display()
+
+
 def _require_status(case: Case, *allowed: str) -> None:
     if case.voided_at is not None or case.status not in allowed:
         raise ValidationError(
-            _("This case is %(status)s; that step is not possible now.") % {"status": case.get_status_display()}
+            _("This case is %(status)s; that step is not possible now.") % {"status": state_label(case)},
+            code=STATE_CHANGED,
         )
 
 

@@ -10,7 +10,6 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import DetailView, FormView
 
@@ -150,6 +149,11 @@ class CaseDetailView(ScopedMixin, DetailView):
             try:
                 self.run(step, case, form.cleaned_data)
             except ValidationError as exc:
+                if getattr(exc, "code", None) == services.STATE_CHANGED:
+                    # Another request took a step at the same moment (a double click, two clerks): the case as
+                    # the lock found it, as for a step the page already knew to be impossible.
+                    self.object = self.get_object()
+                    return self._stale(request, self.object, step)
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
@@ -160,7 +164,7 @@ class CaseDetailView(ScopedMixin, DetailView):
         """A step the user may take but the case no longer allows: another tab or person acted on it since this
         page was opened (closed, voided, already started). Said so, with the case as it is now and what the user
         typed, instead of a 403 that told them their role could not do what they do every day."""
-        state = pgettext("a case's state", "voided") if case.voided_at is not None else case.get_status_display()
+        state = services.state_label(case)
         messages.warning(
             request,
             _(
@@ -169,7 +173,11 @@ class CaseDetailView(ScopedMixin, DetailView):
             )
             % {"status": state},
         )
-        typed = (request.POST.get(f"{step}-note") or request.POST.get(f"{step}-reason") or "").strip()
+        typed = "；".join(
+            text
+            for name in ("note", "reason", "deadline")
+            if (text := (request.POST.get(f"{step}-{name}") or "").strip())
+        )
         if typed:
             messages.info(request, _("What you wrote, not saved: %(text)s") % {"text": typed})
         return self.render_to_response(self.get_context_data(), status=409)

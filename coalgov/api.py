@@ -1,6 +1,7 @@
 """Shared API machinery: the scoped base viewset and the error shape."""
 
 import math
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -221,6 +222,14 @@ ERROR_RESPONSES = {
 UNSUPPORTED_MEDIA_TYPE = _error("The body's Content-Type is not one this operation takes.", "Error")
 
 
+# A case's step that its state no longer allows (cases.api.views.CaseStateChanged).
+CASE_STATE_CHANGED = _error(
+    "The case's state no longer allows this step: another request took a step first (code case_state_changed); "
+    "the detail says its state now.",
+    "Error",
+)
+CASE_STEP = re.compile(r"^cases_(start|rectify|return|close|deadline|void)_create$")
+
 # The token endpoint counts wrong passwords (docs/authentication.md).
 SIGN_IN_THROTTLED = _error("Too many wrong passwords for this user from this address; see Retry-After.", "Error")
 
@@ -272,6 +281,8 @@ def schema_postprocessing(result, generator, request, public):
                 continue
             for code, response in ERROR_RESPONSES.items():
                 operation["responses"].setdefault(code, response)
+            if CASE_STEP.match(operation.get("operationId", "")):
+                operation["responses"].setdefault("409", CASE_STATE_CHANGED)
             if operation.get("operationId", "").startswith("auth_token"):
                 operation["responses"].setdefault("429", SIGN_IN_THROTTLED)
             if "requestBody" in operation:

@@ -3,6 +3,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -24,6 +25,13 @@ from .serializers import (
     RectifyUploadSerializer,
     SupervisionNoticeSerializer,
 )
+
+
+class CaseStateChanged(APIException):
+    """A step the case's state no longer allows (another client took a step first): a conflict, as the page's 409."""
+
+    status_code = 409
+    default_code = services.STATE_CHANGED
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet):
@@ -63,7 +71,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         case = self.get_object()
         payload = serializer_class(data=self.request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        case = run(case, payload.validated_data)
+        try:
+            case = run(case, payload.validated_data)
+        except DjangoValidationError as exc:
+            if getattr(exc, "code", None) == services.STATE_CHANGED:
+                raise CaseStateChanged(detail=exc.messages[0]) from exc
+            raise
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
 
     @extend_schema(request=NoteSerializer, responses=CaseSerializer)

@@ -173,3 +173,17 @@ def test_a_case_sent_again_with_its_key_is_answered_with_the_first(api_as, wulib
     assert other.status_code == 403
     assert "楼道堆煤" not in other.content.decode()
     assert Case.objects.filter(client_uuid=key).count() == 1
+
+
+def test_a_step_on_a_voided_case_is_a_conflict_naming_its_state(api_as, people, notice_case):
+    """An outside integrator: a step on a voided case was a 400 saying it was 待整改."""
+    from cases.services import case_void
+
+    case = notice_case()
+    case_void(actor=people["qu_admin"], case=case, reason="误录")
+
+    response = api_as("wulibao_worker").post(f"/api/v1/cases/{case.pk}/start/", {"note": "开始整改"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "该问题当前状态为“已作废”，不能进行此操作。", "code": "case_state_changed"}
+    assert not case.events.filter(action="started").exists()
