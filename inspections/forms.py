@@ -237,7 +237,10 @@ class OperationForm(ServiceValidatedForm):
         bound_dates(self, "date", ahead=PLANNING_AHEAD)  # operations are planned ahead
         # Narrow the team and the covered units to the organising unit once it is known.
         organiser = self._organiser(units)
-        roots = [organiser.code] if organiser else entry_codes(user, "operation")
+        # Shown: what the organising unit may take, once it is known. Sent: anything within the user's reach, so
+        # that a unit or person outside the organiser chosen meanwhile is refused by the service by name ("陈队员
+        # does not work in 五里堡街道"), not by the choice field by number ("6 不在可用的选项中").
+        roots = [organiser.code] if organiser and not self.is_bound else entry_codes(user, "operation")
         self.fields["covered"].queryset = (
             Division.objects.filter(codes_q(roots, "code"), is_active=True)
             .exclude(level=Level.GRID)

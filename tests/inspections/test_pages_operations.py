@@ -171,9 +171,13 @@ def test_a_covered_unit_or_a_team_member_outside_the_organising_unit_saves_nothi
     outsider = client.post(CREATE, form_data(wulibao, [wulibao_community], [people["huaihelu_inspector"]]))
 
     assert outside_unit.status_code == 200
-    assert outside_unit.context["form"].errors["covered"]
+    assert outside_unit.context["form"].errors["covered"] == [f"{huaihelu_community.name}不在组织单位辖区内。"]
     assert outsider.status_code == 200
-    assert outsider.context["form"].errors["team"]
+    # Named, not "选择一个有效的选项。 6 不在可用的选项中。" (an outside planner, as the district office).
+    inspector = people["huaihelu_inspector"]
+    assert outsider.context["form"].errors["team"] == [
+        f"{inspector.first_name or inspector.username}不在{wulibao.name}工作。"
+    ]
     assert not NightOperation.objects.exists()
 
 
