@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from coalgov.dates import PLANNING_AHEAD, date_check, date_validator
 from divisions.models import Division, Level
 from households.filtersets import HouseholdFilterSet
-from households.models import Household
+from households.models import NOTES_MAX_LENGTH, Household
 from inspections.forms import PhotosField, date_widget
 
 from .models import Accountability, Case, SupervisionNotice
@@ -344,12 +344,16 @@ def place_label(household: Household) -> str:
 
 
 class RectifyForm(forms.Form):
-    note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTES_MAX_LENGTH
+    )
     photos = PhotosField(label=_("Evidence photos"))
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=NOTES_MAX_LENGTH
+    )
 
 
 class DeadlineForm(forms.Form):

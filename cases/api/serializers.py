@@ -9,7 +9,7 @@ from coalgov.api import CodeField, IdField
 from coalgov.uploads import DeclaredCounts, photo_count_field
 from divisions.models import Division, Level
 from divisions.scoping import covers, view_codes
-from households.models import Household
+from households.models import NOTES_MAX_LENGTH, Household
 
 from ..documents import document_number, has_notice
 from ..forms import UnitNames, case_units, unit_errors
@@ -228,7 +228,7 @@ class SupervisionNoticeSerializer(serializers.ModelSerializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH)
 
 
 class RectifySerializer(DeclaredCounts, NoteSerializer):

@@ -231,3 +231,15 @@ def test_a_units_case_figures_link_to_the_cases_they_count_in_the_period(
     everything = client.get(f"/units/{wulibao_community.code}/").context["case_links"]
     assert listed(everything["closed"]) == {closed_in_week.pk, closed_then_reopened.pk, closed_before.pk}
     assert listed(everything["rebounds"]) == {closed_then_reopened.pk}
+
+
+def test_a_step_note_is_bounded_like_other_notes(client_as, people, notice_case):
+    """An outside tester pasted 5,000 characters without a space into a note: stored, and the page ran wide."""
+    case = notice_case()
+
+    response = client_as("wulibao_worker").post(case.get_absolute_url(), {"step": "start", "start-note": "x" * 2001})
+
+    assert response.status_code == 400
+    assert "2000" in str(response.context["steps"]["start"].errors["note"])
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN

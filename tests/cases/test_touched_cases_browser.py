@@ -83,3 +83,18 @@ def test_back_and_send_again_opens_no_second_case_when_the_browser_fetches_the_f
     assert tab.input_value("#id_title") == ""
     tab.get_by_role("button", name="登记问题").click()  # sends an empty form: refused, nothing opened
     assert Case.objects.count() == 1
+
+
+def test_a_long_unbroken_note_wraps_inside_the_case_page(open_context, live_server, people, notice_case):
+    from cases.services import case_start
+
+    case = notice_case()
+    Case.objects.filter(pk=case.pk).update(description="https://example.org/" + "a" * 1500)
+    case_start(actor=people["wulibao_worker"], case=case, note="b" * 2000)
+    context, _traffic = open_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    sign_in(tab, live_server, "wulibao_admin", households=0)
+
+    for path in (case.get_absolute_url(), f"/cases/{case.pk}/follow-up-sheet/"):
+        tab.goto(f"{live_server.url}{path}")
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 400, path
