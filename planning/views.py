@@ -70,6 +70,7 @@ def _tonight(form: PlanForm) -> dict:
         "version": version,
         "teams": plan_teams,
         "left_over": sum(w.count for w in left),
+        "cut": sum(w.cut for team in plan_teams for w in team.stairwells),
         "suggested": sum(t.count for t in plan_teams),
         "factors": _factors(unit, night),
     }

@@ -29,6 +29,7 @@ class Stairwell:
     building: str
     unit: str
     stops: list[Candidate]
+    cut: int = 0  # its places that score too but are beyond a team's doors (one team walks a stairwell whole)
 
     @property
     def title(self) -> str:
@@ -70,7 +71,11 @@ class Team:
     def estates(self) -> list[Group]:
         """estate → building → stairwell, each with its count, in walking order."""
         estates = []
-        for (community, estate), in_estate in groupby(self.stairwells, key=lambda s: (s.community, s.estate)):
+        # Places on their own (no estate: a street shop, grouped by their address) next to each other in a
+        # community share one group, headed by the community: one group each printed the same heading twice.
+        for (community, estate), in_estate in groupby(
+            self.stairwells, key=lambda s: (s.community, s.estate if s.stops[0].estate else "")
+        ):
             in_estate = list(in_estate)
             buildings = [
                 Group(building, sum(s.count for s in wells), wells)
@@ -90,6 +95,7 @@ def _stairwells(candidates: list[Candidate], doors: int) -> list[Stairwell]:
         wells[key].stops.append(c)
     for well in wells.values():
         # Candidates come best first; a stairwell walks bottom to top.
+        well.cut = max(0, len(well.stops) - doors)
         well.stops = sorted(well.stops[:doors], key=lambda s: (s.room, s.pk))
     return list(wells.values())
 

@@ -402,3 +402,24 @@ def test_editing_an_operation_keeps_a_district_leader_the_planner_put_on_a_team(
     assert outsider not in client.get(url).context["form"].fields["team"].queryset
     refused = client.post(url, {**data, "team": [inspector.pk, outsider.pk]})
     assert refused.status_code == 200 and "team" in refused.context["form"].errors
+
+
+def test_places_a_stairwell_holds_beyond_a_teams_doors_are_counted_not_dropped_silently(
+    client_as, people, household_in, wulibao_community
+):
+    """An outside planner: a stairwell with more scoring doors than a team's list lost the rest without a word."""
+    for room in ("101", "201", "301", "401", "501"):
+        household = household_in(wulibao_community, estate="铁路新村", building="4", unit="2", room=room)
+        inspection_record(
+            actor=people["wulibao_admin"],
+            household=household,
+            kind="survey",
+            outcome="loose_coal",
+            started_at=timezone.now() - datetime.timedelta(days=3),
+        )
+
+    page = client_as("wulibao_admin").get("/plan/", {"teams": 1, "doors": 3})
+
+    assert page.context["suggested"] == 3
+    assert page.context["cut"] == 2
+    assert "名单上的楼道里另有2处也有得分，超出每组3户的上限" in re.sub(r"\s+", "", page.content.decode())

@@ -189,3 +189,19 @@ def test_an_operations_docx_numbers_and_places_each_door_as_the_page_does(client
         keys = [labels[part.rsplit("\u00a0", 1)[0]] for part in why.split("\n")]
         assert keys == sorted(keys, key=PART_KEYS.index), why
         assert set(keys) == set(stop.parts)
+
+
+def test_places_on_their_own_next_to_each_other_share_one_heading(client_as, places):
+    """An outside planner: "建新南街社区居民委员会（1）" twice in a row, on the page and in the .docx."""
+    client = client_as("wulibao_inspector")
+    page = client.get("/plan/?teams=1&doors=10")
+    document = Document(io.BytesIO(client.get("/plan/?teams=1&doors=10&format=docx").content))
+
+    estates = page.context["teams"][0].estates
+    names = [estate.name for estate in estates]
+    assert all(a != b for a, b in zip(names, names[1:], strict=False)), names
+    shops = [e for e in estates if not e.children[0].children[0].stops[0].estate]
+    assert len(shops) == 1 and shops[0].count == 3  # 大学路8号, 大学路12号, 堆放点院内 under their community
+    headings = [p.text for p in document.paragraphs if p.runs and p.runs[0].bold and "（" in p.text]
+    assert all(a != b for a, b in zip(headings, headings[1:], strict=False)), headings
+    assert f"{places['shop'].division.name}（3）" in headings
