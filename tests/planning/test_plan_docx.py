@@ -4,6 +4,7 @@ door's row split across two pages (coalgov/official_docx.py)."""
 
 import io
 import uuid
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -199,9 +200,9 @@ def test_places_on_their_own_next_to_each_other_share_one_heading(client_as, pla
 
     estates = page.context["teams"][0].estates
     names = [estate.name for estate in estates]
-    assert all(a != b for a, b in zip(names, names[1:], strict=False)), names
+    assert all(a != b for a, b in pairwise(names)), names
     shops = [e for e in estates if not e.children[0].children[0].stops[0].estate]
     assert len(shops) == 1 and shops[0].count == 3  # 大学路8号, 大学路12号, 堆放点院内 under their community
     headings = [p.text for p in document.paragraphs if p.runs and p.runs[0].bold and "（" in p.text]
-    assert all(a != b for a, b in zip(headings, headings[1:], strict=False)), headings
+    assert all(a != b for a, b in pairwise(headings)), headings
     assert f"{places['shop'].division.name}（3）" in headings
