@@ -188,3 +188,21 @@ def test_on_a_phone_the_record_keeps_most_of_the_line(open_context, live_server,
     record = tab.locator("table.record thead th").nth(2).bounding_box()
     assert record["width"] >= table["width"] * 0.45, (record, table)
     assert table["x"] + table["width"] <= 390  # nothing runs off the screen
+
+
+def test_the_printed_record_lines_up_with_the_sheet_above_it(
+    open_context, live_server, people, wulibao_community, tmp_path
+):
+    """An outside clerk: the printed record's right edge stood some 6 mm past the sheet's table above it."""
+    case = _open(people, wulibao_community)
+    _record(case, people["wulibao_admin"], 3)
+    # The page laid out as printed: 156 mm wide, A4's width less the 26 and 28 mm margins (@page official).
+    context, _traffic = open_context(viewport={"width": round(156 / 25.4 * 96), "height": 900})
+    tab = context.new_page()
+    sign_in(tab, live_server, "wulibao_admin", households=0)
+    tab.goto(f"{live_server.url}/cases/{case.pk}/follow-up-sheet/")
+    tab.emulate_media(media="print")
+
+    sheet = tab.locator('[data-testid="follow-up-rows"]').bounding_box()
+    record = tab.locator("table.record").bounding_box()
+    assert abs((record["x"] + record["width"]) - (sheet["x"] + sheet["width"])) <= 1, (sheet, record)
