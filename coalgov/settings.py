@@ -457,6 +457,9 @@ NIGHT_END = os.environ.get("NIGHT_END", "06:00")
 # Photos: the largest file accepted, and the longest side of a stored photo and of its thumbnail.
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
 PHOTO_MAX_SIDE = 2048
+# The largest request body the proxy in front passes (deploy/nginx.conf, client_max_body_size 60m): the phone keeps
+# a visit's photos, with room for its other fields, under it, or the visit could be saved but never sent.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(60 * 1024 * 1024)))
 PHOTO_THUMBNAIL_SIDE = 320
 
 # Importing households from a spreadsheet on the register page: the largest file and the most rows the page

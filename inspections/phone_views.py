@@ -118,6 +118,17 @@ def _strings() -> dict:
         "photo_count": _("Photos: %(n)s"),
         "remove_photo": _("Remove photo"),
         "photo_unreadable": _("%(name)s could not be read as a photo."),
+        "clock_off": _(
+            "This phone's clock is %(minutes)s minutes off the server's: set its date and time, or visits are "
+            "recorded at the wrong time."
+        ),
+        "clock_off_days": _(
+            "This phone's clock is %(days)s days off the server's: set its date and time, or visits are recorded on "
+            "the wrong day."
+        ),
+        "photos_too_large": _(
+            "The photos come to %(total)s MB; one visit sends at most %(max)s MB. Remove some photos, then save."
+        ),
         "online": _("Online"),
         "offline": _("Offline"),
         "attempts": _("tried %(n)s times"),
@@ -155,6 +166,7 @@ def _config(request) -> dict:
             "inspections": reverse("api:inspection-list"),
             "page": reverse("field:page"),
             "sw": reverse("field:sw"),
+            "clock": f"{reverse('healthz')}?live",  # its Date header: the server's time (common.js checkClock)
             "login": f"{reverse('login')}?{urlencode({'next': reverse('field:page')})}",
         },
         "csrfCookie": settings.CSRF_COOKIE_NAME,
@@ -162,6 +174,7 @@ def _config(request) -> dict:
         "night": {"start": settings.NIGHT_START, "end": settings.NIGHT_END, "timeZone": settings.TIME_ZONE},
         "photoMaxBytes": settings.PHOTO_MAX_BYTES,
         "photoMaxSide": settings.PHOTO_MAX_SIDE,
+        "uploadMaxBytes": settings.UPLOAD_MAX_BYTES,
         "noSeizureOutcomes": [str(o) for o in NO_SEIZURE_OUTCOMES],
         # services._check_seizures's rule, checked before the visit queues: the server would refuse it for good.
         "noCoal": {"outcome": str(Inspection.Outcome.NO_COAL), "items": [str(i) for i in COAL_ITEMS]},

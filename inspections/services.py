@@ -168,6 +168,9 @@ def households_last_seen_rebuild(codes: list[str] | None = None) -> int:
 # Five items, three ways each, with room for several described "other" things: more rows than this is not a
 # household's visit but a runaway script or a form sent wrong.
 SEIZURE_ROWS_MAX = 30
+# Per row: a hundred tonnes of loose coal, or a hundred thousand pieces, boxes or stoves, is past any one place; a
+# figure beyond is a slip (9999999999.99 kg was stored at one household) that would swamp every total.
+SEIZURE_QUANTITY_MAX = Decimal(100_000)
 
 
 def _check_seizures(outcome: str, seizures: Sequence[SeizureInput]) -> None:
@@ -186,6 +189,9 @@ def _check_seizures(outcome: str, seizures: Sequence[SeizureInput]) -> None:
             raise ValidationError({"seizures": _("Unknown item or method.")})
         if seizure.quantity is None or seizure.quantity <= 0:
             raise ValidationError({"seizures": _("Quantities must be greater than zero.")})
+        if seizure.quantity > SEIZURE_QUANTITY_MAX:
+            message = _("%(quantity)s is more than one place holds (at most %(max)s a row): check the figure.")
+            raise ValidationError({"seizures": message % {"quantity": seizure.quantity, "max": SEIZURE_QUANTITY_MAX}})
         if seizure.item in WHOLE_ITEMS and seizure.quantity != seizure.quantity.to_integral_value():
             raise ValidationError(
                 {"seizures": _("%(item)s are counted in whole numbers.") % {"item": Seizure.Item(seizure.item).label}}

@@ -28,6 +28,7 @@ import {
   state,
   newUuid,
   isNight,
+  checkClock,
 } from "field/common";
 import { outbox, post, sendEntry, sync, renderOutbox } from "field/queue";
 import { DATA_CACHE, communityUrl, fetchAll, sameSignIn } from "field/offline";
@@ -104,6 +105,13 @@ function start() {
   });
   setInterval(() => sync(), RETRY_MS);
   renderNetwork();
+  // The phone's clock against the server's, once the page is up (the page itself may have come from the cache):
+  // the liveness answer, which the service worker leaves to the network and the server gives from memory.
+  if (navigator.onLine) {
+    fetch(config.urls.clock, { cache: "no-store" })
+      .then(checkClock)
+      .catch(() => undefined);
+  }
 
   let forgotten = Promise.resolve();
   if ("serviceWorker" in navigator) {

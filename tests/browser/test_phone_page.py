@@ -7,6 +7,7 @@ back on and sends the same entry several times over: the server ends up with exa
 
 import datetime
 import io
+import os
 import re
 import time
 from decimal import Decimal
@@ -1044,3 +1045,61 @@ def test_lists_fetched_before_the_worker_takes_over_are_kept_on_the_phone_by_the
     page.get_by_test_id("community").select_option(wulibao_community.code)
     expect(page.locator('[data-level="estate"]')).to_have_count(2)
     expect(page.get_by_test_id("finder-status")).to_have_text("住户：6 户")
+
+
+def test_photos_over_what_one_visit_can_send_are_refused_before_the_visit_is_saved(
+    open_phone, live_server, register, wulibao_community, tmp_path, settings
+):
+    """An outside tester saved a visit with eight photos of 8.7 MB: 70 MB, over the proxy's 60. It was kept on
+    the phone, refused (413) at every try, and could only be deleted."""
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024 + 150_000  # a small limit: a little over the margin for the fields
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    photos = []
+    for n in range(3):
+        path = tmp_path / f"big{n}.jpg"
+        Image.frombytes("RGB", (300, 300), os.urandom(300 * 300 * 3)).save(path, "JPEG", quality=95)
+        photos.append(str(path))  # some 100 KB each, of noise
+    _context, _traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+    page.get_by_test_id("outcome-no_coal").tap()
+    page.get_by_test_id("photos").set_input_files(photos)
+    expect(page.get_by_test_id("photo-preview")).to_have_count(3)
+
+    page.get_by_test_id("submit").tap()
+
+    expect(page.get_by_text("一次最多发送0.1 MB")).to_be_visible()
+    assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
+    page.get_by_test_id("photo-preview").nth(0).get_by_role("button").tap()
+    page.get_by_test_id("photo-preview").nth(0).get_by_role("button").tap()
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    assert Photo.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("offset", "said"), [(datetime.timedelta(minutes=40), "相差约40分钟"), (-datetime.timedelta(days=2530), "天")]
+)
+def test_a_phone_whose_clock_is_wrong_says_so(open_phone, live_server, register, offset, said):
+    """An outside tester: a phone 40 minutes fast had its visits refused as in the future with no word about its
+    clock; one reset to 2020 recorded them in 2020, silently."""
+    _context, _traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.clock.install(time=timezone.now() + offset)
+    page.goto(f"{live_server.url}/field/")
+
+    expect(page.get_by_test_id("clock-warning")).to_be_visible()
+    expect(page.get_by_test_id("clock-warning")).to_contain_text(said)
+    expect(page.get_by_test_id("clock-warning")).to_contain_text("请校准手机的日期和时间")
+
+
+def test_a_phone_whose_clock_is_right_says_nothing_of_it(open_phone, live_server, register):
+    _context, _traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.wait_for_timeout(500)
+
+    expect(page.get_by_test_id("clock-warning")).to_be_hidden()

@@ -145,3 +145,22 @@ def test_an_address_under_the_proxys_limit_reaches_the_app(proxy, people):
     )
 
     assert answer.status_code == 200, answer.text[:300]
+
+
+def test_an_address_nginx_cannot_read_is_refused_in_chinese_in_the_apis_shape(proxy):
+    """An outside tester's GET /api/v1/households/%00/ got nginx's English HTML 400."""
+    answer = requests.get(f"{proxy}/api/v1/households/%00/", timeout=10)
+
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": "请求格式不正确，无法读取。", "code": "bad_request"}
+
+
+def test_the_apps_own_400_passes_through_the_proxy_unchanged(proxy, people):
+    answer = requests.get(
+        f"{proxy}/api/v1/households/?cursor=garbage",
+        headers={"Authorization": f"Token {token_for(people['wulibao_inspector'])}"},
+        timeout=10,
+    )
+
+    assert answer.status_code == 400
+    assert list(answer.json()) == ["cursor"]

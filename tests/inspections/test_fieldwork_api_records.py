@@ -490,6 +490,20 @@ def test_more_seizure_rows_than_a_visit_has_is_a_400_and_records_nothing(api_as,
     assert not Inspection.objects.exists()
 
 
+def test_a_seizure_of_more_than_a_place_holds_is_a_400_and_records_nothing(api_as, wulibao_household):
+    """An outside tester stored 9999999999.99 kg of loose coal taken at one household."""
+    row = {"item": "loose_coal", "quantity": "9999999999.99", "method": "voluntary"}
+    response = api_as("wulibao_inspector").post(
+        "/api/v1/inspections/",
+        {"household": wulibao_household.pk, "kind": "survey", "outcome": "loose_coal", "seizures": [row]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["seizures"] == ["9999999999.99超过了一处可能的数量（每行最多100000）：请核对数字。"]
+    assert not Inspection.objects.exists()
+
+
 def test_a_broken_seizures_string_from_a_phone_is_a_400(api_as, wulibao_household):
     response = api_as("wulibao_inspector").post(
         "/api/v1/inspections/",

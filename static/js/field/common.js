@@ -136,11 +136,32 @@ export function csrfToken() {
 export async function refreshToken() {
   try {
     const response = await fetch(config.urls.page, { credentials: "same-origin", cache: "no-store" });
+    checkClock(response);
     if (response.ok && !response.redirected) askWorker("refresh");
   } catch (error) {
     // No signal: the entry waits.
   }
   return csrfToken();
+}
+
+// A visit's time is the phone's clock: one that is wrong records every visit at the wrong time (a clock reset to
+// 2020 by a flat battery), or has the server refuse them as in the future. Each answer that came over the
+// network says the server's time (its Date header): a phone more than CLOCK_WARN_MS off says so on the page.
+const CLOCK_WARN_MS = 5 * 60 * 1000;
+
+export function checkClock(response) {
+  const server = Date.parse((response && response.headers.get("Date")) || "");
+  const warning = document.getElementById("clock-warning");
+  if (!Number.isFinite(server) || !warning) return;
+  const off = Math.abs(Date.now() - server);
+  if (off <= CLOCK_WARN_MS) {
+    warning.hidden = true;
+    return;
+  }
+  const minutes = Math.round(off / 60000);
+  warning.textContent =
+    minutes >= 2 * 24 * 60 ? fmt(T.clock_off_days, { days: Math.round(minutes / 1440) }) : fmt(T.clock_off, { minutes });
+  warning.hidden = false;
 }
 
 export function askWorker(type) {

@@ -182,6 +182,8 @@ export function keepFocusInSight() {
 
 // ---------------------------------------------------------------- photos
 
+const UPLOAD_MARGIN_BYTES = 1024 * 1024; // the visit's other fields and the multipart framing around the photos
+
 export async function addPhotos(input) {
   for (const file of Array.from(input.files)) {
     try {
@@ -240,6 +242,12 @@ export async function submit(event) {
   if (!outcome()) return showError(T.choose_outcome);
   const taken = seizures();
   if (taken.error) return showError(taken.error);
+  // Over the proxy's limit the visit would be saved, then refused at every try (413), its photos beyond reach.
+  const total = state.photos.reduce((sum, photo) => sum + photo.blob.size, 0);
+  if (total > config.uploadMaxBytes - UPLOAD_MARGIN_BYTES) {
+    const mb = (bytes) => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "");
+    return showError(fmt(T.photos_too_large, { total: mb(total), max: mb(config.uploadMaxBytes - UPLOAD_MARGIN_BYTES) }));
+  }
   $("submit").disabled = true;
   if (state.locating) await Promise.race([state.locating, new Promise((resolve) => setTimeout(resolve, LOCATE_WAIT_MS))]);
   const position = state.position;

@@ -1,7 +1,7 @@
 /* The queue on the phone: entries in IndexedDB until the server has them, sent once each, and the lists
  * of what is waiting and what was sent. See docs/phone.md, "The queue on the phone".
  */
-import { $, config, T, fmt, el, clock, csrfToken, refreshToken, toast, state } from "field/common";
+import { $, config, T, fmt, el, clock, checkClock, csrfToken, refreshToken, toast, state } from "field/common";
 import { renderChoices } from "field/pickers";
 
 // ---------------------------------------------------------------- the queue on the phone (IndexedDB)
@@ -143,6 +143,7 @@ export async function post(entry, token) {
   } catch (error) {
     return { status: 0, data: null, retryAfter: 0 };
   }
+  checkClock(response);
   let data = null;
   try {
     data = await response.json();
