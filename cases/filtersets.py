@@ -58,7 +58,7 @@ class CaseFilterSet(UnitFilterSet):
             events = events.filter(at__lt=upper)
         return queryset.filter(pk__in=events.values("case_id"))
 
-    def filter_step(self, queryset, name, value):
+    def filter_step(self, queryset, name, value: str):
         return queryset  # step and step_on together, in filter_queryset
 
     def filter_voided(self, queryset, name, value):

@@ -167,7 +167,7 @@ def _subdistricts_sheet(ws: Worksheet, ranking: Ranking, formats: dict, movement
     xlsxwriter_print_setup(
         ws,
         formats,
-        title=week_title(ranking).replace("周排名", "街道周排名"),
+        title=week_title(ranking, "各街道"),
         headers=SUBDISTRICT_HEADER,
         widths=widths,
     )

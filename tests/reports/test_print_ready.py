@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from coalgov.exports import FOOTER, SYSTEM_NAME, chinese_period, column_for, csv_number_as_text, text_width
 from divisions.models import Division, Level
 from reports import ledgers
-from reports.ranking_exports import HEADER
+from reports.ranking_exports import HEADER, SUBDISTRICT_HEADER
 
 from . import test_ledgers
 from .test_ledgers import DATA_SHEETS, build, request_export
@@ -94,9 +94,11 @@ def test_every_sheet_of_the_ranking_prints_a4_landscape_one_page_wide_with_its_t
     before = timezone.now().replace(microsecond=0, tzinfo=None) - datetime.timedelta(seconds=1)
     workbook, _content = _ranking(client, town)
 
-    assert workbook.sheetnames == ["全区", "A街道", "B街道"]
+    assert workbook.sheetnames == ["全区", "街道排名", "A街道", "B街道"]
     for ws, rows in ((workbook["全区"], 6), (workbook["A街道"], 3), (workbook["B街道"], 3)):
         _table_setup(ws, HEADER, rows)
+    _table_setup(workbook["街道排名"], SUBDISTRICT_HEADER, 2)
+    assert workbook["街道排名"]["A1"].value == "测试区各街道散煤治理工作周排名（2025年11月3日—11月9日）"
     # The title names the unit and the week, dates as an office writes them (no leading zeros).
     assert workbook["全区"]["A1"].value == "测试区散煤治理工作周排名（2025年11月3日—11月9日）"
     assert workbook["B街道"]["A1"].value == "测试区B街道散煤治理工作周排名（2025年11月3日—11月9日）"
@@ -283,7 +285,8 @@ def _pages(pdf: Path) -> list[tuple[tuple[int, int], str]]:
 
 
 def _wide_district(town, subdistricts=14, communities=4):
-    """The town and 14 more subdistricts of four communities each: the ranking has 17 sheets."""
+    """The town and 14 more subdistricts of four communities each: the ranking has 18 sheets (the district's, the
+    subdistricts' ranking, and 16 subdistricts')."""
     for s in range(subdistricts):
         sub = Division.objects.create(
             code=f"419901{s + 3:03d}", name=f"第{s + 3}街道", level=Level.SUBDISTRICT, parent=town.district
@@ -298,16 +301,19 @@ def test_the_17_sheet_ranking_prints_each_sheet_one_page_wide_on_a_few_landscape
     _soffice()
     _wide_district(town)
     workbook, content = _ranking(client, town)
-    assert len(workbook.sheetnames) == 17
+    assert len(workbook.sheetnames) == 18
     source = tmp_path / "ranking.xlsx"
     source.write_bytes(content)
 
     pages = _pages(_convert(source, "pdf", tmp_path))
 
     # One page a sheet, two for the district's 62 communities — not 60 portrait pages of columns A to E.
-    assert 17 <= len(pages) <= 20, len(pages)
+    assert 18 <= len(pages) <= 21, len(pages)
     for number, (size, text) in enumerate(pages, 1):
         assert size == A4_LANDSCAPE, (number, size)
+        if "各街道散煤治理工作周排名" in text:  # the subdistricts' ranking, a table of its own
+            assert all(header in text for header in SUBDISTRICT_HEADER if text_width(header) <= 10), number
+            continue
         # The header on every page, from the first column to the last: the sheet's whole width on the page.
         assert "区内排名" in text and "双替代完成率" in text, number
         # Every header whole on the page: the short ones on one line.
