@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import DefaultRouter
 
 from air.api.views import ReadingViewSet, StationViewSet
@@ -20,6 +21,16 @@ from inspections.api.views import (
     PurchaseViewSet,
 )
 from planning.api import NightPlanViewSet
+
+
+class SchemaView(SpectacularAPIView):
+    """The schema, in YAML or JSON as asked; a refusal (not signed in) in the API's JSON error shape like every
+    other answer under /api/, not as a YAML document of the error."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)
+
 
 router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="division")
@@ -43,7 +54,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("me/", me, name="me"),
     path("auth/token/", ObtainToken.as_view(), name="token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # Swagger UI's setup script as a file of its own (?script), not inline: the Content-Security-Policy runs none.
     path("docs/", api_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", api_docs_policy(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),

@@ -350,3 +350,21 @@ def test_a_signed_in_browser_gets_json_not_drfs_english_pages(client_as):
         response = client.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
         assert response["Content-Type"] == "application/json", path
     assert client.get("/api/v1/households/?format=api").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_schema_refused_to_a_stranger_is_the_apis_json_error(client):
+    """An outside integrator: the 401 came as a YAML document describing the error."""
+    response = client.get("/api/v1/schema/")
+
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.django_db
+def test_the_schema_still_comes_as_yaml_to_who_may_read_it(api_as):
+    response = api_as("wulibao_inspector").get("/api/v1/schema/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
