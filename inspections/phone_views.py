@@ -160,6 +160,7 @@ def _sign_in_mark(request) -> str:
 def _config(request) -> dict:
     return {
         "user": request.user.get_username(),
+        "userName": request.user.first_name or request.user.get_username(),
         "signIn": _sign_in_mark(request),
         "urls": {
             "households": reverse("api:household-list"),

@@ -1103,3 +1103,28 @@ def test_a_phone_whose_clock_is_right_says_nothing_of_it(open_phone, live_server
     page.wait_for_timeout(500)
 
     expect(page.get_by_test_id("clock-warning")).to_be_hidden()
+
+
+def test_an_entry_waiting_for_its_owner_names_them_as_people_know_them(
+    open_phone, live_server, people, register, wulibao_community, jpeg_file
+):
+    """An outside tester: the greyed entry of the previous inspector said "由wulibao_inspector录入", a login name."""
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    context, _traffic, page = open_phone(expect_offline_failures=True)
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+    fill_in(page, "no_coal", {}, jpeg_file())
+    context.set_offline(True)
+    page.get_by_test_id("submit").tap()
+    expect(page.get_by_test_id("outbox-count")).to_have_text("1")
+    context.set_offline(False)
+
+    sign_in(page, live_server, "wulibao_worker", households=6)
+    page.goto(f"{live_server.url}/field/")
+
+    inspector = people["wulibao_inspector"]
+    expect(page.locator("#outbox-list")).to_contain_text(f"由{inspector.first_name}录入")
+    assert inspector.first_name and inspector.first_name != inspector.username

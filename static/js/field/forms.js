@@ -267,6 +267,7 @@ export async function submit(event) {
   const entry = {
     client_uuid: state.uuid,
     user: config.user,
+    user_name: config.userName, // shown to whoever signs in next on this phone, while the entry waits for its owner
     saved_at: Date.now(),
     household: state.chosen.id,
     household_label: state.chosen.label,

@@ -380,7 +380,7 @@ export function outboxItem(entry) {
   else badge = el("span", { className: "badge text-bg-warning" }, T.waiting);
   const note =
     entry.user !== config.user
-      ? fmt(T.other_user, { user: entry.user })
+      ? fmt(T.other_user, { user: entry.user_name || entry.user })
       : entry.error + (entry.attempts > 1 ? ` (${fmt(T.attempts, { n: entry.attempts })})` : "");
   const actions = [];
   if (entry.status === "failed" && entry.user === config.user && !sending) {
