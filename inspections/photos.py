@@ -103,12 +103,13 @@ def _pixels_only(image: Image.Image) -> Image.Image:
     return image
 
 
-def _jpeg(image: Image.Image, side: int) -> bytes:
+def _jpeg(image: Image.Image, side: int) -> tuple[bytes, tuple[int, int]]:
+    """The image as stored, at most `side` pixels on its longer side: its JPEG bytes and its size."""
     copy = image.copy()
     copy.thumbnail((side, side))
     out = io.BytesIO()
     copy.save(out, "JPEG", quality=85, optimize=True)
-    return out.getvalue()
+    return out.getvalue(), copy.size
 
 
 def photo_check(upload) -> CheckedPhoto:
@@ -148,11 +149,13 @@ def photo_check(upload) -> CheckedPhoto:
         raise ValidationError(
             _("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name}, code="photo_invalid"
         ) from exc
+    stored, (width, height) = _jpeg(image, settings.PHOTO_MAX_SIDE)
+    # The size of the photo as stored and served (a 4000 × 3000 upload is kept at 2048 × 1536), not the upload's.
     return CheckedPhoto(
-        image=_jpeg(image, settings.PHOTO_MAX_SIDE),
-        thumbnail=_jpeg(image, settings.PHOTO_THUMBNAIL_SIDE),
-        width=image.width,
-        height=image.height,
+        image=stored,
+        thumbnail=_jpeg(image, settings.PHOTO_THUMBNAIL_SIDE)[0],
+        width=width,
+        height=height,
         latitude=latitude,
         longitude=longitude,
         taken_at=taken_at,

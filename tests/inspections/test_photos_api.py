@@ -338,6 +338,10 @@ def test_a_photo_of_more_megapixels_than_decoded_whole_is_kept_as_a_jpeg_and_nam
     (photo,) = Photo.objects.all()
     with Image.open(photo.image.path) as stored:
         assert max(stored.size) == 2048  # PHOTO_MAX_SIDE, as any photo
+        # The size given is the stored photo's, which is what is served (an outside tester's API script read
+        # 4000 × 3000 and got 2048 × 1536).
+        assert (photo.width, photo.height) == stored.size
+        assert (kept.json()["photos"][0]["width"], kept.json()["photos"][0]["height"]) == stored.size
     refused = send(api, "inspections", payload, [_large("PNG", (8000, 7000))])
     assert refused.status_code == 400
     assert refused.json() == {"photos": ["large.png有56百万像素，照片最多50百万像素，请用较低的分辨率拍摄。"]}
