@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from coalgov.filters import ANY, DateRangeFilter, NoYes, UnitFilterSet, YesNoAny, id_filter
 from inspections.selectors import local_bounds
 
-from .models import Accountability, Case, CaseEvent, SupervisionNotice
+from .models import Accountability, Case, CaseEvent, SupervisionNotice, undone_reopenings
 
 # The steps a unit's figures count in a period (cases.selectors.case_figures): a figure's link lists its cases.
 STEPS = [
@@ -51,6 +51,7 @@ class CaseFilterSet(UnitFilterSet):
         if not step and not (period and (period.start or period.stop)):
             return queryset
         events = CaseEvent.objects.filter(action__in=[step] if step else [value for value, _label in STEPS])
+        events = events.exclude(pk__in=undone_reopenings())  # a reopening undone is no step taken
         lower, upper = local_bounds(period.start, period.stop) if period else (None, None)
         if lower:
             events = events.filter(at__gte=lower)

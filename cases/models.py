@@ -305,6 +305,18 @@ class CaseEvent(models.Model):
         return actor_name(self.actor)
 
 
+def undone_reopenings() -> models.QuerySet:
+    """The keys of reopenings undone since (their visit was voided and the case closed again: services.visit_voided
+    records that as an UNDONE step from OPEN naming the same visit): no rebound any more, in no figure."""
+    undone = CaseEvent.objects.filter(
+        case=models.OuterRef("case"),
+        inspection=models.OuterRef("inspection"),
+        action=CaseEvent.Action.UNDONE,
+        from_status=Case.Status.OPEN,
+    )
+    return CaseEvent.objects.filter(models.Exists(undone), action=CaseEvent.Action.REOPENED).values("pk")
+
+
 class Recheck(models.Model):
     """A 回头看 re-check scheduled after a case closed, and the visit that did it."""
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from divisions.scoping import codes_q, entry_codes
 from inspections.selectors import LATEST, local_bounds
 
-from .models import Case, Notification, Recheck
+from .models import Case, Notification, Recheck, undone_reopenings
 from .services import can_verify
 
 DUE_DAYS = 7  # the work list's "due in the next 7 days", as its re-checks
@@ -68,7 +68,7 @@ def case_figures(*, codes: list[str] | None, start: datetime.date | None = None,
         opened=Count("pk", distinct=True, filter=period & Q(events__action="opened")),
         rectified=Count("pk", distinct=True, filter=period & Q(events__action="rectified")),
         closed=Count("pk", distinct=True, filter=period & Q(events__action="closed")),
-        rebounds=Count("events", filter=period & Q(events__action="reopened")),
+        rebounds=Count("events", filter=period & Q(events__action="reopened") & ~Q(events__pk__in=undone_reopenings())),
     )
     # Overdue as of the period's last day (a digest of yesterday counts yesterday's overdue cases).
     overdue_now = counted.overdue(min(end, LATEST) + datetime.timedelta(days=1) if end else None).count()

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -564,7 +565,7 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
     saw_inside = inspection.outcome not in (Inspection.Outcome.REFUSED, Inspection.Outcome.NOBODY_HOME)
     early = today + datetime.timedelta(days=settings.RECHECK_EARLY_DAYS)
     # Most places never had a case closed: their keys alone (locked) say so, without reading whole cases.
-    settled = _SETTLED.rows(household.pk, inspection.started_at)
+    settled = _SETTLED.rows(household.pk, _minute_end(inspection.started_at))
     closed = [pk for pk, status in settled if status == Case.Status.CLOSED]
     for case in Case.objects.filter(pk__in=closed) if closed else ():
         # A clean visit counts as a re-check only near its date; a visit that finds coal again answers the
@@ -640,6 +641,13 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
         )
 
 
+def _minute_end(moment: datetime.datetime) -> datetime.datetime:
+    """The end of a visit's minute, as what it is compared with: a visit entered on the page has no seconds (the form
+    takes minutes), so one entered "now" read as before a report or closing made seconds earlier in that minute,
+    and was ignored. A step in the same minute as the visit counts as before it."""
+    return moment.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+
+
 def _merged_into_reopened(case: Case, household, *, actor) -> None:
     """A place counts one unfinished case. One registered there after `case` closed (a tip-off that stood alone when
     it was closed: _duplicates_stand_alone) joins `case`, reopened by a rebound, as its duplicate: two open cases
@@ -658,12 +666,12 @@ def _returned_by_finding(keys: list[int], inspection: Inspection, *, actor, toda
     Before this, the finding left no trace on the case and the verifier could close it as rectified."""
     for case in Case.objects.filter(pk__in=keys):  # locked by _SETTLED
         reported = case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True)
-        if not reported or inspection.started_at <= reported[0]:
+        if not reported or _minute_end(inspection.started_at) <= reported[0].replace(second=0, microsecond=0):
             continue  # a finding from before the report (synced late from a phone) is what the report fixed
         case.status = Case.Status.RECTIFYING
         case.save(update_fields=["status"])
         note = _("Coal found again by the visit of %(when)s after the report: back to the responsible unit.") % {
-            "when": timezone.localtime(inspection.started_at).strftime("%Y-%m-%d %H:%M")
+            "when": date_format(timezone.localtime(inspection.started_at), "DATETIME_FORMAT")
         }
         _event(
             case,

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, undone_reopenings
 from coalgov.audit import audit_record, weights_changed
 from coalgov.dates import EARLIEST
 from divisions.models import Division, Level
@@ -194,7 +194,7 @@ def community_inputs(*, district: Division, week_start: datetime.date, communiti
                 at__lt=upper,
                 case__voided_at__isnull=True,
                 case__duplicate_of__isnull=True,
-            )
+            ).exclude(pk__in=undone_reopenings())
         ),
         n=Count("pk"),
     )

@@ -333,3 +333,47 @@ def test_a_rebound_takes_the_place_s_later_case_in_as_its_duplicate(
     assert case.status == Case.Status.CLOSED
     assert tip_off.duplicate_of is None
     assert list(Case.objects.counted().unfinished().filter(household=wulibao_household)) == [tip_off]
+
+
+def test_a_visit_entered_by_the_minute_counts_after_a_step_taken_seconds_earlier_in_that_minute(
+    people, notice_case, evidence, wulibao_household
+):
+    """An outside clerk entered a visit "now" (the page's form keeps minutes: 11:10) just after the case was reported
+    rectified at 11:10:35: the finding was taken for one from before the report and ignored."""
+    case = notice_case(household=wulibao_household)
+    reported_at = timezone.now().replace(second=35, microsecond=0)
+    with time_machine.travel(reported_at, tick=False):
+        case_rectify(actor=people["wulibao_admin"], case=case, note="已清理", photos=evidence)
+    with time_machine.travel(reported_at + datetime.timedelta(seconds=10), tick=False):
+        inspection_record(
+            actor=people["wulibao_inspector"],
+            household=wulibao_household,
+            kind="survey",
+            outcome="loose_coal",
+            started_at=reported_at.replace(second=0),
+        )
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.RECTIFYING
+
+
+def test_a_rebound_undone_by_a_voided_visit_is_counted_nowhere(
+    client_as, people, notice_case, evidence, wulibao_household, wulibao_community
+):
+    """An outside tester: after the visit that reopened a case was voided, the unit page still said 问题反弹 1 and
+    listed the closed case under it."""
+    from cases.selectors import case_figures
+    from inspections.services import inspection_void
+
+    case = close(people, notice_case(household=wulibao_household), evidence)
+    visit, _created = inspection_record(
+        actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="loose_coal"
+    )
+    assert case_figures(codes=[wulibao_community.code]).rebounds == 1
+
+    inspection_void(actor=people["qu_admin"], inspection=visit, reason="录错了户")
+
+    assert case_figures(codes=[wulibao_community.code]).rebounds == 0
+    page = client_as("wulibao_admin").get(f"/units/{wulibao_community.code}/")
+    listed = client_as("wulibao_admin").get(page.context["case_links"]["rebounds"]).context["object_list"]
+    assert (page.context["cases"].rebounds, list(listed)) == (0, [])
