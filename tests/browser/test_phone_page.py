@@ -1084,8 +1084,9 @@ def test_photos_over_what_one_visit_can_send_are_refused_before_the_visit_is_sav
     ("offset", "said"), [(datetime.timedelta(minutes=40), "相差约40分钟"), (-datetime.timedelta(days=2530), "天")]
 )
 def test_a_phone_whose_clock_is_wrong_says_so(open_phone, live_server, register, offset, said):
-    """An outside tester: a phone 40 minutes fast had its visits refused as in the future with no word about its
-    clock; one reset to 2020 recorded them in 2020, silently."""
+    """Outside testers: a phone 40 minutes fast had its visits refused as in the future with no word about its
+    clock; one reset to 2020 recorded them in 2020, silently. (The phone's clock is still the visit's time: the
+    inspector is told to set it right.)"""
     _context, _traffic, page = open_phone()
     sign_in(page, live_server, "wulibao_inspector", households=6)
     page.clock.install(time=timezone.now() + offset)
