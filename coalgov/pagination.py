@@ -22,7 +22,7 @@ class CursorPagination(pagination.CursorPagination):
         # DRF reads "abc", "0" or "-5" as the default size and 100000 as the largest, silently: a script would
         # page on with a size it did not ask for. Say so instead.
         asked = request.query_params.get(self.page_size_query_param)
-        if asked is None:
+        if asked is None or not asked.strip():  # absent or left empty (page_size=): the default
             return self.page_size
         try:
             size = int(asked)

@@ -30,7 +30,7 @@ from divisions.models import Division, Level
 from divisions.scoping import may_enter_somewhere
 
 from .models import Inspection, Seizure
-from .services import COAL_ITEMS, NO_COAL_WITH_COAL, NOT_NIGHT
+from .services import COAL_ITEMS, NO_COAL_WITH_COAL, NOT_NIGHT, SEIZURE_QUANTITY_MAX
 
 # The static files the page needs; the service worker caches them when it installs.
 SHELL_STATIC = [
@@ -126,6 +126,7 @@ def _strings() -> dict:
             "This phone's clock is %(days)s days off the server's: set its date and time, or visits are recorded on "
             "the wrong day."
         ),
+        "quantity_too_large": _("%(quantity)s is more than one place holds (at most %(max)s a row): check the figure."),
         "photos_too_large": _(
             "The photos come to %(total)s MB; one visit sends at most %(max)s MB. Remove some photos, then save."
         ),
@@ -177,6 +178,7 @@ def _config(request) -> dict:
         "photoMaxSide": settings.PHOTO_MAX_SIDE,
         "uploadMaxBytes": settings.UPLOAD_MAX_BYTES,
         "noSeizureOutcomes": [str(o) for o in NO_SEIZURE_OUTCOMES],
+        "seizureMax": int(SEIZURE_QUANTITY_MAX),
         # services._check_seizures's rule, checked before the visit queues: the server would refuse it for good.
         "noCoal": {"outcome": str(Inspection.Outcome.NO_COAL), "items": [str(i) for i in COAL_ITEMS]},
         "items": {str(item): {"label": str(label), "whole": step == "1"} for item, label, _u, _m, step in SEIZURE_ROWS},

@@ -759,6 +759,26 @@ def test_coal_taken_at_a_door_marked_no_coal_is_stopped_on_the_phone_before_it_q
     assert Inspection.objects.get().outcome == "no_coal"
 
 
+def test_a_quantity_past_what_a_place_holds_is_stopped_on_the_phone_before_it_queues(
+    open_phone, live_server, register, wulibao_community
+):
+    """An outside tester typed 9999999999.99 kg: queued, refused by the server for good, to be deleted and typed in
+    again."""
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    _context, _traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+
+    page.get_by_test_id("outcome-loose_coal").tap()
+    page.get_by_test_id("qty-loose_coal").fill("9999999999.99")
+    page.get_by_test_id("submit").tap()
+    expect(page.locator("#visit-error")).to_contain_text("每行最多100000")
+    assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
+
+
 def test_a_phone_left_on_utc_shows_every_time_on_the_servers_clock(
     open_phone, live_server, register, wulibao_community
 ):

@@ -322,6 +322,7 @@ def test_a_page_size_in_range_is_the_pages_size(api_as, wulibao_household):
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+    assert api_as("qu_admin").get("/api/v1/households/", {"page_size": ""}).status_code == 200  # left empty
 
 
 @pytest.mark.parametrize(

@@ -164,3 +164,12 @@ def test_the_apps_own_400_passes_through_the_proxy_unchanged(proxy, people):
 
     assert answer.status_code == 400
     assert list(answer.json()) == ["cursor"]
+
+
+def test_a_long_link_opened_signed_out_is_sent_to_sign_in_not_a_bad_gateway(proxy):
+    """An outside tester opened a long filter link signed out: the sign-in redirect's Location (next=…) was longer
+    than nginx passed, and it answered a bare 502."""
+    answer = requests.get(f"{proxy}/households/?q={'x' * 5000}", allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/login/?next=")

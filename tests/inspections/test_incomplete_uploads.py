@@ -366,6 +366,18 @@ def test_photos_under_another_parts_name_are_named_as_the_clients_mistake_not_a_
     assert not Photo.objects.exists()
 
 
+def test_photos_under_another_parts_name_without_a_count_are_refused_not_dropped(api_as, wulibao_household, jpeg):
+    """Without photo_count, a photo under part "photo" was stored as a visit without photos (201), silently."""
+    payload = counted_visit(wulibao_household, jpeg, photos=0, seizures=1)
+    payload["photo"] = jpeg("door.jpg")
+
+    response = api_as("wulibao_inspector").post("/api/v1/inspections/", payload, format="multipart")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"photos": ["照片须放在名为 photos 的部分中上传；收到的文件在名为 photo 的部分中。"]}
+    assert not Inspection.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("declared", "photos", "seizures", "field"),
     [

@@ -132,6 +132,8 @@ export function seizures() {
     const item = input.dataset.item;
     const quantity = Number(raw);
     if (!raw || !Number.isFinite(quantity) || quantity <= 0) return { error: T.quantity_positive };
+    // The server's bound (services.SEIZURE_QUANTITY_MAX), checked before the visit queues: refused there for good.
+    if (quantity > config.seizureMax) return { error: fmt(T.quantity_too_large, { quantity: raw, max: config.seizureMax }) };
     if (config.items[item].whole && !Number.isInteger(quantity)) {
       return { error: fmt(T.whole_numbers, { item: config.items[item].label }) };
     }
