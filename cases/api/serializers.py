@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_choice_field
@@ -82,7 +83,10 @@ class CaseSerializer(serializers.ModelSerializer):
             "opened is answered with 200, and no second case is opened."
         ),
     )
-    responsible_unit = UnitField()
+    responsible_unit = UnitField(
+        required=False,
+        help_text=gettext_lazy("The responsible unit's code; left out, the community of the `household` given."),
+    )
     household = HouseholdField(required=False, allow_null=True)
     escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
@@ -161,6 +165,15 @@ class CaseSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_notice_number(self, case) -> str | None:
         return document_number(case) if has_notice(case) else None
+
+    def validate(self, attrs):
+        # As the case form: a place given brings its community as the responsible unit.
+        if attrs.get("responsible_unit") is None:
+            if attrs.get("household") is None:
+                message = _("Give the responsible unit, or the place (its community is then the unit).")
+                raise serializers.ValidationError({"responsible_unit": [message]})
+            attrs["responsible_unit"] = attrs["household"].division
+        return attrs
 
     def to_representation(self, case):
         data = super().to_representation(case)

@@ -204,6 +204,8 @@ def test_the_plan_shows_what_was_covered_as_visits_come_in(client_as, people, pl
     response = client.get(f"/plan/{night_plan.pk}/")
     assert (response.context["covered"], response.context["found"], response.context["total"]) == (2, 1, 6)
     assert "6户中已查2户" in response.content.decode()
+    # Who leads the night, as the operation's .docx says it (an outside planner missed it on the page).
+    assert f"带队领导：{night_plan.operation.leader}" in response.content.decode()
 
 
 def test_another_subdistricts_plan_and_operation_are_not_found(client_as, places):
@@ -422,4 +424,4 @@ def test_places_a_stairwell_holds_beyond_a_teams_doors_are_counted_not_dropped_s
 
     assert page.context["suggested"] == 3
     assert page.context["cut"] == 2
-    assert "名单上的楼道里另有2处也有得分，超出每组3户的上限" in re.sub(r"\s+", "", page.content.decode())
+    assert "名单上的楼道里另有2处得分靠前，但超出每组3户的上限" in re.sub(r"\s+", "", page.content.decode())
