@@ -365,7 +365,7 @@ def test_a_rebound_undone_by_a_voided_visit_is_counted_nowhere(
     from cases.selectors import case_figures
     from inspections.services import inspection_void
 
-    case = close(people, notice_case(household=wulibao_household), evidence)
+    close(people, notice_case(household=wulibao_household), evidence)
     visit, _created = inspection_record(
         actor=people["wulibao_inspector"], household=wulibao_household, kind="recheck", outcome="loose_coal"
     )
