@@ -410,8 +410,7 @@ def case_close(*, actor, case: Case, note: str = "") -> Case:
     _event(case, actor=actor, action=CaseEvent.Action.CLOSED, from_status=Case.Status.RECTIFIED, note=note)
     # A report of the place registered after the unit reported it rectified (a tip-off that the coal is back) was
     # linked to this case as its duplicate; closed with it, it was listed and counted nowhere while still open.
-    reported = case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True)
-    _duplicates_stand_alone(case, actor=actor, reported_after=reported.first())
+    _duplicates_stand_alone(case, actor=actor, reported_after=_last_reported(case))
     if case.household_id is None:
         return case  # a 回头看 is a visit to the place: a case with no place has none to wait for
     today = timezone.localdate()
@@ -641,6 +640,11 @@ def visit_recorded(*, actor, inspection: Inspection) -> None:
         )
 
 
+def _last_reported(case: Case) -> datetime.datetime | None:
+    """When the case was last reported rectified (None: never)."""
+    return case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True).first()
+
+
 def _minute_end(moment: datetime.datetime) -> datetime.datetime:
     """The end of a visit's minute, as what it is compared with: a visit entered on the page has no seconds (the form
     takes minutes), so one entered "now" read as before a report or closing made seconds earlier in that minute,
@@ -665,8 +669,8 @@ def _returned_by_finding(keys: list[int], inspection: Inspection, *, actor, toda
     so the case goes back to the responsible unit (退回), as its verifier would send it, with the visit named.
     Before this, the finding left no trace on the case and the verifier could close it as rectified."""
     for case in Case.objects.filter(pk__in=keys):  # locked by _SETTLED
-        reported = case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True)
-        if not reported or _minute_end(inspection.started_at) <= reported[0].replace(second=0, microsecond=0):
+        reported = _last_reported(case)
+        if reported is None or _minute_end(inspection.started_at) <= reported.replace(second=0, microsecond=0):
             continue  # a finding from before the report (synced late from a phone) is what the report fixed
         case.status = Case.Status.RECTIFYING
         case.save(update_fields=["status"])
@@ -688,8 +692,9 @@ def visit_voided(*, actor, inspection: Inspection) -> None:
     """Undo what a voided visit did to cases, inside the void's transaction.
 
     A re-check it completed is scheduled again. A reopening it caused is undone — the case closed again as it
-    was, the rebound no longer counted — unless the unit has already worked on the reopened case; then the
-    timeline records that the visit was voided and the case stays as it is.
+    was, the rebound no longer counted, a case that joined it as a duplicate alone again — unless the unit has
+    already worked on the reopened case; then the timeline records that the visit was voided and the case stays
+    as it is. A case it sent back (_returned_by_finding) awaits its verifier again unless reported or closed since.
     """
     for recheck in Recheck.objects.filter(inspection=inspection, status=Recheck.Status.DONE).select_related("case"):
         # To be done again, unless its case was voided since (a voided case waits for no 回头看: case_void).
@@ -739,8 +744,7 @@ def visit_voided(*, actor, inspection: Inspection) -> None:
         )
         # A case of the place that joined it as a duplicate when it reopened (_merged_into_reopened) stands alone
         # again, as it did before the visit.
-        reported = case.events.filter(action=CaseEvent.Action.RECTIFIED).order_by("-at").values_list("at", flat=True)
-        _duplicates_stand_alone(case, actor=actor, reported_after=reported.first())
+        _duplicates_stand_alone(case, actor=actor, reported_after=_last_reported(case))
     sent_back_note = _("The visit that sent this case back was voided.")
     for sending_back in CaseEvent.objects.filter(inspection=inspection, action=CaseEvent.Action.RETURNED):
         case = _locked(sending_back.case)
