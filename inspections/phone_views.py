@@ -127,6 +127,7 @@ def _strings() -> dict:
             "the wrong day."
         ),
         "quantity_too_large": _("%(quantity)s is more than one place holds (at most %(max)s a row): check the figure."),
+        "discard_visit": _("Leave this visit? What was entered for it, photos too, will not be kept."),
         "photos_too_large": _(
             "The photos come to %(total)s MB; one visit sends at most %(max)s MB. Remove some photos, then save."
         ),

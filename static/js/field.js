@@ -36,7 +36,7 @@ import { loadCommunity, onSearch, nearby } from "field/pickers";
 import {
   choose,
   updateNightWarning,
-  backToFinder,
+  changeHousehold,
   updateSeizures,
   addPhotos,
   submit,
@@ -69,7 +69,7 @@ function start() {
     );
   }
   $("nearby").addEventListener("click", nearby);
-  $("change-household").addEventListener("click", backToFinder);
+  $("change-household").addEventListener("click", changeHousehold);
   $("kind").addEventListener("change", updateNightWarning);
   $("visit").addEventListener("submit", submit);
   keepFocusInSight();

@@ -998,6 +998,7 @@ def test_the_phone_page_reads_well_at_night_for_everyone(open_phone, live_server
     assert page.get_by_test_id("from-album").evaluate("e => getComputedStyle(e).outlineStyle") == "none"
 
     # At 200 % text nothing scrolls sideways, the header with its long name included.
+    page.once("dialog", lambda dialog: dialog.accept())  # leaving the half-filled visit is asked first
     page.locator("#change-household").tap()
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     wide = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -1149,3 +1150,32 @@ def test_an_entry_waiting_for_its_owner_names_them_as_people_know_them(
     inspector = people["wulibao_inspector"]
     expect(page.locator("#outbox-list")).to_contain_text(f"由{inspector.first_name}录入")
     assert inspector.first_name and inspector.first_name != inspector.username
+
+
+def test_changing_the_door_of_a_half_filled_visit_asks_first(
+    open_phone, live_server, register, wulibao_community, jpeg_file
+):
+    """An outside tester tapped 更换 on a visit with coal, a quantity, notes and three photos: all gone, unasked."""
+    doors, _shop = register
+    door = doors[("龙亭小区", "3", "2", "501")]
+    _context, _traffic, page = open_phone()
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(wulibao_community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+    fill_in(page, "loose_coal", {"loose_coal": (20, "voluntary")}, jpeg_file())
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.locator("#change-household").tap()
+    assert asked and "离开这次检查" in asked[0]
+    expect(page.get_by_test_id("photo-preview")).to_have_count(1)  # kept: the inspector said no
+    expect(page.get_by_test_id("qty-loose_coal")).to_have_value("20")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#change-household").tap()
+    expect(page.get_by_test_id("finder")).to_be_visible()

@@ -104,6 +104,18 @@ export function backToFinder() {
   focusChoice(chosen ? chosen.id : null);
 }
 
+// 更换 on a half-filled visit: choosing another door starts a new, empty one. Asked first, since what was entered
+// (photos too) would be gone with one tap.
+export function changeHousehold() {
+  const entered =
+    Boolean(outcome()) ||
+    $("notes").value.trim() !== "" ||
+    state.photos.length > 0 ||
+    Array.from(document.querySelectorAll("#seizures input[data-item]")).some((input) => input.value.trim() !== "");
+  if (entered && !window.confirm(T.discard_visit)) return;
+  backToFinder();
+}
+
 export function outcome() {
   const checked = document.querySelector("input[name=outcome]:checked");
   return checked ? checked.value : "";
