@@ -10,7 +10,10 @@ from django.db import connection, transaction
 from cases.models import Case
 from cases.services import case_close, case_rectify
 
-pytestmark = pytest.mark.usefixtures("transactional_db")
+pytestmark = [
+    pytest.mark.usefixtures("transactional_db"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks"),
+]
 
 
 def test_the_close_that_waited_for_the_other_is_told_the_case_is_closed(client_as, people, notice_case, evidence):
