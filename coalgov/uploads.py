@@ -198,23 +198,18 @@ class DeclaredCounts:
         multipart = request.content_type.startswith("multipart/form-data")
         declared = {"photo_count": attrs.pop("photo_count", None), "seizure_count": attrs.pop("seizure_count", None)}
         arrived = {"photo_count": len(self._photos_received()), "seizure_count": len(attrs.get("seizures") or [])}
-        errors = {}
         stray = sorted(name for name in request.FILES if name != "photos")
-        if stray and declared["photo_count"] is None:
-            # Without a count, files under another name were stored as a visit without photos, silently.
-            raise serializers.ValidationError(
-                {"photos": ErrorDetail(str(WRONG_PART_NAME % {"names": "、".join(stray)}), code="wrong_part_name")}
-            )
+        if stray:
+            # Files under another part's name arrived whole: a script's mistake, which sending again would repeat,
+            # not parts lost on the way (incomplete_upload); without a count they were dropped, the visit stored.
+            message = ErrorDetail(str(WRONG_PART_NAME % {"names": "、".join(stray)}), code="wrong_part_name")
+            raise serializers.ValidationError({"photos" if declared["photo_count"] is None else "photo_count": message})
+        errors = {}
         for field, count in declared.items():
             if count is None or count == arrived[field]:
                 continue
-            if multipart and arrived[field] < count and not (stray and field == "photo_count"):
+            if multipart and arrived[field] < count:
                 raise IncompleteUploadError()
-            if stray and field == "photo_count":
-                # Files under another part's name arrived whole: a script's mistake, not parts lost on the way.
-                message = WRONG_PART_NAME % {"names": "、".join(stray)}
-                errors[field] = ErrorDetail(str(message), code="wrong_part_name")
-                continue
             if field == "photo_count" and not multipart:
                 message = NO_PHOTOS_WITHOUT_MULTIPART
             else:

@@ -62,10 +62,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         # Sent again with its key (the answer was lost on the way): the case it opened, 200. Two sends at the same
         # moment both miss this look-up; case_open then answers the second with the first case (its unique key).
         sent_uuid = serializer.validated_data.get("client_uuid")
-        if sent_uuid is not None and (first := Case.objects.filter(client_uuid=sent_uuid).first()):
-            return self.created_or_repeated(self.get_queryset().filter(pk=first.pk).first() or first, False)
-        case = services.case_open(actor=request.user, **serializer.validated_data)
-        return self.created_or_repeated(self.get_queryset().get(pk=case.pk), True)
+        repeat = Case.objects.filter(client_uuid=sent_uuid).first() if sent_uuid is not None else None
+        if repeat is not None:
+            self.ensure_repeat_visible(repeat, created=False)  # someone else's key: 403, nothing said of the case
+        case = repeat or services.case_open(actor=request.user, **serializer.validated_data)
+        return self.created_or_repeated(self.get_queryset().get(pk=case.pk), repeat is None)
 
     def _step(self, run, serializer_class=NoteSerializer):
         case = self.get_object()

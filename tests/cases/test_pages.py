@@ -231,6 +231,10 @@ def test_a_units_case_figures_link_to_the_cases_they_count_in_the_period(
     everything = client.get(f"/units/{wulibao_community.code}/").context["case_links"]
     assert listed(everything["closed"]) == {closed_in_week.pk, closed_then_reopened.pk, closed_before.pk}
     assert listed(everything["rebounds"]) == {closed_then_reopened.pk}
+    # The lists are the case list, cut to the user's jurisdiction: another subdistrict's inspector sees none of them.
+    elsewhere = client_as("huaihelu_inspector")
+    assert elsewhere.get(f"/units/{wulibao_community.code}/").status_code == 404
+    assert [case.pk for case in elsewhere.get(links["closed"]).context["object_list"]] == []
 
 
 def test_a_step_note_is_bounded_like_other_notes(client_as, people, notice_case):
