@@ -37,6 +37,7 @@ import {
   choose,
   updateNightWarning,
   changeHousehold,
+  showError,
   updateSeizures,
   addPhotos,
   submit,
@@ -72,6 +73,13 @@ function start() {
   $("change-household").addEventListener("click", changeHousehold);
   $("kind").addEventListener("change", updateNightWarning);
   $("visit").addEventListener("submit", submit);
+  // A refusal said before saving (a quantity, an outcome not chosen) is about what was entered then: gone once it
+  // changes. Not for the photo inputs: adding photos says its own errors (a photo that cannot be read).
+  for (const type of ["input", "change"]) {
+    $("visit").addEventListener(type, (event) => {
+      if (event.target.type !== "file") showError("");
+    });
+  }
   keepFocusInSight();
   for (const radio of document.querySelectorAll("input[name=outcome]")) radio.addEventListener("change", updateSeizures);
   for (const input of document.querySelectorAll("#seizures input[data-item]")) {

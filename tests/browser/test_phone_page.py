@@ -777,6 +777,9 @@ def test_a_quantity_past_what_a_place_holds_is_stopped_on_the_phone_before_it_qu
     page.get_by_test_id("submit").tap()
     expect(page.locator("#visit-error")).to_contain_text("每行最多100000")
     assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
+    # Corrected, the figure's refusal is gone (an outside tester saw it stay above 保存并发送).
+    page.get_by_test_id("qty-loose_coal").fill("40")
+    expect(page.locator("#visit-error")).to_be_hidden()
 
 
 def test_a_phone_left_on_utc_shows_every_time_on_the_servers_clock(
@@ -1095,6 +1098,7 @@ def test_photos_over_what_one_visit_can_send_are_refused_before_the_visit_is_sav
     expect(page.get_by_text("一次最多发送0.1 MB")).to_be_visible()
     assert page.evaluate("coalgovField.outbox.all().then(all => all.length)") == 0
     page.get_by_test_id("photo-preview").nth(0).get_by_role("button").tap()
+    expect(page.locator("#visit-error")).to_be_hidden()  # about the photos as they were
     page.get_by_test_id("photo-preview").nth(0).get_by_role("button").tap()
     page.get_by_test_id("submit").tap()
     expect(page.get_by_test_id("sent-item")).to_have_count(1)

@@ -240,6 +240,7 @@ export function renderPhotos() {
             onclick: () => {
               URL.revokeObjectURL(photo.url);
               state.photos.splice(index, 1);
+              showError("");
               renderPhotos();
             },
           },
