@@ -49,7 +49,13 @@ def date_check(
     else:
         too_early, too_late = value < EARLIEST, value > last_day
     if too_late:
-        if ahead is None:
+        if ahead is None and isinstance(value, datetime.datetime):
+            # A moment is refused as ahead of the server's clock: saying that clock's time shows a phone that
+            # runs fast what is wrong.
+            message = _("This time is in the future: it is now %(now)s.") % {
+                "now": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+            }
+        elif ahead is None:
             message = _("This date is in the future.")
         elif asked:
             message = _("This date is too far ahead (after %(latest)s).") % {"latest": last_day.isoformat()}

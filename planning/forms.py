@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coalgov.dates import PLANNING_AHEAD
@@ -52,13 +53,14 @@ class OperationForm(forms.Form):
 
     def __init__(self, *args, unit: Division, teams: int, **kwargs):
         super().__init__(*args, **kwargs)
-        # People who see the plan on their phones: members of the unit itself or of a unit above it (a leader);
-        # not of a unit within it (a community's worker does not see the subdistrict's plan). Read once for every
-        # team's list, so the page's queries do not grow with the number of teams.
+        # The people the operation service accepts on a team: members of the unit itself, of a unit within it (a
+        # community's worker, who is shown the team's doors in the community), or of a unit above it (a leader).
+        # Read once for every team's list, so the page's queries do not grow with the number of teams.
         self.people = {
             str(user.pk): user
             for user in User.objects.filter(
-                memberships__division__code__in=[unit.code, *codes_above([unit.code])],
+                Q(memberships__division__code__in=codes_above([unit.code]))
+                | Q(memberships__division__code__startswith=unit.code),
                 is_active=True,
                 memberships__is_active=True,
             )

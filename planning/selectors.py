@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Recheck
 from divisions.models import Division, Level
+from divisions.scoping import covers, grants, view_codes
 from households.models import CoalStatus, Household, Kind
 from inspections.models import Ban, Inspection
 from inspections.services import night_of
@@ -469,8 +470,6 @@ def plan_candidates(
 
 def plan_units(user) -> list[Division]:
     """The units the user may plan for: the district and subdistricts they see, and their own units."""
-    from divisions.scoping import grants, view_codes
-
     codes = view_codes(user)
     if codes is not None and not codes:
         return []
@@ -557,18 +556,22 @@ def phone_teams(user) -> list[TeamCoverage]:
         return []
     night = night_in_progress()
     # The operation is the record of the night as it went: moved to another date, or the user taken off its
-    # team by the office since the plan was made, it is no list of the user's tonight.
-    plans = NightPlan.objects.visible_to(user).filter(
-        date=night, operation__date=night, operation__voided_at__isnull=True
-    )
+    # team by the office since the plan was made, it is no list of the user's tonight. Being on the team is
+    # what shows it, not seeing the plan's unit: a community's worker walks with a subdistrict's team and is
+    # shown the team's doors in the community (those they may see and record), the rest left to the others.
+    plans = NightPlan.objects.filter(date=night, operation__date=night, operation__voided_at__isnull=True)
     teams = list(
         PlanTeam.objects.filter(plan__in=plans, members=user, plan__operation__team=user)
         .select_related("plan__operation")
         .order_by("plan_id", "number")
     )
+    codes = view_codes(user)
     result = []
     for team in teams:
-        coverage = TeamCoverage(team.number, plan_stops(team.plan, team))
+        everyone = plan_stops(team.plan, team)
+        # Numbered as on the whole team's list, so "door 4" is the same door on every member's phone.
+        coverage = TeamCoverage(team.number, [s for s in everyone if covers(codes, s.household.division_code)])
+        coverage.elsewhere = len(everyone) - coverage.count  # the team's doors beyond what this user may see
         coverage.plan = team.plan
         coverage.since = covered_since(team.plan)  # the phone ticks a door only for a visit since then
         coverage.voided = []

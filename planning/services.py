@@ -9,10 +9,11 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coalgov.audit import audit_record, weights_changed
 from divisions.models import Division, Level
-from divisions.scoping import can_enter, can_view, ensure_can_enter
+from divisions.scoping import can_enter, covers, ensure_can_enter, view_codes
 from inspections.services import operation_create
 
 from .models import NightPlan, PlanStop, PlanTeam, PlanWeights
@@ -141,18 +142,22 @@ def plan_operation_create(
     }
     if unstaffed:
         raise ValidationError(unstaffed)
-    # Nor with people who cannot see the plan: a plan is the unit's, so a community's worker does not get the
-    # subdistrict's lists on the phone (planning.selectors.phone_teams), whichever doors their team has.
-    blind = {}
+    # A member is shown only the team's doors they may see (a community's worker, those of the community):
+    # a door that no member of its team may see would show on no one's phone.
+    unseen = {}
     for team in plan_teams:
-        names = [p.first_name or p.username for p in staff.get(team.number, []) if not can_view(p, unit)]
-        if team.stops and names:
-            blind[f"team_{team.number}"] = _(
-                "%(people)s work for a unit within %(unit)s and do not see its plan on their phones: choose people "
-                "of %(unit)s, or of the district for a leader."
-            ) % {"people": "、".join(names), "unit": unit.name}
-    if blind:
-        raise ValidationError(blind)
+        scopes = [view_codes(person) for person in staff.get(team.number, [])]
+        hidden = [s for s in team.stops if not any(covers(codes, s.division_code) for codes in scopes)]
+        if hidden:
+            unseen[f"team_{team.number}"] = ngettext(
+                "%(count)d door of team %(team)s (%(first)s) lies outside every member's area and would show on no "
+                "one's phone: add someone of %(unit)s to the team.",
+                "%(count)d doors of team %(team)s (%(first)s, …) lie outside every member's area and would show on "
+                "no one's phone: add someone of %(unit)s to the team.",
+                len(hidden),
+            ) % {"count": len(hidden), "team": team.number, "first": hidden[0].label, "unit": unit.name}
+    if unseen:
+        raise ValidationError(unseen)
     everyone = {user for group in members for user in group}
     if unit.level == Level.DISTRICT:
         codes = {stop.division_code[:9] for t in plan_teams for stop in t.stops}

@@ -255,6 +255,10 @@ def test_a_visit_sent_after_the_session_ended_is_kept_with_a_sign_in_link_that_s
     item = page.get_by_test_id("outbox-item")
     expect(item).to_have_attribute("data-state", "failed")
     expect(item.get_by_test_id("outbox-error")).to_contain_text("您已退出登录")
+    # Not counted as waiting to be sent: it will not go by itself. The header says so apart, in red.
+    expect(page.get_by_test_id("outbox-count")).to_have_text("0")
+    expect(page.get_by_test_id("outbox-refused")).to_have_text("，1条未被接受")
+    expect(page.get_by_test_id("outbox-badge")).to_have_text("⇪ 0 待发送 1 未被接受")
     link = item.get_by_test_id("sign-in")
     expect(link).to_have_text("登录 →")  # a link that says where it goes, not an arrow alone
     assert link.get_attribute("href").startswith("/login/")

@@ -268,34 +268,40 @@ def test_the_team_pickers_offer_only_people_who_work_in_the_plans_unit(client_as
     assert str(people["wulibao_inspector"].pk) in offered
     assert str(people["qu_admin"].pk) in offered  # the district above: a leader may walk with a team
     assert str(people["huaihelu_inspector"].pk) not in offered
-    # A community's worker does not see the subdistrict's plan on the phone: not offered either.
-    assert str(people["wulibao_worker"].pk) not in offered
+    # A community's worker walks with a team too (an outside tester found no way to put one on it); the phone
+    # shows them the team's doors in the community (tests/planning/test_phone_list.py).
+    assert str(people["wulibao_worker"].pk) in offered
     response = operation_post(client_as("wulibao_admin"), team_1=[people["huaihelu_inspector"].pk])
     assert response.status_code == 200 and not NightOperation.objects.exists()
 
 
-def test_a_team_walked_only_by_someone_who_cannot_see_the_plan_is_refused(people, wulibao, places):
-    """An outside tester put a community's worker alone on a team: accepted, and the worker's phone showed no list."""
+def test_a_team_with_a_door_none_of_its_members_may_see_is_refused(
+    people, wulibao, places, household_in, wulibao_other_community
+):
+    """A community's worker alone on a team sees only the community's doors: a door of the next community would
+    show on no one's phone (an earlier tester's worker alone on a team got no list at all)."""
     from django.core.exceptions import ValidationError
 
     from planning.services import plan_operation_create
 
-    worker = people["wulibao_worker"]
+    next_door = household_in(wulibao_other_community, estate="幸福小区", building="1", unit="1", room="101")
+    plan = {"unit": wulibao, "night": night_in_progress(), "teams": 1, "doors": 50, "title": "零点夜查"}
+    plan["leader"] = "街道主任"
     with pytest.raises(ValidationError) as refused:
-        plan_operation_create(
-            actor=people["wulibao_admin"],
-            unit=wulibao,
-            night=night_in_progress(),
-            teams=2,
-            doors=3,
-            title="零点夜查",
-            leader="街道主任",
-            members=[[people["wulibao_inspector"]], [worker]],
-        )
-    assert list(refused.value.message_dict) == ["team_2"]
-    assert (worker.first_name or worker.username) in refused.value.messages[0]
-    assert "手机上看不到五里堡街道的计划名单" in refused.value.messages[0]
+        plan_operation_create(actor=people["wulibao_admin"], members=[[people["wulibao_worker"]]], **plan)
+
+    assert list(refused.value.message_dict) == ["team_1"]
+    (message,) = refused.value.messages
+    assert message == (
+        f"第1组有1户不在任何队员的辖区内（包括{next_door.label}），不会显示在任何人的手机上：请给该组加一名五里堡街道的人员。"
+    )
     assert not NightOperation.objects.exists() and not NightPlan.objects.exists()
+
+    # With someone of the subdistrict beside the worker, the team is made.
+    made, created = plan_operation_create(
+        actor=people["wulibao_admin"], members=[[people["wulibao_worker"], people["wulibao_inspector"]]], **plan
+    )
+    assert created and set(made.operation.team.all()) == {people["wulibao_worker"], people["wulibao_inspector"]}
 
 
 def test_only_the_night_in_progress_is_titled_tonight(client_as, places):

@@ -31,6 +31,39 @@ def test_a_member_of_the_team_gets_the_list(people, tonight):
     assert [team.plan for team in phone_teams(people["wulibao_inspector"])] == [tonight]
 
 
+def test_a_community_worker_on_the_team_gets_the_doors_of_the_community_numbered_as_the_team_has_them(
+    client_as, people, wulibao, places, household_in, wulibao_other_community
+):
+    """An outside tester could not put a community's worker on a plan's team; once on it, the worker's phone
+    lists the team's doors in the community, and says how many the teammates check elsewhere."""
+    household_in(wulibao_other_community, estate="幸福小区", building="1", unit="1", room="101")
+    worker, inspector = people["wulibao_worker"], people["wulibao_inspector"]
+    plan, _created = plan_operation_create(
+        actor=people["wulibao_admin"],
+        unit=wulibao,
+        night=night_in_progress(),
+        teams=1,
+        doors=50,
+        title="零点夜查",
+        leader="王组长",
+        members=[[inspector, worker]],
+    )
+
+    (whole,) = phone_teams(inspector)
+    (own,) = phone_teams(worker)
+    community = places["found"].division_code
+    assert {s.household.division_code for s in whole.stops} == {community, wulibao_other_community.code}
+    assert own.plan == plan and own.count == whole.count - 1 and own.elsewhere == 1
+    assert {s.household.division_code for s in own.stops} == {community}
+    # Door numbers are the team's: the same door has the same number on both phones.
+    numbers = {s.household_id: s.number for s in whole.stops}
+    assert all(numbers[s.household_id] == s.number for s in own.stops)
+
+    page = client_as("wulibao_worker").get("/field/").content.decode()
+    assert "今晚名单：零点夜查 第1组" in page and "本组另有1户不在您的辖区内，由队友检查。" in page
+    assert "幸福小区" not in page
+
+
 def test_taken_off_the_operations_team_by_the_office_the_member_gets_no_list(people, tonight):
     operation_save(actor=people["wulibao_admin"], operation=tonight.operation, data={}, team=[people["wulibao_admin"]])
 

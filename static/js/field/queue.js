@@ -306,8 +306,15 @@ export async function renderOutbox() {
   }
   if (token !== renderCount) return;
   entries.sort((a, b) => a.saved_at - b.saved_at);
-  $("outbox-count").textContent = entries.length;
-  $("outbox-badge-count").textContent = entries.length;
+  // "Waiting to be sent" counts what will go by itself; an entry the server did not accept waits for a person
+  // (a change, or deleting it) and is counted apart, in red, so a zero in the header means nothing is left.
+  const refused = entries.filter((entry) => entry.status === "failed").length;
+  $("outbox-count").textContent = entries.length - refused;
+  $("outbox-badge-count").textContent = entries.length - refused;
+  for (const id of ["outbox-refused", "outbox-badge-refused"]) {
+    $(id).hidden = refused === 0;
+    $(`${id}-count`).textContent = refused;
+  }
   $("outbox-empty").hidden = entries.length > 0;
   $("outbox-list").replaceChildren(...entries.map(outboxItem));
   const mine = sent
