@@ -51,16 +51,27 @@ class FieldworkFigures:
         return asdict(self)
 
     def sentence(self) -> str:
-        """The article's own form: 共排查X个社区Y户，回收Z户，散煤N块，已完成电代煤A户、气代煤B户。"""
+        """The article's own form: 共排查X个社区Y户，回收Z户，散煤N块，已完成电代煤A户、气代煤B户。
+
+        The article counts the coal in pieces (块); coal weighed at the door is said in kg beside them, or alone
+        when no pieces were taken: "散煤0块" beside 160 kg read as if nothing had been seized."""
+        pieces, kg = f"{self.briquettes_pieces:.0f}", f"{self.loose_coal_kg.normalize():f}"
+        if self.loose_coal_kg and self.briquettes_pieces:
+            amount = _("briquettes %(pieces)s pieces, coal %(kg)s kg") % {"pieces": pieces, "kg": kg}
+        elif self.loose_coal_kg:
+            amount = _("coal %(kg)s kg") % {"kg": kg}
+        else:
+            amount = _("briquettes %(pieces)s pieces") % {"pieces": pieces}
+        # The English is worded so that a count of 1 reads as well as 1,000 (one sentence, several counts).
         return _(
-            "In all, %(communities)s communities and %(households)s households checked, coal recovered from "
-            "%(recovered)s households, %(pieces)s pieces of briquettes; %(electricity)s coal-to-electricity and "
-            "%(gas)s coal-to-gas conversions completed."
+            "In all: communities checked %(communities)s, households checked %(households)s, households coal was "
+            "recovered from %(recovered)s (%(amount)s); conversions completed: coal-to-electricity %(electricity)s, "
+            "coal-to-gas %(gas)s."
         ) % {
             "communities": self.communities_checked,
             "households": self.households_checked,
             "recovered": self.households_recovered,
-            "pieces": f"{self.briquettes_pieces:.0f}",
+            "amount": amount,
             "electricity": self.conversions_electricity,
             "gas": self.conversions_gas,
         }

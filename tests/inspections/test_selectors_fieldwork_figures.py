@@ -287,10 +287,12 @@ def test_the_figures_take_the_same_handful_of_queries_whatever_the_data(fieldwor
 
 
 def test_the_sentence_carries_the_figures(fieldwork):
-    sentence = fieldwork_figures(codes=WULIBAO, **PERIOD).sentence()
+    figures = fieldwork_figures(codes=WULIBAO, **PERIOD)
+    sentence = figures.sentence()
 
-    # communities, households, households recovered, pieces, coal-to-electricity, coal-to-gas
-    assert sorted(re.findall(r"\d+", sentence)) == sorted(["2", "5", "3", "80", "1", "1"])
+    # communities, households, households recovered, pieces, kg, coal-to-electricity, coal-to-gas
+    assert figures.loose_coal_kg == Decimal("112.5")
+    assert sorted(re.findall(r"\d+(?:\.\d+)?", sentence)) == sorted(["2", "5", "3", "80", "112.5", "1", "1"])
 
 
 # --- The period is local dates ------------------------------------------------------------------------
@@ -340,10 +342,24 @@ def test_the_sentence_reads_like_the_articles_with_its_own_numbers(
         english = figures.sentence()
 
     assert chinese == "共排查2个社区3户，回收2户，散煤143块，已完成电代煤1户、气代煤1户。"
+    # Worded for any count: "1 communities" had been read on a community's page.
     assert english == (
-        "In all, 2 communities and 3 households checked, coal recovered from 2 households, 143 pieces of "
-        "briquettes; 1 coal-to-electricity and 1 coal-to-gas conversions completed."
+        "In all: communities checked 2, households checked 3, households coal was recovered from 2 (briquettes 143 "
+        "pieces); conversions completed: coal-to-electricity 1, coal-to-gas 1."
     )
+
+
+def test_the_sentence_names_the_kilograms_weighed_beside_the_pieces_or_alone(register, visit, wulibao_community):
+    """An outside tester read "回收3户，散煤0块" beside 160 kg on the same page: as if nothing had been seized."""
+    first, second = (register("wulibao_admin", wulibao_community) for _ in range(2))
+    visit(first, "loose_coal", seized=[("loose_coal", "150.5")])
+
+    with translation.override("zh-hans"):
+        assert "回收1户，散煤150.5公斤，已完成" in fieldwork_figures(codes=ERQI).sentence()
+        visit(second, "loose_coal", seized=[("briquette", 40)])
+        assert "回收2户，散煤40块、150.5公斤，已完成" in fieldwork_figures(codes=ERQI).sentence()
+    with translation.override("en"):
+        assert "recovered from 2 (briquettes 40 pieces, coal 150.5 kg);" in fieldwork_figures(codes=ERQI).sentence()
 
 
 def test_voided_records_count_nowhere(fieldwork):
