@@ -5,6 +5,7 @@ import sys
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, connection
@@ -127,6 +128,10 @@ def permission_denied(request, exception):
 def bad_request(request, exception):
     if is_api(request):
         return api_error(400, exceptions.ParseError.default_detail, "bad_request")
+    if not hasattr(request, "user"):
+        # Refused before the session was read (a Host that is not ours, by SecurityMiddleware): the page's
+        # layout asks for the user, and without one the 400 became a server error.
+        request.user = AnonymousUser()
     return defaults.bad_request(request, exception)
 
 

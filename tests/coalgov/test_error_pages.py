@@ -292,3 +292,14 @@ def test_the_site_has_a_favicon_linked_from_every_page_and_at_favicon_ico(client
     assert icon.status_code == 200
     assert icon["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
     assert client.get("/static/favicon.svg")["Content-Type"].startswith("image/svg+xml")
+
+
+@pytest.mark.parametrize("path", ["/", "/households/"])
+def test_a_page_asked_for_under_another_host_name_is_a_400_page_not_a_server_error(db, settings, path):
+    """A request whose Host is not ours is refused before the session and the user are read (SecurityMiddleware):
+    the 400 page's layout asked for the user, failed, and the fallback 500 said the server had gone wrong."""
+    settings.DEBUG, settings.ALLOWED_HOSTS = False, ["127.0.0.1", "localhost"]
+    response = Client(raise_request_exception=False).get(path, HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert "请求有误" in response.content.decode()
