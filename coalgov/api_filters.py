@@ -1,0 +1,32 @@
+"""The API's filter backend: django-filter's, strict about the names it is asked for."""
+
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing a query parameter the list does not know (400, one message per name).
+
+    Ignored, a misspelt filter (`?start=` for `?date_after=`, `?community=` for `?division=`) answered with every
+    record the caller may see, as if filtered: a script's figures were wrong with no word about it.
+    """
+
+    # Read by the pagination (cursor, page_size) and by DRF (format), not by the filterset.
+    OTHER_PARAMETERS = frozenset({"cursor", "page_size", "format"})
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            known = set(self.OTHER_PARAMETERS)
+            for name, field in filterset.form.fields.items():
+                # A range filter is asked for by its suffixed names (date_after, date_before), not its own.
+                suffixes = getattr(field.widget, "suffixes", None) or [""]
+                known.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                message = _("This list has no such filter. Its filters: %(names)s.") % {
+                    "names": ", ".join(sorted(known - self.OTHER_PARAMETERS))
+                }
+                raise ValidationError({name: [message] for name in unknown})
+        return filterset

@@ -1,0 +1,50 @@
+"""A query parameter an API list does not know is refused, not ignored: an outside tester's `?start=` (for
+`?date_after=`) and `?community=` (for `?division=`) were answered with every record, as if filtered."""
+
+import pytest
+
+from inspections.services import inspection_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("url", "misspelt"),
+    [
+        ("/api/v1/inspections/", "start"),
+        ("/api/v1/households/", "community"),
+        ("/api/v1/readings/", "start"),
+        ("/api/v1/cases/", "status_in"),
+    ],
+)
+def test_a_name_the_list_does_not_know_is_a_400_naming_it_and_the_filters_it_has(
+    client_as, wulibao_household, url, misspelt
+):
+    response = client_as("qu_admin").get(url, {misspelt: "x", "page_size": "5"})
+
+    assert response.status_code == 400
+    (message,) = response.json()[misspelt]
+    assert message.startswith("此列表没有这个筛选条件。可用的筛选条件：")
+    assert list(response.json()) == [misspelt]  # page_size is known to every list
+
+
+def test_the_names_a_list_has_are_taken_including_a_ranges_suffixed_ones(client_as, people, wulibao_household):
+    inspection_record(actor=people["qu_admin"], household=wulibao_household, kind="survey", outcome="no_coal")
+    client = client_as("qu_admin")
+
+    said = client.get("/api/v1/inspections/", {"start": "2026-01-01"}).json()["start"][0]
+    assert "date_after, date_before" in said and "division" in said and "cursor" not in said
+    answered = client.get(
+        "/api/v1/inspections/", {"date_after": "2000-01-01", "division": wulibao_household.division_code}
+    )
+    assert answered.status_code == 200 and len(answered.json()["results"]) == 1
+    first = client.get("/api/v1/inspections/", {"page_size": "1", "format": "json"})
+    assert first.status_code == 200
+    assert client.get(first.json()["next"] or "/api/v1/inspections/").status_code == 200  # with its cursor
+
+
+def test_an_unknown_name_is_refused_to_a_caller_who_sees_nothing_too(client_as):
+    # The refusal says nothing of any record; the list would have been empty anyway.
+    response = client_as("nobody").get("/api/v1/households/", {"community": "410103006001"})
+
+    assert response.status_code == 400 and "community" in response.json()
