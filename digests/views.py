@@ -2,12 +2,13 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
@@ -41,11 +42,15 @@ class DigestView(LoginRequiredMixin, View):
             # A digest built for the groups is shown as built (what they were sent), unless the current records
             # are asked for: visits recorded or voided since are only in those.
             current = built is None or bool(request.GET.get("current"))
-            text = digest_text(division, date) if current else built.text
+            if current:
+                text = plain_text(digest_text(division, date))  # in the reader's language
+            else:
+                # Built in the groups' language (the morning task's, LANGUAGE_CODE): its tables' rows become lines
+                # in that language too, or an English reader was shown Chinese rows with English punctuation.
+                with translation.override(settings.LANGUAGE_CODE):
+                    text = plain_text(built.text)
             # For groups without a robot: what is pasted must read as plain text, not markdown.
-            context.update(
-                text=plain_text(text), built=built, current=current, today_so_far=date >= timezone.localdate()
-            )
+            context.update(text=text, built=built, current=current, today_so_far=date >= timezone.localdate())
             context["switch_url"] = "?" + urlencode(
                 {"division": division.code, "date": date.isoformat(), **({} if current else {"current": "1"})}
             )

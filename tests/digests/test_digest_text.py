@@ -206,3 +206,23 @@ def test_todays_digest_on_the_page_says_the_day_is_not_over(client_as, wulibao):
 
     assert 'data-testid="digest-today"' in today.content.decode() and "今天尚未结束" in today.content.decode()
     assert 'data-testid="digest-today"' not in yesterday.content.decode()
+
+
+def test_a_built_digest_reads_the_same_to_an_english_reader_as_the_group_was_sent_it(client_as, wulibao):
+    """Its overdue table's rows were made lines in the reader's language: "…居民委员会: #4 … (逾期 9天)" in
+    English against "…居民委员会：#4 …（逾期9天）" as sent."""
+    from digests.models import Digest
+
+    text = "### 五里堡街道每日督查通报\n\n| 责任单位 | 问题 | 逾期 |\n| --- | --- | --- |\n"
+    text += "| 建新南街社区 | #4 台账未上报 | 9天 |"
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    Digest.objects.create(division=wulibao, division_code=wulibao.code, date=day, text=text)
+    asked = {"division": wulibao.code, "date": day.isoformat()}
+    client = client_as("wulibao_admin")
+
+    chinese = client.get("/digests/", asked).context["text"]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/digests/"})
+    english = client.get("/digests/", asked)
+
+    assert "- 建新南街社区：#4 台账未上报（逾期9天）" in chinese
+    assert english.context["text"] == chinese and 'lang="en"' in english.content.decode()
