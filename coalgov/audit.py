@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coalgov.wording import enumeration
+
 from .models import AuditEvent
 
 # What services record beside the record's own fields (a notice's number of problems, a user's full name).
@@ -109,7 +111,7 @@ def _readable(field: models.Field | None, value: Any) -> Any:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return "、".join(str(_readable(field, item)) for item in value)
+        return enumeration(_readable(field, item) for item in value)
     if field is not None and field.choices:
         return dict(field.flatchoices).get(value, value)
     if isinstance(field, models.DateTimeField) and isinstance(value, str):

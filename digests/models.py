@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.wording import with_note
 from divisions.models import Division
 from divisions.scoping import ScopedQuerySet
 
@@ -65,7 +66,7 @@ class Channel(models.Model):
         verbose_name_plural = _("digest channels")
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.get_kind_display()}）"
+        return with_note(self.name, self.get_kind_display())
 
     @property
     def result_text(self) -> str:

@@ -13,10 +13,12 @@ from typing import NamedTuple
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from air.selectors import digest_air_lines
 from cases.models import Case
 from cases.selectors import case_figures
+from coalgov.wording import enumeration, with_note
 from divisions.models import COMMUNITY_CODE_LENGTH, Division, Level
 from divisions.scoping import codes_q
 from households.models import RegisterCount
@@ -102,9 +104,12 @@ def best_and_last(week: list[tuple[str, int]]) -> BestAndLast:
 
 def _named(communities: list[tuple[str, int]], more: int) -> str:
     """建新南街（3）、五里堡社区（3）, and "；另有2个社区同为3户" for those sharing the last count but not named."""
-    text = "、".join(f"{name}（{n}）" for name, n in communities)
+    text = enumeration(with_note(name, n) for name, n in communities)
     if more:
-        text += _("; %(n)s more communities also %(count)s") % {"n": more, "count": communities[-1][1]}
+        text += ngettext("; %(n)s more community also %(count)s", "; %(n)s more communities also %(count)s", more) % {
+            "n": more,
+            "count": communities[-1][1],
+        }
     return text
 
 

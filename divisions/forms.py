@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.wording import with_note
+
 from .models import Division, Level
 from .scoping import Role
 
@@ -11,7 +13,7 @@ User = get_user_model()
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Division) -> str:
         indent = {Level.SUBDISTRICT: "　", Level.COMMUNITY: "　　", Level.GRID: "　　　"}.get(obj.level, "")
-        return f"{indent}{obj.name}（{obj.get_level_display()}）"
+        return indent + with_note(obj.name, obj.get_level_display())
 
 
 def unit_field(actor) -> UnitChoiceField:

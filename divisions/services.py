@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coalgov.audit import audit_record, changes_between, snapshot
+from coalgov.wording import with_note
 
 from .models import Division, Level, Membership, MonitoringStation
 from .scoping import ENTRY_ROLES, Role, ensure_can_enter, forget_grants, has_role
@@ -143,7 +144,7 @@ def _check_role_level(division: Division, role: str) -> None:
     if division.level not in ROLE_LEVELS[role]:
         raise ValidationError(
             _("The role %(role)s cannot be given in %(division)s.")
-            % {"role": Role(role).label, "division": f"{division.name}（{division.get_level_display()}）"}
+            % {"role": Role(role).label, "division": with_note(division.name, division.get_level_display())}
         )
 
 

@@ -372,3 +372,15 @@ def test_a_community_name_with_markup_is_shown_as_text_in_the_table(client, town
 
     assert "<script>alert" not in html
     assert "B2&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;社区" in html
+
+
+def test_the_praised_and_criticised_lines_are_named_and_marked_in_the_readers_language(client, town):
+    """An outside tester read "Named:" for 通报批评 in English, and an ASCII colon after it in Chinese."""
+    client.force_login(town.admin)
+
+    chinese = client.get(URL, QUERY).content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": URL})
+    english = client.get(URL, QUERY).content.decode()
+
+    assert "<strong>通报表扬：</strong>" in chinese and "<strong>通报批评：</strong>" in chinese
+    assert "<strong>Praised: </strong>" in english and "<strong>Criticised: </strong>" in english
