@@ -126,6 +126,39 @@ def test_a_body_over_the_proxys_limit_is_refused_in_chinese_in_the_shape_of_wher
         assert json.loads(body)["code"] == "too_large"
 
 
+def _sent_too_much(proxy, path: str, headers: str) -> tuple[str, str]:
+    port = int(urlsplit(proxy).port)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}Content-Type: text/plain\r\n"
+            f"Content-Length: {64 * 1024 * 1024}\r\nConnection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.decode().partition("\r\n\r\n")
+    return head, body
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "english"),
+    [
+        ("/api/v1/inspections/", "Accept-Language: en-US,en;q=0.9\r\n", True),
+        ("/api/v1/inspections/", "Accept-Language: zh-CN,en;q=0.8\r\n", False),
+        ("/api/v1/inspections/", "Cookie: django_language=en\r\n", True),
+        # Pages follow the language picked on them, not the browser's (as the app does).
+        ("/households/import/", "Accept-Language: en-US,en;q=0.9\r\n", False),
+        ("/households/import/", "Cookie: csrftoken=x; django_language=en\r\n", True),
+    ],
+)
+def test_a_body_over_the_proxys_limit_is_refused_in_the_readers_language(proxy, path, headers, english):
+    """An outside tester who read the pages and the API in English was refused in Chinese alone."""
+    head, body = _sent_too_much(proxy, path, headers)
+
+    assert head.startswith("HTTP/1.1 413")
+    assert ("The upload is too large" in body) is english and ("上传内容过大" in body) is not english
+
+
 @pytest.mark.parametrize("path", ["/api/v1/households/?q=", "/cases/?q="])
 def test_an_address_over_the_proxys_limit_is_refused_in_chinese_in_the_apis_shape(proxy, path):
     """An outside tester's script built a query of several thousand ids: gunicorn answered an English HTML 400."""
@@ -152,7 +185,7 @@ def test_an_address_nginx_cannot_read_is_refused_in_chinese_in_the_apis_shape(pr
     answer = requests.get(f"{proxy}/api/v1/households/%00/", timeout=10)
 
     assert answer.status_code == 400
-    assert answer.json() == {"detail": "请求格式不正确，无法读取。", "code": "bad_request"}
+    assert answer.json() == {"detail": "请求格式不正确，无法读取。(The request could not be read.)", "code": "bad_request"}
 
 
 def test_the_apps_own_400_passes_through_the_proxy_unchanged(proxy, people):
