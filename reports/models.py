@@ -113,6 +113,8 @@ class RankingRow(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("ranking row")
+        verbose_name_plural = _("ranking rows")
         ordering = ["week", "position", "rank_in_district", "community_code"]
         constraints = [
             models.UniqueConstraint(fields=["week", "community_code"], name="ranking_row_unique"),

@@ -41,3 +41,18 @@ def test_the_station_chart_names_the_grades_in_english(client_as, erqi):
     page = english(client_as("qu_admin")).get("/air/1323A/").content.decode()
 
     assert "heavily polluted 150–250" in page and "重度污染" not in page
+
+
+def test_the_admin_names_the_projects_sections_in_chinese(client, people):
+    """An outside tester's /admin/ had CASES, DIGESTS, HOUSEHOLDS … beside 夜查计划, and "选择ranking row查看"."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", password="x-very-long-passphrase-1")
+    client.force_login(admin)
+
+    index = client.get("/admin/").content.decode()
+    rows = client.get("/admin/reports/rankingrow/").content.decode()
+
+    for section in ("问题台账", "每日督查通报", "单位与人员", "住户台账", "现场工作", "统计与排名", "操作日志"):
+        assert section in index, section
+    assert "选择 排名明细 查看" in rows or "选择排名明细查看" in rows

@@ -185,7 +185,8 @@ def test_an_address_nginx_cannot_read_is_refused_in_chinese_in_the_apis_shape(pr
     answer = requests.get(f"{proxy}/api/v1/households/%00/", timeout=10)
 
     assert answer.status_code == 400
-    assert answer.json() == {"detail": "请求格式不正确，无法读取。(The request could not be read.)", "code": "bad_request"}
+    detail = "请求格式不正确，无法读取。(The request could not be read.)"
+    assert answer.json() == {"detail": detail, "code": "bad_request"}
 
 
 def test_the_apps_own_400_passes_through_the_proxy_unchanged(proxy, people):
