@@ -198,13 +198,17 @@ def plan_docx(context: dict) -> bytes:
     night_plan = context["plan"]
     document = _document(
         f"{night_plan.operation.title}",
-        _("%(unit)s · night of %(date)s · led by %(leader)s · %(covered)s of %(total)s doors checked")
+        _(
+            "%(unit)s · night of %(date)s · led by %(leader)s · %(covered)s of %(total)s doors checked, coal found at "
+            "%(found)s"
+        )
         % {
             "unit": night_plan.division.name,
             "date": date_format(night_plan.date, "DATE_FORMAT"),
             "leader": night_plan.operation.leader,
             "covered": context["covered"],
             "total": context["total"],
+            "found": context["found"],
         },
     )
     # Each door as the page numbers and names it (1, 2, 3 in walking order; its community, then its address), so

@@ -206,6 +206,12 @@ def test_the_plan_shows_what_was_covered_as_visits_come_in(client_as, people, pl
     assert "6户中已查2户" in response.content.decode()
     # Who leads the night, as the operation's .docx says it (an outside planner missed it on the page).
     assert f"带队领导：{night_plan.operation.leader}" in response.content.decode()
+    # The operation's page counts the one visit sent as part of it, and says why the plan's figure is 2: an outside
+    # tester met 4 on one page and 7 on the other with no word of why.
+    operation = client.get(night_plan.operation.get_absolute_url())
+    assert operation.context["households_visited"] == 1
+    said = operation.content.decode()
+    assert "本行动由夜查计划生成：计划6户，已查2户，发现燃煤1户。" in said and f'href="/plan/{night_plan.pk}/"' in said
 
 
 def test_another_subdistricts_plan_and_operation_are_not_found(client_as, places):
