@@ -32,7 +32,7 @@ def test_a_far_off_date_in_a_list_filter_or_a_period_is_shown_as_wrong(client_as
     # page says its figures are then the whole history's.
     if url.startswith("/units/"):
         assert "is-invalid" in page and "下面的数字是全部时间的" in page
-    elif url.startswith("/fieldwork/"):
+    else:
         assert 'data-testid="filter-errors"' in page and 'data-testid="result-count"' not in page
 
 
@@ -56,3 +56,15 @@ def test_a_date_within_the_bounds_filters_as_before(client_as):
     page = client_as("qu_admin").get("/fieldwork/inspections/?date_after=2024-11-15").content.decode()
 
     assert TOO_EARLY not in page and 'data-testid="filter-errors"' not in page
+
+
+@pytest.mark.parametrize(
+    "url", ["/cases/?division=410103006", "/households/?division=410103006", "/cases/notices/?division=410103006"]
+)
+def test_another_subdistricts_unit_in_a_filter_is_said_as_wrong_above_an_empty_list(client_as, url):
+    """An outside tester's 淮河路 inspector asking the cases for 五里堡 got a field error and "共 0 个问题", where the
+    visits' list said the filter was wrong and listed nothing: every list now says it the same way."""
+    page = client_as("huaihelu_inspector").get(url).content.decode()
+
+    assert 'data-testid="filter-errors"' in page and "筛选条件有误，未列出任何记录" in page
+    assert "共 0 个问题" not in page
