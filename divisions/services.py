@@ -172,6 +172,9 @@ def membership_deactivate(*, actor, membership: Membership, reason: str = "") ->
     ensure_can_enter(actor, membership.division, "membership")
     if membership.user_id == actor.pk and membership.role == Role.DISTRICT_ADMIN:
         raise ValidationError(_("You cannot remove your own administrator role."))
+    if not reason.strip():
+        # As a record is voided: the log says why someone lost their place (a click on 结束 had ended one).
+        raise ValidationError(_("Give a reason for ending this membership."))
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     audit_record(
@@ -235,6 +238,9 @@ def user_set_active(*, actor, user, active: bool, reason: str = ""):
         raise ValidationError(_("You cannot deactivate yourself."))
     if user.is_active == active:
         return user
+    if not active and not reason.strip():
+        # A deactivation stops someone's work at once: one click with nothing typed had done it, unexplained.
+        raise ValidationError(_("Give a reason for deactivating this account."))
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit_record(

@@ -53,7 +53,7 @@ def test_me_tells_a_user_without_a_membership_that_they_belong_nowhere(api_as):
 
 def test_me_leaves_out_ended_memberships(api_as, people):
     membership = people["wulibao_worker"].memberships.get()
-    membership_deactivate(actor=people["qu_admin"], membership=membership)
+    membership_deactivate(actor=people["qu_admin"], membership=membership, reason="调岗")
 
     assert api_as("wulibao_worker").get(ME).json()["memberships"] == []
 

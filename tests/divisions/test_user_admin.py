@@ -172,7 +172,8 @@ def test_a_deactivated_user_is_signed_out_of_an_open_session(client_as, people):
     assert worker.get(reverse("households:list")).status_code == 200
 
     client_as("qu_admin").post(
-        reverse("divisions:user-detail", args=[people["wulibao_worker"].pk]), {"operation": "deactivate"}
+        reverse("divisions:user-detail", args=[people["wulibao_worker"].pk]),
+        {"operation": "deactivate", "reason": "离职"},
     )
 
     response = worker.get(reverse("households:list"))
@@ -183,7 +184,7 @@ def test_a_deactivated_user_is_signed_out_of_an_open_session(client_as, people):
 def test_a_reactivated_user_can_sign_in_again(client_as, people):
     admin = client_as("qu_admin")
     url = reverse("divisions:user-detail", args=[people["wulibao_worker"].pk])
-    admin.post(url, {"operation": "deactivate"})
+    admin.post(url, {"operation": "deactivate", "reason": "离职"})
 
     admin.post(url, {"operation": "activate"})
 
@@ -192,7 +193,9 @@ def test_a_reactivated_user_can_sign_in_again(client_as, people):
 
 def test_a_district_administrator_cannot_deactivate_themselves(client_as, people):
     response = client_as("qu_admin").post(
-        reverse("divisions:user-detail", args=[people["qu_admin"].pk]), {"operation": "deactivate"}, follow=True
+        reverse("divisions:user-detail", args=[people["qu_admin"].pk]),
+        {"operation": "deactivate", "reason": "离职"},
+        follow=True,
     )
 
     assert response.status_code == 200
@@ -207,7 +210,7 @@ def test_a_district_administrator_cannot_end_their_own_administrator_role(client
 
     client_as("qu_admin").post(
         reverse("divisions:user-detail", args=[people["qu_admin"].pk]),
-        {"operation": "end_membership", "membership": membership.pk},
+        {"operation": "end_membership", "membership": membership.pk, "reason": "调岗"},
     )
 
     membership.refresh_from_db()
@@ -354,3 +357,23 @@ def test_an_administrator_cannot_take_over_a_peer_administrators_or_a_staff_acco
         assert not target.check_password(STRONG)
     assert below.status_code == 302  # a subdistrict's administrator is below the district office
     assert AuditEvent.objects.filter(action="user.password_set").count() == 1
+
+
+@pytest.mark.parametrize("operation", ["deactivate", "end_membership"])
+def test_deactivating_an_account_or_ending_a_place_without_a_reason_changes_nothing(client_as, people, operation):
+    """An outside tester's empty form ended the district leader's place and deactivated the account, unexplained."""
+    leader = people["qu_leader"]
+    membership = leader.memberships.get()
+
+    response = client_as("qu_admin").post(
+        reverse("divisions:user-detail", args=[leader.pk]),
+        {"operation": operation, "membership": membership.pk, "reason": "  "},
+        follow=True,
+    )
+
+    said = [str(m) for m in response.context["messages"]]
+    assert said == ["请填写停用账号的原因。" if operation == "deactivate" else "请填写结束该职务的原因。"]
+    leader.refresh_from_db()
+    membership.refresh_from_db()
+    assert leader.is_active and membership.is_active
+    assert not AuditEvent.objects.exists()
