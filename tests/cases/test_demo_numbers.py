@@ -28,3 +28,12 @@ def test_in_the_demo_notice_numbers_rise_with_their_dates():
         assert dates == sorted(dates), numbers
     # The demo's back-dated notices are there: the series spans more than one day.
     assert any(len({day for _s, day in numbers}) > 1 for numbers in series.values())
+
+
+def test_the_demos_superuser_has_a_name_people_read_in_records():
+    """An outside tester read "admin" beside the demo's names in records and logs, as if a login name leaked."""
+    from django.contrib.auth import get_user_model
+
+    call_command("load_demo", "--force", stdout=io.StringIO())
+
+    assert get_user_model().objects.get(username="admin").first_name == "系统管理员"

@@ -110,6 +110,8 @@ class Command(BaseCommand):
             users[username] = user
         admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
         admin.set_password(DEMO_PASSWORD)
+        # Named as people know the role: records and logs show a user's name, and "admin" read as a login name.
+        admin.first_name = admin.first_name or "系统管理员"
         admin.save()
         return users
 
