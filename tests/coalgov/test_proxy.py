@@ -109,16 +109,7 @@ def test_a_body_over_the_proxys_limit_is_refused_in_chinese_in_the_shape_of_wher
 ):
     """Outside testers sent 64 and 70 MB of photos: nginx answered its own English "413 Request Entity Too Large".
     nginx refuses by the announced length, before reading the body: the request's head is enough."""
-    port = int(urlsplit(proxy).port)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/plain\r\n"
-            f"Content-Length: {64 * 1024 * 1024}\r\nConnection: close\r\n\r\n".encode()
-        )
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    head, _, body = answer.decode().partition("\r\n\r\n")
+    head, body = _sent_too_much(proxy, path, headers="")
     assert head.startswith("HTTP/1.1 413")
     assert f"Content-Type: {content_type}" in head
     assert "上传内容过大" in body and text in body
