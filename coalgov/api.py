@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
@@ -180,14 +181,16 @@ NULL_WHEN_WITHHELD = {
 ERROR_COMPONENTS = {
     "Error": {
         "type": "object",
-        "description": "A refusal with one message, in the client's language, and a stable code.",
+        "description": _("A refusal with one message, in the client's language, and a stable code."),
         "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
         "required": ["detail", "code"],
     },
     "FieldErrors": {
         "type": "object",
-        "description": "Invalid fields: each field (or `non_field_errors`) with its messages; a list of objects "
-        "(such as `problems`) has one entry per item, empty for a valid one.",
+        "description": _(
+            "Invalid fields: each field (or `non_field_errors`) with its messages; a list of objects (such as "
+            "`problems`) has one entry per item, empty for a valid one."
+        ),
         "additionalProperties": {},
     },
 }
@@ -203,35 +206,40 @@ def _error(description: str, *schemas: str) -> dict:
 
 ERROR_RESPONSES = {
     "400": _error(
-        "Invalid request: field errors (a cursor that is not valid, or a page_size out of range, among them), or a "
-        "refusal with a code "
-        "(invalid_json, incomplete_upload, …).",
+        _(
+            "Invalid request: field errors (a cursor that is not valid, a page_size out of range or a filter the "
+            "list does not have, among them), or a refusal with a code (invalid_json, incomplete_upload, …)."
+        ),
         "Error",
         "FieldErrors",
     ),
-    "401": _error("Not signed in, or a token that does not work (code token_expired for an expired one).", "Error"),
-    "403": _error("Not allowed to do this here, or a failed CSRF check (code csrf_failed).", "Error"),
-    "404": _error("No such record within the caller's jurisdiction.", "Error"),
+    "401": _error(_("Not signed in, or a token that does not work (code token_expired for an expired one)."), "Error"),
+    "403": _error(_("Not allowed to do this here, or a failed CSRF check (code csrf_failed)."), "Error"),
+    "404": _error(_("No such record within the caller's jurisdiction."), "Error"),
     "503": _error(
-        "The database or file storage does not answer (code unavailable): send the same request again after "
-        "Retry-After seconds.",
+        _(
+            "The database or file storage does not answer (code unavailable): send the same request again after "
+            "Retry-After seconds."
+        ),
         "Error",
     ),
 }
 # Only where the operation takes a body: one in a media type it does not list.
-UNSUPPORTED_MEDIA_TYPE = _error("The body's Content-Type is not one this operation takes.", "Error")
+UNSUPPORTED_MEDIA_TYPE = _error(_("The body's Content-Type is not one this operation takes."), "Error")
 
 
 # A case's step that its state no longer allows (cases.api.views.CaseStateChanged).
 CASE_STATE_CHANGED = _error(
-    "The case's state no longer allows this step: another request took a step first (code case_state_changed); "
-    "the detail says its state now.",
+    _(
+        "The case's state no longer allows this step: another request took a step first (code case_state_changed); "
+        "the detail says its state now."
+    ),
     "Error",
 )
 CASE_STEP = re.compile(r"^cases_(start|rectify|return|close|deadline|void)_create$")
 
 # The token endpoint counts wrong passwords (docs/authentication.md).
-SIGN_IN_THROTTLED = _error("Too many wrong passwords for this user from this address; see Retry-After.", "Error")
+SIGN_IN_THROTTLED = _error(_("Too many wrong passwords for this user from this address; see Retry-After."), "Error")
 
 
 def _component(schema: dict, components: dict) -> dict:
@@ -273,7 +281,7 @@ def schema_postprocessing(result, generator, request, public):
         ):
             operation["responses"].setdefault(
                 "200",
-                {**operation["responses"]["201"], "description": "A repeated submission: the record it made first."},
+                {**operation["responses"]["201"], "description": _("A repeated submission: the record it made first.")},
             )
     for path in result.get("paths", {}).values():
         for operation in path.values():
@@ -298,4 +306,17 @@ def schema_postprocessing(result, generator, request, public):
                 _component(media.get("schema", {}), components).get("required") for media in content.values()
             ):
                 operation["requestBody"]["required"] = True
-    return result
+    result.setdefault("info", {})["description"] = _(
+        "Household register, field work, cases and reports of the district coal office."
+    )
+    return _in_readers_language(result)
+
+
+def _in_readers_language(value):
+    """The schema with its texts marked for translation said in the request's language (the schema is built per
+    request, under its Accept-Language): the renderers write plain strings."""
+    if isinstance(value, dict):
+        return {key: _in_readers_language(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_readers_language(item) for item in value]
+    return str(value) if isinstance(value, Promise) else value

@@ -15,6 +15,14 @@ class FilterBackend(DjangoFilterBackend):
     # Read by the pagination (cursor, page_size) and by DRF (format), not by the filterset.
     OTHER_PARAMETERS = frozenset({"cursor", "page_size", "format"})
 
+    def filter_queryset(self, request, queryset, view):
+        # A list without filters (the departments) takes none: a name asked for would be ignored as well.
+        if self.get_filterset_class(view, queryset) is None:
+            unknown = sorted(set(request.query_params) - self.OTHER_PARAMETERS)
+            if unknown:
+                raise ValidationError({name: [_("This list has no filters.")] for name in unknown})
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

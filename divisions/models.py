@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.wording import with_note
+
 from .scoping import Role, ScopedQuerySet
 
 __all__ = ["Division", "Level", "Membership", "MonitoringStation", "Role"]
@@ -98,7 +100,7 @@ class MonitoringStation(models.Model):
         verbose_name_plural = _("monitoring stations")
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.code}）"
+        return with_note(self.name, self.code)
 
 
 class MembershipQuerySet(ScopedQuerySet):

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from divisions.geo import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
@@ -235,7 +236,9 @@ class Inspection(Voidable):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.household} {self.started_at:%Y-%m-%d %H:%M}"
+        # Local time: read back from the database the moment is in UTC, and the audit log named a voided visit
+        # eight hours off from the same visit's other entries.
+        return f"{self.get_kind_display()} {self.household} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:detail", args=[self.pk])

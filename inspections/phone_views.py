@@ -83,6 +83,7 @@ def _strings() -> dict:
         "sending": _("Sending…"),
         "failed": _("Not accepted"),
         "sent": _("Sent"),
+        "voided": _("Voided by the office"),
         "saved": _("Saved on this phone."),
         "sent_ok": _("Sent to the server."),
         "kept_offline": _("No signal: kept on this phone, it will be sent when the signal returns."),

@@ -76,7 +76,10 @@ def plan_filename(night_plan) -> str:
     """夜查行动_五里堡街道_2026-12-02_17.docx: the operation's number, as a unit may plan two for one night."""
     unit = night_plan.division
     prefix = pgettext("file name", "night-check-operation")
-    return f"{prefix}_{file_name_part(unit.name) or unit.code}_{night_plan.date:%Y-%m-%d}_{night_plan.pk}.docx"
+    # The operation's number, which its page's address shows (/fieldwork/operations/17/); the plan's own is shown
+    # nowhere a person could match a file to.
+    number = night_plan.operation_id
+    return f"{prefix}_{file_name_part(unit.name) or unit.code}_{night_plan.date:%Y-%m-%d}_{number}.docx"
 
 
 def _document(title: str, subtitle: str) -> OfficialDocument:

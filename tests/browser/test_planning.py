@@ -226,6 +226,8 @@ def test_a_visit_sent_from_the_phone_and_voided_by_the_office_no_longer_ticks_it
     inspection_void(actor=people["wulibao_admin"], inspection=Inspection.objects.get(), reason="录错户")
     page.reload()
     expect(page.get_by_test_id("sent-item")).to_have_count(1)
+    # ... and says why the door lost its tick (an outside tester's worker could not tell).
+    expect(page.get_by_test_id("sent-voided")).to_have_text("已被作废")
     expect(team.locator("[data-plan-count]")).to_have_text("0/1")
     expect(team.locator(f"[data-plan-household='{door.pk}']")).not_to_have_text(re.compile(r"^✓"))
 

@@ -50,3 +50,22 @@ def test_no_schema_description_is_a_note_to_developers(people):
     leaked = {name for name, schema in schemas.items() if "mixin" in schema.get("description", "").lower()}
     assert not leaked
     assert "took away" in schemas["Seizure"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("zh-CN", ["调用者辖区内没有该记录。", "区散煤治理办公室的住户台账"]),
+        ("en", ["No such record within the caller's jurisdiction.", "Household register, field work"]),
+    ],
+)
+def test_the_schemas_own_texts_are_in_the_language_asked_for(people, language, said):
+    """An outside tester read the schema's answers ("No such record…") and its description in English only."""
+    _instance, token = AuthToken.objects.create(user=people["wulibao_inspector"])
+
+    schema = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get(
+        "/api/v1/schema/?format=json", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    text = schema.content.decode("unicode_escape") if b"\\u" in schema.content else schema.content.decode()
+    assert all(words in text for words in said), said

@@ -41,6 +41,7 @@ def test_the_station_chart_names_the_grades_in_english(client_as, erqi):
     page = english(client_as("qu_admin")).get("/air/1323A/").content.decode()
 
     assert "heavily polluted 150–250" in page and "重度污染" not in page
+    assert '<h1 class="h4">河医大 (1323A)</h1>' in page  # not 河医大（1323A） on an English page
 
 
 def test_the_admin_names_the_projects_sections_in_chinese(client, people):
@@ -56,3 +57,24 @@ def test_the_admin_names_the_projects_sections_in_chinese(client, people):
     for section in ("问题台账", "每日督查通报", "单位与人员", "住户台账", "现场工作", "统计与排名", "操作日志"):
         assert section in index, section
     assert "选择 排名明细 查看" in rows or "选择排名明细查看" in rows
+
+
+def test_a_visit_read_back_from_the_database_is_named_by_its_local_time(people, wulibao_household):
+    """The audit log named a voided visit by its UTC time: 05:49 beside the same visit's 13:49."""
+    import datetime
+
+    from django.utils import timezone
+
+    from inspections.models import Inspection
+    from inspections.services import inspection_record
+
+    at = timezone.make_aware(datetime.datetime(2026, 12, 1, 23, 30))
+    inspection_record(
+        actor=people["wulibao_inspector"],
+        household=wulibao_household,
+        kind="night_check",
+        outcome="no_coal",
+        started_at=at,
+    )
+
+    assert str(Inspection.objects.get()).endswith("2026-12-01 23:30")

@@ -137,6 +137,8 @@ def _sent_too_much(proxy, path: str, headers: str) -> tuple[str, str]:
         ("/api/v1/inspections/", "Accept-Language: en-US,en;q=0.9\r\n", True),
         ("/api/v1/inspections/", "Accept-Language: zh-CN,en;q=0.8\r\n", False),
         ("/api/v1/inspections/", "Cookie: django_language=en\r\n", True),
+        # A signed-in browser's call (the phone page's) speaks the site's language, as the app does.
+        ("/api/v1/inspections/", "Accept-Language: en\r\nCookie: sessionid=abc\r\n", False),
         # Pages follow the language picked on them, not the browser's (as the app does).
         ("/households/import/", "Accept-Language: en-US,en;q=0.9\r\n", False),
         ("/households/import/", "Cookie: csrftoken=x; django_language=en\r\n", True),

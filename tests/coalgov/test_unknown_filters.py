@@ -69,3 +69,11 @@ def test_every_query_parameter_the_schema_documents_is_one_the_list_takes(client
             refused = answer.json().get(parameter["name"], []) if answer.status_code == 400 else []
             assert not any("没有这个筛选条件" in str(m) for m in refused), (path, parameter["name"])
     assert asked > 50  # the lists' filters were all asked for
+
+
+def test_a_list_without_filters_refuses_any_name_but_the_pages(client_as):
+    client = client_as("qu_admin")
+
+    refused = client.get("/api/v1/departments/", {"foo": "1"})
+    assert refused.status_code == 400 and refused.json() == {"foo": ["此列表没有筛选条件。"]}
+    assert client.get("/api/v1/departments/", {"page_size": "5"}).status_code == 200

@@ -211,7 +211,7 @@ def test_the_plan_shows_what_was_covered_as_visits_come_in(client_as, people, pl
     operation = client.get(night_plan.operation.get_absolute_url())
     assert operation.context["households_visited"] == 1
     said = operation.content.decode()
-    assert "本行动由夜查计划生成：计划6户，已查2户，发现燃煤1户。" in said and f'href="/plan/{night_plan.pk}/"' in said
+    assert "本行动由夜查计划生成：计划6户，已查2户，发现散煤1户。" in said and f'href="/plan/{night_plan.pk}/"' in said
 
 
 def test_another_subdistricts_plan_and_operation_are_not_found(client_as, places):

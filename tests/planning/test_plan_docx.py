@@ -182,7 +182,7 @@ def test_an_operations_docx_numbers_and_places_each_door_as_the_page_does(client
     assert any("带队：王组长" in p.text for p in document.paragraphs)
     # What the page says of the night, coal found included (an outside tester missed it on the sheet).
     total, covered, found = (page.context[k] for k in ("total", "covered", "found"))
-    assert any(f"{total}户中已查{covered}户，发现燃煤{found}户" in p.text for p in document.paragraphs)
+    assert any(f"{total}户中已查{covered}户，发现散煤{found}户" in p.text for p in document.paragraphs)
     rows = document.tables[0].rows[1:]
     stops = page.context["teams"][0].stops
     assert len(rows) == len(stops) >= 2

@@ -321,17 +321,17 @@ export async function renderOutbox() {
     .filter((item) => item.user === config.user)
     .sort((a, b) => b.sent_at - a.sent_at)
     .slice(0, 20);
-  $("sent-list").replaceChildren(...mine.map(sentItem));
-  // Doors recorded from this phone (sent, or waiting to be): ticked in the lists.
-  // With each door's latest visit from this phone: on tonight's list a door counts only for a visit since the
-  // plan was made, as on the server.
-  // A visit sent from here and voided by the office since covers nothing: the page lists the user's voided visits
-  // to tonight's doors (as of its last load with a signal).
+  // A visit sent from here and voided by the office since covers nothing, and its line says so: the page lists the
+  // user's voided visits to tonight's doors (as of its last load with a signal).
   const voided = new Set(
     [...document.querySelectorAll("[data-voided-visits]")].flatMap((team) =>
       team.dataset.voidedVisits.split(",").filter(Boolean).map(Number)
     )
   );
+  $("sent-list").replaceChildren(...mine.map((item) => sentItem(item, voided.has(item.record))));
+  // Doors recorded from this phone (sent, or waiting to be): ticked in the lists.
+  // With each door's latest visit from this phone: on tonight's list a door counts only for a visit since the
+  // plan was made, as on the server.
   state.lastRecorded = new Map();
   for (const item of [...entries.filter((e) => e.status !== "failed"), ...mine.filter((m) => !voided.has(m.record))]) {
     const at = Date.parse(item.started_at) || 0;
@@ -423,11 +423,13 @@ export function outboxItem(entry) {
   );
 }
 
-export function sentItem(item) {
+// `voided`: the office voided the visit since (one of tonight's doors): said, so the door's lost ✓ is explained.
+export function sentItem(item, voided = false) {
   return el(
     "li",
     { className: "list-group-item px-0", "data-testid": "sent-item", "data-uuid": item.client_uuid },
-    el("span", { className: "text-success me-1" }, "✓"),
-    `${T.sent} · ${item.household_label} · ${config.outcomes[item.outcome] || item.outcome} · ${clock(item.started_at)}`
+    el("span", { className: voided ? "text-secondary me-1" : "text-success me-1" }, voided ? "✗" : "✓"),
+    `${T.sent} · ${item.household_label} · ${config.outcomes[item.outcome] || item.outcome} · ${clock(item.started_at)}`,
+    voided ? el("span", { className: "badge text-bg-dark ms-1", "data-testid": "sent-voided" }, T.voided) : null
   );
 }
