@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from coalgov.wording import with_note
 from divisions.scoping import ScopedQuerySet
 
 # How each action reads in the UI. An action without a label shows its code.
@@ -100,6 +101,12 @@ def _translator(model: type[models.Model], language: str) -> Callable[[str], str
     with translation.override(None):
         sources = {str(label): label for label in choice_labels(model)}
     pairs = {source: str(label) for source, label in sources.items() if source and source != str(label)}
+    # A label noted after a name (coalgov.wording.with_note: "工作群 (WeCom group robot)") takes the reader's
+    # brackets with it: "工作群（企业微信群机器人）", not "工作群 (企业微信群机器人)".
+    for source, label in sources.items():
+        noted = with_note("", label)
+        if source and noted != f" ({source})":
+            pairs[f" ({source})"] = noted
     if not pairs:
         return None
     # Whole words only, longest first: "Night check" before "Night", and never inside another English word.

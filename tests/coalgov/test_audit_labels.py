@@ -265,3 +265,17 @@ def test_a_ledger_request_and_a_weights_record_read_with_names_and_local_times(c
     assert {str(label): new for label, _old, new in ledger_changes}["工作表"] == "住户台账、问题台账"
     weights, _changes = rows["plan.weights_set"]
     assert weights.object_label.endswith(timezone.localtime(version.created_at).strftime("%Y-%m-%d %H:%M"))
+
+
+def test_a_kind_noted_after_a_name_takes_the_readers_brackets(people, erqi):
+    """An outside tester read "工作群 (企业微信群机器人)" in the Chinese log: its label translated, not its brackets."""
+    from coalgov.audit import audit_record
+    from digests.models import Channel
+
+    channel = Channel.objects.create(
+        division=erqi, division_code=erqi.code, name="区工作群", kind="wecom", key="k", created_by=people["qu_admin"]
+    )
+    audit_record(actor=people["qu_admin"], action="channel.created", obj=channel, division_code=erqi.code)
+
+    assert names_in_log(browser(people["qu_admin"])) == ["区工作群（企业微信群机器人）"]
+    assert names_in_log(browser(people["qu_admin"], "en")) == ["区工作群 (WeCom group robot)"]
