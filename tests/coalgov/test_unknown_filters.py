@@ -33,7 +33,8 @@ def test_the_names_a_list_has_are_taken_including_a_ranges_suffixed_ones(client_
     client = client_as("qu_admin")
 
     said = client.get("/api/v1/inspections/", {"start": "2026-01-01"}).json()["start"][0]
-    assert "date_after, date_before" in said and "division" in said and "cursor" not in said
+    filters = said.split("可用的筛选条件：")[1].split("。")[0]
+    assert "date_after, date_before" in filters and "division" in filters and "cursor" not in filters
     answered = client.get(
         "/api/v1/inspections/", {"date_after": "2000-01-01", "division": wulibao_household.division_code}
     )
@@ -71,9 +72,17 @@ def test_every_query_parameter_the_schema_documents_is_one_the_list_takes(client
     assert asked > 50  # the lists' filters were all asked for
 
 
-def test_a_list_without_filters_refuses_any_name_but_the_pages(client_as):
+def test_a_list_without_filters_refuses_any_name_but_format(client_as):
     client = client_as("qu_admin")
 
     refused = client.get("/api/v1/departments/", {"foo": "1"})
     assert refused.status_code == 400 and refused.json() == {"foo": ["此列表没有筛选条件。"]}
-    assert client.get("/api/v1/departments/", {"page_size": "5"}).status_code == 200
+    assert client.get("/api/v1/departments/", {"format": "json"}).status_code == 200
+
+
+def test_a_page_number_is_told_how_the_pages_go_and_a_list_that_comes_whole_takes_no_page_size(client_as):
+    client = client_as("qu_admin")
+
+    (said,) = client.get("/api/v1/inspections/", {"page": "2"}).json()["page"]
+    assert said.endswith("翻页请用 cursor 和 page_size（即 next 给出的链接）。")
+    assert client.get("/api/v1/departments/", {"page_size": "abc"}).status_code == 400
