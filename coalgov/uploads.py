@@ -28,6 +28,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ErrorDetail
 
 from .middleware import is_api
+from .wording import enumeration
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ class DeclaredCounts:
         if stray:
             # Files under another part's name arrived whole: a script's mistake, which sending again would repeat,
             # not parts lost on the way (incomplete_upload); without a count they were dropped, the visit stored.
-            message = ErrorDetail(str(WRONG_PART_NAME % {"names": "、".join(stray)}), code="wrong_part_name")
+            message = ErrorDetail(str(WRONG_PART_NAME % {"names": enumeration(stray)}), code="wrong_part_name")
             raise serializers.ValidationError({"photos" if declared["photo_count"] is None else "photo_count": message})
         errors = {}
         for field, count in declared.items():

@@ -571,6 +571,8 @@ def phone_teams(user) -> list[TeamCoverage]:
         everyone = plan_stops(team.plan, team)
         # Numbered as on the whole team's list, so "door 4" is the same door on every member's phone.
         coverage = TeamCoverage(team.number, [s for s in everyone if covers(codes, s.household.division_code)])
+        if not coverage.stops:
+            continue  # no door the user may see (their place ended since, say): nothing of the plan is shown
         coverage.elsewhere = len(everyone) - coverage.count  # the team's doors beyond what this user may see
         coverage.plan = team.plan
         coverage.since = covered_since(team.plan)  # the phone ticks a door only for a visit since then

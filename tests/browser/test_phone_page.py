@@ -99,6 +99,14 @@ def walk_to(page, estate, building, unit, household):
     expect(page.get_by_test_id("chosen-household")).to_have_text(household.label)
 
 
+def at_door(page, live_server, community, door):
+    """The inspector signed in on the phone page, at `door` of 龙亭小区 3号楼2单元 (the register's stairwell)."""
+    sign_in(page, live_server, "wulibao_inspector", households=6)
+    page.goto(f"{live_server.url}/field/")
+    page.get_by_test_id("community").select_option(community.code)
+    walk_to(page, "龙亭小区", "3", "2", door)
+
+
 def fill_in(page, outcome, seizures, photo):
     """The outcome as a big button, quantities with how they were taken, one photo from the camera."""
     page.get_by_test_id(f"outcome-{outcome}").tap()
@@ -704,10 +712,7 @@ def test_a_night_check_entered_by_day_says_before_saving_that_it_will_not_count_
     door = doors[("龙亭小区", "3", "2", "501")]
     _context, _traffic, page = open_phone()
     page.clock.set_fixed_time(last_midnight().replace(hour=23, minute=0) - datetime.timedelta(days=1))
-    sign_in(page, live_server, "wulibao_inspector", households=6)
-    page.goto(f"{live_server.url}/field/")
-    page.get_by_test_id("community").select_option(wulibao_community.code)
-    walk_to(page, "龙亭小区", "3", "2", door)
+    at_door(page, live_server, wulibao_community, door)
 
     # 23:00 is night by the default window, not by this one: a survey, and no warning until 夜查 is chosen.
     expect(page.get_by_test_id("kind")).to_have_value("survey")
@@ -743,10 +748,7 @@ def test_coal_taken_at_a_door_marked_no_coal_is_stopped_on_the_phone_before_it_q
     door = doors[("龙亭小区", "3", "2", "501")]
     _context, _traffic, page = open_phone()
     page.clock.set_fixed_time(last_midnight())
-    sign_in(page, live_server, "wulibao_inspector", households=6)
-    page.goto(f"{live_server.url}/field/")
-    page.get_by_test_id("community").select_option(wulibao_community.code)
-    walk_to(page, "龙亭小区", "3", "2", door)
+    at_door(page, live_server, wulibao_community, door)
 
     page.get_by_test_id("outcome-no_coal").tap()
     page.get_by_test_id("qty-briquette").fill("20")
@@ -771,10 +773,7 @@ def test_a_quantity_past_what_a_place_holds_is_stopped_on_the_phone_before_it_qu
     doors, _shop = register
     door = doors[("龙亭小区", "3", "2", "501")]
     _context, _traffic, page = open_phone()
-    sign_in(page, live_server, "wulibao_inspector", households=6)
-    page.goto(f"{live_server.url}/field/")
-    page.get_by_test_id("community").select_option(wulibao_community.code)
-    walk_to(page, "龙亭小区", "3", "2", door)
+    at_door(page, live_server, wulibao_community, door)
 
     page.get_by_test_id("outcome-loose_coal").tap()
     page.get_by_test_id("qty-loose_coal").fill("9999999999.99")
@@ -866,10 +865,7 @@ def test_at_200_percent_text_the_quantity_being_typed_stays_above_the_save_bar(
     doors, _shop = register
     door = doors[("龙亭小区", "3", "2", "502")]
     _context, _traffic, page = open_phone()
-    sign_in(page, live_server, "wulibao_inspector", households=6)
-    page.goto(f"{live_server.url}/field/")
-    page.get_by_test_id("community").select_option(wulibao_community.code)
-    walk_to(page, "龙亭小区", "3", "2", door)
+    at_door(page, live_server, wulibao_community, door)
     bar = page.get_by_test_id("submit")
     at_100 = bar.bounding_box()["height"]
     page.evaluate("document.documentElement.style.fontSize = '200%'")
@@ -1089,10 +1085,7 @@ def test_photos_over_what_one_visit_can_send_are_refused_before_the_visit_is_sav
         Image.frombytes("RGB", (300, 300), os.urandom(300 * 300 * 3)).save(path, "JPEG", quality=95)
         photos.append(str(path))  # some 100 KB each, of noise
     _context, _traffic, page = open_phone()
-    sign_in(page, live_server, "wulibao_inspector", households=6)
-    page.goto(f"{live_server.url}/field/")
-    page.get_by_test_id("community").select_option(wulibao_community.code)
-    walk_to(page, "龙亭小区", "3", "2", door)
+    at_door(page, live_server, wulibao_community, door)
     page.get_by_test_id("outcome-no_coal").tap()
     page.get_by_test_id("photos").set_input_files(photos)
     expect(page.get_by_test_id("photo-preview")).to_have_count(3)
@@ -1142,10 +1135,7 @@ def test_an_entry_waiting_for_its_owner_names_them_as_people_know_them(
     doors, _shop = register
     door = doors[("龙亭小区", "3", "2", "501")]
     context, _traffic, page = open_phone(expect_offline_failures=True)
-    sign_in(page, live_server, "wulibao_inspector", households=6)
-    page.goto(f"{live_server.url}/field/")
-    page.get_by_test_id("community").select_option(wulibao_community.code)
-    walk_to(page, "龙亭小区", "3", "2", door)
+    at_door(page, live_server, wulibao_community, door)
     fill_in(page, "no_coal", {}, jpeg_file())
     context.set_offline(True)
     page.get_by_test_id("submit").tap()
@@ -1169,10 +1159,7 @@ def test_changing_the_door_of_a_half_filled_visit_asks_first(
     doors, _shop = register
     door = doors[("龙亭小区", "3", "2", "501")]
     _context, _traffic, page = open_phone()
-    sign_in(page, live_server, "wulibao_inspector", households=6)
-    page.goto(f"{live_server.url}/field/")
-    page.get_by_test_id("community").select_option(wulibao_community.code)
-    walk_to(page, "龙亭小区", "3", "2", door)
+    at_door(page, live_server, wulibao_community, door)
     fill_in(page, "loose_coal", {"loose_coal": (20, "voluntary")}, jpeg_file())
     asked = []
 

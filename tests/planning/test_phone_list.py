@@ -139,3 +139,14 @@ def test_the_plan_page_says_when_the_office_moved_the_operation_or_took_a_member
     page = client_as("wulibao_admin").get(f"/plan/{tonight.pk}/").content.decode()
     assert 'data-testid="operation-moved"' in page
     assert f"{moved.year}年{moved.month}月{moved.day}日" in page
+
+
+def test_a_member_whose_place_ended_since_gets_no_list_and_nothing_of_the_plan(people, tonight):
+    """Being on the team shows the list, but only its doors the member may see: with no place left, none, and not
+    the operation's name or a count of doors either."""
+    from divisions.services import membership_deactivate
+
+    inspector = people["wulibao_inspector"]
+    membership_deactivate(actor=people["qu_admin"], membership=inspector.memberships.get(), reason="调离")
+
+    assert phone_teams(inspector) == []
